@@ -1,0 +1,39 @@
+# Thin wrapper over CMake.  `make demo` and `make test` are the two commands
+# README.md gives; both install missing Debian packages first (as root).
+BUILD       ?= build
+BUILD_SAN   ?= build-sanitize
+JOBS        ?= $(shell nproc)
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DAPFSIM_WERROR=ON
+endif
+
+.PHONY: all deps build demo test test-sanitize bench clean
+
+all: build
+
+deps:
+	@scripts/setup-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/apfsim run workloads/scenarios/quickstart.yaml
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-sanitize: deps
+	cmake -S . -B $(BUILD_SAN) $(CMAKE_FLAGS) -DAPFSIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/apfsim-bench
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,117 @@
+/* config.h — a validated scenario: every field has a value (defaults are
+ * filled from the schema in model/config_schema.c before the scenario is
+ * applied), all units resolved (bytes, picoseconds, Hz).
+ *
+ * Scenario YAML (docs/scenario.md):
+ *   seed, protocol, vm{}, host{}, host.swap{}, guest{}, run{}, tasks[]
+ */
+#ifndef APFSIM_MODEL_CONFIG_H
+#define APFSIM_MODEL_CONFIG_H
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/dist.h"
+#include "model/params.h"
+#include "model/sim.h"
+
+#define CFG_PAGE_SIZE 4096ULL
+#define CFG_MAX_VCPUS 512	     /* arm64 KVM_MAX_VCPUS of the v4 era */
+#define CFG_MAX_TASKS 1024
+#define CFG_MAX_MEMORY (1ULL << 40)  /* 1 TiB: flat per-page arrays stay < 256 Mi entries */
+#define CFG_WL_PARAMS_MAX 512
+
+enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
+
+struct vm_cfg {
+	uint32_t vcpus;
+	uint64_t memory;	 /* bytes, multiple of the page size */
+	uint64_t freq_hz;	 /* guest CPU frequency */
+	double cpi;		 /* cycles per guest instruction (Unicorn code) */
+	uint64_t kernel_reserved; /* bytes the guest kernel keeps for itself */
+};
+
+struct swap_cfg {
+	uint32_t queue_depth;	 /* requests served in parallel */
+	struct dist read_latency;  /* swap-in service time per 4 KiB page */
+	struct dist write_latency; /* write-back service time per page */
+};
+
+struct host_cfg {
+	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
+	uint32_t reclaim;	 /* enum reclaim_policy */
+	struct swap_cfg swap;
+	sim_time_t minor_fault;	 /* map a resident page into stage 2 */
+	sim_time_t zero_fill;	 /* first touch: allocate and clear a page */
+	sim_time_t vmexit;	 /* guest -> host transition */
+	sim_time_t vmentry;	 /* host -> guest transition */
+	sim_time_t hypercall;	 /* HVC round trip handled in the host */
+	uint32_t workers;	 /* async-PF worker threads (kworkers) */
+	sim_time_t worker_start; /* queue_work to worker running */
+};
+
+struct guest_cfg {
+	sim_time_t timeslice;	   /* round-robin quantum */
+	sim_time_t context_switch; /* cost of switching tasks */
+};
+
+struct run_cfg {
+	sim_time_t duration;	/* stop at this simulated time */
+	bool until_done;	/* stop earlier when every task has exited */
+};
+
+struct task_cfg {
+	char name[64];
+	int32_t vcpu;			  /* pinned vCPU, -1 = any */
+	uint32_t count;			  /* instances of this task */
+	sim_time_t start;		  /* when the task becomes runnable */
+	const struct workload_ops *workload;
+	alignas(16) unsigned char params[CFG_WL_PARAMS_MAX]; /* workload params struct */
+	uint32_t line;			  /* scenario line, for messages */
+};
+
+struct apf_config {
+	char path[PARAM_STRING_MAX];	  /* scenario file */
+	char dir[PARAM_STRING_MAX];	  /* its directory, for relative paths */
+	uint64_t seed;
+	char protocol[32];		  /* preset name: "sync", "arm64-v4", ... */
+	struct vm_cfg vm;
+	struct host_cfg host;
+	struct guest_cfg guest;
+	struct run_cfg run;
+	uint32_t ntasks;
+	struct task_cfg *tasks;		  /* ntasks entries, owned */
+};
+
+/* A located error, printed as "FILE:LINE:COL: error: MSG". */
+struct cfg_error {
+	char file[PARAM_STRING_MAX];
+	uint32_t line, col;		  /* 0 when not tied to a position */
+	char msg[512];
+};
+
+/* Fill every field with its documented default (tasks empty). */
+void config_defaults(struct apf_config *c);
+/* Load and validate a scenario file: 0, or -1 with *err filled. */
+int config_load_file(struct apf_config *c, const char *path, struct cfg_error *err);
+/* Same from a string (tests); `name` stands for the file in messages. */
+int config_load_string(struct apf_config *c, const char *yaml, const char *name, struct cfg_error *err);
+/* Apply one "--set key=value" override (dotted path, e.g. host.swap.queue_depth=8,
+ * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
+int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);
+void config_free(struct apf_config *c);
+/* "FILE:LINE:COL: error: MSG" (or "FILE: error: MSG"). */
+void cfg_error_print(const struct cfg_error *e, void *file /* FILE* */);
+
+/* Unit parsing (exposed for tests and for CLI flags).  Return 0 or -1 with
+ * a message naming what was expected. */
+int units_parse_size(const char *s, uint64_t *bytes, char *why, size_t whylen);
+int units_parse_time(const char *s, uint64_t freq_hz, sim_time_t *ps, char *why, size_t whylen);
+int units_parse_freq(const char *s, uint64_t *hz, char *why, size_t whylen);
+/* Format for output: "4GiB", "250us", "2GHz" (exact when possible). */
+void units_format_size(uint64_t bytes, char *buf, size_t len);
+void units_format_time(sim_time_t ps, char *buf, size_t len);
+
+#endif

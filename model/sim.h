@@ -1,0 +1,84 @@
+/* sim.h — the discrete-event kernel: one clock, one event queue.
+ *
+ * Time is a uint64_t count of picoseconds.  Events are ordered by
+ * (time, insertion sequence), a total and reproducible order.  Events can
+ * be cancelled.  No allocation happens per event: handles index a pool that
+ * grows geometrically and is never shrunk during a run.
+ *
+ * The queue lives behind a small backend interface (struct sim_backend_ops)
+ * so the same model can run on the native binary heap (the default) or
+ * under another kernel (SystemC); every backend must produce the same
+ * order, hence byte-identical results.
+ */
+#ifndef APFSIM_MODEL_SIM_H
+#define APFSIM_MODEL_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t sim_time_t;
+
+#define SIM_PS ((sim_time_t)1)
+#define SIM_NS ((sim_time_t)1000)
+#define SIM_US ((sim_time_t)1000000)
+#define SIM_MS ((sim_time_t)1000000000)
+#define SIM_S ((sim_time_t)1000000000000ULL)
+#define SIM_TIME_MAX UINT64_MAX
+
+typedef void (*sim_handler_fn)(void *ctx, uint64_t arg);
+
+/* A handle on a scheduled event.  gen == 0 never names a live event, so a
+ * zero-initialised handle is "no event". */
+typedef struct sim_event_id {
+	uint32_t slot;
+	uint32_t gen;
+} sim_event_id;
+
+struct sim;
+
+/* Backend: owns the pending-event set.  `run` dispatches events in
+ * (time, seq) order while their time is <= limit and s->stop is false,
+ * setting s->now before each handler. */
+struct sim_backend_ops {
+	const char *name;
+	void *(*create)(size_t initial_capacity);
+	void (*destroy)(void *impl);
+	sim_event_id (*schedule)(void *impl, sim_time_t when, uint64_t seq,
+				 sim_handler_fn fn, void *ctx, uint64_t arg);
+	bool (*cancel)(void *impl, sim_event_id id);
+	bool (*is_pending)(void *impl, sim_event_id id);
+	/* Earliest pending event time; false when nothing is pending. */
+	bool (*next_time)(void *impl, sim_time_t *when);
+	size_t (*pending)(void *impl);
+	void (*run)(struct sim *s, sim_time_t limit);
+};
+
+struct sim {
+	sim_time_t now;
+	uint64_t seq;		/* next insertion sequence number */
+	uint64_t events_run;	/* handlers dispatched so far */
+	bool stop;		/* set by sim_stop(); run() returns early */
+	const struct sim_backend_ops *ops;
+	void *impl;
+};
+
+extern const struct sim_backend_ops sim_backend_native;
+
+/* Returns 0 on success, -1 when the backend could not allocate. */
+int sim_init(struct sim *s, const struct sim_backend_ops *ops);
+void sim_fini(struct sim *s);
+
+/* Schedule fn(ctx, arg) at absolute time `when` (>= s->now). */
+sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg);
+sim_event_id sim_after(struct sim *s, sim_time_t delay, sim_handler_fn fn, void *ctx, uint64_t arg);
+/* Cancel a pending event; false if it already ran or was cancelled. */
+bool sim_cancel(struct sim *s, sim_event_id id);
+bool sim_is_pending(struct sim *s, sim_event_id id);
+bool sim_next_time(struct sim *s, sim_time_t *when);
+size_t sim_pending(struct sim *s);
+/* Dispatch events with time <= limit (SIM_TIME_MAX: until empty or stopped). */
+void sim_run_until(struct sim *s, sim_time_t limit);
+void sim_stop(struct sim *s);
+
+#endif

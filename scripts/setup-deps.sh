@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages apfsim builds with, when any is missing.
+# Needs root (apt-get); does nothing when everything is already there.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config clang lld llvm
+      libunicorn-dev libcapstone-dev libsystemc-dev libfyaml-dev libjansson-dev
+      libgtest-dev googletest)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "apfsim: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  echo "apfsim: missing packages (${missing[*]}); run as root (sudo) to install them" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"
