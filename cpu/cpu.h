@@ -1,0 +1,150 @@
+/* cpu.h — one aarch64 vCPU executed by Unicorn 2.0.1.
+ *
+ * Every vCPU has its own Unicorn engine; all engines map the same host
+ * buffer as guest RAM (uc_mem_map_ptr), so stores by one are seen by all.
+ * The engine always stays at EL1 (UNICORN-NOTES.md §2): exceptions "from
+ * user mode" are entered with SPSR_EL1 describing EL0t and the +0x400/+0x480
+ * vectors, and a return to user mode is a run that stops at a sentinel
+ * address (the kernel's final `eret`), after which the C model takes over.
+ *
+ * Exits from guest code reach the host through struct cpu_host_ops:
+ *   HVC/SMC (UC_HOOK_INTR)            -> ops->hvc
+ *   MRS/MSR of registers Unicorn lacks -> ops->sysreg_read/sysreg_write
+ *   CNTVCT_EL0 / CNTFRQ_EL0 reads      -> ops->counter (simulated time)
+ * Runs stop at sentinel addresses (UC_HOOK_BLOCK + uc_emu_stop, never the
+ * `until` argument), at WFI, when a host op asks, on a guest fault, or when
+ * an unmasked IRQ is signalled (checked at block boundaries).
+ * Instructions are counted per translated block (never per instruction).
+ */
+#ifndef APFSIM_CPU_CPU_H
+#define APFSIM_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cpu;
+
+/* System-register encoding as (op0, op1, CRn, CRm, op2), packed. */
+#define CPU_SYSREG(op0, op1, crn, crm, op2) \
+	((uint32_t)(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2)))
+
+/* PSTATE bits (Arm ARM D1.7) used by exception entry. */
+#define PSTATE_MODE_EL0t 0x0u
+#define PSTATE_MODE_EL1t 0x4u
+#define PSTATE_MODE_EL1h 0x5u
+#define PSTATE_F (1u << 6)
+#define PSTATE_I (1u << 7)
+#define PSTATE_A (1u << 8)
+#define PSTATE_D (1u << 9)
+#define PSTATE_DAIF (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)
+
+/* Vector offsets from VBAR_EL1 (Arm ARM D1.10.2). */
+#define VEC_SYNC_CUR_SPX 0x200
+#define VEC_IRQ_CUR_SPX 0x280
+#define VEC_SYNC_LOWER_A64 0x400
+#define VEC_IRQ_LOWER_A64 0x480
+
+enum cpu_host_action {
+	CPU_CONTINUE = 0, /* resume the guest */
+	CPU_STOP = 1,	  /* end this run (reason CPU_STOP_HOST) */
+};
+
+struct cpu_host_ops {
+	/* HVC (smc=false) or SMC executed with immediate imm16; the PC already
+	 * points after the instruction.  Read/write x0.. with cpu_reg_*. */
+	enum cpu_host_action (*hvc)(void *ctx, struct cpu *c, bool smc, uint16_t imm16);
+	/* Trapped system-register access; return false when the register is
+	 * unknown (the run then stops with a guest fault report). */
+	bool (*sysreg_read)(void *ctx, struct cpu *c, uint32_t enc, uint64_t *val);
+	bool (*sysreg_write)(void *ctx, struct cpu *c, uint32_t enc, uint64_t val,
+			     enum cpu_host_action *action);
+	/* Virtual counter (CNTVCT_EL0) value now; CNTFRQ_EL0 is cpu_config.cntfrq. */
+	uint64_t (*counter)(void *ctx, struct cpu *c);
+};
+
+struct cpu_config {
+	unsigned index;		/* vCPU number */
+	void *ram;		/* host buffer shared by all vCPUs */
+	uint64_t ram_base;	/* guest physical address of ram[0] */
+	uint64_t ram_size;	/* bytes, multiple of 4 KiB */
+	uint64_t cntfrq;	/* counter frequency reported to the guest */
+	const struct cpu_host_ops *ops;
+	void *ops_ctx;
+	FILE *insn_trace;	/* non-NULL: capstone trace of every instruction */
+};
+
+enum cpu_stop_reason {
+	CPU_STOP_SENTINEL,	/* reached an address added with cpu_add_sentinel */
+	CPU_STOP_WFI,		/* executed WFI; PC is after it */
+	CPU_STOP_HOST,		/* a host op returned CPU_STOP */
+	CPU_STOP_IRQ,		/* IRQ signalled and PSTATE.I clear: take it */
+	CPU_STOP_BUDGET,	/* instruction budget used up */
+	CPU_STOP_FAULT,		/* guest fault; cpu_fault_report() describes it */
+};
+
+struct cpu_run_result {
+	enum cpu_stop_reason reason;
+	uint64_t pc;		/* PC at the stop */
+	uint64_t insns;		/* instructions executed in this run */
+};
+
+/* Returns NULL with a message in err on failure. */
+struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen);
+void cpu_destroy(struct cpu *c);
+unsigned cpu_index(const struct cpu *c);
+
+/* Stop a run when execution reaches addr (at most 16 sentinels). */
+int cpu_add_sentinel(struct cpu *c, uint64_t addr);
+/* The IRQ signal from the interrupt controller; checked at block starts. */
+void cpu_set_irq_line(struct cpu *c, bool asserted);
+
+/* Run from the current PC until a stop condition or `budget` instructions
+ * (0 = unlimited; granularity one translated block). */
+struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget);
+/* Ask the current run to stop after the current instruction (from a hook). */
+void cpu_request_stop(struct cpu *c);
+
+/* Registers.  n = 0..30 for x0..x30. */
+uint64_t cpu_reg(struct cpu *c, unsigned n);
+void cpu_set_reg(struct cpu *c, unsigned n, uint64_t v);
+uint64_t cpu_pc(struct cpu *c);
+void cpu_set_pc(struct cpu *c, uint64_t pc);
+uint64_t cpu_sp(struct cpu *c);		/* live SP (SP_EL1 at EL1h) */
+void cpu_set_sp(struct cpu *c, uint64_t sp);
+uint32_t cpu_pstate(struct cpu *c);
+/* Only same-EL changes (EL1 -> EL1) are safe; see UNICORN-NOTES.md §2. */
+void cpu_set_pstate(struct cpu *c, uint32_t pstate);
+uint64_t cpu_sysreg(struct cpu *c, uint32_t enc);	/* ELR/SPSR/ESR/FAR/VBAR/SP_EL0/TPIDR */
+void cpu_set_sysreg(struct cpu *c, uint32_t enc, uint64_t v);
+
+/* Architectural exception entry emulated in the host (Arm ARM D1.10):
+ * ELR_EL1 = return PC, SPSR_EL1 = saved PSTATE, PSTATE = EL1h with DAIF
+ * masked, PC = VBAR_EL1 + vector offset.  For an entry "from user mode"
+ * (from_el0) the saved PSTATE is EL0t with the given DAIF bits clear and
+ * return_pc is the user PC the model chooses; ESR/FAR are set for
+ * synchronous exceptions. */
+void cpu_enter_irq(struct cpu *c, bool from_el0, uint64_t return_pc);
+void cpu_enter_sync(struct cpu *c, bool from_el0, uint64_t return_pc, uint64_t esr, uint64_t far);
+
+/* After CPU_STOP_FAULT: PC, registers and the disassembled instruction. */
+void cpu_fault_report(struct cpu *c, FILE *out);
+const char *cpu_fault_reason(const struct cpu *c);
+
+/* Guest images (ELF64, EM_AARCH64): load PT_LOAD segments into RAM and read
+ * the symbol table.  Returns 0 or -1 with a message. */
+struct cpu_image;
+struct cpu_image *cpu_image_load_file(const char *path, char *err, size_t errlen);
+struct cpu_image *cpu_image_load_memory(const void *elf, size_t len, char *err, size_t errlen);
+int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
+		    char *err, size_t errlen);
+/* 0 and *addr, or -1 when the symbol is missing. */
+int cpu_image_symbol(const struct cpu_image *img, const char *name, uint64_t *addr);
+uint64_t cpu_image_entry(const struct cpu_image *img);
+void cpu_image_free(struct cpu_image *img);
+
+/* Disassemble one instruction word at pc ("msr icc_eoir1_el1, x0"). */
+int cpu_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len);
+
+#endif
