@@ -1,7 +1,43 @@
-/* main.c — placeholder until the CLI lands. */
+/* main.c — the `apfsim` command: subcommand dispatch, --help, --version.
+ * Exit status: 0 ok, 1 run failure (oracle, guest fault, determinism),
+ * 2 bad input (usage, scenario). */
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+	"usage: apfsim <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  run SCENARIO        simulate a scenario and print its summary\n"
+	"  validate SCENARIO   parse and check a scenario, print nothing else\n"
+	"\n"
+	"options:\n"
+	"  --help              this text (also: apfsim <command> --help)\n"
+	"  --version           print the version\n"
+	"\n"
+	"exit status: 0 ok, 1 run failure, 2 bad input\n";
+
+int main(int argc, char **argv)
 {
-	fputs("apfsim: not built yet\n", stderr);
-	return 2;
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("apfsim %s\n", APFSIM_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(cmd, "run"))
+		return cli_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return cli_validate(argc - 1, argv + 1);
+	fprintf(stderr, "apfsim: unknown command '%s'\n\n%s", cmd, usage);
+	return CLI_EXIT_BAD_INPUT;
 }

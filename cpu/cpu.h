@@ -30,6 +30,43 @@ struct cpu;
 #define CPU_SYSREG(op0, op1, crn, crm, op2) \
 	((uint32_t)(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2)))
 
+#define CPU_SYSREG_OP0(enc) (((enc) >> 14) & 0x3u)
+#define CPU_SYSREG_OP1(enc) (((enc) >> 11) & 0x7u)
+#define CPU_SYSREG_CRN(enc) (((enc) >> 7) & 0xfu)
+#define CPU_SYSREG_CRM(enc) (((enc) >> 3) & 0xfu)
+#define CPU_SYSREG_OP2(enc) ((enc) & 0x7u)
+
+/* Registers reachable with cpu_sysreg()/cpu_set_sysreg() (Arm ARM D13.2). */
+#define CPU_SYSREG_SCTLR_EL1 CPU_SYSREG(3, 0, 1, 0, 0)
+#define CPU_SYSREG_SPSR_EL1 CPU_SYSREG(3, 0, 4, 0, 0)
+#define CPU_SYSREG_ELR_EL1 CPU_SYSREG(3, 0, 4, 0, 1)
+#define CPU_SYSREG_SP_EL0 CPU_SYSREG(3, 0, 4, 1, 0)
+#define CPU_SYSREG_CURRENTEL CPU_SYSREG(3, 0, 4, 2, 2) /* read only */
+#define CPU_SYSREG_ESR_EL1 CPU_SYSREG(3, 0, 5, 2, 0)
+#define CPU_SYSREG_FAR_EL1 CPU_SYSREG(3, 0, 6, 0, 0)
+#define CPU_SYSREG_VBAR_EL1 CPU_SYSREG(3, 0, 12, 0, 0)
+#define CPU_SYSREG_TPIDR_EL1 CPU_SYSREG(3, 0, 13, 0, 4)
+#define CPU_SYSREG_MPIDR_EL1 CPU_SYSREG(3, 0, 0, 0, 5)
+#define CPU_SYSREG_CNTFRQ_EL0 CPU_SYSREG(3, 3, 14, 0, 0)
+#define CPU_SYSREG_CNTPCT_EL0 CPU_SYSREG(3, 3, 14, 0, 1)
+#define CPU_SYSREG_CNTVCT_EL0 CPU_SYSREG(3, 3, 14, 0, 2)
+
+/* GICv3 CPU interface (Arm IHI 0069, 12.2); trapped to ops->sysreg_*. */
+#define CPU_SYSREG_ICC_PMR_EL1 CPU_SYSREG(3, 0, 4, 6, 0)
+#define CPU_SYSREG_ICC_IAR0_EL1 CPU_SYSREG(3, 0, 12, 8, 0)
+#define CPU_SYSREG_ICC_EOIR0_EL1 CPU_SYSREG(3, 0, 12, 8, 1)
+#define CPU_SYSREG_ICC_DIR_EL1 CPU_SYSREG(3, 0, 12, 11, 1)
+#define CPU_SYSREG_ICC_RPR_EL1 CPU_SYSREG(3, 0, 12, 11, 3)
+#define CPU_SYSREG_ICC_SGI1R_EL1 CPU_SYSREG(3, 0, 12, 11, 5)
+#define CPU_SYSREG_ICC_IAR1_EL1 CPU_SYSREG(3, 0, 12, 12, 0)
+#define CPU_SYSREG_ICC_EOIR1_EL1 CPU_SYSREG(3, 0, 12, 12, 1)
+#define CPU_SYSREG_ICC_HPPIR1_EL1 CPU_SYSREG(3, 0, 12, 12, 2)
+#define CPU_SYSREG_ICC_BPR1_EL1 CPU_SYSREG(3, 0, 12, 12, 3)
+#define CPU_SYSREG_ICC_CTLR_EL1 CPU_SYSREG(3, 0, 12, 12, 4)
+#define CPU_SYSREG_ICC_SRE_EL1 CPU_SYSREG(3, 0, 12, 12, 5)
+#define CPU_SYSREG_ICC_IGRPEN0_EL1 CPU_SYSREG(3, 0, 12, 12, 6)
+#define CPU_SYSREG_ICC_IGRPEN1_EL1 CPU_SYSREG(3, 0, 12, 12, 7)
+
 /* PSTATE bits (Arm ARM D1.7) used by exception entry. */
 #define PSTATE_MODE_EL0t 0x0u
 #define PSTATE_MODE_EL1t 0x4u
@@ -39,12 +76,19 @@ struct cpu;
 #define PSTATE_A (1u << 8)
 #define PSTATE_D (1u << 9)
 #define PSTATE_DAIF (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)
+#define PSTATE_M_MASK 0xfu	/* M[3:0]: EL and SP selection */
+#define PSTATE_IL (1u << 20)	/* illegal execution state */
+#define PSTATE_SS (1u << 21)	/* software step */
 
 /* Vector offsets from VBAR_EL1 (Arm ARM D1.10.2). */
 #define VEC_SYNC_CUR_SPX 0x200
 #define VEC_IRQ_CUR_SPX 0x280
 #define VEC_SYNC_LOWER_A64 0x400
 #define VEC_IRQ_LOWER_A64 0x480
+#define VEC_SYNC_CUR_SP0 0x000	/* entries taken while in EL1t */
+#define VEC_IRQ_CUR_SP0 0x080
+
+#define CPU_MAX_SENTINELS 16
 
 enum cpu_host_action {
 	CPU_CONTINUE = 0, /* resume the guest */
@@ -90,12 +134,16 @@ struct cpu_run_result {
 	uint64_t insns;		/* instructions executed in this run */
 };
 
-/* Returns NULL with a message in err on failure. */
+/* Returns NULL with a message in err on failure.  The engine starts at
+ * Non-secure EL1h with DAIF masked, SCR_EL3 = NS|HCE|RW and HCR_EL2.RW
+ * (see docs/cpu.md); PC, SP and VBAR_EL1 are 0 until the model sets them. */
 struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen);
 void cpu_destroy(struct cpu *c);
 unsigned cpu_index(const struct cpu *c);
 
-/* Stop a run when execution reaches addr (at most 16 sentinels). */
+/* Stop a run when execution reaches addr, before the instruction there runs
+ * (at most CPU_MAX_SENTINELS; any address, not only block starts).  Returns
+ * 0, or -1 when the table is full or addr is not 4-byte aligned. */
 int cpu_add_sentinel(struct cpu *c, uint64_t addr);
 /* The IRQ signal from the interrupt controller; checked at block starts. */
 void cpu_set_irq_line(struct cpu *c, bool asserted);
@@ -118,6 +166,13 @@ uint32_t cpu_pstate(struct cpu *c);
 void cpu_set_pstate(struct cpu *c, uint32_t pstate);
 uint64_t cpu_sysreg(struct cpu *c, uint32_t enc);	/* ELR/SPSR/ESR/FAR/VBAR/SP_EL0/TPIDR */
 void cpu_set_sysreg(struct cpu *c, uint32_t enc, uint64_t v);
+/* The same with an error: -1 when Unicorn does not implement enc (e.g. the
+ * ICC_* registers, which live in the GIC model) or refuses the access. */
+int cpu_sysreg_get(struct cpu *c, uint32_t enc, uint64_t *v);
+int cpu_sysreg_put(struct cpu *c, uint32_t enc, uint64_t v);
+/* Instructions retired by this vCPU over all runs (block granularity). */
+uint64_t cpu_insns_total(const struct cpu *c);
+const char *cpu_stop_reason_name(enum cpu_stop_reason r);
 
 /* Architectural exception entry emulated in the host (Arm ARM D1.10):
  * ELR_EL1 = return PC, SPSR_EL1 = saved PSTATE, PSTATE = EL1h with DAIF
@@ -144,7 +199,9 @@ int cpu_image_symbol(const struct cpu_image *img, const char *name, uint64_t *ad
 uint64_t cpu_image_entry(const struct cpu_image *img);
 void cpu_image_free(struct cpu_image *img);
 
-/* Disassemble one instruction word at pc ("msr icc_eoir1_el1, x0"). */
+/* Disassemble one instruction word at pc ("msr icc_eoir1_el1, x0").
+ * Returns 0, or -1 when the word does not decode (buf then holds
+ * ".inst 0x........").  Opens a capstone handle per call: debug use only. */
 int cpu_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len);
 
 #endif

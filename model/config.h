@@ -113,5 +113,39 @@ int units_parse_freq(const char *s, uint64_t *hz, char *why, size_t whylen);
 /* Format for output: "4GiB", "250us", "2GHz" (exact when possible). */
 void units_format_size(uint64_t bytes, char *buf, size_t len);
 void units_format_time(sim_time_t ps, char *buf, size_t len);
+void units_format_freq(uint64_t hz, char *buf, size_t len);
+
+/* The scenario schema (model/config_schema.c), shared by the parser, the
+ * docs test and `apfsim validate`.  A section's params have offsets into
+ * struct apf_config; a key of a section whose value is a mapping names a
+ * child section ("host" holds "swap" = section "host.swap"). */
+struct cfg_section {
+	const char *path;		  /* "" = top level, "vm", "host.swap" */
+	const struct param_desc *params;  /* PARAM_END-terminated */
+	const char *doc;
+};
+/* In parse order: "vm" precedes every section that holds times, since a
+ * time given in cycles needs vm.freq.  Terminated by path == NULL. */
+extern const struct cfg_section cfg_sections[];
+/* Keys of one tasks[] entry, offsets into struct task_cfg.  name, workload
+ * and vcpu are stored by the parser itself (types shown for the docs). */
+extern const struct param_desc cfg_task_params[];
+/* Protocol presets accepted by the top-level `protocol` key. */
+extern const char *const cfg_protocol_names[];
+extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
+
+/* Per-key extras that a param_desc cannot express. */
+struct cfg_key_note {
+	const char *path;	/* full dotted key */
+	const char *word;	/* accepted instead of a value, or NULL */
+	uint64_t word_value;	/* stored when `word` is given */
+	const char *over_max;	/* why the upper bound exists, or NULL */
+};
+extern const struct cfg_key_note cfg_key_notes[];	/* path == NULL ends */
+const struct cfg_key_note *cfg_key_note_find(const char *path);
+const struct cfg_section *cfg_section_find(const char *path);
+
+/* Upper bounds at or above this value print as "no upper bound". */
+#define CFG_UNBOUNDED 1.8e19
 
 #endif

@@ -65,20 +65,33 @@ struct sim {
 
 extern const struct sim_backend_ops sim_backend_native;
 
-/* Returns 0 on success, -1 when the backend could not allocate. */
+/* ops == NULL selects sim_backend_native.  Returns 0 on success, -1 when
+ * the backend could not allocate. */
 int sim_init(struct sim *s, const struct sim_backend_ops *ops);
 void sim_fini(struct sim *s);
 
-/* Schedule fn(ctx, arg) at absolute time `when` (>= s->now). */
+/* Schedule fn(ctx, arg) at absolute time `when` (>= s->now).  A time in the
+ * past (when < s->now), now + delay overflowing, a NULL fn or an allocation
+ * failure schedule nothing and return the zero handle (gen == 0): the
+ * request is refused, never clamped to now.  An event at exactly s->now,
+ * even from a handler, runs in this same sim_run_until() after the events
+ * already pending for that time. */
 sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg);
 sim_event_id sim_after(struct sim *s, sim_time_t delay, sim_handler_fn fn, void *ctx, uint64_t arg);
-/* Cancel a pending event; false if it already ran or was cancelled. */
+/* Cancel a pending event; false if it already ran, was cancelled, or the
+ * handle is zero or stale (its slot was reused).  A running handler's own
+ * event is no longer pending. */
 bool sim_cancel(struct sim *s, sim_event_id id);
 bool sim_is_pending(struct sim *s, sim_event_id id);
 bool sim_next_time(struct sim *s, sim_time_t *when);
 size_t sim_pending(struct sim *s);
-/* Dispatch events with time <= limit (SIM_TIME_MAX: until empty or stopped). */
+/* Dispatch events with time <= limit (SIM_TIME_MAX: until empty or stopped).
+ * Clears a previous stop first.  Unless stopped, the clock then advances to
+ * limit (now == max(now, limit)); SIM_TIME_MAX leaves it at the last event.
+ * Not reentrant: handlers must not call it. */
 void sim_run_until(struct sim *s, sim_time_t limit);
+/* Make the current sim_run_until() return after this handler; now stays at
+ * this event's time and later events stay pending. */
 void sim_stop(struct sim *s);
 
 #endif

@@ -1,0 +1,35 @@
+/* bench.h — the apfsim-bench harness: benchmark cases and their registry.
+ *
+ * A benchmark file defines a `const struct bench_case NAME[]` terminated by
+ * BENCH_END, declares it below, and adds NAME to the suite list in
+ * bench_main.c (one line each; see bench/README.md).  apfsim-bench prints one
+ * JSON object whose keys are the case keys, in registration order, and whose
+ * values are the numbers the cases return.
+ */
+#ifndef APFSIM_BENCH_BENCH_H
+#define APFSIM_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bench_opts {
+	bool quick;		/* CI smoke: short runs, rough figures */
+	double min_seconds;	/* measure for at least this much wall time */
+	uint64_t min_ops;	/* ... and at least this many operations */
+};
+
+struct bench_case {
+	const char *key;	/* "area.variant.metric", e.g. "event_kernel.native.depth16.events_per_s" */
+	double (*run)(const struct bench_opts *opts);	/* the figure; negative = failed */
+	const char *unit;	/* human unit for the stderr summary, e.g. "events/s" */
+};
+
+#define BENCH_END { NULL, NULL, NULL }
+
+/* Monotonic wall-clock seconds (bench code only: the model never reads it). */
+double bench_now(void);
+
+/* Suites (one per benchmark file). */
+extern const struct bench_case bench_event_kernel[];
+
+#endif

@@ -1,0 +1,258 @@
+/* run.c — `apfsim run` and `apfsim validate`.
+ *
+ * Outputs are produced only after a run completes: the summary goes to
+ * stdout, the JSON document is written to a temporary file and renamed
+ * over --json F, so bad input or a failed run never leaves a half-written
+ * file behind. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "model/config.h"
+#include "model/machine.h"
+#include "model/report.h"
+
+static const char run_usage[] =
+	"usage: apfsim run SCENARIO [options]\n"
+	"\n"
+	"Simulate SCENARIO (a YAML file, see docs/scenario.md) and print a summary.\n"
+	"\n"
+	"options:\n"
+	"  --seed N               override the scenario seed\n"
+	"  --protocol P           override the protocol preset (sync, arm64-v4, ...)\n"
+	"  --set KEY=VALUE        override one scenario key, e.g. host.swap.queue_depth=8\n"
+	"                         or tasks.0.passes=3 (repeatable)\n"
+	"  --json F               write every figure as JSON to F (docs/output.md)\n"
+	"  --quiet                do not print the summary\n"
+	"  --check-determinism    run twice and compare the digests of all outputs\n"
+	"  --help                 this text\n";
+
+static const char validate_usage[] =
+	"usage: apfsim validate SCENARIO [--set KEY=VALUE]...\n"
+	"\n"
+	"Parse and check SCENARIO; print errors as FILE:LINE:COL: error: ... and\n"
+	"exit 2, or print a one-line confirmation and exit 0.\n";
+
+struct run_opts {
+	const char *scenario;
+	const char *json;
+	const char *sets[64];
+	unsigned nsets;
+	int quiet, check;
+};
+
+/* The rendered outputs of one run. */
+struct run_out {
+	char *summary;
+	size_t summary_len;
+	char *json;
+	uint64_t digest;
+};
+
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int load_config(const struct run_opts *o, struct apf_config *cfg)
+{
+	struct cfg_error err;
+
+	if (config_load_file(cfg, o->scenario, &err)) {
+		cfg_error_print(&err, stderr);
+		return -1;
+	}
+	for (unsigned i = 0; i < o->nsets; i++) {
+		if (config_set(cfg, o->sets[i], &err)) {
+			cfg_error_print(&err, stderr);
+			config_free(cfg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int simulate(const struct apf_config *cfg, int progress, struct run_out *out)
+{
+	struct machine *m = malloc(sizeof(*m));
+
+	if (!m) {
+		fprintf(stderr, "apfsim: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	if (machine_init(m, cfg)) {
+		fprintf(stderr, "%s\n", m->err);
+		machine_fini(m);
+		free(m);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	struct cli_progress *p = cli_progress_start(progress);
+	sim_time_t dur = cfg->run.duration, slice = dur / 200 ? dur / 200 : 1;
+	for (sim_time_t lim = slice; !machine_done(m); lim += slice) {
+		machine_run_until(m, lim);
+		cli_progress_update(p, (double)m->sim.now / (double)dur);
+		if (lim >= dur)
+			break;
+	}
+	cli_progress_end(p);
+	machine_finish(m);
+
+	FILE *f = open_memstream(&out->summary, &out->summary_len);
+	if (f) {
+		report_summary(m, f);
+		fclose(f);
+	}
+	json_t *doc = report_json(m, APFSIM_VERSION);
+	out->json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	machine_fini(m);
+	free(m);
+	if (!out->summary || !out->json) {
+		fprintf(stderr, "apfsim: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	out->digest = fnv1a(fnv1a(0xcbf29ce484222325ULL, out->summary, out->summary_len), out->json,
+			    strlen(out->json));
+	return CLI_EXIT_OK;
+}
+
+static void run_out_free(struct run_out *o)
+{
+	free(o->summary);
+	free(o->json);
+	*o = (struct run_out){ 0 };
+}
+
+static int write_atomically(const char *path, const char *text)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "apfsim: cannot write %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
+		fprintf(stderr, "apfsim: cannot write %s: %s\n", path, strerror(errno));
+		remove(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
+{
+	static char seedbuf[64], protobuf[96];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return 1;
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			o->quiet = 1;
+		} else if (!strcmp(a, "--check-determinism")) {
+			o->check = 1;
+		} else if (!strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
+			   !strcmp(a, "--protocol")) {
+			if (!val) {
+				fprintf(stderr, "apfsim: %s needs a value\n", a);
+				return -1;
+			}
+			i++;
+			if (o->nsets >= 62 && strcmp(a, "--json")) {
+				fprintf(stderr, "apfsim: too many overrides\n");
+				return -1;
+			}
+			if (!strcmp(a, "--json")) {
+				o->json = val;
+			} else if (!strcmp(a, "--seed")) {
+				snprintf(seedbuf, sizeof(seedbuf), "seed=%s", val);
+				o->sets[o->nsets++] = seedbuf;
+			} else if (!strcmp(a, "--protocol")) {
+				snprintf(protobuf, sizeof(protobuf), "protocol=%s", val);
+				o->sets[o->nsets++] = protobuf;
+			} else {
+				o->sets[o->nsets++] = val;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "apfsim: unknown option '%s'\n\n%s", a, usage);
+			return -1;
+		} else if (!o->scenario) {
+			o->scenario = a;
+		} else {
+			fprintf(stderr, "apfsim: unexpected argument '%s'\n", a);
+			return -1;
+		}
+	}
+	if (!o->scenario) {
+		fprintf(stderr, "apfsim: missing SCENARIO\n\n%s", usage);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct apf_config cfg;
+	struct run_out a = { 0 }, b = { 0 };
+	int rc = parse_run_args(argc, argv, &o, run_usage);
+
+	if (rc)
+		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
+	if (load_config(&o, &cfg))
+		return CLI_EXIT_BAD_INPUT;
+	rc = simulate(&cfg, !o.quiet, &a);
+	if (rc == CLI_EXIT_OK && o.check) {
+		rc = simulate(&cfg, !o.quiet, &b);
+		if (rc == CLI_EXIT_OK) {
+			if (a.digest != b.digest || strcmp(a.json, b.json) ||
+			    a.summary_len != b.summary_len || memcmp(a.summary, b.summary, a.summary_len)) {
+				fprintf(stderr, "apfsim: determinism check FAILED: digests %016llx and %016llx\n",
+					(unsigned long long)a.digest, (unsigned long long)b.digest);
+				rc = CLI_EXIT_FAIL;
+			} else {
+				fprintf(stderr, "apfsim: determinism check passed: digest %016llx\n",
+					(unsigned long long)a.digest);
+			}
+		}
+	}
+	if (rc == CLI_EXIT_OK && o.json && write_atomically(o.json, a.json))
+		rc = CLI_EXIT_FAIL;
+	if (rc == CLI_EXIT_OK && !o.quiet)
+		fwrite(a.summary, 1, a.summary_len, stdout);
+	run_out_free(&a);
+	run_out_free(&b);
+	config_free(&cfg);
+	return rc;
+}
+
+int cli_validate(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct apf_config cfg;
+	int rc = parse_run_args(argc, argv, &o, validate_usage);
+
+	if (rc)
+		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
+	if (load_config(&o, &cfg))
+		return CLI_EXIT_BAD_INPUT;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < cfg.ntasks; i++)
+		n += cfg.tasks[i].count;
+	printf("%s: ok (%u vCPUs, %u tasks, protocol %s)\n", cfg.path, cfg.vm.vcpus, n, cfg.protocol);
+	config_free(&cfg);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/* cpu_internal.h — state shared by the cpu/ files; not part of the API.
+ *
+ * One struct cpu wraps one Unicorn engine.  The hooks in cpu.c record why
+ * a run must end in `stop` before they call uc_emu_stop(), so cpu_run() can
+ * tell a hook-initiated stop from WFI (uc_emu_start returning UC_ERR_OK with
+ * no reason recorded, UNICORN-NOTES.md §4).
+ */
+#ifndef APFSIM_CPU_CPU_INTERNAL_H
+#define APFSIM_CPU_CPU_INTERNAL_H
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include "cpu/cpu.h"
+
+/* Why the current run ends.  CPU_PENDING_NONE while it may continue. */
+enum cpu_pending {
+	CPU_PENDING_NONE = 0,
+	CPU_PENDING_SENTINEL,
+	CPU_PENDING_HOST,
+	CPU_PENDING_IRQ,
+	CPU_PENDING_BUDGET,
+	CPU_PENDING_FAULT,
+};
+
+#define CPU_FAULT_MSG_LEN 192
+
+struct cpu {
+	uc_engine *uc;
+	csh cs;			/* capstone handle for traces and fault reports */
+	struct cpu_config cfg;
+
+	uint64_t sentinel[CPU_MAX_SENTINELS];
+	uc_hook sentinel_hook[CPU_MAX_SENTINELS];
+	unsigned n_sentinels;
+
+	bool irq_line;
+
+	/* The current run.  Invariant: `stop` only moves away from NONE once
+	 * per run (the first reason wins), and every hook that sees it set asks
+	 * Unicorn to stop again, because a PC write from a hook cancels an
+	 * earlier uc_emu_stop() (docs/cpu.md, "Stopping"). */
+	enum cpu_pending stop;
+	uint64_t budget;	/* 0 = unlimited */
+	uint64_t run_insns;	/* instructions counted by the block hook */
+	uint64_t blk_start;	/* last block counted: [blk_start, blk_end) */
+	uint64_t blk_end;
+	uint64_t total_insns;
+
+	/* The last fault (valid after CPU_STOP_FAULT). */
+	uint64_t fault_pc;
+	char fault_msg[CPU_FAULT_MSG_LEN];
+
+	/* First engine error met by a void accessor; reported by cpu_run(). */
+	uc_err acc_err;
+	const char *acc_what;
+};
+
+/* Record a fault (first one wins) and ask Unicorn to stop. */
+void cpu_fault(struct cpu *c, uint64_t pc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Note the first failing engine call made outside a run. */
+void cpu_note_err(struct cpu *c, const char *what, uc_err err);
+
+/* Read the instruction word at guest address pc from the shared RAM buffer;
+ * false when pc is outside RAM or misaligned. */
+bool cpu_fetch_insn(const struct cpu *c, uint64_t pc, uint32_t *insn);
+
+/* Disassembly with an existing capstone handle (cpu_disasm.c). */
+int cpu_disasm_with(csh cs, uint32_t insn, uint64_t pc, char *buf, size_t len);
+int cpu_disasm_open(csh *cs);
+
+/* Instruction trace (cpu_trace.c): installs a UC_HOOK_CODE on all code. */
+int cpu_trace_install(struct cpu *c, char *err, size_t errlen);
+
+#endif

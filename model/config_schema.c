@@ -1,0 +1,155 @@
+/* config_schema.c — the scenario schema: every key, its type, its default
+ * written as scenario text, its bounds and a doc line naming the source of
+ * each modelled default (sources are detailed in docs/scenario.md and
+ * /work/shared/LATENCIES.md).
+ *
+ * Invariants: every default parses with the same code as user input and
+ * lies within its bounds (tests/config_test.cc loads an empty-but-valid
+ * scenario and checks each value); bounds are in the field's unit (bytes,
+ * picoseconds, Hz); docs/scenario.md mentions every key (checked by a test).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "model/config.h"
+
+#define CFG(field) offsetof(struct apf_config, field)
+#define NO_MIN 0
+#define NO_MAX 1.9e19 /* >= CFG_UNBOUNDED: no upper bound */
+
+/* One table, so adding a preset is one line here (and its ops elsewhere). */
+const char *const cfg_protocol_names[] = {
+	"sync",
+	"arm64-v4",
+	NULL,
+};
+
+const char *const cfg_reclaim_names[] = {
+	[RECLAIM_CLOCK] = "clock",
+	[RECLAIM_LRU] = "lru",
+	NULL,
+};
+
+/* seed and protocol.  protocol is stored as a name (char[32]) by the
+ * parser's protocol handler, never by the generic code; PT_ENUM here only
+ * documents the accepted names. */
+static const struct param_desc top_params[] = {
+	{ "seed", PT_U64, CFG(seed), "1", 1, 0, NULL,
+	  "root of every RNG stream; same seed, same results" },
+	{ "protocol", PT_ENUM, CFG(protocol), "sync", 0, 0, cfg_protocol_names,
+	  "async-PF protocol preset; sync = APF off (every stage-2 fault blocks the vCPU)" },
+	PARAM_END,
+};
+
+static const struct param_desc vm_params[] = {
+	{ "vcpus", PT_U32, CFG(vm.vcpus), "1", 1, CFG_MAX_VCPUS, NULL,
+	  "number of vCPUs; at most 512, arm64 KVM_MAX_VCPUS of the v4 era" },
+	{ "memory", PT_SIZE, CFG(vm.memory), "1GiB", CFG_PAGE_SIZE, (double)CFG_MAX_MEMORY, NULL,
+	  "guest RAM, a multiple of 4KiB" },
+	{ "freq", PT_FREQ, CFG(vm.freq_hz), "2GHz", 1e6, 1e10, NULL,
+	  "guest CPU frequency; turns cycles into time (2GHz: a typical arm64 server core)" },
+	{ "cpi", PT_DOUBLE, CFG(vm.cpi), "1.0", 0.01, 100, NULL,
+	  "cycles per guest instruction executed by Unicorn (1.0: in-order estimate)" },
+	{ "kernel_reserved", PT_SIZE, CFG(vm.kernel_reserved), "64MiB", 0, (double)CFG_MAX_MEMORY, NULL,
+	  "guest memory the guest kernel keeps for itself; below vm.memory, a multiple of 4KiB" },
+	PARAM_END,
+};
+
+static const struct param_desc host_params[] = {
+	{ "memory_limit", PT_SIZE, CFG(host.memory_limit), "none", CFG_PAGE_SIZE, NO_MAX, NULL,
+	  "memory cgroup limit on the VM; none = unlimited (no reclaim)" },
+	{ "reclaim", PT_ENUM, CFG(host.reclaim), "clock", 0, 0, cfg_reclaim_names,
+	  "page reclaim approximation: clock (second chance) or lru (exact LRU)" },
+	{ "minor_fault", PT_TIME, CFG(host.minor_fault), "2us", 0, 1e12, NULL,
+	  "map a resident page into stage 2 (unverified estimate)" },
+	{ "zero_fill", PT_TIME, CFG(host.zero_fill), "1us", 0, 1e12, NULL,
+	  "first touch: allocate and clear a 4KiB page (estimate)" },
+	{ "vmexit", PT_TIME, CFG(host.vmexit), "2600ns", 0, 1e12, NULL,
+	  "guest to host switch: half of KVM ARM's 10387-cycle VM switch at 2GHz (Dall et al., ISCA 2016)" },
+	{ "vmentry", PT_TIME, CFG(host.vmentry), "2600ns", 0, 1e12, NULL,
+	  "host to guest switch: the other half of the same VM switch (Dall et al., ISCA 2016)" },
+	{ "hypercall", PT_TIME, CFG(host.hypercall), "3250ns", 0, 1e12, NULL,
+	  "HVC round trip: 6500 cycles at 2GHz, KVM ARM (Dall et al., ISCA 2016)" },
+	{ "workers", PT_U32, CFG(host.workers), "4", 1, 1024, NULL,
+	  "async-PF worker threads (kworkers) serving swap-ins in parallel (estimate)" },
+	{ "worker_start", PT_TIME, CFG(host.worker_start), "5us", 0, 1e12, NULL,
+	  "queue_work() to the worker running (estimate)" },
+	PARAM_END,
+};
+
+static const struct param_desc swap_params[] = {
+	{ "queue_depth", PT_U32, CFG(host.swap.queue_depth), "32", 1, 65536, NULL,
+	  "requests the swap device serves in parallel (NVMe queue)" },
+	{ "read_latency", PT_DIST, CFG(host.swap.read_latency),
+	  "{dist: lognormal, median: 15us, p99: 80us}", 0, 0, NULL,
+	  "swap-in service time per 4KiB page: NVMe flash, 10-20us at QD1 (Hajnoczi, KVM Forum 2020)" },
+	{ "write_latency", PT_DIST, CFG(host.swap.write_latency),
+	  "{dist: lognormal, median: 20us, p99: 100us}", 0, 0, NULL,
+	  "write-back service time per 4KiB page: NVMe flash, writes slower than reads (estimate)" },
+	PARAM_END,
+};
+
+static const struct param_desc guest_params[] = {
+	{ "timeslice", PT_TIME, CFG(guest.timeslice), "4ms", 1e6, 1e13, NULL,
+	  "round-robin quantum: one tick at CONFIG_HZ=250" },
+	{ "context_switch", PT_TIME, CFG(guest.context_switch), "3us", 0, 1e12, NULL,
+	  "cost of switching guest tasks: a few us with cache effects (LATENCIES.md, guest-side costs)" },
+	PARAM_END,
+};
+
+static const struct param_desc run_params[] = {
+	{ "duration", PT_TIME, CFG(run.duration), "60s", 1, NO_MAX, NULL,
+	  "stop at this simulated time" },
+	{ "until_done", PT_BOOL, CFG(run.until_done), "true", 0, 0, NULL,
+	  "stop earlier when every task has exited" },
+	PARAM_END,
+};
+
+const struct cfg_section cfg_sections[] = {
+	{ "", top_params, "top level" },
+	{ "vm", vm_params, "the virtual machine" },
+	{ "host", host_params, "the host: memory, costs of KVM paths, async-PF workers" },
+	{ "host.swap", swap_params, "the swap device" },
+	{ "guest", guest_params, "the guest kernel scheduler" },
+	{ "run", run_params, "when the run stops" },
+	{ NULL, NULL, NULL },
+};
+
+#define TASK(field) offsetof(struct task_cfg, field)
+
+const struct param_desc cfg_task_params[] = {
+	{ "name", PT_STRING, TASK(name), NULL, 0, 0, NULL,
+	  "unique, 1-63 characters from A-Z a-z 0-9 _ -" },
+	{ "workload", PT_STRING, TASK(workload), NULL, 0, 0, NULL,
+	  "a registered workload (docs/workloads.md)" },
+	{ "vcpu", PT_U32, TASK(vcpu), "any", 0, CFG_MAX_VCPUS - 1, NULL,
+	  "pin every instance to this vCPU (below vm.vcpus); any = not pinned" },
+	{ "count", PT_U32, TASK(count), "1", 1, CFG_MAX_TASKS, NULL,
+	  "instances, named NAME.0, NAME.1, ... by the model" },
+	{ "start", PT_TIME, TASK(start), "0s", 0, NO_MAX, NULL,
+	  "when the task becomes runnable" },
+	PARAM_END,
+};
+
+const struct cfg_key_note cfg_key_notes[] = {
+	{ "host.memory_limit", "none", UINT64_MAX, NULL },
+	{ "vm.memory", NULL, 0, "more memory than the host can represent" },
+	{ "vm.vcpus", NULL, 0, "arm64 KVM_MAX_VCPUS is 512" },
+	{ NULL, NULL, 0, NULL },
+};
+
+const struct cfg_key_note *cfg_key_note_find(const char *path)
+{
+	for (const struct cfg_key_note *n = cfg_key_notes; n->path; n++)
+		if (strcmp(n->path, path) == 0)
+			return n;
+	return NULL;
+}
+
+const struct cfg_section *cfg_section_find(const char *path)
+{
+	for (const struct cfg_section *s = cfg_sections; s->path; s++)
+		if (strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}

@@ -1,0 +1,91 @@
+/* hostmem.h — host memory backing the guest: one byte of state per guest
+ * page in a flat array (never a malloc per page).
+ *
+ * A page is ABSENT until the guest first touches it (the host then
+ * allocates and clears it: a zero-fill fault), RESIDENT while it occupies
+ * host memory, MAPPED while stage 2 maps it (a resident page may be
+ * unmapped: the next access is a minor fault), SWAPPED when reclaim pushed
+ * it out (the next access needs a swap-in: a major fault), INFLIGHT while a
+ * swap-in is under way.  Invariants: MAPPED implies RESIDENT; RESIDENT,
+ * SWAPPED and INFLIGHT exclude each other; resident <= limit after every
+ * call.
+ *
+ * A memory cgroup limit below the VM size forces reclaim when a page is
+ * made resident: CLOCK (second chance on the referenced bit) or exact LRU
+ * (a doubly linked list in flat index arrays).  Evicting a dirty page
+ * costs a write-back submitted to the swap device; a clean page that still
+ * has its swap copy is dropped for free.
+ */
+#ifndef APFSIM_MODEL_HOSTMEM_H
+#define APFSIM_MODEL_HOSTMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	HM_RESIDENT = 1u << 0,
+	HM_MAPPED = 1u << 1,
+	HM_SWAPPED = 1u << 2,
+	HM_INFLIGHT = 1u << 3,
+	HM_DIRTY = 1u << 4,	/* differs from its swap copy (or has none) */
+	HM_REF = 1u << 5,	/* referenced since the CLOCK hand last passed */
+	HM_REMOTE = 1u << 6,	/* still at the migration source (postcopy) */
+};
+
+enum hm_fault_kind {
+	HM_FAULT_NONE,		/* mapped: no fault */
+	HM_FAULT_MINOR,		/* resident, not mapped in stage 2 */
+	HM_FAULT_ZERO,		/* never touched: allocate and clear */
+	HM_FAULT_MAJOR,		/* swapped out: needs I/O */
+	HM_FAULT_INFLIGHT,	/* swap-in already under way */
+};
+
+struct hostmem_stats {
+	uint64_t zero_fills;
+	uint64_t minor;
+	uint64_t major;		/* swap-ins started for faults */
+	uint64_t reclaims;	/* pages evicted */
+	uint64_t writebacks;	/* evictions of dirty pages */
+	uint64_t peak_resident;
+};
+
+struct hostmem {
+	uint64_t npages;
+	uint64_t limit;		/* pages; npages or more = unlimited */
+	uint64_t resident;
+	uint8_t *st;
+	uint32_t policy;	/* enum reclaim_policy */
+	uint64_t hand;		/* CLOCK hand */
+	uint32_t *lru_prev, *lru_next;	/* LRU only; head = most recent */
+	uint32_t lru_head, lru_tail;
+	struct hostmem_stats stats;
+	/* Called for each dirty page evicted (submit the write-back). */
+	void (*writeback)(void *ctx, uint64_t gfn);
+	void *wb_ctx;
+};
+
+int hostmem_init(struct hostmem *hm, uint64_t npages, uint64_t limit_pages, uint32_t policy,
+		 char *err, size_t errlen);
+void hostmem_fini(struct hostmem *hm);
+
+static inline bool hostmem_mapped(const struct hostmem *hm, uint64_t gfn)
+{
+	return hm->st[gfn] & HM_MAPPED;
+}
+
+/* An access that hit a mapped page: referenced (and dirty on write). */
+void hostmem_access(struct hostmem *hm, uint64_t gfn, bool write);
+enum hm_fault_kind hostmem_classify(const struct hostmem *hm, uint64_t gfn);
+/* Allocate a zeroed page (zero-fill fault); evicts first when at the limit. */
+void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn);
+/* Start a swap-in: SWAPPED -> INFLIGHT. */
+void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn);
+/* Swap-in finished: INFLIGHT -> RESIDENT (clean); evicts first when needed. */
+void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn);
+/* Map a resident page into stage 2. */
+void hostmem_map(struct hostmem *hm, uint64_t gfn);
+/* Mark every page swapped (a cold start with the VM image on swap). */
+void hostmem_prefill_swapped(struct hostmem *hm);
+
+#endif

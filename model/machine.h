@@ -1,0 +1,106 @@
+/* machine.h — one simulated VM on one host: the event kernel, host memory,
+ * the swap device, the guest scheduler and the vCPUs, assembled from a
+ * validated scenario (struct apf_config) and run to completion.
+ *
+ * Every component draws randomness from its own stream derived from the
+ * scenario seed; nothing reads the wall clock.  The same configuration
+ * therefore produces the same run, event for event.
+ */
+#ifndef APFSIM_MODEL_MACHINE_H
+#define APFSIM_MODEL_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/config.h"
+#include "model/histogram.h"
+#include "model/hostmem.h"
+#include "model/sched.h"
+#include "model/sim.h"
+#include "model/swapdev.h"
+
+struct machine;
+
+enum vcpu_state {
+	VCPU_RUN,	/* in the guest (tasks or guest kernel) */
+	VCPU_HOST,	/* exited: the host handles a fault (or blocks on one) */
+	VCPU_IDLE,	/* halted in WFI, nothing to run */
+};
+
+struct vcpu {
+	struct machine *m;
+	uint32_t id;
+	enum vcpu_state state;
+	sim_time_t since;	/* start of the current state */
+	struct task *cur;
+	sim_time_t slice_end;
+	sim_event_id step_ev;	/* the one pending step event, if any */
+	bool op_running;	/* cur's CPU work runs from op_start */
+	sim_time_t op_start;
+	/* A stage-2 fault being handled in the host. */
+	bool waiting_io;	/* blocked until fault_gfn is resident */
+	bool fault_major;	/* the fault needed a swap-in */
+	uint64_t fault_gfn;
+	sim_time_t fault_start;
+	/* statistics */
+	sim_time_t guest_ps, host_ps, idle_ps;
+	sim_time_t sched_ps;	/* context switches (part of guest_ps) */
+	uint64_t exits;
+	uint64_t switches;
+};
+
+struct machine_stats {
+	struct histogram fault_latency;	/* exit -> re-entry, every fault */
+	struct histogram major_latency;	/* same, faults that needed a swap-in */
+	uint64_t faults;		/* stage-2 aborts taken */
+	uint64_t faults_user, faults_kernel;
+};
+
+/* Free ranges of guest physical memory handed to workloads. */
+struct guest_mem {
+	uint64_t *start, *len;	/* sorted by start, coalesced */
+	uint32_t n, cap;
+	uint64_t free_pages;
+};
+
+struct machine {
+	const struct apf_config *cfg;
+	struct sim sim;
+	struct hostmem hm;
+	struct swapdev swap;
+	struct sched sched;
+	struct vcpu *vcpus;
+	uint32_t nvcpus;
+	struct guest_mem gmem;
+	struct machine_stats stats;
+	sim_time_t cycle_ps_num;	/* ps per cycle = num / freq */
+	sim_time_t end_ps;		/* when the run ended */
+	bool ended;
+	char err[512];
+};
+
+/* Build the machine; 0, or -1 with m->err set (e.g. a workload that cannot
+ * allocate its memory, a trace file that does not parse). */
+int machine_init(struct machine *m, const struct apf_config *cfg);
+/* Run until the scenario ends (duration, or every task exited).  May be
+ * called repeatedly with growing limits (progress display). */
+void machine_run_until(struct machine *m, sim_time_t limit);
+bool machine_done(const struct machine *m);
+/* Close the books at the end time: settle partial work and state times. */
+void machine_finish(struct machine *m);
+void machine_fini(struct machine *m);
+
+/* Cycles -> picoseconds at the guest frequency (rounded to nearest). */
+sim_time_t machine_cycles_ps(const struct machine *m, uint64_t cycles);
+
+/* vcpu.c */
+void vcpu_start(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
+void vcpu_settle(struct vcpu *v, sim_time_t at);
+void vcpu_page_resident(struct machine *m, uint64_t gfn);
+void vcpu_task_wakeup(struct machine *m, struct task *t);
+void vcpu_finish(struct vcpu *v, sim_time_t end);
+void machine_schedule_end(struct machine *m, sim_time_t at);
+
+#endif

@@ -1,0 +1,20 @@
+/* report.h — the results of a run: a human summary table and a JSON
+ * document with stable keys (docs/output.md).  Both are pure functions of
+ * the finished machine, so they are byte-identical for the same scenario
+ * and seed. */
+#ifndef APFSIM_MODEL_REPORT_H
+#define APFSIM_MODEL_REPORT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "model/machine.h"
+
+/* The document; the caller owns the reference. */
+json_t *report_json(const struct machine *m, const char *version);
+void report_summary(const struct machine *m, FILE *out);
+/* Human time: "12.345 ms". */
+void report_fmt_time(sim_time_t ps, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,99 @@
+/* sched.c — runqueues as intrusive singly linked FIFO lists of task ids. */
+#include "model/sched.h"
+
+#include <stdlib.h>
+
+int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus)
+{
+	*s = (struct sched){ 0 };
+	s->tasks = calloc(ntasks ? ntasks : 1, sizeof(*s->tasks));
+	s->rq = calloc(nvcpus, sizeof(*s->rq));
+	if (!s->tasks || !s->rq) {
+		sched_fini(s);
+		return -1;
+	}
+	s->ntasks = ntasks;
+	s->nvcpus = nvcpus;
+	for (uint32_t i = 0; i < nvcpus; i++)
+		s->rq[i].head = s->rq[i].tail = TASK_NONE;
+	return 0;
+}
+
+void sched_fini(struct sched *s)
+{
+	free(s->tasks);
+	free(s->rq);
+	s->tasks = NULL;
+	s->rq = NULL;
+}
+
+void sched_enqueue(struct sched *s, struct task *t)
+{
+	struct runqueue *q = &s->rq[t->vcpu];
+
+	t->state = TASK_RUNNABLE;
+	t->rq_next = TASK_NONE;
+	if (q->tail == TASK_NONE)
+		q->head = t->id;
+	else
+		s->tasks[q->tail].rq_next = t->id;
+	q->tail = t->id;
+	q->len++;
+}
+
+static struct task *rq_pop(struct sched *s, struct runqueue *q)
+{
+	if (q->head == TASK_NONE)
+		return NULL;
+	struct task *t = &s->tasks[q->head];
+	q->head = t->rq_next;
+	if (q->head == TASK_NONE)
+		q->tail = TASK_NONE;
+	q->len--;
+	t->rq_next = TASK_NONE;
+	return t;
+}
+
+/* Remove the first unpinned task of q (for stealing); NULL when none. */
+static struct task *rq_take_unpinned(struct sched *s, struct runqueue *q)
+{
+	uint32_t prev = TASK_NONE;
+
+	for (uint32_t id = q->head; id != TASK_NONE; prev = id, id = s->tasks[id].rq_next) {
+		struct task *t = &s->tasks[id];
+		if (t->pinned >= 0)
+			continue;
+		if (prev == TASK_NONE)
+			q->head = t->rq_next;
+		else
+			s->tasks[prev].rq_next = t->rq_next;
+		if (q->tail == id)
+			q->tail = prev;
+		q->len--;
+		t->rq_next = TASK_NONE;
+		return t;
+	}
+	return NULL;
+}
+
+struct task *sched_pick(struct sched *s, uint32_t vcpu)
+{
+	struct task *t = rq_pop(s, &s->rq[vcpu]);
+
+	if (t)
+		return t;
+	/* Idle balancing: steal from the longest runqueue (lowest index on ties). */
+	uint32_t best = TASK_NONE, best_len = 0;
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		if (i != vcpu && s->rq[i].len > best_len) {
+			best = i;
+			best_len = s->rq[i].len;
+		}
+	}
+	if (best == TASK_NONE)
+		return NULL;
+	t = rq_take_unpinned(s, &s->rq[best]);
+	if (t)
+		t->vcpu = vcpu;
+	return t;
+}

@@ -1,0 +1,82 @@
+/* sched.h — the guest scheduler model: tasks, per-vCPU FIFO runqueues,
+ * timeslice round-robin, user vs kernel mode, sleeping, idle.
+ *
+ * Policy lives here in C; the guest kernel image reaches it through the
+ * simulator call (docs/guest-abi.md).  Placement is deterministic: a task
+ * pinned to a vCPU stays there; an unpinned task starts on vCPU
+ * (task index % vCPUs) and an idle vCPU steals the first unpinned task of
+ * the longest runqueue (lowest vCPU index on ties).
+ */
+#ifndef APFSIM_MODEL_SCHED_H
+#define APFSIM_MODEL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/sim.h"
+#include "workloads/workload.h"
+
+#define TASK_NONE UINT32_MAX
+
+enum task_state {
+	TASK_NEW,	/* not started yet (start time in the future) */
+	TASK_RUNNABLE,	/* on a runqueue */
+	TASK_RUNNING,	/* current on a vCPU */
+	TASK_SLEEPING,	/* timed sleep */
+	TASK_PARKED,	/* waiting for a page-ready (APF) */
+	TASK_EXITED,
+};
+
+struct task {
+	uint32_t id;
+	char name[80];
+	int32_t pinned;		/* vCPU or -1 */
+	uint32_t vcpu;		/* runqueue it belongs to */
+	enum task_state state;
+	const struct workload_ops *wl;
+	void *wl_state;
+	struct rng rng;
+	/* Current operation: op_valid says whether `op` still has work left;
+	 * op_left_ps is what remains of its CPU part; touched says a TOUCH op's
+	 * access has been performed (only its work remains). */
+	struct wl_op op;
+	bool op_valid;
+	bool touched;
+	bool kernel;		/* between KENTER and KEXIT */
+	sim_time_t op_left_ps;
+	uint32_t rq_next;
+	/* statistics */
+	uint64_t progress;
+	sim_time_t cpu_ps;	/* executing guest code */
+	sim_time_t stall_ps;	/* its vCPU blocked in the host for it */
+	sim_time_t parked_ps;	/* waiting for a page-ready */
+	sim_time_t parked_since;
+	sim_time_t start_ps;
+	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
+	uint64_t faults;	/* stage-2 faults taken */
+	uint64_t switches;	/* times it was switched in */
+};
+
+struct runqueue {
+	uint32_t head, tail, len;
+};
+
+struct sched {
+	struct task *tasks;
+	uint32_t ntasks;
+	struct runqueue *rq;
+	uint32_t nvcpus;
+	uint32_t alive;		/* not yet exited */
+};
+
+int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus);
+void sched_fini(struct sched *s);
+void sched_enqueue(struct sched *s, struct task *t);
+/* Next task for vcpu (own runqueue first, then steal); NULL when none. */
+struct task *sched_pick(struct sched *s, uint32_t vcpu);
+static inline bool sched_has_waiting(const struct sched *s, uint32_t vcpu)
+{
+	return s->rq[vcpu].len != 0;
+}
+
+#endif

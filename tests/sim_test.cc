@@ -1,0 +1,375 @@
+// sim_test.cc — the event kernel as a model sees it: events run in (time,
+// insertion) order, cancelled events never run, the clock only moves forward.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <tuple>
+#include <vector>
+
+extern "C" {
+#include "model/rng.h"
+#include "model/sim.h"
+}
+
+namespace {
+
+struct Log {
+	struct sim *s;
+	std::vector<std::pair<sim_time_t, uint64_t>> runs; // (now, arg)
+};
+
+void record(void *ctx, uint64_t arg)
+{
+	Log *log = static_cast<Log *>(ctx);
+	log->runs.emplace_back(log->s->now, arg);
+}
+
+class SimTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(sim_init(&s, &sim_backend_native), 0);
+		log.s = &s;
+	}
+	void TearDown() override { sim_fini(&s); }
+
+	struct sim s;
+	Log log;
+};
+
+TEST_F(SimTest, RunsByTimeThenInsertionOrder)
+{
+	sim_at(&s, 30 * SIM_NS, record, &log, 0);
+	sim_at(&s, 10 * SIM_NS, record, &log, 1);
+	sim_at(&s, 20 * SIM_NS, record, &log, 2);
+	sim_at(&s, 10 * SIM_NS, record, &log, 3);
+	sim_at(&s, 10 * SIM_NS, record, &log, 4);
+	EXPECT_EQ(sim_pending(&s), 5u);
+	sim_run_until(&s, SIM_TIME_MAX);
+	std::vector<std::pair<sim_time_t, uint64_t>> want = {
+		{ 10 * SIM_NS, 1 }, { 10 * SIM_NS, 3 }, { 10 * SIM_NS, 4 },
+		{ 20 * SIM_NS, 2 }, { 30 * SIM_NS, 0 },
+	};
+	EXPECT_EQ(log.runs, want);
+	EXPECT_EQ(s.events_run, 5u);
+	EXPECT_EQ(s.now, 30 * SIM_NS);
+	EXPECT_EQ(sim_pending(&s), 0u);
+}
+
+TEST_F(SimTest, CancelledEventNeverRuns)
+{
+	sim_event_id a = sim_at(&s, 5, record, &log, 1);
+	sim_event_id b = sim_at(&s, 6, record, &log, 2);
+	sim_event_id c = sim_at(&s, 7, record, &log, 3);
+	EXPECT_TRUE(sim_is_pending(&s, b));
+	EXPECT_TRUE(sim_cancel(&s, b));
+	EXPECT_FALSE(sim_is_pending(&s, b));
+	EXPECT_FALSE(sim_cancel(&s, b)) << "cancelling twice";
+	EXPECT_EQ(sim_pending(&s), 2u);
+	sim_run_until(&s, SIM_TIME_MAX);
+	ASSERT_EQ(log.runs.size(), 2u);
+	EXPECT_EQ(log.runs[0].second, 1u);
+	EXPECT_EQ(log.runs[1].second, 3u);
+	EXPECT_FALSE(sim_cancel(&s, a)) << "already ran";
+	EXPECT_FALSE(sim_is_pending(&s, c));
+}
+
+TEST_F(SimTest, ZeroHandleIsNoEvent)
+{
+	sim_event_id none = {};
+	EXPECT_FALSE(sim_is_pending(&s, none));
+	EXPECT_FALSE(sim_cancel(&s, none));
+}
+
+TEST_F(SimTest, StaleHandleRejectedAfterSlotReuse)
+{
+	sim_event_id old = sim_at(&s, 100, record, &log, 1);
+	ASSERT_TRUE(sim_cancel(&s, old));
+	// The freed slot is handed out again; the old handle must not name it.
+	sim_event_id fresh = sim_at(&s, 200, record, &log, 2);
+	EXPECT_EQ(fresh.slot, old.slot);
+	EXPECT_NE(fresh.gen, old.gen);
+	EXPECT_FALSE(sim_is_pending(&s, old));
+	EXPECT_FALSE(sim_cancel(&s, old));
+	EXPECT_TRUE(sim_is_pending(&s, fresh));
+	sim_run_until(&s, SIM_TIME_MAX);
+	ASSERT_EQ(log.runs.size(), 1u);
+	EXPECT_EQ(log.runs[0].second, 2u);
+}
+
+TEST_F(SimTest, SchedulingInThePastIsRefused)
+{
+	sim_at(&s, 50, record, &log, 1);
+	sim_run_until(&s, SIM_TIME_MAX);
+	ASSERT_EQ(s.now, 50u);
+	uint64_t seq = s.seq;
+	sim_event_id id = sim_at(&s, 49, record, &log, 2);
+	EXPECT_EQ(id.gen, 0u);
+	EXPECT_FALSE(sim_is_pending(&s, id));
+	EXPECT_EQ(sim_pending(&s), 0u);
+	EXPECT_EQ(s.seq, seq) << "a refused event consumes no sequence number";
+	EXPECT_EQ(sim_after(&s, SIM_TIME_MAX, record, &log, 3).gen, 0u) << "overflow";
+	EXPECT_EQ(sim_at(&s, 60, nullptr, &log, 4).gen, 0u) << "no handler";
+	sim_run_until(&s, SIM_TIME_MAX);
+	EXPECT_EQ(log.runs.size(), 1u);
+	// The present itself is allowed.
+	EXPECT_NE(sim_at(&s, 50, record, &log, 5).gen, 0u);
+}
+
+struct Chain {
+	struct sim *s;
+	Log *log;
+	int left;
+	sim_event_id victim;
+};
+
+// Schedules a follow-up at the current time and one later, and cancels a
+// victim: all from inside a handler.
+void chain_step(void *ctx, uint64_t arg)
+{
+	Chain *c = static_cast<Chain *>(ctx);
+	c->log->runs.emplace_back(c->s->now, arg);
+	if (arg == 100) {
+		EXPECT_TRUE(sim_cancel(c->s, c->victim));
+		sim_after(c->s, 0, chain_step, c, 101);
+		sim_after(c->s, 5, chain_step, c, 102);
+	}
+}
+
+TEST_F(SimTest, HandlersScheduleAndCancel)
+{
+	Chain c = { &s, &log, 0, {} };
+	sim_at(&s, 10, chain_step, &c, 100);
+	sim_at(&s, 10, record, &log, 7);	// already pending at t=10: runs before 101
+	c.victim = sim_at(&s, 12, record, &log, 8);
+	sim_at(&s, 20, record, &log, 9);
+	sim_run_until(&s, SIM_TIME_MAX);
+	std::vector<std::pair<sim_time_t, uint64_t>> want = {
+		{ 10, 100 }, { 10, 7 }, { 10, 101 }, { 15, 102 }, { 20, 9 },
+	};
+	EXPECT_EQ(log.runs, want);
+}
+
+TEST_F(SimTest, RunUntilDispatchesUpToAndIncludingLimit)
+{
+	sim_at(&s, 10, record, &log, 1);
+	sim_at(&s, 20, record, &log, 2);
+	sim_at(&s, 21, record, &log, 3);
+	sim_run_until(&s, 20);
+	ASSERT_EQ(log.runs.size(), 2u);
+	EXPECT_EQ(s.now, 20u);
+	EXPECT_EQ(sim_pending(&s), 1u);
+	sim_time_t next = 0;
+	ASSERT_TRUE(sim_next_time(&s, &next));
+	EXPECT_EQ(next, 21u);
+	// With nothing due, the clock still advances to the limit.
+	sim_run_until(&s, 25 * SIM_NS);
+	EXPECT_EQ(log.runs.size(), 3u);
+	EXPECT_EQ(s.now, 25 * SIM_NS);
+	EXPECT_FALSE(sim_next_time(&s, &next));
+	// A limit in the past never moves the clock back.
+	sim_run_until(&s, 5);
+	EXPECT_EQ(s.now, 25 * SIM_NS);
+}
+
+struct Stopper {
+	struct sim *s;
+	int count;
+};
+
+void stop_on_third(void *ctx, uint64_t)
+{
+	Stopper *st = static_cast<Stopper *>(ctx);
+	if (++st->count == 3)
+		sim_stop(st->s);
+}
+
+TEST_F(SimTest, StopReturnsAfterTheCurrentHandler)
+{
+	Stopper st = { &s, 0 };
+	for (uint64_t i = 1; i <= 5; i++)
+		sim_at(&s, i * 100, stop_on_third, &st, i);
+	sim_run_until(&s, 10000);
+	EXPECT_EQ(st.count, 3);
+	EXPECT_EQ(s.now, 300u) << "a stopped run leaves the clock at the stopping event";
+	EXPECT_EQ(sim_pending(&s), 2u);
+	sim_run_until(&s, 10000);	// a new run clears the stop
+	EXPECT_EQ(st.count, 5);
+	EXPECT_EQ(s.now, 10000u);
+}
+
+TEST_F(SimTest, GrowsPastInitialCapacity)
+{
+	const uint64_t n = 100000;
+	std::vector<sim_event_id> ids;
+	// Reverse time order so every insertion sifts to the top.
+	for (uint64_t i = 0; i < n; i++)
+		ids.push_back(sim_at(&s, (n - i) * SIM_NS, record, &log, n - i));
+	EXPECT_EQ(sim_pending(&s), n);
+	for (uint64_t i = 0; i < n; i += 2)
+		ASSERT_TRUE(sim_cancel(&s, ids[i]));
+	sim_run_until(&s, SIM_TIME_MAX);
+	ASSERT_EQ(log.runs.size(), n / 2);
+	for (size_t k = 0; k < log.runs.size(); k++) {
+		// Survivors are odd i, whose args n - i are the odd numbers.
+		ASSERT_EQ(log.runs[k].second, 2 * k + 1);
+		ASSERT_EQ(log.runs[k].first, log.runs[k].second * SIM_NS);
+	}
+}
+
+// The reference: a plain sort of everything scheduled, minus cancellations,
+// by (time, insertion order).
+struct RefEvent {
+	sim_time_t time;
+	uint64_t seq;
+	bool cancelled;
+};
+
+TEST_F(SimTest, RandomScheduleMatchesSortedReference)
+{
+	struct rng r;
+	rng_stream(&r, 42, "test/sim-order");
+	std::vector<RefEvent> ref;
+	std::vector<sim_event_id> ids;
+	// Coarse times force many ties; cancellations hit random live events.
+	for (int round = 0; round < 20000; round++) {
+		if (!ids.empty() && rng_below(&r, 4) == 0) {
+			uint64_t k = rng_below(&r, ids.size());
+			bool live = !ref[k].cancelled;
+			ASSERT_EQ(sim_cancel(&s, ids[k]), live);
+			ref[k].cancelled = true;
+			continue;
+		}
+		sim_time_t t = rng_below(&r, 500);
+		ids.push_back(sim_at(&s, t, record, &log, ref.size()));
+		ref.push_back({ t, ref.size(), false });
+	}
+	sim_run_until(&s, SIM_TIME_MAX);
+
+	std::vector<RefEvent> live;
+	for (const RefEvent &e : ref)
+		if (!e.cancelled)
+			live.push_back(e);
+	std::sort(live.begin(), live.end(), [](const RefEvent &a, const RefEvent &b) {
+		return std::tie(a.time, a.seq) < std::tie(b.time, b.seq);
+	});
+	ASSERT_EQ(log.runs.size(), live.size());
+	for (size_t i = 0; i < live.size(); i++) {
+		ASSERT_EQ(log.runs[i].second, live[i].seq) << "at position " << i;
+		ASSERT_EQ(log.runs[i].first, live[i].time);
+	}
+}
+
+struct Churn {
+	struct sim *s;
+	struct rng r;
+	std::vector<std::pair<sim_time_t, uint64_t>> runs;
+	uint64_t next_id;
+	uint64_t budget;
+};
+
+// Each event reschedules itself zero or more times, sometimes at now.
+void churn_step(void *ctx, uint64_t arg)
+{
+	Churn *c = static_cast<Churn *>(ctx);
+	c->runs.emplace_back(c->s->now, arg);
+	uint64_t kids = rng_below(&c->r, 3);
+	for (uint64_t k = 0; k < kids && c->budget > 0; k++, c->budget--)
+		sim_after(c->s, rng_below(&c->r, 3) * 7, churn_step, c, c->next_id++);
+}
+
+TEST_F(SimTest, DispatchOrderIsReproducible)
+{
+	auto run_once = [](uint64_t seed) {
+		struct sim s2;
+		EXPECT_EQ(sim_init(&s2, nullptr), 0);
+		Churn c = { &s2, {}, {}, 0, 50000 };
+		rng_stream(&c.r, seed, "test/churn");
+		for (int i = 0; i < 64; i++)
+			sim_at(&s2, rng_below(&c.r, 10), churn_step, &c, c.next_id++);
+		sim_run_until(&s2, SIM_TIME_MAX);
+		sim_fini(&s2);
+		return c.runs;
+	};
+	auto a = run_once(7);
+	auto b = run_once(7);
+	EXPECT_GT(a.size(), 1000u);
+	EXPECT_EQ(a, b);
+	for (size_t i = 1; i < a.size(); i++)
+		ASSERT_LE(a[i - 1].first, a[i].first) << "time went backwards";
+}
+
+// A mirror of the pending set kept by the test: every dispatched event must
+// be the mirror's smallest (time, seq), whatever handlers schedule or cancel.
+struct Mirror {
+	struct sim *s;
+	struct rng r;
+	std::set<std::tuple<sim_time_t, uint64_t, uint64_t>> pending; // time, seq, id
+	std::vector<std::tuple<sim_event_id, sim_time_t, uint64_t>> events; // by id
+	std::vector<uint64_t> live;	// ids believed pending
+	uint64_t budget;
+	uint64_t mismatches;
+};
+
+void mirror_step(void *ctx, uint64_t id);
+
+void mirror_schedule(Mirror *m, sim_time_t delay)
+{
+	uint64_t id = m->events.size(), seq = m->s->seq;
+	sim_event_id h = sim_after(m->s, delay, mirror_step, m, id);
+	m->events.emplace_back(h, m->s->now + delay, seq);
+	m->pending.emplace(m->s->now + delay, seq, id);
+	m->live.push_back(id);
+}
+
+void mirror_forget(Mirror *m, uint64_t id)
+{
+	auto it = std::find(m->live.begin(), m->live.end(), id);
+	*it = m->live.back();
+	m->live.pop_back();
+}
+
+void mirror_step(void *ctx, uint64_t id)
+{
+	Mirror *m = static_cast<Mirror *>(ctx);
+	auto [h, t, seq] = m->events[id];
+	if (m->pending.empty() || *m->pending.begin() != std::make_tuple(t, seq, id) || m->s->now != t)
+		m->mismatches++;
+	m->pending.erase(std::make_tuple(t, seq, id));
+	mirror_forget(m, id);
+	if (sim_is_pending(m->s, h) || sim_pending(m->s) != m->pending.size())
+		m->mismatches++;
+	uint64_t ops = rng_below(&m->r, 5);
+	for (uint64_t k = 0; k < ops && m->budget > 0; k++, m->budget--) {
+		if (!m->live.empty() && rng_below(&m->r, 5) == 0) {
+			uint64_t victim = m->live[rng_below(&m->r, m->live.size())];
+			auto [vh, vt, vseq] = m->events[victim];
+			if (!sim_cancel(m->s, vh))
+				m->mismatches++;
+			m->pending.erase(std::make_tuple(vt, vseq, victim));
+			mirror_forget(m, victim);
+		} else {
+			mirror_schedule(m, rng_below(&m->r, 20));
+		}
+	}
+	sim_time_t next;
+	bool any = sim_next_time(m->s, &next);
+	if (any != !m->pending.empty() || (any && next != std::get<0>(*m->pending.begin())))
+		m->mismatches++;
+}
+
+TEST_F(SimTest, HandlersSchedulingAndCancellingMatchAMirror)
+{
+	Mirror m = { &s, {}, {}, {}, {}, 200000, 0 };
+	rng_stream(&m.r, 3, "test/mirror");
+	for (int i = 0; i < 300; i++)
+		mirror_schedule(&m, rng_below(&m.r, 50));
+	sim_run_until(&s, SIM_TIME_MAX);
+	EXPECT_EQ(m.mismatches, 0u);
+	EXPECT_TRUE(m.pending.empty());
+	EXPECT_GT(s.events_run, 100000u);
+}
+
+} // namespace

@@ -1,0 +1,270 @@
+/* guest_abi.h — the contract between the aarch64 guest kernel image
+ * (workloads/guest/, compiled by clang --target=aarch64-none-elf) and the
+ * x86-64 host model (model/platform.c).  Both sides include this file, so it
+ * uses fixed-width types only and pins every shared layout with
+ * _Static_assert.  Both sides are little-endian.
+ *
+ * What is shared (docs/guest-abi.md has the full description):
+ *   - the guest physical map (kernel region at GUEST_RAM_BASE, GIC frames);
+ *   - struct guest_percpu: this CPU's struct kvm_vcpu_pv_apf_data exactly
+ *     as PROTOCOL.md §2.3 lays it out, the current task, the APF waiter
+ *     table of §2.8 and guest-side counters;
+ *   - struct guest_task: TIF flags (TIF_ASYNC_PF = bit 7, §2.8), the
+ *     waiter-table link ("thread.data") and the CPU;
+ *   - the simulator call `hvc #GUEST_SIMCALL_IMM` through which guest code
+ *     reaches the C scheduler model;
+ *   - the names of the symbols the host looks up in the image.
+ * SMCCC/SDEI constants are the ones of PROTOCOL.md §2.2.
+ */
+#ifndef APFSIM_GUEST_ABI_H
+#define APFSIM_GUEST_ABI_H
+
+#include <stdint.h>
+
+/* _Static_assert is C11; C++ (the tests) spells it static_assert. */
+#ifdef __cplusplus
+#define GUEST_ABI_ASSERT static_assert
+#else
+#define GUEST_ABI_ASSERT _Static_assert
+#endif
+
+/* ---- guest physical map ------------------------------------------------
+ * Guest RAM starts at GUEST_RAM_BASE.  Only the kernel region (the first
+ * GUEST_KERNEL_SIZE bytes) is mapped into Unicorn; user memory is modelled
+ * in C and guest code never touches it.  The MMU stays off: VA == PA.
+ */
+#define GUEST_RAM_BASE		0x40000000ULL
+#define GUEST_KERNEL_SIZE	0x00400000ULL	/* 4 MiB */
+#define GUEST_GICD_BASE		0x08000000ULL	/* == GIC_DIST_BASE (gic/gic.h) */
+#define GUEST_GICR_BASE		0x080A0000ULL	/* == GIC_REDIST_BASE */
+#define GUEST_GICR_STRIDE	0x00020000ULL	/* RD_base + SGI_base frames */
+
+#define GUEST_MAX_CPUS		512	/* arm64 KVM_MAX_VCPUS of the v4 era */
+#define GUEST_MAX_TASKS		1024	/* user tasks; ids 0..GUEST_MAX_TASKS-1 */
+/* Each CPU also has an idle task; guest_tasks[] holds both kinds. */
+#define GUEST_IDLE_TASK(cpu)	(GUEST_MAX_TASKS + (uint32_t)(cpu))
+#define GUEST_NR_TASK_SLOTS	(GUEST_MAX_TASKS + GUEST_MAX_CPUS)
+#define GUEST_NO_TASK		0xFFFFFFFFu
+
+#define GUEST_STACK_SIZE	4096	/* per-CPU kernel stack, 4 KiB aligned */
+
+/* ---- SMCCC / SDEI / APF constants (PROTOCOL.md §2.2) ------------------ */
+#define SMCCC_VENDOR_HYP_CALL_UID	0x8600FF01u
+#define SMCCC_VENDOR_HYP_KVM_FEATURES	0x86000000u
+#define SMCCC_VENDOR_HYP_KVM_ASYNC_PF	0x86000002u
+#define SMCCC_KVM_FEATURE_ASYNC_PF	2	/* bit in the FEATURES bitmap */
+#define KVM_UID_W0	0xb66fb428u
+#define KVM_UID_W1	0xe911c52eu
+#define KVM_UID_W2	0x564bcaa9u
+#define KVM_UID_W3	0x743a004du
+
+#define ASYNC_PF_SUB_VERSION	0
+#define ASYNC_PF_SUB_SLOTS	1
+#define ASYNC_PF_SUB_SDEI	2
+#define ASYNC_PF_SUB_IRQ	3
+#define ASYNC_PF_SUB_ENABLE	4
+#define ASYNC_PF_SUB_IRQ_ACK	5
+
+#define SMCCC_RET_SUCCESS		0
+#define SMCCC_RET_NOT_SUPPORTED		(-1)
+#define SMCCC_RET_NOT_REQUIRED		(-2)
+#define SMCCC_RET_INVALID_PARAMETER	(-3)
+
+#define SDEI_EVENT_REGISTER	0xC4000021u
+#define SDEI_EVENT_ENABLE	0xC4000022u
+#define SDEI_EVENT_DISABLE	0xC4000023u
+#define SDEI_EVENT_COMPLETE	0xC4000025u
+#define SDEI_EVENT_UNREGISTER	0xC4000027u
+#define SDEI_EV_HANDLED		0	/* EVENT_COMPLETE x1: handler result */
+#define SDEI_EV_FAILED		1
+
+#define KVM_ASYNC_PF_ENABLED		(1u << 0)
+#define KVM_ASYNC_PF_SEND_ALWAYS	(1u << 1)
+#define KVM_PV_REASON_PAGE_NOT_PRESENT	1
+#define KVM_PV_REASON_PAGE_READY	2
+#define APF_WAKE_ALL_TOKEN		0xFFFFFFFFu
+
+/* The guest waiter table has 2 x SLOTS entries (§2.2: 128 for SLOTS = 64). */
+#define GUEST_APF_MAX_SLOTS	64
+#define GUEST_APF_TABLE_SIZE	(2 * GUEST_APF_MAX_SLOTS)
+
+/* Thread-info flags (arm64 numbering; TIF_ASYNC_PF is the series' bit 7). */
+#define TIF_NEED_RESCHED	1
+#define TIF_ASYNC_PF		7
+#define GUEST_TIF_NEED_RESCHED	(1u << TIF_NEED_RESCHED)
+#define GUEST_TIF_ASYNC_PF	(1u << TIF_ASYNC_PF)
+
+/* SGI used as the reschedule IPI. */
+#define GUEST_SGI_RESCHEDULE	0
+/* Priorities the guest programs (5 implemented bits, see gic/gic.h). */
+#define GUEST_PMR		0xF0
+#define GUEST_IRQ_PRIORITY	0xA0
+
+/* ---- shared memory ---------------------------------------------------- */
+
+/* struct kvm_vcpu_pv_apf_data (arm64), PROTOCOL.md §2.3: the host writes
+ * token then reason; the guest reads both and clears token then reason.
+ * The host maps bytes 0..7 only; `enabled` is guest-private. */
+struct kvm_vcpu_pv_apf_data {
+	uint32_t reason;	/* 0 free, 1 page not present, 2 page ready */
+	uint32_t token;
+	uint8_t pad[56];
+	uint32_t enabled;	/* 1 after a successful ENABLE */
+};
+
+/* One waiter-table entry (§2.8 {token, task, swait_queue}); the wait queue
+ * is the scheduler model's business, so an entry is {token, task}.  Empty
+ * iff task == GUEST_NO_TASK (token 0 is a valid token, §2.5). */
+struct guest_apf_waiter {
+	uint32_t token;
+	uint32_t task;
+};
+
+/* Guest-side counters (monotonic, never reset). */
+struct guest_apf_stats {
+	uint32_t notpresent;	 /* not-present notifications handled (added) */
+	uint32_t bogus_notpresent; /* SDEI with reason != 1 (no clear, -EINVAL) */
+	uint32_t add_failures;	 /* table full or task already waiting */
+	uint32_t pageready;	 /* page-ready notifications handled */
+	uint32_t bogus_pageready; /* PPI with reason != 2 (no ACK) */
+	uint32_t wakes;		 /* waiters removed and woken */
+	uint32_t acks;		 /* IRQ_ACK hypercalls issued */
+	uint32_t spurious_irqs;	 /* IAR returned 1023 */
+	uint32_t resched_ipis;	 /* SGI 0 taken */
+	uint32_t unexpected_irqs; /* any other INTID */
+};
+
+/* Per-CPU area, guest_percpu[cpu], 64-byte aligned.  The shared APF buffer
+ * sits at offset 0, so its physical address is the one passed to ENABLE and
+ * it owns its 64-byte line (plus `enabled` in the next one). */
+struct guest_percpu {
+	struct kvm_vcpu_pv_apf_data apf;	/* 0: PROTOCOL.md §2.3 */
+	uint8_t pad0[60];			/* 68 -> 128 */
+	uint32_t cpu;				/* 128: this CPU's index */
+	uint32_t current;			/* 132: running task id */
+	uint64_t kstack_top;			/* 136: empty kernel stack SP */
+	uint64_t sgi1r_self;			/* 144: ICC_SGI1R_EL1 for SGI 0 to self */
+	uint32_t apf_irq;			/* 152: page-ready PPI INTID, 0 = off */
+	uint32_t sdei_event;			/* 156: not-present SDEI event number */
+	uint32_t wait_capacity;			/* 160: 2 x SLOTS, <= 128 */
+	uint32_t wait_count;			/* 164: occupied entries */
+	struct guest_apf_stats stats;		/* 168 */
+	uint8_t pad1[48];			/* 208 -> 256 */
+	struct guest_apf_waiter waiters[GUEST_APF_TABLE_SIZE]; /* 256 */
+} __attribute__((aligned(64)));
+
+/* Per-task state shared by the guest handlers and the C scheduler model. */
+struct guest_task {
+	uint32_t flags;		/* GUEST_TIF_* */
+	uint32_t state;		/* enum guest_task_state; scheduler-owned */
+	uint32_t cpu;		/* CPU the task last ran on; scheduler-owned */
+	uint32_t wait_ref;	/* "thread.data": (cpu << 16) | entry while in a
+				 * waiter table, GUEST_NO_WAIT otherwise */
+};
+#define GUEST_NO_WAIT		0xFFFFFFFFu
+#define GUEST_WAIT_REF(cpu, idx) (((uint32_t)(cpu) << 16) | (uint32_t)(idx))
+
+/* Task states, written by the scheduler model only (guest code never reads
+ * them; they are here so traces and tests name them alike). */
+enum guest_task_state {
+	GUEST_TASK_UNUSED = 0,
+	GUEST_TASK_RUNNING = 1,
+	GUEST_TASK_RUNNABLE = 2,
+	GUEST_TASK_PARKED = 3,	/* TASK_UNINTERRUPTIBLE on an APF wait */
+	GUEST_TASK_SLEEPING = 4,
+	GUEST_TASK_EXITED = 5,
+};
+
+/* Boot parameters, written by the host before any guest_boot. */
+struct guest_boot_params {
+	uint32_t flags;		/* GUEST_BOOT_* */
+	uint32_t ncpus;
+};
+#define GUEST_BOOT_NO_KVMAPF	(1u << 0)	/* "no-kvmapf" */
+
+GUEST_ABI_ASSERT(sizeof(struct kvm_vcpu_pv_apf_data) == 68, "apf_data size (§2.3)");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, reason) == 0, "reason@0");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, token) == 4, "token@4");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, pad) == 8, "pad@8");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, enabled) == 64, "enabled@64");
+GUEST_ABI_ASSERT(sizeof(struct guest_apf_waiter) == 8, "waiter entry");
+GUEST_ABI_ASSERT(sizeof(struct guest_apf_stats) == 40, "stats");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, apf) == 0, "apf@0");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, cpu) == 128, "cpu@128");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, current) == 132, "current@132");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, kstack_top) == 136, "kstack_top@136");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, sgi1r_self) == 144, "sgi1r@144");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, apf_irq) == 152, "apf_irq@152");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, wait_capacity) == 160, "cap@160");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, wait_count) == 164, "count@164");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, stats) == 168, "stats@168");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, waiters) == 256, "waiters@256");
+GUEST_ABI_ASSERT(sizeof(struct guest_percpu) == 1280, "percpu size");
+GUEST_ABI_ASSERT(_Alignof(struct guest_percpu) == 64, "percpu alignment");
+GUEST_ABI_ASSERT(sizeof(struct guest_task) == 16, "task size");
+GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
+
+/* ---- simulator call ----------------------------------------------------
+ * `hvc #GUEST_SIMCALL_IMM` with x0 = call number, x1/x2 = arguments; the
+ * result comes back in x0, every other register is preserved.  The
+ * immediate is not 0, so the call can never be mistaken for an SMCCC call
+ * (which always uses imm16 0).  The host's C scheduler serves these calls
+ * (model/platform.h, struct platform_sched_ops).
+ */
+#define GUEST_SIMCALL_IMM	0xA5F
+
+enum guest_simcall {
+	SIMCALL_BOOT_DONE = 1,	/* x1 = status (enum guest_boot_status) */
+	SIMCALL_SCHEDULE = 2,	/* x1 = enum guest_sched_reason.  Returns 0 if
+				 * the caller keeps the CPU; a task switch ends
+				 * the Unicorn run instead of returning. */
+	SIMCALL_WAKE = 3,	/* x1 = task id whose APF wait ended */
+	SIMCALL_WARN = 4,	/* x1 = enum guest_warn, x2 = argument */
+	SIMCALL_LOG = 5,	/* x1 = enum guest_log, x2 = argument */
+};
+
+enum guest_sched_reason {
+	GUEST_SCHED_PARK = 1,	/* TIF_ASYNC_PF set on return to user (§2.8) */
+	GUEST_SCHED_YIELD = 2,	/* TIF_NEED_RESCHED set on return to user */
+	GUEST_SCHED_IDLE = 3,	/* idle loop saw TIF_NEED_RESCHED */
+};
+
+enum guest_boot_status {
+	GUEST_BOOT_APF_ON = 0,	/* APF enabled on this CPU */
+	GUEST_BOOT_APF_OFF = 1,	/* APF left off (a WARN or LOG said why) */
+};
+
+enum guest_warn {
+	GUEST_WARN_UID = 1,		/* x2 = a0: not KVM's vendor-hyp UID */
+	GUEST_WARN_FEATURES = 2,	/* x2 = feature bitmap without bit 2 */
+	GUEST_WARN_VERSION = 3,		/* x2 = a0 or rejected version */
+	GUEST_WARN_SLOTS = 4,		/* x2 = a0 or slot count */
+	GUEST_WARN_SDEI = 5,		/* x2 = a0 */
+	GUEST_WARN_IRQ = 6,		/* x2 = a0 or INTID outside 16..31 */
+	GUEST_WARN_EVENT_REGISTER = 7,	/* x2 = SDEI status */
+	GUEST_WARN_EVENT_ENABLE = 8,	/* x2 = SDEI status */
+	GUEST_WARN_ENABLE = 9,		/* x2 = a0 of ENABLE */
+	GUEST_WARN_BOGUS_NOTIFICATION = 10, /* SDEI, reason != 1; x2 = reason */
+	GUEST_WARN_TABLE_FULL = 11,	/* x2 = token */
+	GUEST_WARN_ALREADY_WAITING = 12, /* same task, other token; x2 = token */
+	GUEST_WARN_BOGUS_INTERRUPT = 13, /* PPI, reason != 2; x2 = reason */
+	GUEST_WARN_UNEXPECTED_IRQ = 14,	/* x2 = INTID */
+	GUEST_WARN_BAD_SDEI_EVENT = 15,	/* handler entered for x2 = event */
+};
+
+enum guest_log {
+	GUEST_LOG_APF_ENABLED = 1,	/* "Async PF enabled on CPU%d", x2 = cpu */
+	GUEST_LOG_APF_DISABLED_CMDLINE = 2, /* "no-kvmapf", x2 = cpu */
+};
+
+/* ---- symbols the host looks up (all required) -------------------------- */
+#define GUEST_SYM_BOOT		"guest_boot"	 /* x0 = cpu index, EL1h, DAIF masked */
+#define GUEST_SYM_VECTORS	"guest_vectors"	 /* VBAR_EL1, 2 KiB aligned */
+#define GUEST_SYM_SDEI_ENTRY	"guest_sdei_entry" /* registered SDEI handler */
+#define GUEST_SYM_RET_TO_USER	"guest_ret_to_user_eret" /* sentinel: final eret */
+#define GUEST_SYM_IDLE		"guest_idle"	 /* idle loop entry */
+#define GUEST_SYM_PERCPU	"guest_percpu"	 /* struct guest_percpu[GUEST_MAX_CPUS] */
+#define GUEST_SYM_TASKS		"guest_tasks"	 /* struct guest_task[GUEST_NR_TASK_SLOTS] */
+#define GUEST_SYM_BOOT_PARAMS	"guest_boot_params" /* struct guest_boot_params */
+
+#endif

@@ -1,0 +1,46 @@
+/* sdei_client.c — the guest's SDEI client: event registration calls
+ * (SDEI 1.0 function IDs, PROTOCOL.md §2.2) and the C side of the event
+ * handler entered through guest_sdei_entry (entry.S).
+ *
+ * Entry state (SDEI spec, as KVM's dispatcher sets it, PROTOCOL.md §2.7 e):
+ * EL1h, DAIF masked, x0 = event number, x1 = the argument given at
+ * registration (here: this CPU's struct guest_percpu), x2 = interrupted PC,
+ * x3 = interrupted PSTATE.  The dispatcher saved x0-x17 and restores them,
+ * with PC and PSTATE, on EVENT_COMPLETE.
+ */
+#include "guest.h"
+
+int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg)
+{
+	/* x4 = flags 0 (RM_ANY), x5 = affinity 0: both ignored for the
+	 * private event KVM declares. */
+	return (int64_t)smccc_hvc(SDEI_EVENT_REGISTER, event, entry, arg, 0, 0).a0;
+}
+
+int64_t sdei_event_enable(uint64_t event)
+{
+	return (int64_t)smccc_hvc(SDEI_EVENT_ENABLE, event, 0, 0, 0, 0).a0;
+}
+
+int64_t sdei_event_disable(uint64_t event)
+{
+	return (int64_t)smccc_hvc(SDEI_EVENT_DISABLE, event, 0, 0, 0, 0).a0;
+}
+
+int64_t sdei_event_unregister(uint64_t event)
+{
+	return (int64_t)smccc_hvc(SDEI_EVENT_UNREGISTER, event, 0, 0, 0, 0).a0;
+}
+
+/* Returns 0 (the entry completes with SDEI_EV_HANDLED) or a negative errno
+ * (SDEI_EV_FAILED).  Only the APF event is ever registered. */
+int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, uint64_t pstate)
+{
+	(void)pc_at;
+	(void)pstate;
+	if (event != pc->sdei_event) {
+		guest_warn(GUEST_WARN_BAD_SDEI_EVENT, event);
+		return -22; /* -EINVAL */
+	}
+	return apf_page_not_present(pc);
+}
