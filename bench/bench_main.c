@@ -5,7 +5,8 @@
  *   apfsim-bench [--quick] [--only PREFIX]... [--list]
  *
  * --only may be repeated; a case runs when its key starts with any PREFIX.
- * Exit status: 0, 1 when a case failed (reported as null), 2 on bad usage.
+ * Exit status: 0, 1 when a case failed (reported as null), 2 on bad usage
+ * or when --only matches no case.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,15 @@ static bool bench_selected(const char *key, const char *const *only, int n_only)
 	for (int i = 0; i < n_only; i++)
 		if (strncmp(key, only[i], strlen(only[i])) == 0)
 			return true;
+	return false;
+}
+
+static bool bench_any_selected(const char *const *only, int n_only)
+{
+	for (size_t s = 0; s < sizeof(bench_suites) / sizeof(bench_suites[0]); s++)
+		for (const struct bench_case *c = bench_suites[s]; c->key; c++)
+			if (bench_selected(c->key, only, n_only))
+				return true;
 	return false;
 }
 
@@ -76,6 +86,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (!bench_any_selected(only, n_only)) {
+		fprintf(stderr, "apfsim-bench: no benchmark key matches --only\n");
+		return 2;
+	}
 	if (!list)
 		fputs("{", stdout);
 	for (size_t s = 0; s < sizeof(bench_suites) / sizeof(bench_suites[0]); s++) {

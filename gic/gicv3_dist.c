@@ -25,6 +25,7 @@ static int gicd_check(uint64_t offset, unsigned size)
 
 static bool gicd_is_reg32(uint64_t offset)
 {
+	offset &= ~3ull;
 	return offset == GICD_CTLR || offset == GICD_TYPER ||
 	       offset == GICD_IIDR || offset == GICD_TYPER2 ||
 	       offset == GICD_PIDR2;

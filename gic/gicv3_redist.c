@@ -60,6 +60,29 @@ static int gicr_locate(const struct gic *g, uint64_t offset, unsigned size,
 	return 0;
 }
 
+/* The 32-bit registers implemented here (accessed with size 4 only). */
+static bool is_reg32(uint32_t off)
+{
+	switch (off & ~3u) {
+	case GICR_CTLR:
+	case GICR_IIDR:
+	case GICR_WAKER:
+	case GICR_PIDR2:
+	case GICR_IGROUPR0:
+	case GICR_ISENABLER0:
+	case GICR_ICENABLER0:
+	case GICR_ISPENDR0:
+	case GICR_ICPENDR0:
+	case GICR_ISACTIVER0:
+	case GICR_ICACTIVER0:
+	case GICR_ICFGR0:
+	case GICR_ICFGR1:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool is_prio(uint32_t off)
 {
 	return off >= GICR_IPRIORITYR(0) && off < GICR_IPRIORITYR(8);
@@ -100,27 +123,12 @@ int gic_redist_mmio_read(struct gic *g, uint64_t offset, unsigned size, uint64_t
 			return -1;
 		return 0;
 	}
-	switch (off) {
-	case GICR_CTLR:
-	case GICR_IIDR:
-	case GICR_WAKER:
-	case GICR_PIDR2:
-	case GICR_IGROUPR0:
-	case GICR_ISENABLER0:
-	case GICR_ICENABLER0:
-	case GICR_ISPENDR0:
-	case GICR_ICPENDR0:
-	case GICR_ISACTIVER0:
-	case GICR_ICACTIVER0:
-	case GICR_ICFGR0:
-	case GICR_ICFGR1:
-		if (size != 4)
-			return -1;
-		break;
-	default:
+	if (!is_reg32(off)) {
 		*val = 0;	/* RAZ/WI */
 		return 0;
 	}
+	if (size != 4)
+		return -1;
 	switch (off) {
 	case GICR_CTLR:
 		*val = 0;	/* EnableLPIs 0, RWP 0, UWP 0 */
@@ -184,28 +192,16 @@ int gic_redist_mmio_write(struct gic *g, uint64_t offset, unsigned size, uint64_
 	}
 	if (off == GICR_TYPER || off == GICR_TYPER + 4)
 		return (size == 4 || (size == 8 && off == GICR_TYPER)) ? 0 : -1;
+	if (!is_reg32(off))
+		return 0;	/* RAZ/WI */
+	if (size != 4)
+		return -1;
 	switch (off) {
 	case GICR_CTLR:
 	case GICR_IIDR:
 	case GICR_PIDR2:
 	case GICR_ICFGR0:
-		return size == 4 ? 0 : -1;	/* read-only / WI */
-	case GICR_WAKER:
-	case GICR_IGROUPR0:
-	case GICR_ISENABLER0:
-	case GICR_ICENABLER0:
-	case GICR_ISPENDR0:
-	case GICR_ICPENDR0:
-	case GICR_ISACTIVER0:
-	case GICR_ICACTIVER0:
-	case GICR_ICFGR1:
-		if (size != 4)
-			return -1;
-		break;
-	default:
-		return 0;	/* RAZ/WI */
-	}
-	switch (off) {
+		return 0;	/* read-only */
 	case GICR_WAKER:
 		c->waker = v & GICR_WAKER_ProcessorSleep;
 		break;

@@ -143,6 +143,9 @@ static struct pos node_pos(struct fy_node *n)
 		if (m && m->line >= 0) {
 			p.line = (uint32_t)m->line + 1;
 			p.col = (uint32_t)m->column + 1;
+			/* an alias token starts after its '*' */
+			if (fy_node_is_alias(n) && p.col > 1)
+				p.col--;
 		}
 		return p;
 	}
@@ -704,7 +707,7 @@ static int dist_table(struct cfg_ctx *x, struct fy_node *m, struct pos mpos, con
 {
 	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN], text[PARAM_STRING_MAX], why[256], fb[FOUND_MAX + 8];
 	double value[DIST_EMPIRICAL_MAX], cdf[DIST_EMPIRICAL_MAX];
-	struct fy_node *k = NULL, *t = lookup(m, "table", &k), *item;
+	struct fy_node *k = NULL, *t = lookup(m, "table", &k), *item, *last = NULL;
 	void *it = NULL;
 	int n;
 	uint32_t i = 0;
@@ -748,10 +751,11 @@ static int dist_table(struct cfg_ctx *x, struct fy_node *m, struct pos mpos, con
 		if (i && cdf[i] < cdf[i - 1])
 			return fail(x, node_pos(pv), ip,
 				    "expected cumulative probabilities in ascending order, found \"%s\"", text);
+		last = pv;
 		i++;
 	}
 	if (cdf[i - 1] != 1.0)
-		return fail(x, pos_or(t, node_pos(k)), kp,
+		return fail(x, pos_or(last, node_pos(k)), kp,
 			    "expected the last cumulative probability to be 1, found %g", cdf[i - 1]);
 	if (dist_empirical(out, value, cdf, i))
 		return fail(x, pos_or(t, node_pos(k)), kp, "invalid table");

@@ -131,7 +131,9 @@ int64_t sdei_event_unregister(uint64_t event);
 /* apf.c */
 enum guest_boot_status apf_init_cpu(struct guest_percpu *pc);
 int apf_page_not_present(struct guest_percpu *pc);
-void apf_page_ready(struct guest_percpu *pc);
+/* Inlined into both IRQ handlers (LTO) so they stay leaf functions: no
+ * prologue stores, no callee-saved registers. */
+__attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc);
 
 /* Entry points called from the assembly (sched_glue.c, sdei_client.c). */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top);

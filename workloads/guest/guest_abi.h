@@ -19,6 +19,9 @@
 #ifndef APFSIM_GUEST_ABI_H
 #define APFSIM_GUEST_ABI_H
 
+/* The assembly files include this header too: C-only parts are guarded
+ * by __ASSEMBLER__, and everything asm needs is a plain #define. */
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /* _Static_assert is C11; C++ (the tests) spells it static_assert. */
@@ -26,6 +29,7 @@
 #define GUEST_ABI_ASSERT static_assert
 #else
 #define GUEST_ABI_ASSERT _Static_assert
+#endif
 #endif
 
 /* ---- guest physical map ------------------------------------------------
@@ -42,11 +46,12 @@
 #define GUEST_MAX_CPUS		512	/* arm64 KVM_MAX_VCPUS of the v4 era */
 #define GUEST_MAX_TASKS		1024	/* user tasks; ids 0..GUEST_MAX_TASKS-1 */
 /* Each CPU also has an idle task; guest_tasks[] holds both kinds. */
-#define GUEST_IDLE_TASK(cpu)	(GUEST_MAX_TASKS + (uint32_t)(cpu))
+#define GUEST_IDLE_TASK(cpu)	(GUEST_MAX_TASKS + (cpu))
 #define GUEST_NR_TASK_SLOTS	(GUEST_MAX_TASKS + GUEST_MAX_CPUS)
 #define GUEST_NO_TASK		0xFFFFFFFFu
 
-#define GUEST_STACK_SIZE	4096	/* per-CPU kernel stack, 4 KiB aligned */
+#define GUEST_STACK_SHIFT	12
+#define GUEST_STACK_SIZE	(1 << GUEST_STACK_SHIFT) /* per-CPU kernel stack, aligned */
 
 /* ---- SMCCC / SDEI / APF constants (PROTOCOL.md §2.2) ------------------ */
 #define SMCCC_VENDOR_HYP_CALL_UID	0x8600FF01u
@@ -102,6 +107,14 @@
 
 /* ---- shared memory ---------------------------------------------------- */
 
+/* Offsets and sizes the assembly uses (checked against the structs below). */
+#define GUEST_PERCPU_SIZE	1280
+#define GUEST_PERCPU_CURRENT	132
+#define GUEST_TASK_SHIFT	4	/* sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT) */
+#define GUEST_TASK_FLAGS	0
+
+#ifndef __ASSEMBLER__
+
 /* struct kvm_vcpu_pv_apf_data (arm64), PROTOCOL.md §2.3: the host writes
  * token then reason; the guest reads both and clears token then reason.
  * The host maps bytes 0..7 only; `enabled` is guest-private. */
@@ -122,15 +135,13 @@ struct guest_apf_waiter {
 
 /* Guest-side counters (monotonic, never reset). */
 struct guest_apf_stats {
-	uint32_t notpresent;	 /* not-present notifications handled (added) */
 	uint32_t bogus_notpresent; /* SDEI with reason != 1 (no clear, -EINVAL) */
 	uint32_t add_failures;	 /* table full or task already waiting */
-	uint32_t pageready;	 /* page-ready notifications handled */
 	uint32_t bogus_pageready; /* PPI with reason != 2 (no ACK) */
 	uint32_t wakes;		 /* waiters removed and woken */
 	uint32_t acks;		 /* IRQ_ACK hypercalls issued */
-	uint32_t spurious_irqs;	 /* IAR returned 1023 */
 	uint32_t resched_ipis;	 /* SGI 0 taken */
+	uint32_t spurious_irqs;	 /* IAR returned 1023 */
 	uint32_t unexpected_irqs; /* any other INTID */
 };
 
@@ -149,7 +160,7 @@ struct guest_percpu {
 	uint32_t wait_capacity;			/* 160: 2 x SLOTS, <= 128 */
 	uint32_t wait_count;			/* 164: occupied entries */
 	struct guest_apf_stats stats;		/* 168 */
-	uint8_t pad1[48];			/* 208 -> 256 */
+	uint8_t pad1[56];			/* 200 -> 256 */
 	struct guest_apf_waiter waiters[GUEST_APF_TABLE_SIZE]; /* 256 */
 } __attribute__((aligned(64)));
 
@@ -188,10 +199,10 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, token) == 4, "t
 GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, pad) == 8, "pad@8");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, enabled) == 64, "enabled@64");
 GUEST_ABI_ASSERT(sizeof(struct guest_apf_waiter) == 8, "waiter entry");
-GUEST_ABI_ASSERT(sizeof(struct guest_apf_stats) == 40, "stats");
+GUEST_ABI_ASSERT(sizeof(struct guest_apf_stats) == 32, "stats");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, apf) == 0, "apf@0");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, cpu) == 128, "cpu@128");
-GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, current) == 132, "current@132");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, current) == GUEST_PERCPU_CURRENT, "current@132");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, kstack_top) == 136, "kstack_top@136");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, sgi1r_self) == 144, "sgi1r@144");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, apf_irq) == 152, "apf_irq@152");
@@ -199,10 +210,12 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, wait_capacity) == 160, 
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, wait_count) == 164, "count@164");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, stats) == 168, "stats@168");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, waiters) == 256, "waiters@256");
-GUEST_ABI_ASSERT(sizeof(struct guest_percpu) == 1280, "percpu size");
+GUEST_ABI_ASSERT(sizeof(struct guest_percpu) == GUEST_PERCPU_SIZE, "percpu size");
 GUEST_ABI_ASSERT(_Alignof(struct guest_percpu) == 64, "percpu alignment");
-GUEST_ABI_ASSERT(sizeof(struct guest_task) == 16, "task size");
+GUEST_ABI_ASSERT(sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT), "task size");
 GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, flags) == GUEST_TASK_FLAGS, "flags@0");
+#endif /* !__ASSEMBLER__ */
 
 /* ---- simulator call ----------------------------------------------------
  * `hvc #GUEST_SIMCALL_IMM` with x0 = call number, x1/x2 = arguments; the
@@ -213,22 +226,21 @@ GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
  */
 #define GUEST_SIMCALL_IMM	0xA5F
 
-enum guest_simcall {
-	SIMCALL_BOOT_DONE = 1,	/* x1 = status (enum guest_boot_status) */
-	SIMCALL_SCHEDULE = 2,	/* x1 = enum guest_sched_reason.  Returns 0 if
-				 * the caller keeps the CPU; a task switch ends
-				 * the Unicorn run instead of returning. */
-	SIMCALL_WAKE = 3,	/* x1 = task id whose APF wait ended */
-	SIMCALL_WARN = 4,	/* x1 = enum guest_warn, x2 = argument */
-	SIMCALL_LOG = 5,	/* x1 = enum guest_log, x2 = argument */
-};
+/* Call numbers (x0). */
+#define SIMCALL_BOOT_DONE	1	/* x1 = enum guest_boot_status */
+#define SIMCALL_SCHEDULE	2	/* x1 = GUEST_SCHED_*.  Returns 0 if the
+					 * caller keeps the CPU; a task switch
+					 * ends the Unicorn run instead. */
+#define SIMCALL_WAKE		3	/* x1 = task id whose APF wait ended */
+#define SIMCALL_WARN		4	/* x1 = enum guest_warn, x2 = argument */
+#define SIMCALL_LOG		5	/* x1 = enum guest_log, x2 = argument */
 
-enum guest_sched_reason {
-	GUEST_SCHED_PARK = 1,	/* TIF_ASYNC_PF set on return to user (§2.8) */
-	GUEST_SCHED_YIELD = 2,	/* TIF_NEED_RESCHED set on return to user */
-	GUEST_SCHED_IDLE = 3,	/* idle loop saw TIF_NEED_RESCHED */
-};
+/* SIMCALL_SCHEDULE reasons (x1). */
+#define GUEST_SCHED_PARK	1	/* TIF_ASYNC_PF set on return to user (§2.8) */
+#define GUEST_SCHED_YIELD	2	/* TIF_NEED_RESCHED set on return to user */
+#define GUEST_SCHED_IDLE	3	/* idle loop saw TIF_NEED_RESCHED */
 
+#ifndef __ASSEMBLER__
 enum guest_boot_status {
 	GUEST_BOOT_APF_ON = 0,	/* APF enabled on this CPU */
 	GUEST_BOOT_APF_OFF = 1,	/* APF left off (a WARN or LOG said why) */
@@ -256,6 +268,8 @@ enum guest_log {
 	GUEST_LOG_APF_ENABLED = 1,	/* "Async PF enabled on CPU%d", x2 = cpu */
 	GUEST_LOG_APF_DISABLED_CMDLINE = 2, /* "no-kvmapf", x2 = cpu */
 };
+
+#endif /* !__ASSEMBLER__ */
 
 /* ---- symbols the host looks up (all required) -------------------------- */
 #define GUEST_SYM_BOOT		"guest_boot"	 /* x0 = cpu index, EL1h, DAIF masked */

@@ -1,0 +1,156 @@
+// The apfsim command as a user runs it: exit status, messages, outputs.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <jansson.h>
+
+namespace {
+
+struct Result {
+	int status;
+	std::string out, err;
+};
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream f(path);
+	std::stringstream ss;
+	ss << f.rdbuf();
+	return ss.str();
+}
+
+Result apfsim(const std::string &args)
+{
+	static int n = 0;
+	std::string o = "/tmp/apfsim_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+	std::string cmd = std::string(APFSIM_CLI) + " " + args + " >" + o + ".out 2>" + o + ".err";
+	int rc = std::system(cmd.c_str());
+	Result r{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(o + ".out"), slurp(o + ".err") };
+	std::remove((o + ".out").c_str());
+	std::remove((o + ".err").c_str());
+	return r;
+}
+
+std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
+
+bool exists(const std::string &p)
+{
+	struct stat st;
+	return stat(p.c_str(), &st) == 0;
+}
+
+TEST(Cli, VersionAndHelp)
+{
+	Result r = apfsim("--version");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_EQ(r.out.rfind("apfsim ", 0), 0u);
+	r = apfsim("run --help");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_NE(r.out.find("--check-determinism"), std::string::npos);
+	r = apfsim("validate --help");
+	EXPECT_EQ(r.status, 0);
+	r = apfsim("frobnicate");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("unknown command"), std::string::npos);
+	r = apfsim("run");
+	EXPECT_EQ(r.status, 2);
+	r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") + " --bogus");
+	EXPECT_EQ(r.status, 2);
+}
+
+TEST(Cli, RunWritesSummaryAndJsonWithDocumentedKeys)
+{
+	std::string json = "/tmp/apfsim_cli_quick_" + std::to_string(getpid()) + ".json";
+	Result r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") + " --json " + json);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("task"), std::string::npos);
+	EXPECT_NE(r.out.find("hog"), std::string::npos);
+	json_error_t e;
+	json_t *doc = json_load_file(json.c_str(), 0, &e);
+	ASSERT_NE(doc, nullptr) << e.text;
+	EXPECT_TRUE(json_is_integer(json_object_get(doc, "sim_time_ps")));
+	EXPECT_GT(json_integer_value(json_object_get(doc, "sim_time_ps")), 0);
+	json_t *tasks = json_object_get(doc, "tasks");
+	ASSERT_TRUE(json_is_array(tasks));
+	ASSERT_EQ(json_array_size(tasks), 2u);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *t = json_array_get(tasks, i);
+		for (const char *k : { "name", "progress", "cpu_ps", "stall_ps" })
+			EXPECT_NE(json_object_get(t, k), nullptr) << k;
+	}
+	json_t *major = json_object_get(json_object_get(json_object_get(doc, "host"), "faults"), "major");
+	ASSERT_TRUE(json_is_integer(major));
+	EXPECT_GT(json_integer_value(major), 0);
+	json_decref(doc);
+	std::remove(json.c_str());
+}
+
+TEST(Cli, QuietSuppressesSummaryAndSeedChangesResult)
+{
+	std::string q = src("workloads/scenarios/quickstart.yaml");
+	Result a = apfsim("run " + q + " --quiet");
+	EXPECT_EQ(a.status, 0);
+	EXPECT_TRUE(a.out.empty());
+	Result s1 = apfsim("run " + q + " --seed 1");
+	Result s2 = apfsim("run " + q + " --seed 2");
+	EXPECT_EQ(s1.status, 0);
+	EXPECT_NE(s1.out, s2.out);
+	Result s1b = apfsim("run " + q + " --seed 1");
+	EXPECT_EQ(s1.out, s1b.out);
+}
+
+TEST(Cli, CheckDeterminismPasses)
+{
+	Result r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") + " --quiet --check-determinism");
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.err.find("determinism check passed"), std::string::npos);
+}
+
+TEST(Cli, BadInputExitsTwoAndWritesNothing)
+{
+	const std::string json = "/tmp/apfsim_cli_bad_" + std::to_string(getpid()) + ".json";
+	const std::string cases[] = {
+		src("tests/data/bad/unknown_key.yaml"),
+		src("tests/data/bad/syntax_error.yaml"),
+		src("tests/data/bad/empty_file.yaml"),
+		src("tests/data/bad"),			// a directory
+		src("tests/data/bad/does_not_exist.yaml"),
+	};
+	for (const std::string &c : cases) {
+		std::remove(json.c_str());
+		Result r = apfsim("run " + c + " --json " + json);
+		EXPECT_EQ(r.status, 2) << c << "\n" << r.err;
+		EXPECT_NE(r.err.find("error"), std::string::npos) << c;
+		EXPECT_TRUE(r.out.empty()) << c;
+		EXPECT_FALSE(exists(json)) << c;
+		EXPECT_FALSE(exists(json + ".tmp")) << c;
+	}
+}
+
+TEST(Cli, BadOverrideExitsTwoWithTheKey)
+{
+	Result r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") + " --set vm.vcpus=zero");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("vm.vcpus"), std::string::npos) << r.err;
+	r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") + " --protocol nonesuch");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("nonesuch"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ValidateAcceptsEveryExampleScenario)
+{
+	for (const char *s : { "quickstart.yaml", "testsuite-mem.yaml", "multi-vcpu.yaml" }) {
+		Result r = apfsim(std::string("validate ") + src("workloads/scenarios/") + s);
+		EXPECT_EQ(r.status, 0) << s << ": " << r.err;
+		EXPECT_NE(r.out.find("ok"), std::string::npos);
+	}
+}
+
+} // namespace

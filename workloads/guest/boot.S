@@ -1,0 +1,77 @@
+/* boot.S — per-CPU entry of the guest kernel and the idle loop.
+ *
+ * guest_boot: x0 = CPU index, EL1h, DAIF masked, MMU off.  Sets VBAR_EL1,
+ * enables FP/SIMD at EL1 (CPACR_EL1.FPEN: the IRQ entry keeps registers in
+ * v0-v9), points SP at this CPU's empty kernel stack, TPIDR_EL1 at
+ * guest_percpu[cpu], stores that pointer in the lowest word of the stack
+ * (how entry.S finds it without a system-register access), then runs the
+ * C start-up (GIC init, APF init of PROTOCOL.md §2.8, SIMCALL_BOOT_DONE)
+ * and falls into the idle loop if the host lets it continue.
+ *
+ * guest_idle: entered with SP = kstack_top, DAIF masked.  IRQs stay masked
+ * except for a window after WFI (WFI wakes on a pending IRQ even when
+ * masked), so no wake-up can be lost between the check and the WFI.
+ */
+#include "guest_abi.h"
+
+	.section .text.boot, "ax"
+	.globl	guest_boot
+	.type	guest_boot, %function
+guest_boot:
+	cmp	x0, #GUEST_MAX_CPUS
+	b.hs	1f
+	adrp	x1, guest_vectors
+	add	x1, x1, :lo12:guest_vectors
+	msr	vbar_el1, x1
+	mov	x1, #(3 << 20)
+	msr	cpacr_el1, x1
+	isb
+	/* x2 = kstack_top = guest_stacks + (cpu + 1) * GUEST_STACK_SIZE */
+	adrp	x2, guest_stacks
+	add	x2, x2, :lo12:guest_stacks
+	add	x3, x0, #1
+	add	x2, x2, x3, lsl #GUEST_STACK_SHIFT
+	mov	sp, x2
+	/* x1 = &guest_percpu[cpu] */
+	adrp	x1, guest_percpu
+	add	x1, x1, :lo12:guest_percpu
+	mov	x3, #GUEST_PERCPU_SIZE
+	madd	x1, x0, x3, x1
+	msr	tpidr_el1, x1
+	sub	x3, x2, #GUEST_STACK_SIZE
+	str	x1, [x3]
+	bl	guest_start_kernel
+	b	guest_idle
+1:	udf	#0xB0
+	.size	guest_boot, . - guest_boot
+
+	.text
+	.globl	guest_idle
+	.type	guest_idle, %function
+guest_idle:
+	/* x19 = percpu, x20 = &guest_tasks */
+	sub	x19, sp, #1
+	and	x19, x19, #~(GUEST_STACK_SIZE - 1)
+	ldr	x19, [x19]
+	adrp	x20, guest_tasks
+	add	x20, x20, :lo12:guest_tasks
+1:	ldr	w1, [x19, #GUEST_PERCPU_CURRENT]
+	add	x1, x20, x1, lsl #GUEST_TASK_SHIFT
+	ldr	w1, [x1, #GUEST_TASK_FLAGS]
+	tbz	w1, #TIF_NEED_RESCHED, 2f
+	mov	x0, #SIMCALL_SCHEDULE
+	mov	x1, #GUEST_SCHED_IDLE
+	hvc	#GUEST_SIMCALL_IMM
+	b	1b
+2:	wfi
+	msr	daifclr, #2
+	msr	daifset, #2
+	b	1b
+	.size	guest_idle, . - guest_idle
+
+	.bss
+	.balign	GUEST_STACK_SIZE
+	.globl	guest_stacks
+guest_stacks:
+	.space	GUEST_MAX_CPUS * GUEST_STACK_SIZE
+	.size	guest_stacks, . - guest_stacks

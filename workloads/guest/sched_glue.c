@@ -1,0 +1,92 @@
+/* sched_glue.c — the guest kernel's shared data, its per-CPU start-up, the
+ * IRQ handler and the return-to-user work loop.  The scheduler itself is a
+ * C model in the host; guest code reaches it with the simulator call
+ * (guest_abi.h, SIMCALL_*).
+ *
+ * IRQ handler: ICC_IAR1_EL1 -> INTID; 1023 spurious; SGI 0 sets
+ * TIF_NEED_RESCHED on the current task; the APF PPI runs the page-ready
+ * handler (PROTOCOL.md §2.8); then ICC_EOIR1_EL1 = INTID.
+ *
+ * Return to user (after an IRQ from EL0, IRQs masked): TIF_ASYNC_PF is
+ * checked before TIF_NEED_RESCHED (§2.8).  While TIF_ASYNC_PF is set the
+ * task parks (SIMCALL_SCHEDULE(PARK)); a task switch ends the Unicorn run,
+ * and the woken task later resumes in user mode in the C model, which
+ * stands for the rest of this loop after schedule() returns.
+ */
+#include "guest.h"
+
+#define GIC_INTID_SPURIOUS 1023
+
+struct guest_percpu guest_percpu[GUEST_MAX_CPUS];
+struct guest_task guest_tasks[GUEST_NR_TASK_SLOTS];
+struct guest_boot_params guest_boot_params;
+
+/* Called by guest_boot (boot.S) on this CPU's stack, DAIF masked. */
+void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top)
+{
+	struct guest_task *idle = &guest_tasks[GUEST_IDLE_TASK(cpu)];
+	uint32_t i;
+
+	pc->cpu = cpu;
+	pc->current = GUEST_IDLE_TASK(cpu);
+	pc->kstack_top = kstack_top;
+	pc->sgi1r_self = gic_sgi1r_self(cpu, GUEST_SGI_RESCHEDULE);
+	pc->apf_irq = 0;
+	pc->wait_capacity = 0;
+	pc->wait_count = 0;
+	for (i = 0; i < GUEST_APF_TABLE_SIZE; i++) {
+		pc->waiters[i].token = 0;
+		pc->waiters[i].task = GUEST_NO_TASK;
+	}
+	idle->flags = 0;
+	idle->state = GUEST_TASK_RUNNING;
+	idle->cpu = cpu;
+	idle->wait_ref = GUEST_NO_WAIT;
+
+	gic_cpu_init(cpu);
+	simcall(SIMCALL_BOOT_DONE, apf_init_cpu(pc), 0);
+}
+
+static inline void guest_irq(struct guest_percpu *pc)
+{
+	uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1);
+
+	if (intid == GIC_INTID_SPURIOUS) {
+		pc->stats.spurious_irqs++;
+		return;
+	}
+	if (intid == pc->apf_irq) {
+		apf_page_ready(pc);
+	} else if (intid == GUEST_SGI_RESCHEDULE) {
+		pc->stats.resched_ipis++;
+		guest_tasks[pc->current].flags |= GUEST_TIF_NEED_RESCHED;
+	} else {
+		pc->stats.unexpected_irqs++;
+		guest_warn(GUEST_WARN_UNEXPECTED_IRQ, intid);
+	}
+	write_sysreg(ICC_EOIR1_EL1, intid);
+}
+
+/* IRQ taken at EL1 (the idle loop): entry.S returns with eret. */
+void guest_el1_irq(struct guest_percpu *pc)
+{
+	guest_irq(pc);
+}
+
+/* IRQ taken from EL0: handle it, then the return-to-user work.  `current`
+ * is re-read after each simulator call, which may switch tasks only by
+ * ending the run, so it is in fact the same task throughout. */
+void guest_el0_irq(struct guest_percpu *pc)
+{
+	guest_irq(pc);
+	for (;;) {
+		uint32_t flags = guest_tasks[pc->current].flags;
+
+		if (flags & GUEST_TIF_ASYNC_PF)
+			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_PARK, 0);
+		else if (flags & GUEST_TIF_NEED_RESCHED)
+			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_YIELD, 0);
+		else
+			break;
+	}
+}
