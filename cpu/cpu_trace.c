@@ -9,7 +9,8 @@
  * runs.  A UC_HOOK_CODE on all addresses costs about 4x in speed
  * (UNICORN-NOTES.md §5f), so the hook exists only when a trace is wanted; it
  * is added at cpu_create(), before anything is translated (§5e gotcha 1).
- * An instruction interrupted by a fault (UDEF, unmapped access) is listed.
+ * An instruction interrupted by a fault (UDEF, unmapped access) is listed;
+ * a sentinel instruction, which never executes, is not.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +25,10 @@ static void cpu_trace_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *ud
 
 	(void)uc;
 	(void)size;
+	/* A sentinel instruction never executes: the run stops before it. */
+	for (unsigned i = 0; i < c->n_sentinels; i++)
+		if (c->sentinel[i] == addr)
+			return;
 	if (!cpu_fetch_insn(c, addr, &insn)) {
 		fprintf(c->cfg.insn_trace, "cpu%u %" PRIx64 ": (outside RAM)\n", c->cfg.index, addr);
 		return;

@@ -518,12 +518,15 @@ TEST_F(CpuTest, WildAccessesOutsideRamAreFaults)
 	struct cpu_run_result r = cpu_run(c_, 0);
 	ASSERT_EQ(r.reason, CPU_STOP_FAULT);
 	EXPECT_STREQ(cpu_fault_reason(c_), "access outside guest RAM: read of 8 bytes at 0x1000");
+	EXPECT_EQ(r.pc, kBase + 4);
+	printf("%s", Report().c_str());
 	EXPECT_NE(Report().find("x1  0000000000001000"), std::string::npos) << Report();
 
 	cpu_set_pc(c_, kBase + 0x100);
 	r = cpu_run(c_, 0);
 	ASSERT_EQ(r.reason, CPU_STOP_FAULT);
 	EXPECT_STREQ(cpu_fault_reason(c_), "access outside guest RAM: write of 8 bytes at 0x1000");
+	EXPECT_EQ(r.pc, kBase + 0x104);
 
 	cpu_set_pc(c_, kBase + 0x200);
 	r = cpu_run(c_, 0);
