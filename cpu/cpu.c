@@ -365,8 +365,14 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 
 	(void)uc;
 	(void)value;
+	if (c->stop == CPU_PENDING_FAULT)
+		return false;
+	/* For a data access PC is still the block start here; cpu_run() looks
+	 * for the exact instruction once the engine has stopped. */
 	cpu_fault(c, type == UC_MEM_FETCH_UNMAPPED ? addr : read_pc(c),
 		  "access outside guest RAM: %s of %d bytes at 0x%" PRIx64, what, size, addr);
+	c->fault_data = type != UC_MEM_FETCH_UNMAPPED;
+	c->fault_addr = addr;
 	/* Returning false makes uc_emu_start fail with UC_ERR_*_UNMAPPED. */
 	return false;
 }
@@ -479,6 +485,7 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	c->run_insns = 0;
 	c->blk_start = c->blk_end = 0;
 	c->fault_msg[0] = '\0';
+	c->fault_data = false;
 
 	/* Step 1: an engine error from an accessor since the last run. */
 	if (c->acc_err != UC_ERR_OK) {
@@ -513,6 +520,13 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	}
 	if (c->stop != CPU_PENDING_NONE)
 		r.reason = stop_reason(c->stop);
+	/* A data access outside RAM leaves PC at the block start (the softmmu
+	 * path does not restore it); find the instruction in the block. */
+	if (c->fault_data && c->fault_pc == c->blk_start &&
+	    cpu_disasm_find_access(c, c->blk_start, c->blk_end, c->fault_addr, &pc) == 0) {
+		c->fault_pc = pc;
+		write_pc(c, pc);
+	}
 
 	/* Step 5: the block hook counted the whole last block; drop the part
 	 * from the stop PC on when the run ended inside it (sentinel, UDEF). */

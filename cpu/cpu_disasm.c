@@ -4,10 +4,13 @@
  * Capstone prints lower-case names, including the GICv3 system registers
  * ("mrs x0, icc_iar1_el1").  Words it cannot decode (udf #0 is one of them,
  * UNICORN-NOTES.md §6) are printed as ".inst 0x%08x".  Detail mode stays off:
- * only the text is needed, and it is twice as fast.
+ * only the text is needed, and it is twice as fast.  Detail mode is switched
+ * on only to locate the instruction of a data access fault: Unicorn 2.0.1
+ * leaves PC at the start of the block then (docs/cpu.md, "Fault reports").
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cpu/cpu_internal.h"
 
@@ -52,4 +55,86 @@ int cpu_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 	ret = cpu_disasm_with(cs, insn, pc, buf, len);
 	cs_close(&cs);
 	return ret;
+}
+
+/* Value of a capstone register operand from the live vCPU state. */
+static bool operand_value(struct cpu *c, csh cs, arm64_reg reg, uint64_t *v)
+{
+	const char *name = cs_reg_name(cs, reg);
+	unsigned n;
+
+	if (!name)
+		return false;
+	if (strcmp(name, "sp") == 0 || strcmp(name, "wsp") == 0) {
+		*v = cpu_sp(c);
+	} else if (strcmp(name, "xzr") == 0 || strcmp(name, "wzr") == 0) {
+		*v = 0;
+	} else if (strcmp(name, "fp") == 0 || strcmp(name, "lr") == 0) {
+		*v = cpu_reg(c, name[0] == 'f' ? 29 : 30);
+	} else if ((name[0] == 'x' || name[0] == 'w') && sscanf(name + 1, "%u", &n) == 1 && n <= 30) {
+		*v = cpu_reg(c, n);
+		if (name[0] == 'w')
+			*v &= 0xffffffffu;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Effective address of the memory operand of a load/store, from the
+ * register values as they are now. */
+static bool access_address(struct cpu *c, csh cs, const cs_insn *ci, uint64_t *ea)
+{
+	const cs_arm64 *d = &ci->detail->arm64;
+
+	for (unsigned i = 0; i < d->op_count; i++) {
+		const cs_arm64_op *op = &d->operands[i];
+		uint64_t base, index = 0;
+
+		if (op->type != ARM64_OP_MEM)
+			continue;
+		if (!operand_value(c, cs, op->mem.base, &base))
+			return false;
+		if (op->mem.index != ARM64_REG_INVALID) {
+			if (!operand_value(c, cs, op->mem.index, &index))
+				return false;
+			if (op->ext == ARM64_EXT_SXTW)
+				index = (uint64_t)(int64_t)(int32_t)index;
+			else if (op->ext == ARM64_EXT_UXTW)
+				index &= 0xffffffffu;
+			if (op->shift.type == ARM64_SFT_LSL)
+				index <<= op->shift.value;
+		}
+		*ea = base + index + (uint64_t)(int64_t)op->mem.disp;
+		return true;
+	}
+	return false;
+}
+
+int cpu_disasm_find_access(struct cpu *c, uint64_t start, uint64_t end, uint64_t addr, uint64_t *pc)
+{
+	int found = -1;
+
+	if (cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK)
+		return -1;
+	for (uint64_t a = start; a < end && found != 0; a += 4) {
+		uint8_t bytes[4];
+		uint32_t insn;
+		uint64_t ea;
+		cs_insn *ci;
+
+		if (!cpu_fetch_insn(c, a, &insn))
+			break;
+		memcpy(bytes, &insn, 4);
+		if (cs_disasm(c->cs, bytes, 4, a, 1, &ci) != 1)
+			continue;
+		/* The widest access is 64 bytes (ld4/st4 of four q registers). */
+		if (access_address(c, c->cs, &ci[0], &ea) && addr - ea < 64) {
+			*pc = a;
+			found = 0;
+		}
+		cs_free(ci, 1);
+	}
+	cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+	return found;
 }

@@ -49,6 +49,8 @@ struct cpu {
 
 	/* The last fault (valid after CPU_STOP_FAULT). */
 	uint64_t fault_pc;
+	bool fault_data;	/* data access outside RAM at fault_addr */
+	uint64_t fault_addr;
 	char fault_msg[CPU_FAULT_MSG_LEN];
 
 	/* First engine error met by a void accessor; reported by cpu_run(). */
@@ -69,6 +71,9 @@ bool cpu_fetch_insn(const struct cpu *c, uint64_t pc, uint32_t *insn);
 /* Disassembly with an existing capstone handle (cpu_disasm.c). */
 int cpu_disasm_with(csh cs, uint32_t insn, uint64_t pc, char *buf, size_t len);
 int cpu_disasm_open(csh *cs);
+/* The first load/store in [start, end) whose memory operand, evaluated with
+ * the current registers, covers addr: 0 and *pc, or -1. */
+int cpu_disasm_find_access(struct cpu *c, uint64_t start, uint64_t end, uint64_t addr, uint64_t *pc);
 
 /* Instruction trace (cpu_trace.c): installs a UC_HOOK_CODE on all code. */
 int cpu_trace_install(struct cpu *c, char *err, size_t errlen);

@@ -175,8 +175,8 @@ static int machine_add_task(struct machine *m, const struct task_cfg *tc, uint32
 		.free_range = gmem_free,
 	};
 	if (t->wl->init(t->wl_state, tc->params, &env, err, sizeof(err))) {
-		snprintf(m->err, sizeof(m->err), "%s:%u: error: task %s (workload %s): %s", cfg->path,
-			 tc->line, t->name, t->wl->name, err);
+		snprintf(m->err, sizeof(m->err), "%.200s:%u: error: task %.80s (workload %.32s): %.180s",
+			 cfg->path, tc->line, t->name, t->wl->name, err);
 		return -1;
 	}
 	m->sched.alive++;

@@ -77,7 +77,7 @@ struct machine {
 	sim_time_t cycle_ps_num;	/* ps per cycle = num / freq */
 	sim_time_t end_ps;		/* when the run ended */
 	bool ended;
-	char err[512];
+	char err[1024];
 };
 
 /* Build the machine; 0, or -1 with m->err set (e.g. a workload that cannot

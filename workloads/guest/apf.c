@@ -34,14 +34,14 @@ static int apf_probe_hypervisor(void)
 {
 	struct smccc_res r;
 
-	r = smccc_hvc(SMCCC_VENDOR_HYP_CALL_UID, 0, 0, 0, 0, 0);
-	if ((uint32_t)r.a0 != KVM_UID_W0 || (uint32_t)r.a1 != KVM_UID_W1 ||
-	    (uint32_t)r.a2 != KVM_UID_W2 || (uint32_t)r.a3 != KVM_UID_W3) {
+	r = smccc_hvc(GUEST_SMCCC_VENDOR_HYP_CALL_UID, 0, 0, 0, 0, 0);
+	if ((uint32_t)r.a0 != GUEST_KVM_UID_W0 || (uint32_t)r.a1 != GUEST_KVM_UID_W1 ||
+	    (uint32_t)r.a2 != GUEST_KVM_UID_W2 || (uint32_t)r.a3 != GUEST_KVM_UID_W3) {
 		guest_warn(GUEST_WARN_UID, r.a0);
 		return -1;
 	}
-	r = smccc_hvc(SMCCC_VENDOR_HYP_KVM_FEATURES, 0, 0, 0, 0, 0);
-	if (!(r.a0 & (1u << SMCCC_KVM_FEATURE_ASYNC_PF))) {
+	r = smccc_hvc(GUEST_SMCCC_VENDOR_HYP_KVM_FEATURES, 0, 0, 0, 0, 0);
+	if (!(r.a0 & (1u << GUEST_SMCCC_KVM_FEATURE_ASYNC_PF))) {
 		guest_warn(GUEST_WARN_FEATURES, r.a0);
 		return -1;
 	}
@@ -53,8 +53,8 @@ static int apf_query(struct guest_percpu *pc)
 {
 	struct smccc_res r;
 
-	r = apf_hvc(ASYNC_PF_SUB_VERSION, 0, 0);
-	if ((int64_t)r.a0 != SMCCC_RET_SUCCESS) {
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_VERSION, 0, 0);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_VERSION, r.a0);
 		return -1;
 	}
@@ -64,8 +64,8 @@ static int apf_query(struct guest_percpu *pc)
 		return -1;
 	}
 
-	r = apf_hvc(ASYNC_PF_SUB_SLOTS, 0, 0);
-	if ((int64_t)r.a0 != SMCCC_RET_SUCCESS) {
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_SLOTS, 0, 0);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_SLOTS, r.a0);
 		return -1;
 	}
@@ -76,15 +76,15 @@ static int apf_query(struct guest_percpu *pc)
 	}
 	pc->wait_capacity = 2 * (uint32_t)r.a1;
 
-	r = apf_hvc(ASYNC_PF_SUB_SDEI, 0, 0);
-	if ((int64_t)r.a0 != SMCCC_RET_SUCCESS) {
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_SDEI, 0, 0);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_SDEI, r.a0);
 		return -1;
 	}
 	pc->sdei_event = (uint32_t)r.a1;
 
-	r = apf_hvc(ASYNC_PF_SUB_IRQ, 0, 0);
-	if ((int64_t)r.a0 != SMCCC_RET_SUCCESS) {
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_IRQ, 0, 0);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_IRQ, r.a0);
 		return -1;
 	}
@@ -129,9 +129,9 @@ enum guest_boot_status apf_init_cpu(struct guest_percpu *pc)
 
 	/* PA == VA (MMU off); the buffer is 64-byte aligned, so the flag bits
 	 * do not collide with the address. */
-	control = (uint64_t)(uintptr_t)&pc->apf | KVM_ASYNC_PF_ENABLED;
-	r = apf_hvc(ASYNC_PF_SUB_ENABLE, control & 0xFFFFFFFFu, control >> 32);
-	if ((int64_t)r.a0 != SMCCC_RET_SUCCESS) {
+	control = (uint64_t)(uintptr_t)&pc->apf | GUEST_KVM_ASYNC_PF_ENABLED;
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_ENABLE, control & 0xFFFFFFFFu, control >> 32);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_ENABLE, r.a0);
 		goto err_ppi;
 	}
@@ -194,7 +194,7 @@ int apf_page_not_present(struct guest_percpu *pc)
 	uint32_t token = apf_read(&pc->apf.token);
 	int ret;
 
-	if (reason != KVM_PV_REASON_PAGE_NOT_PRESENT) {
+	if (reason != GUEST_KVM_PV_REASON_PAGE_NOT_PRESENT) {
 		/* Buffer left as is (§2.8). */
 		pc->stats.bogus_notpresent++;
 		guest_warn(GUEST_WARN_BOGUS_NOTIFICATION, reason);
@@ -234,7 +234,7 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 	uint32_t token = apf_read(&pc->apf.token);
 	uint32_t cap = pc->wait_capacity, left = pc->wait_count, i;
 
-	if (reason != KVM_PV_REASON_PAGE_READY) {
+	if (reason != GUEST_KVM_PV_REASON_PAGE_READY) {
 		/* "Bogus interrupt": handled, but no ACK and no clear. */
 		pc->stats.bogus_pageready++;
 		guest_warn(GUEST_WARN_BOGUS_INTERRUPT, reason);
@@ -248,7 +248,7 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 		if (w.task == GUEST_NO_TASK)
 			continue;
 		left--;
-		if (token == APF_WAKE_ALL_TOKEN) {
+		if (token == GUEST_APF_WAKE_ALL_TOKEN) {
 			apf_remove(pc, i);
 		} else if (w.token == token) {
 			apf_remove(pc, i);
@@ -256,6 +256,6 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 		}
 	}
 	apf_clear(pc);
-	apf_hvc(ASYNC_PF_SUB_IRQ_ACK, 0, 0);
+	apf_hvc(GUEST_ASYNC_PF_SUB_IRQ_ACK, 0, 0);
 	pc->stats.acks++;
 }

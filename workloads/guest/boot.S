@@ -58,7 +58,7 @@ guest_idle:
 1:	ldr	w1, [x19, #GUEST_PERCPU_CURRENT]
 	add	x1, x20, x1, lsl #GUEST_TASK_SHIFT
 	ldr	w1, [x1, #GUEST_TASK_FLAGS]
-	tbz	w1, #TIF_NEED_RESCHED, 2f
+	tbz	w1, #GUEST_TIF_NEED_RESCHED_BIT, 2f
 	mov	x0, #SIMCALL_SCHEDULE
 	mov	x1, #GUEST_SCHED_IDLE
 	hvc	#GUEST_SIMCALL_IMM

@@ -104,9 +104,9 @@ guest_sdei_entry:
 	bl	guest_sdei_handler
 	fmov	x30, d16
 	cmp	w0, #0
-	cset	x1, ne			/* SDEI_EV_HANDLED 0 / SDEI_EV_FAILED 1 */
+	cset	x1, ne			/* GUEST_SDEI_EV_HANDLED 0 / GUEST_SDEI_EV_FAILED 1 */
 	movz	x0, #0x0025
-	movk	x0, #0xC400, lsl #16	/* SDEI_EVENT_COMPLETE */
+	movk	x0, #0xC400, lsl #16	/* GUEST_SDEI_EVENT_COMPLETE */
 	hvc	#0
 	udf	#0x5DE			/* EVENT_COMPLETE never returns */
 	.size	guest_sdei_entry, . - guest_sdei_entry

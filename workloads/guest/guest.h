@@ -57,7 +57,7 @@ static inline struct smccc_res smccc_hvc(uint64_t fn, uint64_t a1, uint64_t a2, 
 /* The vendor-hyp ASYNC_PF function with sub-function `sub` (§2.2). */
 static inline struct smccc_res apf_hvc(uint64_t sub, uint64_t a2, uint64_t a3)
 {
-	register uint64_t x0 __asm__("x0") = SMCCC_VENDOR_HYP_KVM_ASYNC_PF;
+	register uint64_t x0 __asm__("x0") = GUEST_SMCCC_VENDOR_HYP_KVM_ASYNC_PF;
 	register uint64_t x1 __asm__("x1") = sub;
 	register uint64_t x2 __asm__("x2") = a2;
 	register uint64_t x3 __asm__("x3") = a3;

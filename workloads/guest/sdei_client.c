@@ -14,26 +14,26 @@ int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg)
 {
 	/* x4 = flags 0 (RM_ANY), x5 = affinity 0: both ignored for the
 	 * private event KVM declares. */
-	return (int64_t)smccc_hvc(SDEI_EVENT_REGISTER, event, entry, arg, 0, 0).a0;
+	return (int64_t)smccc_hvc(GUEST_SDEI_EVENT_REGISTER, event, entry, arg, 0, 0).a0;
 }
 
 int64_t sdei_event_enable(uint64_t event)
 {
-	return (int64_t)smccc_hvc(SDEI_EVENT_ENABLE, event, 0, 0, 0, 0).a0;
+	return (int64_t)smccc_hvc(GUEST_SDEI_EVENT_ENABLE, event, 0, 0, 0, 0).a0;
 }
 
 int64_t sdei_event_disable(uint64_t event)
 {
-	return (int64_t)smccc_hvc(SDEI_EVENT_DISABLE, event, 0, 0, 0, 0).a0;
+	return (int64_t)smccc_hvc(GUEST_SDEI_EVENT_DISABLE, event, 0, 0, 0, 0).a0;
 }
 
 int64_t sdei_event_unregister(uint64_t event)
 {
-	return (int64_t)smccc_hvc(SDEI_EVENT_UNREGISTER, event, 0, 0, 0, 0).a0;
+	return (int64_t)smccc_hvc(GUEST_SDEI_EVENT_UNREGISTER, event, 0, 0, 0, 0).a0;
 }
 
-/* Returns 0 (the entry completes with SDEI_EV_HANDLED) or a negative errno
- * (SDEI_EV_FAILED).  Only the APF event is ever registered. */
+/* Returns 0 (the entry completes with GUEST_SDEI_EV_HANDLED) or a negative errno
+ * (GUEST_SDEI_EV_FAILED).  Only the APF event is ever registered. */
 int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, uint64_t pstate)
 {
 	(void)pc_at;

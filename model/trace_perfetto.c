@@ -1,0 +1,723 @@
+/* trace_perfetto.c — Chrome trace-event JSON sink (`--trace-perfetto FILE`),
+ * for ui.perfetto.dev and chrome://tracing.
+ *
+ * The JSON Object Format, streamed: {"displayTimeUnit":"ns","traceEvents":[
+ * one event per line ]}.  "ts" and "dur" are microseconds printed from the
+ * picosecond integers with exactly 6 decimals (never through a double), so
+ * the text is exact and identical for identical event streams.
+ *
+ * Tracks (docs/traces.md has the full rules):
+ *   pid 1 "vCPUs", tid = vCPU: mode slices (X) from TR_VCPU_STATE; instants
+ *     (i) for SDEI dispatch/complete, PPI level, IRQ_ACK, sync faults, guest
+ *     warns, injections, notes; counters (C) "outstanding works vcpuN" from
+ *     TR_APF_SETUP / TR_APF_RETIRED c; one async slice (b/e, cat "apf",
+ *     name "token 0x...") per (vCPU, token) instance.
+ *   pid 2 "tasks", tid = task id: "running" and "parked" slices (X).
+ *
+ * Slices on one thread never overlap: a vCPU has one mode at a time, and a
+ * task is in at most one of running/parked (parking ends the running slice).
+ * X events are written when their slice closes; finish(end) closes every
+ * open slice at `end`, so the document is always complete and valid JSON.
+ *
+ * Async slice rule, per (vCPU, token) instance with a unique integer id:
+ *   opens  at TR_APF_SETUP, or at TR_KVM_NOT_PRESENT when none is open;
+ *          a SETUP finding one open (token reuse) closes the old one first;
+ *   closes at TR_APF_CANCELLED; at TR_KVM_READY when no task is parked on
+ *          it; otherwise at the TR_TASK_WAKE of the last task parked on it.
+ *          TR_KVM_READY with token 0xffffffff (wake-all) resolves every open
+ *          slice of that vCPU the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/trace.h"
+#include "model/trace_sinks.h"
+
+#define PF_PID_VCPUS 1
+#define PF_PID_TASKS 2
+#define PF_WAKE_ALL 0xFFFFFFFFull
+/* Ids beyond these get no track state (a corrupt id must not allocate GiBs). */
+#define PF_MAX_VCPUS 65536u
+#define PF_MAX_TASKS 1048576u
+
+enum pf_task_state { PF_TASK_NONE, PF_TASK_RUNNING, PF_TASK_PARKED };
+
+struct pf_token {
+	uint64_t token;
+	uint64_t id;		/* async id: unique per instance in this file */
+	unsigned parked;	/* tasks parked on it */
+	bool ready;		/* page-ready delivered */
+};
+
+struct pf_vcpu {
+	bool open;		/* a mode slice is open */
+	uint32_t mode;
+	sim_time_t start;
+	struct pf_token *tok;	/* open async slices, in opening order */
+	size_t ntok, captok;
+};
+
+struct pf_task {
+	uint8_t state;		/* enum pf_task_state */
+	sim_time_t start;
+	uint32_t park_vcpu;	/* where the parked-on slice lives */
+	uint64_t park_id;	/* async id it is parked on, 0 for none */
+};
+
+struct pf_sink {
+	struct trace_out out;
+	const struct tracer *tr;
+	bool first;		/* no event written yet: no comma */
+	uint64_t next_id;
+	struct pf_vcpu *vcpu;
+	size_t nvcpu;
+	struct pf_task *task;
+	size_t ntask;
+	/* 1 + the largest vCPU and task ids seen: they get thread names */
+	uint32_t seen_vcpus, seen_tasks;
+};
+
+/* ---- JSON writing --------------------------------------------------------- */
+
+/* Start one event object: separator, '{' and the common leading fields. */
+static char *pf_begin(struct pf_sink *s, size_t *n, char ph, int pid)
+{
+	char *p = trace_out_reserve(&s->out, 1024);
+	size_t k = 0;
+
+	if (!s->first) {
+		p[k++] = ',';
+	}
+	s->first = false;
+	p[k++] = '\n';
+	memcpy(p + k, "{\"ph\":\"", 7);
+	k += 7;
+	p[k++] = ph;
+	memcpy(p + k, "\",\"pid\":", 8);
+	k += 8;
+	k += trace_fmt_u64(p + k, (uint64_t)pid);
+	*n = k;
+	return p;
+}
+
+static size_t pf_lit(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+/* ,"key":<u64> */
+static size_t pf_num(char *p, const char *key, uint64_t v)
+{
+	size_t n = 0;
+
+	p[n++] = ',';
+	p[n++] = '"';
+	n += pf_lit(p + n, key);
+	p[n++] = '"';
+	p[n++] = ':';
+	return n + trace_fmt_u64(p + n, v);
+}
+
+/* ,"key":<µs with 6 decimals> */
+static size_t pf_time(char *p, const char *key, sim_time_t t)
+{
+	size_t n = 0;
+
+	p[n++] = ',';
+	p[n++] = '"';
+	n += pf_lit(p + n, key);
+	p[n++] = '"';
+	p[n++] = ':';
+	return n + trace_fmt_time6(p + n, t, SIM_US);
+}
+
+/* "key":"0x..." (64-bit values do not survive a JSON number) */
+static size_t pf_hexarg(char *p, const char *key, uint64_t v)
+{
+	size_t n = 0;
+
+	p[n++] = '"';
+	n += pf_lit(p + n, key);
+	memcpy(p + n, "\":\"", 3);
+	n += 3;
+	n += trace_fmt_hex(p + n, v);
+	p[n++] = '"';
+	return n;
+}
+
+static size_t pf_decarg(char *p, const char *key, int64_t v)
+{
+	size_t n = 0;
+
+	p[n++] = '"';
+	n += pf_lit(p + n, key);
+	p[n++] = '"';
+	p[n++] = ':';
+	return n + trace_fmt_s64(p + n, v);
+}
+
+/* Write s as a JSON string body (without quotes), escaping as RFC 8259
+ * requires; bytes >= 0x80 pass through (names are UTF-8). */
+static void pf_escape(struct pf_sink *s, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *str; str++) {
+		unsigned char c = (unsigned char)*str;
+		char *p = trace_out_reserve(&s->out, 8);
+		size_t n = 0;
+
+		if (c == '"' || c == '\\') {
+			p[n++] = '\\';
+			p[n++] = (char)c;
+		} else if (c < 0x20) {
+			memcpy(p, "\\u00", 4);
+			n = 4;
+			p[n++] = hex[c >> 4];
+			p[n++] = hex[c & 0xf];
+		} else {
+			p[n++] = (char)c;
+		}
+		s->out.len += n;
+	}
+}
+
+/* The tail of an event holding a string: write p[0..n), then
+ * `pre` + escaped str + `post`. */
+static void pf_with_string(struct pf_sink *s, size_t n, const char *pre, const char *str,
+			   const char *post)
+{
+	s->out.len += n;
+	trace_out_puts(&s->out, pre);
+	pf_escape(s, str);
+	trace_out_puts(&s->out, post);
+}
+
+/* ---- track state ---------------------------------------------------------- */
+
+static struct pf_vcpu *pf_vcpu(struct pf_sink *s, uint32_t v)
+{
+	if (v >= PF_MAX_VCPUS)
+		return NULL;
+	if (v >= s->nvcpu) {
+		size_t n = s->nvcpu ? s->nvcpu : 4;
+		struct pf_vcpu *a;
+
+		while (n <= v)
+			n *= 2;
+		a = realloc(s->vcpu, n * sizeof(*a));
+		if (!a)
+			return NULL;
+		memset(a + s->nvcpu, 0, (n - s->nvcpu) * sizeof(*a));
+		s->vcpu = a;
+		s->nvcpu = n;
+	}
+	return &s->vcpu[v];
+}
+
+static struct pf_task *pf_task(struct pf_sink *s, uint32_t t)
+{
+	if (t >= PF_MAX_TASKS)
+		return NULL;
+	if (t >= s->ntask) {
+		size_t n = s->ntask ? s->ntask : 16;
+		struct pf_task *a;
+
+		while (n <= t)
+			n *= 2;
+		a = realloc(s->task, n * sizeof(*a));
+		if (!a)
+			return NULL;
+		memset(a + s->ntask, 0, (n - s->ntask) * sizeof(*a));
+		s->task = a;
+		s->ntask = n;
+	}
+	return &s->task[t];
+}
+
+static const char *pf_mode_name(uint32_t m)
+{
+	static const char *const names[] = { "user", "kernel", "host", "idle" };
+
+	return m < 4 ? names[m] : "unknown";
+}
+
+/* A complete slice [start, end) on (pid, tid). */
+static void pf_slice(struct pf_sink *s, int pid, uint32_t tid, const char *cat,
+		     const char *name, sim_time_t start, sim_time_t end)
+{
+	size_t n;
+	char *p = pf_begin(s, &n, 'X', pid);
+
+	n += pf_num(p + n, "tid", tid);
+	n += pf_time(p + n, "ts", start);
+	n += pf_time(p + n, "dur", end - start);
+	n += pf_lit(p + n, ",\"cat\":\"");
+	n += pf_lit(p + n, cat);
+	n += pf_lit(p + n, "\",\"name\":\"");
+	n += pf_lit(p + n, name);
+	n += pf_lit(p + n, "\"}");
+	s->out.len += n;
+}
+
+static void pf_vcpu_mode(struct pf_sink *s, const struct trace_event *e)
+{
+	struct pf_vcpu *v = pf_vcpu(s, e->vcpu);
+
+	if (!v || (v->open && v->mode == e->a))
+		return;
+	if (v->open && e->t > v->start)
+		pf_slice(s, PF_PID_VCPUS, e->vcpu, "vcpu", pf_mode_name(v->mode), v->start, e->t);
+	v->open = true;
+	v->mode = (uint32_t)e->a;
+	v->start = e->t;
+}
+
+static void pf_task_close(struct pf_sink *s, uint32_t id, struct pf_task *t, sim_time_t now)
+{
+	if (t->state != PF_TASK_NONE && now > t->start)
+		pf_slice(s, PF_PID_TASKS, id, "task",
+			 t->state == PF_TASK_RUNNING ? "running" : "parked", t->start, now);
+	t->state = PF_TASK_NONE;
+}
+
+static void pf_task_open(struct pf_task *t, enum pf_task_state st, sim_time_t now)
+{
+	t->state = (uint8_t)st;
+	t->start = now;
+}
+
+/* ---- async token slices --------------------------------------------------- */
+
+static void pf_async(struct pf_sink *s, char ph, uint32_t vcpu, const struct pf_token *k,
+		     sim_time_t t)
+{
+	size_t n;
+	char *p = pf_begin(s, &n, ph, PF_PID_VCPUS);
+
+	n += pf_num(p + n, "tid", vcpu);
+	n += pf_time(p + n, "ts", t);
+	n += pf_lit(p + n, ",\"cat\":\"apf\",\"id\":");
+	n += trace_fmt_u64(p + n, k->id);
+	n += pf_lit(p + n, ",\"name\":\"token ");
+	n += trace_fmt_hex(p + n, k->token);
+	p[n++] = '"';
+	if (ph == 'b') {
+		n += pf_lit(p + n, ",\"args\":{");
+		n += pf_decarg(p + n, "vcpu", vcpu);
+		p[n++] = '}';
+	}
+	p[n++] = '}';
+	s->out.len += n;
+}
+
+static struct pf_token *pf_token_find(struct pf_vcpu *v, uint64_t token)
+{
+	size_t i;
+
+	for (i = 0; i < v->ntok; i++)
+		if (v->tok[i].token == token)
+			return &v->tok[i];
+	return NULL;
+}
+
+/* Close slice k of v at t; keeps the remaining slices in opening order. */
+static void pf_token_close(struct pf_sink *s, uint32_t vcpu, struct pf_vcpu *v,
+			   struct pf_token *k, sim_time_t t)
+{
+	size_t i = (size_t)(k - v->tok);
+
+	pf_async(s, 'e', vcpu, k, t);
+	memmove(&v->tok[i], &v->tok[i + 1], (v->ntok - i - 1) * sizeof(*k));
+	v->ntok--;
+}
+
+static void pf_token_open(struct pf_sink *s, uint32_t vcpu, uint64_t token, sim_time_t t)
+{
+	struct pf_vcpu *v = pf_vcpu(s, vcpu);
+	struct pf_token *k;
+
+	if (!v)
+		return;
+	k = pf_token_find(v, token);
+	if (k)
+		pf_token_close(s, vcpu, v, k, t);
+	if (v->ntok == v->captok) {
+		size_t n = v->captok ? v->captok * 2 : 8;
+		struct pf_token *a = realloc(v->tok, n * sizeof(*a));
+
+		if (!a)
+			return;
+		v->tok = a;
+		v->captok = n;
+	}
+	k = &v->tok[v->ntok++];
+	k->token = token;
+	k->id = ++s->next_id;
+	k->parked = 0;
+	k->ready = false;
+	pf_async(s, 'b', vcpu, k, t);
+}
+
+static void pf_token_ready(struct pf_sink *s, const struct trace_event *e)
+{
+	struct pf_vcpu *v = pf_vcpu(s, e->vcpu);
+	size_t i;
+
+	if (!v)
+		return;
+	if (e->a != PF_WAKE_ALL) {
+		struct pf_token *k = pf_token_find(v, e->a);
+
+		if (!k)
+			return;
+		k->ready = true;
+		if (!k->parked)
+			pf_token_close(s, e->vcpu, v, k, e->t);
+		return;
+	}
+	for (i = 0; i < v->ntok;) {
+		v->tok[i].ready = true;
+		if (!v->tok[i].parked)
+			pf_token_close(s, e->vcpu, v, &v->tok[i], e->t);
+		else
+			i++;
+	}
+}
+
+static void pf_token_park(struct pf_sink *s, const struct trace_event *e, struct pf_task *t)
+{
+	struct pf_vcpu *v = pf_vcpu(s, e->vcpu);
+	struct pf_token *k = v ? pf_token_find(v, e->a) : NULL;
+
+	t->park_id = 0;
+	if (!k)
+		return;
+	k->parked++;
+	t->park_vcpu = e->vcpu;
+	t->park_id = k->id;
+}
+
+/* The task's wake: release its hold on the slice it parked on (found by
+ * instance id, so a wake-all wake needs no token). */
+static void pf_token_unpark(struct pf_sink *s, struct pf_task *t, sim_time_t now)
+{
+	struct pf_vcpu *v;
+	size_t i;
+
+	if (!t->park_id)
+		return;
+	v = pf_vcpu(s, t->park_vcpu);
+	for (i = 0; v && i < v->ntok; i++) {
+		struct pf_token *k = &v->tok[i];
+
+		if (k->id != t->park_id)
+			continue;
+		if (k->parked)
+			k->parked--;
+		if (!k->parked)
+			pf_token_close(s, t->park_vcpu, v, k, now);
+		break;
+	}
+	t->park_id = 0;
+}
+
+/* ---- instants and counters ------------------------------------------------ */
+
+static void pf_counter(struct pf_sink *s, const struct trace_event *e)
+{
+	size_t n;
+	char *p;
+
+	if (e->vcpu == TRACE_NO_VCPU)
+		return;
+	p = pf_begin(s, &n, 'C', PF_PID_VCPUS);
+	n += pf_time(p + n, "ts", e->t);
+	n += pf_lit(p + n, ",\"name\":\"outstanding works vcpu");
+	n += trace_fmt_u64(p + n, e->vcpu);
+	n += pf_lit(p + n, "\",\"args\":{");
+	n += pf_decarg(p + n, "value", (int64_t)e->c);
+	n += pf_lit(p + n, "}}");
+	s->out.len += n;
+}
+
+/* An instant on the vCPU's thread (process-wide without a vCPU); returns
+ * with the "args":{ object open at p + *n for the caller to fill. */
+static char *pf_instant(struct pf_sink *s, const struct trace_event *e, const char *cat,
+			size_t *n)
+{
+	char *p = pf_begin(s, n, 'i', PF_PID_VCPUS);
+	size_t k = *n;
+
+	if (e->vcpu != TRACE_NO_VCPU) {
+		k += pf_lit(p + k, ",\"s\":\"t\"");
+		k += pf_num(p + k, "tid", e->vcpu);
+	} else {
+		k += pf_lit(p + k, ",\"s\":\"p\",\"tid\":0");
+	}
+	k += pf_time(p + k, "ts", e->t);
+	k += pf_lit(p + k, ",\"cat\":\"");
+	k += pf_lit(p + k, cat);
+	k += pf_lit(p + k, "\",\"name\":\"");
+	k += pf_lit(p + k, trace_kind_name(e->kind));
+	k += pf_lit(p + k, "\",\"args\":{");
+	*n = k;
+	return p;
+}
+
+static void pf_instant_event(struct pf_sink *s, const struct trace_event *e)
+{
+	size_t n;
+	char *p;
+
+	switch (e->kind) {
+	case TR_SDEI_DISPATCH:
+		p = pf_instant(s, e, "sdei", &n);
+		n += pf_hexarg(p + n, "event", e->a);
+		p[n++] = ',';
+		n += pf_hexarg(p + n, "pc", e->b);
+		p[n++] = ',';
+		n += pf_hexarg(p + n, "pstate", e->c);
+		break;
+	case TR_SDEI_COMPLETE:
+		p = pf_instant(s, e, "sdei", &n);
+		n += pf_hexarg(p + n, "event", e->a);
+		p[n++] = ',';
+		n += pf_decarg(p + n, "status", (int64_t)e->b);
+		break;
+	case TR_PPI_LEVEL:
+		p = pf_instant(s, e, "gic", &n);
+		n += pf_decarg(p + n, "intid", (int64_t)e->a);
+		p[n++] = ',';
+		n += pf_decarg(p + n, "level", (int64_t)e->b);
+		break;
+	case TR_IRQ_ACK:
+		p = pf_instant(s, e, "apf", &n);
+		n += pf_decarg(p + n, "pageready_pending", (int64_t)e->a);
+		break;
+	case TR_APF_SYNC:
+		p = pf_instant(s, e, "apf", &n);
+		n += pf_hexarg(p + n, "gfn", e->a);
+		n += pf_lit(p + n, ",\"reason\":\"");
+		n += pf_lit(p + n, trace_sync_reason_name((enum trace_sync_reason)e->b));
+		p[n++] = '"';
+		break;
+	case TR_GUEST_WARN:
+		p = pf_instant(s, e, "guest", &n);
+		n += pf_decarg(p + n, "code", (int64_t)e->a);
+		p[n++] = ',';
+		n += pf_hexarg(p + n, "arg", e->b);
+		break;
+	case TR_INJECT:
+		p = pf_instant(s, e, "inject", &n);
+		n += pf_decarg(p + n, "kind", (int64_t)e->a);
+		p[n++] = ',';
+		n += pf_hexarg(p + n, "arg", e->b);
+		break;
+	case TR_NOTE:
+		p = pf_instant(s, e, "run", &n);
+		pf_with_string(s, n, "\"text\":\"", e->text ? e->text : "", "\"}}");
+		return;
+	default:
+		return;
+	}
+	p[n++] = '}';
+	p[n++] = '}';
+	s->out.len += n;
+}
+
+/* ---- the sink ------------------------------------------------------------- */
+
+static void pf_event(void *ctx, const struct trace_event *e)
+{
+	struct pf_sink *s = ctx;
+	struct pf_task *t;
+	uint32_t id;
+
+	if (e->vcpu < PF_MAX_VCPUS && e->vcpu >= s->seen_vcpus)
+		s->seen_vcpus = e->vcpu + 1;
+	if (e->task < PF_MAX_TASKS && e->task >= s->seen_tasks)
+		s->seen_tasks = e->task + 1;
+	switch (e->kind) {
+	case TR_VCPU_STATE:
+		pf_vcpu_mode(s, e);
+		break;
+	case TR_TASK_SWITCH:
+		if (e->a < PF_MAX_TASKS && e->a >= s->seen_tasks)
+			s->seen_tasks = (uint32_t)e->a + 1;
+		if (e->b < PF_MAX_TASKS && e->b >= s->seen_tasks)
+			s->seen_tasks = (uint32_t)e->b + 1;
+		id = (uint32_t)e->a;
+		t = id == TRACE_NO_TASK ? NULL : pf_task(s, id);
+		if (t && t->state == PF_TASK_RUNNING)
+			pf_task_close(s, id, t, e->t);
+		id = (uint32_t)e->b;
+		t = id == TRACE_NO_TASK ? NULL : pf_task(s, id);
+		if (t) {
+			/* switched in while parked: the park is over */
+			pf_task_close(s, id, t, e->t);
+			pf_task_open(t, PF_TASK_RUNNING, e->t);
+		}
+		break;
+	case TR_TASK_PARK:
+		t = e->task == TRACE_NO_TASK ? NULL : pf_task(s, e->task);
+		if (!t)
+			break;
+		pf_task_close(s, e->task, t, e->t);
+		pf_task_open(t, PF_TASK_PARKED, e->t);
+		pf_token_park(s, e, t);
+		break;
+	case TR_TASK_WAKE:
+		t = e->task == TRACE_NO_TASK ? NULL : pf_task(s, e->task);
+		if (!t)
+			break;
+		if (t->state == PF_TASK_PARKED)
+			pf_task_close(s, e->task, t, e->t);
+		pf_token_unpark(s, t, e->t);
+		break;
+	case TR_APF_SETUP:
+		if (e->vcpu != TRACE_NO_VCPU)
+			pf_token_open(s, e->vcpu, e->a, e->t);
+		pf_counter(s, e);
+		break;
+	case TR_APF_RETIRED:
+		pf_counter(s, e);
+		break;
+	case TR_KVM_NOT_PRESENT: {
+		struct pf_vcpu *v = e->vcpu == TRACE_NO_VCPU ? NULL : pf_vcpu(s, e->vcpu);
+
+		if (v && !pf_token_find(v, e->a))
+			pf_token_open(s, e->vcpu, e->a, e->t);
+		break;
+	}
+	case TR_KVM_READY:
+		if (e->vcpu != TRACE_NO_VCPU)
+			pf_token_ready(s, e);
+		break;
+	case TR_APF_CANCELLED: {
+		struct pf_vcpu *v = e->vcpu == TRACE_NO_VCPU ? NULL : pf_vcpu(s, e->vcpu);
+		struct pf_token *k = v ? pf_token_find(v, e->a) : NULL;
+
+		if (k)
+			pf_token_close(s, e->vcpu, v, k, e->t);
+		break;
+	}
+	default:
+		pf_instant_event(s, e);
+		break;
+	}
+}
+
+/* Metadata: process_name / thread_name with a name, or process_sort_index
+ * (vCPUs above tasks) when name is NULL. */
+static void pf_meta(struct pf_sink *s, int pid, uint32_t tid, const char *what,
+		    const char *name)
+{
+	size_t n;
+	char *p = pf_begin(s, &n, 'M', pid);
+
+	n += pf_num(p + n, "tid", tid);
+	n += pf_lit(p + n, ",\"name\":\"");
+	n += pf_lit(p + n, what);
+	n += pf_lit(p + n, "\",\"args\":{");
+	if (!name) {
+		n += pf_decarg(p + n, "sort_index", pid);
+		n += pf_lit(p + n, "}}");
+		s->out.len += n;
+		return;
+	}
+	pf_with_string(s, n, "\"name\":\"", name, "\"}}");
+}
+
+static int pf_finish(void *ctx, sim_time_t end)
+{
+	struct pf_sink *s = ctx;
+	char tmp[32];
+	size_t i, nv, nt;
+
+	/* Close every open slice at `end`, in id order: deterministic. */
+	for (i = 0; i < s->nvcpu; i++) {
+		struct pf_vcpu *v = &s->vcpu[i];
+
+		if (v->open && end > v->start)
+			pf_slice(s, PF_PID_VCPUS, (uint32_t)i, "vcpu", pf_mode_name(v->mode),
+				 v->start, end);
+		v->open = false;
+		while (v->ntok)
+			pf_token_close(s, (uint32_t)i, v, &v->tok[0], end);
+	}
+	for (i = 0; i < s->ntask; i++)
+		pf_task_close(s, (uint32_t)i, &s->task[i], end);
+
+	/* Thread names: every declared vCPU and task, and any seen beyond. */
+	nv = s->tr->nvcpus > s->seen_vcpus ? s->tr->nvcpus : s->seen_vcpus;
+	for (i = 0; i < nv; i++) {
+		size_t k = pf_lit(tmp, "vCPU ");
+
+		k += trace_fmt_u64(tmp + k, i);
+		tmp[k] = '\0';
+		pf_meta(s, PF_PID_VCPUS, (uint32_t)i, "thread_name", tmp);
+	}
+	nt = s->tr->ntasks > s->seen_tasks ? s->tr->ntasks : s->seen_tasks;
+	for (i = 0; i < nt; i++)
+		pf_meta(s, PF_PID_TASKS, (uint32_t)i, "thread_name",
+			trace_task_name(s->tr, (uint32_t)i, tmp));
+
+	trace_out_puts(&s->out, "\n]}\n");
+	return trace_out_close(&s->out);
+}
+
+static void pf_destroy(void *ctx)
+{
+	struct pf_sink *s = ctx;
+	size_t i;
+
+	if (s->out.f)
+		trace_out_close(&s->out);
+	for (i = 0; i < s->nvcpu; i++)
+		free(s->vcpu[i].tok);
+	free(s->vcpu);
+	free(s->task);
+	free(s);
+}
+
+static const struct trace_sink_ops pf_ops = {
+	.name = "perfetto",
+	.event = pf_event,
+	.finish = pf_finish,
+	.destroy = pf_destroy,
+};
+
+int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+{
+	struct pf_sink *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "--trace-perfetto: out of memory");
+		return -1;
+	}
+	s->tr = tr;
+	s->first = true;
+	if (trace_out_open(&s->out, path, "--trace-perfetto", err, errlen))
+		goto fail_free;
+	if (trace_add_sink(tr, &pf_ops, s)) {
+		snprintf(err, errlen, "--trace-perfetto: too many trace sinks (at most %d)",
+			 TRACE_MAX_SINKS);
+		goto fail_close;
+	}
+	trace_out_puts(&s->out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	pf_meta(s, PF_PID_VCPUS, 0, "process_name", "vCPUs");
+	pf_meta(s, PF_PID_VCPUS, 0, "process_sort_index", NULL);
+	pf_meta(s, PF_PID_TASKS, 0, "process_name", "tasks");
+	pf_meta(s, PF_PID_TASKS, 0, "process_sort_index", NULL);
+	return 0;
+
+fail_close:
+	trace_out_close(&s->out);
+fail_free:
+	free(s);
+	return -1;
+}
