@@ -445,6 +445,48 @@ int cpu_add_sentinel(struct cpu *c, uint64_t addr)
 	return 0;
 }
 
+static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+{
+	struct cpu_mmio *m = ud;
+
+	(void)uc;
+	return m->read ? m->read(m->ctx, m->c, off, size) : 0;
+}
+
+static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *ud)
+{
+	struct cpu_mmio *m = ud;
+
+	(void)uc;
+	if (m->write)
+		m->write(m->ctx, m->c, off, size, value);
+}
+
+int cpu_map_mmio(struct cpu *c, uint64_t base, uint64_t size, cpu_mmio_read_t read,
+		 cpu_mmio_write_t write, void *ctx, char *err, size_t errlen)
+{
+	struct cpu_mmio *m;
+	uint64_t ram_end = c->cfg.ram_base + c->cfg.ram_size;
+	uc_err e;
+
+	if (c->n_mmio == CPU_MAX_MMIO || size == 0 || (base & 0xfff) || (size & 0xfff) ||
+	    base + size < base || (base < ram_end && c->cfg.ram_base < base + size)) {
+		snprintf(err, errlen, "cpu%u: MMIO [0x%" PRIx64 ", +0x%" PRIx64 ") must be 4 KiB-aligned,"
+			 " outside RAM, and one of at most %d", c->cfg.index, base, size, CPU_MAX_MMIO);
+		return -1;
+	}
+	m = &c->mmio[c->n_mmio];
+	*m = (struct cpu_mmio){ .c = c, .read = read, .write = write, .ctx = ctx };
+	e = uc_mmio_map(c->uc, base, size, mmio_read, m, mmio_write, m);
+	if (e != UC_ERR_OK) {
+		snprintf(err, errlen, "cpu%u: uc_mmio_map(0x%" PRIx64 ", 0x%" PRIx64 "): %s", c->cfg.index,
+			 base, size, uc_strerror(e));
+		return -1;
+	}
+	c->n_mmio++;
+	return 0;
+}
+
 void cpu_set_irq_line(struct cpu *c, bool asserted)
 {
 	c->irq_line = asserted;

@@ -148,8 +148,28 @@ int cpu_add_sentinel(struct cpu *c, uint64_t addr);
 /* The IRQ signal from the interrupt controller; checked at block starts. */
 void cpu_set_irq_line(struct cpu *c, bool asserted);
 
+/* Device memory (the GIC frames): guest loads and stores in
+ * [base, base + size) call read/write with the offset from base and the
+ * access size in bytes (~46 ns per access, UNICORN-NOTES.md §5f).  base and
+ * size are 4 KiB-aligned and outside RAM; at most CPU_MAX_MMIO per vCPU.
+ * Call before the first run.  A callback may use cpu_request_stop(); PC is
+ * not exact inside it (Unicorn leaves it at the block start).  Measured:
+ * Unicorn 2.0.1 splits an 8-byte access into two 4-byte calls, low word
+ * (offset) first, then offset + 4; the model must handle 64-bit registers
+ * (GICD_IROUTER, GICR_TYPER) as two halves. */
+#define CPU_MAX_MMIO 8
+typedef uint64_t (*cpu_mmio_read_t)(void *ctx, struct cpu *c, uint64_t offset, unsigned size);
+typedef void (*cpu_mmio_write_t)(void *ctx, struct cpu *c, uint64_t offset, unsigned size,
+				 uint64_t value);
+int cpu_map_mmio(struct cpu *c, uint64_t base, uint64_t size, cpu_mmio_read_t read,
+		 cpu_mmio_write_t write, void *ctx, char *err, size_t errlen);
+
 /* Run from the current PC until a stop condition or `budget` instructions
- * (0 = unlimited; granularity one translated block). */
+ * (0 = unlimited; granularity one translated block: the run stops at the
+ * first block start where insns >= budget, so it overshoots by less than
+ * one block).  insns is exact for every stop reason (see docs/cpu.md).
+ * Guest reads of MPIDR_EL1 return 0x80000000 | Aff1 = index[15:8] |
+ * Aff0 = index[7:0]; CNTVCT_EL0/CNTPCT_EL0 return ops->counter(). */
 struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget);
 /* Ask the current run to stop after the current instruction (from a hook). */
 void cpu_request_stop(struct cpu *c);
@@ -179,7 +199,10 @@ const char *cpu_stop_reason_name(enum cpu_stop_reason r);
  * masked, PC = VBAR_EL1 + vector offset.  For an entry "from user mode"
  * (from_el0) the saved PSTATE is EL0t with the given DAIF bits clear and
  * return_pc is the user PC the model chooses; ESR/FAR are set for
- * synchronous exceptions. */
+ * synchronous exceptions.  ELR_EL1 = return_pc in both cases (pass
+ * cpu_pc(c) to interrupt the current EL1 context).  An entry from EL1t
+ * uses the SP0 vectors (+0x000/+0x080) and switches SP to SP_EL1.
+ * Costs ~0.1 us (docs/cpu.md). */
 void cpu_enter_irq(struct cpu *c, bool from_el0, uint64_t return_pc);
 void cpu_enter_sync(struct cpu *c, bool from_el0, uint64_t return_pc, uint64_t esr, uint64_t far);
 

@@ -25,6 +25,14 @@ enum cpu_pending {
 
 #define CPU_FAULT_MSG_LEN 192
 
+/* One MMIO mapping: Unicorn calls back with the engine; this gets the cpu. */
+struct cpu_mmio {
+	struct cpu *c;
+	cpu_mmio_read_t read;
+	cpu_mmio_write_t write;
+	void *ctx;
+};
+
 struct cpu {
 	uc_engine *uc;
 	csh cs;			/* capstone handle for traces and fault reports */
@@ -35,6 +43,9 @@ struct cpu {
 	unsigned n_sentinels;
 
 	bool irq_line;
+
+	struct cpu_mmio mmio[CPU_MAX_MMIO];
+	unsigned n_mmio;
 
 	/* The current run.  Invariant: `stop` only moves away from NONE once
 	 * per run (the first reason wins), and every hook that sees it set asks

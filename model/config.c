@@ -455,13 +455,26 @@ static int check_bounds(struct cfg_ctx *x, const struct param_desc *d, double v,
 		    v > d->max && note && note->over_max ? note->over_max : "");
 }
 
-/* Plain non-negative decimal integer, overflow-checked. */
+/* Plain non-negative integer, decimal or 0x-prefixed hexadecimal (SDEI
+ * event numbers read naturally in hex), overflow-checked. */
 static int parse_uint(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 
 	if (!*s)
 		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) {
+		for (s += 2; *s; s++) {
+			int d = (*s >= '0' && *s <= '9') ? *s - '0' :
+				(*s >= 'a' && *s <= 'f') ? *s - 'a' + 10 :
+				(*s >= 'A' && *s <= 'F') ? *s - 'A' + 10 : -1;
+			if (d < 0 || v >> 60)
+				return -1;
+			v = v << 4 | (uint64_t)d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -1;

@@ -55,6 +55,15 @@ struct host_cfg {
 struct guest_cfg {
 	sim_time_t timeslice;	   /* round-robin quantum */
 	sim_time_t context_switch; /* cost of switching tasks */
+	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
+};
+
+/* The async-PF interface numbers the VMM chooses (SET_SDEI, SET_IRQ) and
+ * the oracle's patience. */
+struct apf_cfg {
+	uint64_t sdei_event;	/* not-present SDEI event number */
+	uint32_t ppi;		/* page-ready PPI INTID, 16..31 */
+	sim_time_t stuck_bound;	/* parked this long after the page is resident = stuck */
 };
 
 struct run_cfg {
@@ -80,6 +89,7 @@ struct apf_config {
 	struct vm_cfg vm;
 	struct host_cfg host;
 	struct guest_cfg guest;
+	struct apf_cfg apf;
 	struct run_cfg run;
 	uint32_t ntasks;
 	struct task_cfg *tasks;		  /* ntasks entries, owned */

@@ -94,6 +94,18 @@ static const struct param_desc guest_params[] = {
 	  "round-robin quantum: one tick at CONFIG_HZ=250" },
 	{ "context_switch", PT_TIME, CFG(guest.context_switch), "3us", 0, 1e12, NULL,
 	  "cost of switching guest tasks: a few us with cache effects (LATENCIES.md, guest-side costs)" },
+	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
+	  "guest kernel ELF with the entry symbols of docs/guest-abi.md; empty = the built-in image" },
+	PARAM_END,
+};
+
+static const struct param_desc apf_params[] = {
+	{ "sdei_event", PT_U64, CFG(apf.sdei_event), "0x40400001", 1, 4294967295.0, NULL,
+	  "not-present SDEI event (KVM_SDEI_ASYNC_PF_NUM of the v4 series, PROTOCOL.md 2.2)" },
+	{ "ppi", PT_U32, CFG(apf.ppi), "18", 16, 31, NULL,
+	  "page-ready PPI INTID chosen by the VMM (any of 16-31; 18 is free on the QEMU virt board)" },
+	{ "stuck_bound", PT_TIME, CFG(apf.stuck_bound), "1s", 1, NO_MAX, NULL,
+	  "oracle: a task still parked this long after its page became resident is stuck" },
 	PARAM_END,
 };
 
@@ -111,6 +123,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "host", host_params, "the host: memory, costs of KVM paths, async-PF workers" },
 	{ "host.swap", swap_params, "the swap device" },
 	{ "guest", guest_params, "the guest kernel scheduler" },
+	{ "apf", apf_params, "async page fault interface numbers and oracle bounds" },
 	{ "run", run_params, "when the run stops" },
 	{ NULL, NULL, NULL },
 };

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/protocol.h"
+#include "model/vcpu_guest.h"
 #include "workloads/workload.h"
 
 /* --- guest physical memory for workloads: first fit over free ranges --- */
@@ -116,8 +118,13 @@ static void machine_writeback(void *ctx, uint64_t gfn)
 
 static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
 {
-	if (!write)
-		vcpu_page_resident(ctx, gfn);
+	struct machine *m = ctx;
+
+	if (write)
+		return;
+	hostmem_swapin_done(&m->hm, gfn);
+	vcpu_page_resident(m, gfn);
+	workers_page_resident(&m->workers, gfn);
 }
 
 static void task_start_ev(void *ctx, uint64_t id)
@@ -186,6 +193,13 @@ static int machine_add_task(struct machine *m, const struct task_cfg *tc, uint32
 
 int machine_init(struct machine *m, const struct apf_config *cfg)
 {
+	struct machine_opts o = { 0 };
+
+	return machine_init_opts(m, cfg, &o);
+}
+
+int machine_init_opts(struct machine *m, const struct apf_config *cfg, const struct machine_opts *o)
+{
 	char err[256];
 	uint64_t npages = cfg->vm.memory / CFG_PAGE_SIZE;
 	uint64_t limit = cfg->host.memory_limit / CFG_PAGE_SIZE;
@@ -194,10 +208,20 @@ int machine_init(struct machine *m, const struct apf_config *cfg)
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->nvcpus = cfg->vm.vcpus;
+	m->insn_trace = o->insn_trace;
+	trace_init(&m->tracer);
+	m->proto = protocol_find(cfg->protocol);
+	if (!m->proto) {
+		snprintf(m->err, sizeof(m->err), "%s: error: protocol %s is not implemented", cfg->path,
+			 cfg->protocol);
+		return -1;
+	}
 	if (SIM_S % cfg->vm.freq_hz == 0)
 		m->cycle_ps_num = SIM_S / cfg->vm.freq_hz;
 	hist_init(&m->stats.fault_latency);
 	hist_init(&m->stats.major_latency);
+	hist_init(&m->stats.ready_to_run);
+	hist_init(&m->stats.parked);
 	if (sim_init(&m->sim, &sim_backend_native)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the event queue");
 		return -1;
@@ -236,6 +260,14 @@ int machine_init(struct machine *m, const struct apf_config *cfg)
 		m->vcpus[i].m = m;
 		m->vcpus[i].id = i;
 	}
+	if (workers_init(&m->workers, m, cfg->host.workers)) {
+		snprintf(m->err, sizeof(m->err), "out of memory for the worker pool");
+		return -1;
+	}
+	if (m->proto->init && m->proto->init(m))
+		return -1;
+	if (m->proto->needs_guest && vcpu_guest_init(m))
+		return -1;
 	uint32_t id = 0;
 	for (uint32_t i = 0; i < cfg->ntasks; i++)
 		for (uint32_t k = 0; k < cfg->tasks[i].count; k++)
@@ -251,6 +283,7 @@ void machine_run_until(struct machine *m, sim_time_t limit)
 {
 	if (m->ended)
 		return;
+	m->started = true;
 	m->sim.stop = false;
 	sim_run_until(&m->sim, limit);
 }
@@ -283,6 +316,10 @@ void machine_fini(struct machine *m)
 			t->wl->fini(t->wl_state);
 		free(t->wl_state);
 	}
+	vcpu_guest_fini(m);
+	if (m->proto && m->proto->fini)
+		m->proto->fini(m);
+	workers_fini(&m->workers);
 	sched_fini(&m->sched);
 	free(m->vcpus);
 	gmem_fini(&m->gmem);

@@ -19,8 +19,12 @@
 #include "model/sched.h"
 #include "model/sim.h"
 #include "model/swapdev.h"
+#include "model/trace.h"
+#include "model/workers.h"
 
 struct machine;
+struct protocol_ops;
+struct platform;
 
 enum vcpu_state {
 	VCPU_RUN,	/* in the guest (tasks or guest kernel) */
@@ -43,11 +47,24 @@ struct vcpu {
 	bool fault_major;	/* the fault needed a swap-in */
 	uint64_t fault_gfn;
 	sim_time_t fault_start;
+	bool kicked;		/* an IPI forced an exit: serve it at the next step */
+	struct task *next;	/* picked by the guest's idle-loop schedule call */
+	/* Guest code (protocols with needs_guest). */
+	bool booted;
+	bool apf_on;		/* the guest's APF init succeeded (BOOT_DONE) */
+	bool guest_wfi;		/* the guest context is halted in WFI */
+	bool storm;		/* delivery burst cut short: retry after time passes */
+	sim_time_t gstart;	/* start of the guest run in progress */
+	sim_time_t gcharged;	/* host calls charged to it so far */
 	/* statistics */
 	sim_time_t guest_ps, host_ps, idle_ps;
 	sim_time_t sched_ps;	/* context switches (part of guest_ps) */
+	sim_time_t guest_code_ps; /* guest kernel code and its hypercalls */
+	uint64_t guest_insns;
 	uint64_t exits;
+	uint64_t kicks;		/* exits forced by IPIs (APF notifications) */
 	uint64_t switches;
+	uint64_t sdei_dispatches, irqs;
 };
 
 struct machine_stats {
@@ -55,6 +72,8 @@ struct machine_stats {
 	struct histogram major_latency;	/* same, faults that needed a swap-in */
 	uint64_t faults;		/* stage-2 aborts taken */
 	uint64_t faults_user, faults_kernel;
+	struct histogram ready_to_run;	/* page-ready wake -> task running */
+	struct histogram parked;	/* time parked per APF wait */
 };
 
 /* Free ranges of guest physical memory handed to workloads. */
@@ -74,15 +93,34 @@ struct machine {
 	uint32_t nvcpus;
 	struct guest_mem gmem;
 	struct machine_stats stats;
+	const struct protocol_ops *proto;
+	void *proto_state;
+	struct platform *plat;		/* guest code; NULL for `sync` */
+	struct workers workers;		/* async-PF fault-in workers */
+	struct tracer tracer;
+	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
+	void *insn_trace;		/* FILE* for --trace-insn, or NULL */
+	uint64_t guest_warns;
 	sim_time_t cycle_ps_num;	/* ps per cycle = num / freq */
 	sim_time_t end_ps;		/* when the run ended */
+	bool started;			/* the event loop runs (kicks are meaningful) */
 	bool ended;
+	bool failed;			/* guest fault or model failure: exit status 1 */
 	char err[1024];
+};
+
+/* Options of a run that are not part of the scenario. */
+struct machine_opts {
+	void *insn_trace;		/* FILE* */
 };
 
 /* Build the machine; 0, or -1 with m->err set (e.g. a workload that cannot
  * allocate its memory, a trace file that does not parse). */
 int machine_init(struct machine *m, const struct apf_config *cfg);
+int machine_init_opts(struct machine *m, const struct apf_config *cfg, const struct machine_opts *o);
+/* Stop the run: a guest fault or a broken model invariant (m->err). */
+void machine_fail(struct machine *m, sim_time_t t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Run until the scenario ends (duration, or every task exited).  May be
  * called repeatedly with growing limits (progress display). */
 void machine_run_until(struct machine *m, sim_time_t limit);
@@ -101,6 +139,13 @@ void vcpu_settle(struct vcpu *v, sim_time_t at);
 void vcpu_page_resident(struct machine *m, uint64_t gfn);
 void vcpu_task_wakeup(struct machine *m, struct task *t);
 void vcpu_finish(struct vcpu *v, sim_time_t end);
+/* Fault paths for protocols: resolve synchronously (blocking while I/O is
+ * needed), or resume the guest without a mapping after exit + entry. */
+void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn);
+void vcpu_fault_resume(struct vcpu *v);
+/* vcpu_guest.c */
+void vcpu_guest_boot(struct vcpu *v, sim_time_t *t);
+bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t);
 void machine_schedule_end(struct machine *m, sim_time_t at);
 
 #endif

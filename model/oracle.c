@@ -378,7 +378,7 @@ static struct ref inst_new(struct oracle *o, uint32_t vcpu, uint64_t token, sim_
 
 	/* A token set up again after its retirement: the arm64 u16 sequence
 	 * wrapped, or an x86 id cycle (§2.5, §3.3). */
-	if (ent)
+	if (ent && find_live(o, v, token).idx == NONE)
 		o->counts.token_wraps++;
 	if (!grow((void **)&v->live, &v->caplive, v->nlive + 1, sizeof(*v->live))) {
 		o->oom = true;
@@ -575,7 +575,7 @@ static void check_deadlines(struct oracle *o, sim_time_t now)
 	for (uint32_t i = 0; i < o->nt; i++) {
 		struct otask *tk = &o->tasks[i];
 		sim_time_t ref, d;
-		char a[32], b[32];
+		char a[32], b[32], c[32];
 
 		if (!tk->parked || tk->stuck_reported)
 			continue;
@@ -589,14 +589,15 @@ static void check_deadlines(struct oracle *o, sim_time_t now)
 			tk->stuck_reported = true;
 			fmt_time(a, sizeof(a), tk->t_park);
 			fmt_time(b, sizeof(b), ref);
+			fmt_time(c, sizeof(c), o->cfg.stuck_bound_ps);
 			violate(o, ORACLE_STUCK_TASK, now, tk->vcpu, tk->token, i, tk->r, no_ref,
-				"task %u parked at %s on token %#" PRIx64 " %s %s, not woken within %" PRIu64 " ps",
+				"task %u parked at %s on token %#" PRIx64 " %s %s, not woken within %s",
 				i, a, tk->token,
 				!in ? "(never set up on this vCPU), parked since" :
 				in->completed ? "whose work completed at" :
 				in->outcome == OUT_FLUSHED ? "flushed at" :
 				in->outcome == OUT_CANCELLED ? "cancelled at" : "retired at",
-				b, o->cfg.stuck_bound_ps);
+				b, c);
 		} else if (d < next) {
 			next = d;
 		}
@@ -1435,7 +1436,7 @@ static void fmt_hist(char *buf, size_t n, const struct hist *h)
 			 h->a, h->b, h->c);
 		break;
 	}
-	len = snprintf(buf, n, "%s  %-26s %s", t, name, args);
+	len = snprintf(buf, n, "%16s  %-26s %s", t, name, args);
 	if (h->task != TRACE_NO_TASK && len > 0 && (size_t)len < n)
 		snprintf(buf + len, n - (size_t)len, " (task %u)", h->task);
 }

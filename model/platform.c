@@ -128,9 +128,13 @@ static void record_call(struct platform *p, unsigned cpu, const struct sdei_regs
 
 /* ---- hvc #0: SMCCC, vendor hyp, SDEI -------------------------------------- */
 
-/* Registers read for a non-SDEI call: x0 (function) and x1..x5 (arguments
- * of every call the guest makes, kept for the call log). */
-#define SMCCC_ARG_REGS 6
+/* Registers read for a call: x0 (function) and x1..x3, the arguments of
+ * every SMCCC function served, plus x4..x5 for SDEI (EVENT_REGISTER) and
+ * for the call log.  x6..x17, PC, PSTATE, SPSR_EL1 and ELR_EL1 are never
+ * inputs of a call: EVENT_COMPLETE* fill the whole context in from the
+ * dispatcher's saved copy.  (Each register access is a Unicorn call.) */
+#define SMCCC_ARG_REGS 4
+#define SDEI_ARG_REGS 6
 
 static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 {
@@ -138,21 +142,15 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 	struct sdei_regs r, in;
 	uint32_t fn = (uint32_t)cpu_reg(c, 0);
 	bool sdei_fn = SDEI_IS_FN(fn);
-	unsigned nregs = sdei_fn ? SDEI_NR_CTX_REGS : SMCCC_ARG_REGS, i;
+	unsigned nregs = sdei_fn || p->cfg.record_calls ? SDEI_ARG_REGS : SMCCC_ARG_REGS, i;
 	int ret;
 
-	for (i = 0; i < nregs; i++)
+	r.x[0] = fn;
+	for (i = 1; i < nregs; i++)
 		r.x[i] = cpu_reg(c, i);
-	if (sdei_fn) {
-		r.pc = cpu_pc(c);
-		r.pstate = cpu_pstate(c);
-		r.spsr_el1 = cpu_sysreg(c, CPU_SYSREG_SPSR_EL1);
-		r.elr_el1 = cpu_sysreg(c, CPU_SYSREG_ELR_EL1);
-	} else {
-		for (; i < SDEI_NR_CTX_REGS; i++)
-			r.x[i] = 0;
-		r.pc = r.pstate = r.spsr_el1 = r.elr_el1 = 0;
-	}
+	for (; i < SDEI_NR_CTX_REGS; i++)
+		r.x[i] = 0;
+	r.pc = r.pstate = r.spsr_el1 = r.elr_el1 = 0;
 	in = r;
 	ret = smccc_dispatch(p->smccc, v->index, &r);
 	if (ret < 0) {
@@ -177,6 +175,12 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 		v->user_pstate = (uint32_t)r.pstate;
 		return stop_with(v, PLATFORM_STOP_USER);
 	}
+	/* COMPLETE_AND_RESUME enters the handler again with a new return
+	 * state; plain COMPLETE leaves ELR/SPSR alone. */
+	if (r.spsr_el1 != in.spsr_el1 || r.elr_el1 != in.elr_el1) {
+		cpu_set_sysreg(c, CPU_SYSREG_SPSR_EL1, r.spsr_el1);
+		cpu_set_sysreg(c, CPU_SYSREG_ELR_EL1, r.elr_el1);
+	}
 	cpu_set_pstate(c, (uint32_t)r.pstate);
 	cpu_set_pc(c, r.pc);
 	return CPU_CONTINUE;
@@ -189,7 +193,7 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 	struct platform *p = v->p;
 	const struct platform_sched_ops *s = p->cfg.sched;
 	void *ctx = p->cfg.sched_ctx;
-	uint64_t nr = cpu_reg(c, 0), a1 = cpu_reg(c, 1), a2 = cpu_reg(c, 2);
+	uint64_t nr = cpu_reg(c, 0), a1 = cpu_reg(c, 1);
 
 	if (nr < PLATFORM_SIMCALL_MAX)
 		p->simcalls[nr]++;
@@ -210,11 +214,11 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 		break;
 	case SIMCALL_WARN:
 		if (s && s->warn)
-			s->warn(ctx, v->index, (uint32_t)a1, a2);
+			s->warn(ctx, v->index, (uint32_t)a1, cpu_reg(c, 2));
 		break;
 	case SIMCALL_LOG:
 		if (s && s->log)
-			s->log(ctx, v->index, (uint32_t)a1, a2);
+			s->log(ctx, v->index, (uint32_t)a1, cpu_reg(c, 2));
 		break;
 	default:
 		set_err(p, "cpu%u: unknown simulator call %" PRIu64 " at pc 0x%" PRIx64, v->index, nr,
@@ -748,8 +752,10 @@ struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cp
 		r.pc = cpu_pc(v->cpu);
 		r.pstate = cpu_pstate(v->cpu);
 	}
-	r.spsr_el1 = cpu_sysreg(v->cpu, CPU_SYSREG_SPSR_EL1);
-	r.elr_el1 = cpu_sysreg(v->cpu, CPU_SYSREG_ELR_EL1);
+	/* Outputs only: the dispatcher sets SPSR_EL1, and ELR_EL1 when
+	 * configured to (sentinel 0 = left alone). */
+	r.spsr_el1 = 0;
+	r.elr_el1 = 0;
 	rc = sdei_deliver(p->sdei, cpu, &r);
 	if (rc != 0) {
 		set_err(p, "cpu%u: sdei_deliver: %s", cpu,
@@ -761,7 +767,8 @@ struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cp
 	for (i = 0; i < 4; i++)
 		cpu_set_reg(v->cpu, i, r.x[i]);
 	cpu_set_sysreg(v->cpu, CPU_SYSREG_SPSR_EL1, r.spsr_el1);
-	cpu_set_sysreg(v->cpu, CPU_SYSREG_ELR_EL1, r.elr_el1);
+	if (r.elr_el1 != 0)
+		cpu_set_sysreg(v->cpu, CPU_SYSREG_ELR_EL1, r.elr_el1);
 	if (v->in_user)
 		cpu_set_sp(v->cpu, sp);
 	cpu_set_pstate(v->cpu, (uint32_t)r.pstate);

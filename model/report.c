@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "model/protocol.h"
+
 void report_fmt_time(sim_time_t ps, char *buf, size_t len)
 {
 	double v = (double)ps;
@@ -109,6 +111,8 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_object_set_new(host, "fault_latency_ps", hist_json(&m->stats.fault_latency));
 	json_object_set_new(host, "major_fault_latency_ps", hist_json(&m->stats.major_latency));
 	json_object_set_new(root, "host", host);
+	if (m->proto && m->proto->report_json)
+		json_object_set_new(root, "apf", m->proto->report_json(m));
 	return root;
 }
 
@@ -172,4 +176,6 @@ void report_summary(const struct machine *m, FILE *out)
 	pct_line(out, "fault (exit->entry)", &m->stats.fault_latency);
 	pct_line(out, "major fault", &m->stats.major_latency);
 	pct_line(out, "swap-in (queue+io)", &m->swap.stats.read_total);
+	if (m->proto && m->proto->report_summary)
+		m->proto->report_summary(m, out);
 }

@@ -55,6 +55,11 @@ struct task {
 	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
 	uint64_t faults;	/* stage-2 faults taken */
 	uint64_t switches;	/* times it was switched in */
+	/* APF waits (guest code). */
+	uint32_t apf_token;	/* token it parked on */
+	uint64_t parks;
+	sim_time_t woken_at;
+	bool wake_pending_run;	/* woken, not yet running again */
 };
 
 struct runqueue {

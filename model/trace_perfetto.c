@@ -42,9 +42,13 @@
 
 enum pf_task_state { PF_TASK_NONE, PF_TASK_RUNNING, PF_TASK_PARKED };
 
+/* An open async slice.  Open slices live in one hash table keyed by
+ * (vcpu, token), linear probing with backward-shift deletion; id 0 marks
+ * an empty slot. */
 struct pf_token {
 	uint64_t token;
 	uint64_t id;		/* async id: unique per instance in this file */
+	uint32_t vcpu;
 	unsigned parked;	/* tasks parked on it */
 	bool ready;		/* page-ready delivered */
 };
@@ -53,15 +57,14 @@ struct pf_vcpu {
 	bool open;		/* a mode slice is open */
 	uint32_t mode;
 	sim_time_t start;
-	struct pf_token *tok;	/* open async slices, in opening order */
-	size_t ntok, captok;
 };
 
 struct pf_task {
 	uint8_t state;		/* enum pf_task_state */
 	sim_time_t start;
-	uint32_t park_vcpu;	/* where the parked-on slice lives */
-	uint64_t park_id;	/* async id it is parked on, 0 for none */
+	uint32_t park_vcpu;	/* the slice it is parked on: (vcpu, token, id) */
+	uint64_t park_token;
+	uint64_t park_id;	/* 0 for none */
 };
 
 struct pf_sink {
@@ -73,6 +76,8 @@ struct pf_sink {
 	size_t nvcpu;
 	struct pf_task *task;
 	size_t ntask;
+	struct pf_token *tok;	/* tokcap slots, a power of two */
+	size_t tokcap, ntok;
 	/* 1 + the largest vCPU and task ids seen: they get thread names */
 	uint32_t seen_vcpus, seen_tasks;
 };
@@ -314,115 +319,180 @@ static void pf_async(struct pf_sink *s, char ph, uint32_t vcpu, const struct pf_
 	s->out.len += n;
 }
 
-static struct pf_token *pf_token_find(struct pf_vcpu *v, uint64_t token)
+static size_t pf_token_home(const struct pf_sink *s, uint32_t vcpu, uint64_t token)
+{
+	uint64_t h = token * 0x9E3779B97F4A7C15ull ^ ((uint64_t)vcpu + 1) * 0xC2B2AE3D27D4EB4Full;
+
+	h ^= h >> 29;
+	return (size_t)h & (s->tokcap - 1);
+}
+
+static struct pf_token *pf_token_find(struct pf_sink *s, uint32_t vcpu, uint64_t token)
 {
 	size_t i;
 
-	for (i = 0; i < v->ntok; i++)
-		if (v->tok[i].token == token)
-			return &v->tok[i];
+	if (!s->ntok)
+		return NULL;
+	for (i = pf_token_home(s, vcpu, token); s->tok[i].id; i = (i + 1) & (s->tokcap - 1))
+		if (s->tok[i].token == token && s->tok[i].vcpu == vcpu)
+			return &s->tok[i];
 	return NULL;
 }
 
-/* Close slice k of v at t; keeps the remaining slices in opening order. */
-static void pf_token_close(struct pf_sink *s, uint32_t vcpu, struct pf_vcpu *v,
-			   struct pf_token *k, sim_time_t t)
+/* Keep the load factor at most 1/2; false when memory ran out. */
+static bool pf_token_grow(struct pf_sink *s)
 {
-	size_t i = (size_t)(k - v->tok);
+	size_t cap = s->tokcap ? s->tokcap * 2 : 64, i, j;
+	struct pf_token *old = s->tok, *a;
 
-	pf_async(s, 'e', vcpu, k, t);
-	memmove(&v->tok[i], &v->tok[i + 1], (v->ntok - i - 1) * sizeof(*k));
-	v->ntok--;
+	if ((s->ntok + 1) * 2 <= s->tokcap)
+		return true;
+	a = calloc(cap, sizeof(*a));
+	if (!a)
+		return false;
+	s->tok = a;
+	s->tokcap = cap;
+	for (i = 0; old && i < cap / 2; i++) {
+		if (!old[i].id)
+			continue;
+		j = pf_token_home(s, old[i].vcpu, old[i].token);
+		while (a[j].id)
+			j = (j + 1) & (cap - 1);
+		a[j] = old[i];
+	}
+	free(old);
+	return true;
+}
+
+/* End slice k at t and remove it (k is invalid afterwards). */
+static void pf_token_close(struct pf_sink *s, struct pf_token *k, sim_time_t t)
+{
+	size_t mask = s->tokcap - 1, i = (size_t)(k - s->tok), j;
+
+	pf_async(s, 'e', k->vcpu, k, t);
+	/* backward-shift deletion: no probe chain may cross an empty slot */
+	for (j = (i + 1) & mask; s->tok[j].id; j = (j + 1) & mask) {
+		size_t home = pf_token_home(s, s->tok[j].vcpu, s->tok[j].token);
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s->tok[i] = s->tok[j];
+			i = j;
+		}
+	}
+	s->tok[i].id = 0;
+	s->ntok--;
+}
+
+static int pf_token_cmp(const void *a, const void *b)
+{
+	const struct pf_token *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Copies of the open slices (of one vCPU, or all for TRACE_NO_VCPU) in
+ * opening order, so closing several is deterministic; NULL when none. */
+static struct pf_token *pf_token_list(struct pf_sink *s, uint32_t vcpu, size_t *n)
+{
+	struct pf_token *a;
+	size_t i;
+
+	*n = 0;
+	if (!s->ntok)
+		return NULL;
+	a = malloc(s->ntok * sizeof(*a));
+	if (!a)
+		return NULL;
+	for (i = 0; i < s->tokcap; i++)
+		if (s->tok[i].id && (vcpu == TRACE_NO_VCPU || s->tok[i].vcpu == vcpu))
+			a[(*n)++] = s->tok[i];
+	qsort(a, *n, sizeof(*a), pf_token_cmp);
+	return a;
 }
 
 static void pf_token_open(struct pf_sink *s, uint32_t vcpu, uint64_t token, sim_time_t t)
 {
-	struct pf_vcpu *v = pf_vcpu(s, vcpu);
-	struct pf_token *k;
+	struct pf_token *k = pf_token_find(s, vcpu, token);
+	size_t i;
 
-	if (!v)
-		return;
-	k = pf_token_find(v, token);
 	if (k)
-		pf_token_close(s, vcpu, v, k, t);
-	if (v->ntok == v->captok) {
-		size_t n = v->captok ? v->captok * 2 : 8;
-		struct pf_token *a = realloc(v->tok, n * sizeof(*a));
-
-		if (!a)
-			return;
-		v->tok = a;
-		v->captok = n;
-	}
-	k = &v->tok[v->ntok++];
+		pf_token_close(s, k, t);
+	if (!pf_token_grow(s))
+		return;
+	i = pf_token_home(s, vcpu, token);
+	while (s->tok[i].id)
+		i = (i + 1) & (s->tokcap - 1);
+	k = &s->tok[i];
 	k->token = token;
 	k->id = ++s->next_id;
+	k->vcpu = vcpu;
 	k->parked = 0;
 	k->ready = false;
+	s->ntok++;
 	pf_async(s, 'b', vcpu, k, t);
 }
 
+/* Page ready delivered: the slice ends now unless a task is parked on it. */
 static void pf_token_ready(struct pf_sink *s, const struct trace_event *e)
 {
-	struct pf_vcpu *v = pf_vcpu(s, e->vcpu);
-	size_t i;
+	struct pf_token *k, *all;
+	size_t i, n;
 
-	if (!v)
-		return;
 	if (e->a != PF_WAKE_ALL) {
-		struct pf_token *k = pf_token_find(v, e->a);
-
+		k = pf_token_find(s, e->vcpu, e->a);
 		if (!k)
 			return;
 		k->ready = true;
 		if (!k->parked)
-			pf_token_close(s, e->vcpu, v, k, e->t);
+			pf_token_close(s, k, e->t);
 		return;
 	}
-	for (i = 0; i < v->ntok;) {
-		v->tok[i].ready = true;
-		if (!v->tok[i].parked)
-			pf_token_close(s, e->vcpu, v, &v->tok[i], e->t);
-		else
-			i++;
+	all = pf_token_list(s, e->vcpu, &n);
+	for (i = 0; i < n; i++) {
+		k = pf_token_find(s, e->vcpu, all[i].token);
+		if (!k)
+			continue;
+		k->ready = true;
+		if (!k->parked)
+			pf_token_close(s, k, e->t);
 	}
+	free(all);
 }
 
 static void pf_token_park(struct pf_sink *s, const struct trace_event *e, struct pf_task *t)
 {
-	struct pf_vcpu *v = pf_vcpu(s, e->vcpu);
-	struct pf_token *k = v ? pf_token_find(v, e->a) : NULL;
+	struct pf_token *k = pf_token_find(s, e->vcpu, e->a);
 
 	t->park_id = 0;
 	if (!k)
 		return;
 	k->parked++;
 	t->park_vcpu = e->vcpu;
+	t->park_token = k->token;
 	t->park_id = k->id;
 }
 
-/* The task's wake: release its hold on the slice it parked on (found by
- * instance id, so a wake-all wake needs no token). */
-static void pf_token_unpark(struct pf_sink *s, struct pf_task *t, sim_time_t now)
+/* The task's wake: release its hold on the slice it parked on (so a
+ * wake-all wake needs no token).  A wake of a task not seen parking
+ * releases the token's slice on the waking vCPU instead. */
+static void pf_token_unpark(struct pf_sink *s, const struct trace_event *e, struct pf_task *t)
 {
-	struct pf_vcpu *v;
-	size_t i;
+	struct pf_token *k;
 
-	if (!t->park_id)
-		return;
-	v = pf_vcpu(s, t->park_vcpu);
-	for (i = 0; v && i < v->ntok; i++) {
-		struct pf_token *k = &v->tok[i];
-
-		if (k->id != t->park_id)
-			continue;
-		if (k->parked)
-			k->parked--;
-		if (!k->parked)
-			pf_token_close(s, t->park_vcpu, v, k, now);
-		break;
+	if (t->park_id) {
+		k = pf_token_find(s, t->park_vcpu, t->park_token);
+		if (k && k->id != t->park_id)
+			k = NULL;	/* that instance already ended */
+	} else {
+		k = e->a != PF_WAKE_ALL ? pf_token_find(s, e->vcpu, e->a) : NULL;
 	}
 	t->park_id = 0;
+	if (!k)
+		return;
+	if (k->parked)
+		k->parked--;
+	if (!k->parked)
+		pf_token_close(s, k, e->t);
 }
 
 /* ---- instants and counters ------------------------------------------------ */
@@ -576,7 +646,7 @@ static void pf_event(void *ctx, const struct trace_event *e)
 			break;
 		if (t->state == PF_TASK_PARKED)
 			pf_task_close(s, e->task, t, e->t);
-		pf_token_unpark(s, t, e->t);
+		pf_token_unpark(s, e, t);
 		break;
 	case TR_APF_SETUP:
 		if (e->vcpu != TRACE_NO_VCPU)
@@ -586,23 +656,19 @@ static void pf_event(void *ctx, const struct trace_event *e)
 	case TR_APF_RETIRED:
 		pf_counter(s, e);
 		break;
-	case TR_KVM_NOT_PRESENT: {
-		struct pf_vcpu *v = e->vcpu == TRACE_NO_VCPU ? NULL : pf_vcpu(s, e->vcpu);
-
-		if (v && !pf_token_find(v, e->a))
+	case TR_KVM_NOT_PRESENT:
+		if (e->vcpu != TRACE_NO_VCPU && !pf_token_find(s, e->vcpu, e->a))
 			pf_token_open(s, e->vcpu, e->a, e->t);
 		break;
-	}
 	case TR_KVM_READY:
 		if (e->vcpu != TRACE_NO_VCPU)
 			pf_token_ready(s, e);
 		break;
 	case TR_APF_CANCELLED: {
-		struct pf_vcpu *v = e->vcpu == TRACE_NO_VCPU ? NULL : pf_vcpu(s, e->vcpu);
-		struct pf_token *k = v ? pf_token_find(v, e->a) : NULL;
+		struct pf_token *k = pf_token_find(s, e->vcpu, e->a);
 
 		if (k)
-			pf_token_close(s, e->vcpu, v, k, e->t);
+			pf_token_close(s, k, e->t);
 		break;
 	}
 	default:
@@ -635,8 +701,9 @@ static void pf_meta(struct pf_sink *s, int pid, uint32_t tid, const char *what,
 static int pf_finish(void *ctx, sim_time_t end)
 {
 	struct pf_sink *s = ctx;
+	struct pf_token *all;
 	char tmp[32];
-	size_t i, nv, nt;
+	size_t i, n, nv, nt;
 
 	/* Close every open slice at `end`, in id order: deterministic. */
 	for (i = 0; i < s->nvcpu; i++) {
@@ -646,9 +713,11 @@ static int pf_finish(void *ctx, sim_time_t end)
 			pf_slice(s, PF_PID_VCPUS, (uint32_t)i, "vcpu", pf_mode_name(v->mode),
 				 v->start, end);
 		v->open = false;
-		while (v->ntok)
-			pf_token_close(s, (uint32_t)i, v, &v->tok[0], end);
 	}
+	all = pf_token_list(s, TRACE_NO_VCPU, &n);
+	for (i = 0; i < n; i++)
+		pf_token_close(s, pf_token_find(s, all[i].vcpu, all[i].token), end);
+	free(all);
 	for (i = 0; i < s->ntask; i++)
 		pf_task_close(s, (uint32_t)i, &s->task[i], end);
 
@@ -677,8 +746,7 @@ static void pf_destroy(void *ctx)
 
 	if (s->out.f)
 		trace_out_close(&s->out);
-	for (i = 0; i < s->nvcpu; i++)
-		free(s->vcpu[i].tok);
+	free(s->tok);
 	free(s->vcpu);
 	free(s->task);
 	free(s);

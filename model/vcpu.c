@@ -5,23 +5,38 @@
  * vCPU executes operations inline while they complete no later than the
  * next event in the queue (nothing else can happen meanwhile, so this is
  * exact); a longer CPU operation becomes a step event at its end, and a
- * kick (wake-up of an idle vCPU, an interrupt later on) settles the
+ * kick (a task woken onto an idle vCPU, an APF notification) settles the
  * partial work and re-runs the loop at the kick time.  Faults are always
  * handled at their exact time: if inline execution ran ahead of the clock,
  * the vCPU first reschedules itself at its local time.
  *
+ * Guest entry: whenever the vCPU goes from the host back into the guest
+ * (after a fault, a kick, or a wake-up from WFI) the protocol serves its
+ * requests (protocol_ops.entry) and, with guest code, pending SDEI events
+ * and IRQs are delivered through the real handlers (vcpu_guest.c).
+ *
  * Accounting invariant: guest_ps + host_ps + idle_ps == elapsed time, and
  * for every task, stall_ps == the sum of the fault latencies
  * (exit -> re-entry) of the faults it took.
- *
- * This file implements the `sync` protocol's fault path (APF off): a fault
- * that needs I/O blocks the vCPU in the host until the page is resident.
  */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "model/machine.h"
+#include "model/platform.h"
+#include "model/protocol.h"
+#include "model/vcpu_guest.h"
 
 static void vcpu_step_ev(void *ctx, uint64_t arg);
+
+static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
+{
+	if (s == VCPU_HOST)
+		return TR_MODE_HOST;
+	if (s == VCPU_IDLE)
+		return TR_MODE_IDLE;
+	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
+}
 
 static void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 {
@@ -38,6 +53,9 @@ static void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 		v->idle_ps += d;
 		break;
 	}
+	if (s != v->state)
+		trace_emit(&v->m->tracer, at > v->since ? at : v->since, v->id,
+			   v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE, vcpu_mode(v, s), 0, 0);
 	v->state = s;
 	if (at > v->since)
 		v->since = at;
@@ -61,7 +79,7 @@ void vcpu_settle(struct vcpu *v, sim_time_t at)
 	if (!v->op_running)
 		return;
 	v->op_running = false;
-	if (at <= v->op_start)
+	if (!t || at <= v->op_start)
 		return;
 	sim_time_t done = at - v->op_start;
 	if (done > t->op_left_ps)
@@ -101,6 +119,27 @@ static void machine_end_ev(void *ctx, uint64_t arg)
 	sim_stop(&m->sim);
 }
 
+void machine_schedule_end(struct machine *m, sim_time_t at)
+{
+	sim_at(&m->sim, at, machine_end_ev, m, 0);
+}
+
+void machine_fail(struct machine *m, sim_time_t t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->failed)
+		return;
+	m->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	va_end(ap);
+	trace_emit(&m->tracer, t, TRACE_NO_VCPU, TRACE_NO_TASK, TR_NOTE, 0, 0, 0);
+	m->ended = true;
+	m->end_ps = t > m->sim.now ? t : m->sim.now;
+	sim_stop(&m->sim);
+}
+
 static void task_exit(struct machine *m, struct task *t, sim_time_t at)
 {
 	t->state = TASK_EXITED;
@@ -108,7 +147,7 @@ static void task_exit(struct machine *m, struct task *t, sim_time_t at)
 	t->op_valid = false;
 	m->sched.alive--;
 	if (m->sched.alive == 0 && m->cfg->run.until_done)
-		sim_at(&m->sim, at, machine_end_ev, m, 0);
+		machine_schedule_end(m, at);
 }
 
 static void task_wake_ev(void *ctx, uint64_t id)
@@ -118,15 +157,29 @@ static void task_wake_ev(void *ctx, uint64_t id)
 	vcpu_task_wakeup(m, &m->sched.tasks[id]);
 }
 
+/* Get an idle vCPU to look at its runqueue: with guest code through the
+ * reschedule IPI its idle loop answers, otherwise a plain kick. */
+static void vcpu_wake_idle(struct machine *m, struct vcpu *v)
+{
+	if (m->plat)
+		vcpu_guest_resched_ipi(m, v->id);
+	else
+		vcpu_kick(v);
+}
+
 /* A task became runnable: queue it and make sure a vCPU looks at it. */
 void vcpu_task_wakeup(struct machine *m, struct task *t)
 {
-	if (t->state == TASK_PARKED)
-		t->parked_ps += m->sim.now - t->parked_since;
+	if (t->state == TASK_PARKED) {
+		sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
+		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
+		t->parked_ps += d;
+		hist_add(&m->stats.parked, d);
+	}
 	sched_enqueue(&m->sched, t);
 	struct vcpu *v = &m->vcpus[t->vcpu];
-	if (v->state == VCPU_IDLE) {
-		vcpu_kick(v);
+	if (v->state == VCPU_IDLE || (m->running_vcpu == v && !v->cur)) {
+		vcpu_wake_idle(m, v);
 		return;
 	}
 	if (t->pinned >= 0)
@@ -134,20 +187,18 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 	/* Unpinned: an idle vCPU steals it rather than let it wait. */
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
 		if (m->vcpus[i].state == VCPU_IDLE) {
-			vcpu_kick(&m->vcpus[i]);
+			vcpu_wake_idle(m, &m->vcpus[i]);
 			return;
 		}
 	}
 }
 
-/* --- the synchronous stage-2 fault path (protocol `sync`) ------------ */
+/* --- stage-2 faults ------------------------------------------------------ */
 
-static void vcpu_fault(struct vcpu *v, struct task *t, uint64_t gfn)
+static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn)
 {
 	struct machine *m = v->m;
-	const struct host_cfg *h = &m->cfg->host;
 	sim_time_t now = m->sim.now;
-	sim_time_t cost = h->vmexit;
 
 	m->stats.faults++;
 	if (t->kernel)
@@ -160,7 +211,17 @@ static void vcpu_fault(struct vcpu *v, struct task *t, uint64_t gfn)
 	v->fault_gfn = gfn;
 	v->fault_start = now;
 	v->fault_major = false;
+}
 
+/* The blocking fault-in (APF off, or a fault APF may not take). */
+void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
+{
+	struct machine *m = v->m;
+	const struct host_cfg *h = &m->cfg->host;
+	sim_time_t now = m->sim.now;
+	sim_time_t cost = h->vmexit;
+
+	(void)t;
 	switch (hostmem_classify(&m->hm, gfn)) {
 	case HM_FAULT_NONE:
 		break;
@@ -186,13 +247,19 @@ static void vcpu_fault(struct vcpu *v, struct task *t, uint64_t gfn)
 	vcpu_schedule_step(v, now + cost + h->vmentry);
 }
 
+void vcpu_fault_resume(struct vcpu *v)
+{
+	const struct host_cfg *h = &v->m->cfg->host;
+
+	vcpu_schedule_step(v, v->m->sim.now + h->vmexit + h->vmentry);
+}
+
 /* Swap-in finished: map the page for every vCPU blocked on it; each
  * re-enters the guest after the mapping and entry costs. */
 void vcpu_page_resident(struct machine *m, uint64_t gfn)
 {
 	const struct host_cfg *h = &m->cfg->host;
 
-	hostmem_swapin_done(&m->hm, gfn);
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
 		struct vcpu *v = &m->vcpus[i];
 		if (!v->waiting_io || v->fault_gfn != gfn)
@@ -208,14 +275,52 @@ static void vcpu_fault_done(struct vcpu *v, sim_time_t now)
 	struct machine *m = v->m;
 	sim_time_t lat = now - v->fault_start;
 
-	v->cur->stall_ps += lat;
+	if (v->cur)
+		v->cur->stall_ps += lat;
 	hist_add(&m->stats.fault_latency, lat);
 	if (v->fault_major)
 		hist_add(&m->stats.major_latency, lat);
 	vcpu_set_state(v, VCPU_RUN, now);
 }
 
+/* --- guest entry ----------------------------------------------------------- */
+
+static void vcpu_entry(struct vcpu *v, sim_time_t *t)
+{
+	struct machine *m = v->m;
+
+	if (m->proto->entry)
+		m->proto->entry(m, v);
+	if (m->plat)
+		vcpu_guest_deliver(v, t);
+}
+
 /* --- the run loop ------------------------------------------------------ */
+
+static void vcpu_switch_in(struct vcpu *v, struct task *tk, sim_time_t *t)
+{
+	struct machine *m = v->m;
+	const struct apf_config *cfg = m->cfg;
+
+	trace_emit(&m->tracer, *t, v->id, tk->id, TR_TASK_SWITCH, TRACE_NO_TASK, tk->id, 0);
+	tk->state = TASK_RUNNING;
+	tk->vcpu = v->id;
+	tk->switches++;
+	v->switches++;
+	v->cur = tk;
+	*t += cfg->guest.context_switch;
+	v->sched_ps += cfg->guest.context_switch;
+	v->slice_end = *t + cfg->guest.timeslice;
+	if (tk->wake_pending_run) {
+		tk->wake_pending_run = false;
+		hist_add(&m->stats.ready_to_run, *t - tk->woken_at);
+	}
+	if (m->plat) {
+		vcpu_guest_switch(v, tk, t);
+		/* An IRQ or SDEI event may already wait for the new context. */
+		vcpu_guest_deliver(v, t);
+	}
+}
 
 static void vcpu_loop(struct vcpu *v, sim_time_t t)
 {
@@ -227,22 +332,28 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 		sim_time_t horizon;
 		struct task *tk = v->cur;
 
+		if (m->failed)
+			return;
+		if (v->storm) {
+			v->storm = false;
+			vcpu_schedule_step(v, t > now ? t : now + SIM_NS);
+			return;
+		}
 		if (!sim_next_time(&m->sim, &horizon))
 			horizon = SIM_TIME_MAX;
 		if (!tk) {
-			tk = sched_pick(&m->sched, v->id);
+			tk = v->next ? v->next : sched_pick(&m->sched, v->id);
+			v->next = NULL;
 			if (!tk) {
+				if (m->plat) {
+					vcpu_guest_switch(v, NULL, &t);
+					if (!vcpu_guest_idle(v, &t))
+						continue; /* the idle loop found work */
+				}
 				vcpu_set_state(v, VCPU_IDLE, t);
 				return;
 			}
-			tk->state = TASK_RUNNING;
-			tk->vcpu = v->id;
-			tk->switches++;
-			v->switches++;
-			v->cur = tk;
-			t += cfg->guest.context_switch;
-			v->sched_ps += cfg->guest.context_switch;
-			v->slice_end = t + cfg->guest.timeslice;
+			vcpu_switch_in(v, tk, &t);
 			continue;
 		}
 		if (t >= v->slice_end) {
@@ -266,7 +377,8 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 						vcpu_schedule_step(v, t);
 						return;
 					}
-					vcpu_fault(v, tk, gfn);
+					vcpu_fault_begin(v, tk, gfn);
+					m->proto->stage2_fault(m, v, tk, gfn);
 					return;
 				}
 				hostmem_access(&m->hm, gfn, tk->op.write);
@@ -312,20 +424,44 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 static void vcpu_step_ev(void *ctx, uint64_t arg)
 {
 	struct vcpu *v = ctx;
-	sim_time_t now = v->m->sim.now;
+	struct machine *m = v->m;
+	sim_time_t now = m->sim.now;
+	sim_time_t t;
+	bool enter = false;
 
 	(void)arg;
 	v->step_ev = (sim_event_id){ 0, 0 };
-	if (v->state == VCPU_HOST)
-		vcpu_fault_done(v, now);
-	else if (v->state == VCPU_IDLE)
-		vcpu_set_state(v, VCPU_RUN, now);
+	if (m->failed)
+		return;
 	if (v->op_running) {
 		vcpu_settle(v, now);
 		if (v->cur->op_left_ps == 0)
 			task_op_complete(v->cur);
 	}
-	vcpu_loop(v, now > v->since ? now : v->since);
+	if (v->state == VCPU_HOST) {
+		vcpu_fault_done(v, now);
+		enter = true;
+	} else if (v->state == VCPU_IDLE) {
+		vcpu_set_state(v, VCPU_RUN, now);
+		enter = true;
+	} else if (v->kicked && m->plat) {
+		/* An IPI made a running vCPU exit: exit, serve, re-enter. */
+		const struct host_cfg *h = &m->cfg->host;
+		v->exits++;
+		v->kicks++;
+		vcpu_set_state(v, VCPU_HOST, now);
+		vcpu_set_state(v, VCPU_RUN, now + h->vmexit + h->vmentry);
+		enter = true;
+	}
+	v->kicked = false;
+	t = now > v->since ? now : v->since;
+	if (m->plat && !v->booted) {
+		vcpu_guest_boot(v, &t);
+		enter = false;
+	}
+	if (enter)
+		vcpu_entry(v, &t);
+	vcpu_loop(v, t);
 }
 
 void vcpu_start(struct vcpu *v)
@@ -336,26 +472,23 @@ void vcpu_start(struct vcpu *v)
 }
 
 /* Make the vCPU re-examine its state now (an idle vCPU wakes up; a
- * running one settles its current work).  A vCPU blocked in the host is
- * left alone: the fault-in must finish first. */
+ * running one settles its current work and, with guest code, exits to
+ * serve its requests).  A vCPU blocked in the host is left alone: the
+ * fault-in must finish first, and it re-enters the guest afterwards. */
 void vcpu_kick(struct vcpu *v)
 {
 	sim_time_t now = v->m->sim.now;
 
-	if (v->state == VCPU_HOST)
+	if (v->state == VCPU_HOST || v->m->running_vcpu == v)
 		return;
 	sim_time_t at = now;
 	if (v->op_running && v->op_start > at)
 		at = v->op_start;
-	if (v->state == VCPU_IDLE && v->since > at)
+	if (v->since > at)
 		at = v->since;
+	if (v->state == VCPU_RUN)
+		v->kicked = true;
 	vcpu_schedule_step(v, at);
-}
-
-/* The model's end-of-run hook for the end event. */
-void machine_schedule_end(struct machine *m, sim_time_t at)
-{
-	sim_at(&m->sim, at, machine_end_ev, m, 0);
 }
 
 /* Close a vCPU's books at `end`: partial work, a fault still in the host. */

@@ -224,7 +224,6 @@ static inline __attribute__((always_inline)) void apf_remove(struct guest_percpu
 	guest_tasks[task].wait_ref = GUEST_NO_WAIT;
 	pc->wait_count--;
 	pc->waiters[i].task = GUEST_NO_TASK;
-	pc->stats.wakes++;
 	simcall(SIMCALL_WAKE, task, 0);
 }
 
@@ -233,6 +232,7 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 	uint32_t reason = apf_read(&pc->apf.reason);
 	uint32_t token = apf_read(&pc->apf.token);
 	uint32_t cap = pc->wait_capacity, left = pc->wait_count, i;
+	uint64_t woken = 0;
 
 	if (reason != GUEST_KVM_PV_REASON_PAGE_READY) {
 		/* "Bogus interrupt": handled, but no ACK and no clear. */
@@ -250,12 +250,15 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 		left--;
 		if (token == GUEST_APF_WAKE_ALL_TOKEN) {
 			apf_remove(pc, i);
+			woken++;
 		} else if (w.token == token) {
 			apf_remove(pc, i);
+			woken++;
 			break;
 		}
 	}
 	apf_clear(pc);
 	apf_hvc(GUEST_ASYNC_PF_SUB_IRQ_ACK, 0, 0);
-	pc->stats.acks++;
+	/* wakes += woken, acks += 1: one store. */
+	pc->stats.wakes_acks += woken + ((uint64_t)1 << 32);
 }

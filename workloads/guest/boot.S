@@ -69,7 +69,27 @@ guest_idle:
 	b	1b
 	.size	guest_idle, . - guest_idle
 
+	/* Data shared with the host.  Defined here, outside the LTO-compiled
+	 * C, so the optimiser cannot assume it sees every access: the host
+	 * writes these between runs (guest_boot_params only ever by the host;
+	 * fields such as guest_task.wait_ref only ever read by the host). */
 	.bss
+	.balign	64
+	.globl	guest_percpu
+guest_percpu:
+	.space	GUEST_MAX_CPUS * GUEST_PERCPU_SIZE
+	.size	guest_percpu, . - guest_percpu
+	.balign	64
+	.globl	guest_tasks
+guest_tasks:
+	.space	GUEST_NR_TASK_SLOTS << GUEST_TASK_SHIFT
+	.size	guest_tasks, . - guest_tasks
+	.balign	8
+	.globl	guest_boot_params
+guest_boot_params:
+	.space	8
+	.size	guest_boot_params, . - guest_boot_params
+
 	.balign	GUEST_STACK_SIZE
 	.globl	guest_stacks
 guest_stacks:

@@ -123,6 +123,7 @@ void gic_ppi_disable(uint32_t cpu, uint32_t intid);
 uint64_t gic_sgi1r_self(uint32_t cpu, uint32_t sgi);
 
 /* sdei_client.c */
+int sdei_client_init(void);
 int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg);
 int64_t sdei_event_enable(uint64_t event);
 int64_t sdei_event_disable(uint64_t event);

@@ -75,11 +75,13 @@
 #define GUEST_SMCCC_RET_NOT_REQUIRED		(-2)
 #define GUEST_SMCCC_RET_INVALID_PARAMETER	(-3)
 
+#define GUEST_SDEI_VERSION	0xC4000020u
 #define GUEST_SDEI_EVENT_REGISTER	0xC4000021u
 #define GUEST_SDEI_EVENT_ENABLE	0xC4000022u
 #define GUEST_SDEI_EVENT_DISABLE	0xC4000023u
 #define GUEST_SDEI_EVENT_COMPLETE	0xC4000025u
 #define GUEST_SDEI_EVENT_UNREGISTER	0xC4000027u
+#define GUEST_SDEI_PE_UNMASK	0xC400002Cu
 #define GUEST_SDEI_EV_HANDLED		0	/* EVENT_COMPLETE x1: handler result */
 #define GUEST_SDEI_EV_FAILED		1
 
@@ -135,11 +137,18 @@ struct guest_apf_waiter {
 
 /* Guest-side counters (monotonic, never reset). */
 struct guest_apf_stats {
+	/* wakes and acks share one 64-bit word so the page-ready path updates
+	 * both with a single store (each guest store costs ~40 ns or more). */
+	union {
+		struct {
+			uint32_t wakes;	 /* waiters removed and woken */
+			uint32_t acks;	 /* IRQ_ACK hypercalls issued */
+		};
+		uint64_t wakes_acks;
+	};
 	uint32_t bogus_notpresent; /* SDEI with reason != 1 (no clear, -EINVAL) */
 	uint32_t add_failures;	 /* table full or task already waiting */
 	uint32_t bogus_pageready; /* PPI with reason != 2 (no ACK) */
-	uint32_t wakes;		 /* waiters removed and woken */
-	uint32_t acks;		 /* IRQ_ACK hypercalls issued */
 	uint32_t resched_ipis;	 /* SGI 0 taken */
 	uint32_t spurious_irqs;	 /* IAR returned 1023 */
 	uint32_t unexpected_irqs; /* any other INTID */
@@ -200,6 +209,7 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, pad) == 8, "pad
 GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, enabled) == 64, "enabled@64");
 GUEST_ABI_ASSERT(sizeof(struct guest_apf_waiter) == 8, "waiter entry");
 GUEST_ABI_ASSERT(sizeof(struct guest_apf_stats) == 32, "stats");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, stats.wakes_acks) % 8 == 0, "wakes_acks aligned");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, apf) == 0, "apf@0");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, cpu) == 128, "cpu@128");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, current) == GUEST_PERCPU_CURRENT, "current@132");
@@ -211,7 +221,7 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, wait_count) == 164, "co
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, stats) == 168, "stats@168");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, waiters) == 256, "waiters@256");
 GUEST_ABI_ASSERT(sizeof(struct guest_percpu) == GUEST_PERCPU_SIZE, "percpu size");
-GUEST_ABI_ASSERT(_Alignof(struct guest_percpu) == 64, "percpu alignment");
+GUEST_ABI_ASSERT(__alignof__(struct guest_percpu) == 64, "percpu alignment");
 GUEST_ABI_ASSERT(sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT), "task size");
 GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, flags) == GUEST_TASK_FLAGS, "flags@0");
@@ -262,6 +272,7 @@ enum guest_warn {
 	GUEST_WARN_BOGUS_INTERRUPT = 13, /* PPI, reason != 2; x2 = reason */
 	GUEST_WARN_UNEXPECTED_IRQ = 14,	/* x2 = INTID */
 	GUEST_WARN_BAD_SDEI_EVENT = 15,	/* handler entered for x2 = event */
+	GUEST_WARN_SDEI_CLIENT = 16,	/* SDEI_VERSION / PE_UNMASK failed; x2 = x0 */
 };
 
 enum guest_log {

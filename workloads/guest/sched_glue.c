@@ -17,10 +17,6 @@
 
 #define GIC_INTID_SPURIOUS 1023
 
-struct guest_percpu guest_percpu[GUEST_MAX_CPUS];
-struct guest_task guest_tasks[GUEST_NR_TASK_SLOTS];
-struct guest_boot_params guest_boot_params;
-
 /* Called by guest_boot (boot.S) on this CPU's stack, DAIF masked. */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top)
 {
@@ -43,7 +39,11 @@ void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_t
 	idle->cpu = cpu;
 	idle->wait_ref = GUEST_NO_WAIT;
 
+	/* Bring-up order of the kernel: interrupt controller, SDEI client
+	 * (subsys_initcall), then the APF driver (fs_initcall, §2.8).  Without
+	 * the SDEI client the APF init fails at EVENT_REGISTER and says so. */
 	gic_cpu_init(cpu);
+	sdei_client_init();
 	simcall(SIMCALL_BOOT_DONE, apf_init_cpu(pc), 0);
 }
 

@@ -10,6 +10,27 @@
  */
 #include "guest.h"
 
+/* The SDEI client's per-CPU bring-up, before any driver registers an
+ * event: SDEI 1.x must answer VERSION, and the PE starts masked (DEN 0054
+ * §5.1.12), so unmask it.  0, or -1 after a SIMCALL_WARN. */
+int sdei_client_init(void)
+{
+	uint64_t v = smccc_hvc(GUEST_SDEI_VERSION, 0, 0, 0, 0, 0).a0;
+	int64_t ret;
+
+	/* major [62:48]; a negative a0 is an error status. */
+	if ((int64_t)v < 0 || ((v >> 48) & 0x7FFF) != 1) {
+		guest_warn(GUEST_WARN_SDEI_CLIENT, v);
+		return -1;
+	}
+	ret = (int64_t)smccc_hvc(GUEST_SDEI_PE_UNMASK, 0, 0, 0, 0, 0).a0;
+	if (ret != 0) {
+		guest_warn(GUEST_WARN_SDEI_CLIENT, (uint64_t)ret);
+		return -1;
+	}
+	return 0;
+}
+
 int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg)
 {
 	/* x4 = flags 0 (RM_ANY), x5 = affinity 0: both ignored for the
