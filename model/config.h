@@ -56,6 +56,8 @@ struct guest_cfg {
 	sim_time_t timeslice;	   /* round-robin quantum */
 	sim_time_t context_switch; /* cost of switching tasks */
 	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
+	bool wakeup_preemption;	   /* a woken task may preempt the current one */
+	sim_time_t wakeup_granularity; /* ... if it has run this much less */
 };
 
 /* The async-PF interface numbers the VMM chooses (SET_SDEI, SET_IRQ) and

@@ -48,6 +48,7 @@ struct vcpu {
 	uint64_t fault_gfn;
 	sim_time_t fault_start;
 	bool kicked;		/* an IPI forced an exit: serve it at the next step */
+	bool need_resched;	/* a woken task preempts cur at the next chance */
 	struct task *next;	/* picked by the guest's idle-loop schedule call */
 	/* Guest code (protocols with needs_guest). */
 	bool booted;

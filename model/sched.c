@@ -41,6 +41,18 @@ void sched_enqueue(struct sched *s, struct task *t)
 	q->len++;
 }
 
+void sched_enqueue_head(struct sched *s, struct task *t)
+{
+	struct runqueue *q = &s->rq[t->vcpu];
+
+	t->state = TASK_RUNNABLE;
+	t->rq_next = q->head;
+	q->head = t->id;
+	if (q->tail == TASK_NONE)
+		q->tail = t->id;
+	q->len++;
+}
+
 static struct task *rq_pop(struct sched *s, struct runqueue *q)
 {
 	if (q->head == TASK_NONE)

@@ -77,6 +77,8 @@ struct sched {
 int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus);
 void sched_fini(struct sched *s);
 void sched_enqueue(struct sched *s, struct task *t);
+/* Queue at the head: a woken task that preempts the current one runs next. */
+void sched_enqueue_head(struct sched *s, struct task *t);
 /* Next task for vcpu (own runqueue first, then steal); NULL when none. */
 struct task *sched_pick(struct sched *s, uint32_t vcpu);
 static inline bool sched_has_waiting(const struct sched *s, uint32_t vcpu)

@@ -167,17 +167,47 @@ static void vcpu_wake_idle(struct machine *m, struct vcpu *v)
 		vcpu_kick(v);
 }
 
+/* CFS-like wakeup preemption: a woken task that has used clearly less CPU
+ * than the running one runs next (all tasks have equal weight, so CPU time
+ * stands for vruntime).  Returns true when it preempts. */
+static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct task *t)
+{
+	const struct guest_cfg *g = &m->cfg->guest;
+
+	return g->wakeup_preemption && v->cur && v->state != VCPU_IDLE &&
+	       t->cpu_ps + g->wakeup_granularity < v->cur->cpu_ps;
+}
+
+static void vcpu_preempt(struct machine *m, struct vcpu *v)
+{
+	v->need_resched = true;
+	if (m->plat) {
+		platform_task(m->plat, v->cur->id)->flags |= GUEST_TIF_NEED_RESCHED;
+		if (m->running_vcpu != v)
+			vcpu_guest_resched_ipi(m, v->id);
+	} else {
+		vcpu_kick(v);
+	}
+}
+
 /* A task became runnable: queue it and make sure a vCPU looks at it. */
 void vcpu_task_wakeup(struct machine *m, struct task *t)
 {
+	bool woken = t->state == TASK_PARKED || t->state == TASK_SLEEPING;
+	struct vcpu *v = &m->vcpus[t->vcpu];
+
 	if (t->state == TASK_PARKED) {
 		sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
 		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
 		t->parked_ps += d;
 		hist_add(&m->stats.parked, d);
 	}
+	if (woken && vcpu_wakeup_preempts(m, v, t)) {
+		sched_enqueue_head(&m->sched, t);
+		vcpu_preempt(m, v);
+		return;
+	}
 	sched_enqueue(&m->sched, t);
-	struct vcpu *v = &m->vcpus[t->vcpu];
 	if (v->state == VCPU_IDLE || (m->running_vcpu == v && !v->cur)) {
 		vcpu_wake_idle(m, v);
 		return;
@@ -356,13 +386,17 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			vcpu_switch_in(v, tk, &t);
 			continue;
 		}
-		if (t >= v->slice_end) {
+		if (t >= v->slice_end || v->need_resched) {
+			v->need_resched = false;
 			if (sched_has_waiting(&m->sched, v->id)) {
+				if (m->plat)
+					platform_task(m->plat, tk->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
 				sched_enqueue(&m->sched, tk);
 				v->cur = NULL;
 				continue;
 			}
-			v->slice_end = t + cfg->guest.timeslice;
+			if (t >= v->slice_end)
+				v->slice_end = t + cfg->guest.timeslice;
 		}
 		if (!tk->op_valid)
 			task_fetch_op(m, tk);

@@ -126,6 +126,7 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 	case GUEST_SCHED_YIELD:
 		if (cur)
 			platform_task(m->plat, cur->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
+		v->need_resched = false;
 		if (!cur || !sched_has_waiting(&m->sched, cpu))
 			return false;
 		platform_task(m->plat, cur->id)->state = GUEST_TASK_RUNNABLE;
