@@ -13,7 +13,9 @@
 #include "cli/cli.h"
 #include "model/config.h"
 #include "model/machine.h"
+#include "model/oracle.h"
 #include "model/report.h"
+#include "model/trace.h"
 
 static const char run_usage[] =
 	"usage: apfsim run SCENARIO [options]\n"
@@ -26,6 +28,12 @@ static const char run_usage[] =
 	"  --set KEY=VALUE        override one scenario key, e.g. host.swap.queue_depth=8\n"
 	"                         or tasks.0.passes=3 (repeatable)\n"
 	"  --json F               write every figure as JSON to F (docs/output.md)\n"
+	"  --trace-ftrace F       trace-cmd report style text: KVM tracepoints + apfsim events\n"
+	"  --trace-perfetto F     Chrome trace JSON for ui.perfetto.dev / chrome://tracing\n"
+	"  --vcd F                waveforms: PPI line, SDEI pending/running, buffer, vCPU mode\n"
+	"  --trace-insn F         capstone disassembly of every guest instruction (slow)\n"
+	"  --guest-image F        run this guest kernel ELF instead of the built-in one\n"
+	"  --oracle=off           do not check the protocol invariants (benchmarks only)\n"
 	"  --quiet                do not print the summary\n"
 	"  --check-determinism    run twice and compare the digests of all outputs\n"
 	"  --help                 this text\n";
@@ -39,6 +47,8 @@ static const char validate_usage[] =
 struct run_opts {
 	const char *scenario;
 	const char *json;
+	const char *ftrace, *perfetto, *vcd, *insn;
+	int oracle_off;
 	const char *sets[64];
 	unsigned nsets;
 	int quiet, check;
@@ -79,21 +89,87 @@ static int load_config(const struct run_opts *o, struct apf_config *cfg)
 	return 0;
 }
 
-static int simulate(const struct apf_config *cfg, int progress, struct run_out *out)
+/* Path of a trace file for run number `run` (the determinism check writes
+ * its second run beside the first, compares, and removes it). */
+static const char *trace_path(const char *path, int run, char *buf, size_t len)
+{
+	if (!path || run == 0)
+		return path;
+	snprintf(buf, len, "%s.det-check", path);
+	return buf;
+}
+
+static int attach_sinks(struct machine *m, const struct run_opts *o, int run)
+{
+	char err[512], buf[4096];
+	const char *p;
+
+	if ((p = trace_path(o->ftrace, run, buf, sizeof(buf))) &&
+	    trace_ftrace_open(&m->tracer, p, err, sizeof(err)))
+		goto fail;
+	if ((p = trace_path(o->perfetto, run, buf, sizeof(buf))) &&
+	    trace_perfetto_open(&m->tracer, p, err, sizeof(err)))
+		goto fail;
+	if ((p = trace_path(o->vcd, run, buf, sizeof(buf))) && trace_vcd_open(&m->tracer, p, err, sizeof(err)))
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "apfsim: %s\n", err);
+	return -1;
+}
+
+static int simulate(const struct apf_config *cfg, const struct run_opts *o, int run, struct run_out *out)
 {
 	struct machine *m = malloc(sizeof(*m));
+	struct machine_opts mo = { 0 };
+	struct oracle *orc = NULL;
+	FILE *insn = NULL;
+	char buf[4096];
+	int rc = CLI_EXIT_OK;
 
 	if (!m) {
 		fprintf(stderr, "apfsim: out of memory\n");
 		return CLI_EXIT_FAIL;
 	}
-	if (machine_init(m, cfg)) {
+	if (o->insn) {
+		const char *ip = trace_path(o->insn, run, buf, sizeof(buf));
+		insn = fopen(ip, "w");
+		if (!insn) {
+			fprintf(stderr, "apfsim: cannot write %s: %s\n", ip, strerror(errno));
+			free(m);
+			return CLI_EXIT_BAD_INPUT;
+		}
+		mo.insn_trace = insn;
+	}
+	if (machine_init_opts(m, cfg, &mo)) {
 		fprintf(stderr, "%s\n", m->err);
 		machine_fini(m);
 		free(m);
+		if (insn)
+			fclose(insn);
 		return CLI_EXIT_BAD_INPUT;
 	}
-	struct cli_progress *p = cli_progress_start(progress);
+	if (!o->oracle_off) {
+		struct oracle_cfg oc = {
+			.nvcpus = m->nvcpus,
+			.ntasks = m->sched.ntasks,
+			.stuck_bound_ps = cfg->apf.stuck_bound,
+			.ppi_intid = cfg->apf.ppi,
+			.sdei_apf_event = cfg->apf.sdei_event,
+		};
+		oc.sdei_critical[0] = cfg->apf.sdei_event;
+		orc = oracle_create(&oc);
+		if (!orc || trace_add_sink(&m->tracer, &oracle_sink_ops, orc)) {
+			fprintf(stderr, "apfsim: cannot start the oracle\n");
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (attach_sinks(m, o, run)) {
+		rc = CLI_EXIT_BAD_INPUT;
+		goto out;
+	}
+	struct cli_progress *p = cli_progress_start(o->quiet ? 0 : 1);
 	sim_time_t dur = cfg->run.duration, slice = dur / 200 ? dur / 200 : 1;
 	for (sim_time_t lim = slice; !machine_done(m); lim += slice) {
 		machine_run_until(m, lim);
@@ -103,24 +179,89 @@ static int simulate(const struct apf_config *cfg, int progress, struct run_out *
 	}
 	cli_progress_end(p);
 	machine_finish(m);
+	if (trace_finish(&m->tracer, m->end_ps)) {
+		fprintf(stderr, "apfsim: writing a trace failed\n");
+		rc = CLI_EXIT_FAIL;
+	}
 
 	FILE *f = open_memstream(&out->summary, &out->summary_len);
 	if (f) {
 		report_summary(m, f);
+		if (orc)
+			fprintf(f, "\noracle: %u violation%s\n", oracle_violations(orc),
+				oracle_violations(orc) == 1 ? "" : "s");
 		fclose(f);
 	}
 	json_t *doc = report_json(m, APFSIM_VERSION);
+	if (orc)
+		json_object_set_new(doc, "oracle", oracle_json(orc));
 	out->json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	machine_fini(m);
-	free(m);
 	if (!out->summary || !out->json) {
 		fprintf(stderr, "apfsim: out of memory\n");
-		return CLI_EXIT_FAIL;
+		rc = CLI_EXIT_FAIL;
+		goto out;
 	}
 	out->digest = fnv1a(fnv1a(0xcbf29ce484222325ULL, out->summary, out->summary_len), out->json,
 			    strlen(out->json));
-	return CLI_EXIT_OK;
+	if (m->failed) {
+		fprintf(stderr, "apfsim: run failed at %llu ps: %s\n", (unsigned long long)m->end_ps, m->err);
+		if (m->fail_report)
+			fputs(m->fail_report, stderr);
+		rc = CLI_EXIT_FAIL;
+	}
+	if (orc && oracle_violations(orc)) {
+		if (run == 0)
+			oracle_report(orc, stderr);
+		rc = CLI_EXIT_FAIL;
+	}
+out:
+	if (orc)
+		oracle_destroy(orc);
+	machine_fini(m);
+	free(m);
+	if (insn)
+		fclose(insn);
+	return rc;
+}
+
+/* Compare a trace file of the second run with the first, then remove it. */
+static int same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa && fb;
+
+	while (same) {
+		int ca = fgetc(fa), cb = fgetc(fb);
+		if (ca != cb)
+			same = 0;
+		if (ca == EOF || cb == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+static int check_trace_files(const struct run_opts *o)
+{
+	const char *paths[] = { o->ftrace, o->perfetto, o->vcd, o->insn };
+	char buf[4096];
+	int ok = 1;
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (!paths[i])
+			continue;
+		const char *b = trace_path(paths[i], 1, buf, sizeof(buf));
+		if (!same_file(paths[i], b)) {
+			fprintf(stderr, "apfsim: determinism check FAILED: %s differs between runs\n", paths[i]);
+			ok = 0;
+		}
+		remove(b);
+	}
+	return ok;
 }
 
 static void run_out_free(struct run_out *o)
@@ -164,6 +305,30 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			o->quiet = 1;
 		} else if (!strcmp(a, "--check-determinism")) {
 			o->check = 1;
+		} else if (!strcmp(a, "--oracle=off")) {
+			o->oracle_off = 1;
+		} else if (!strcmp(a, "--oracle=on")) {
+			o->oracle_off = 0;
+		} else if (!strcmp(a, "--trace-ftrace") || !strcmp(a, "--trace-perfetto") ||
+			   !strcmp(a, "--vcd") || !strcmp(a, "--trace-insn") || !strcmp(a, "--guest-image")) {
+			static char imagebuf[PARAM_STRING_MAX + 16];
+			if (!val) {
+				fprintf(stderr, "apfsim: %s needs a value\n", a);
+				return -1;
+			}
+			i++;
+			if (!strcmp(a, "--trace-ftrace"))
+				o->ftrace = val;
+			else if (!strcmp(a, "--trace-perfetto"))
+				o->perfetto = val;
+			else if (!strcmp(a, "--vcd"))
+				o->vcd = val;
+			else if (!strcmp(a, "--trace-insn"))
+				o->insn = val;
+			else if (o->nsets < 62) {
+				snprintf(imagebuf, sizeof(imagebuf), "guest.image=%s", val);
+				o->sets[o->nsets++] = imagebuf;
+			}
 		} else if (!strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
 			   !strcmp(a, "--protocol")) {
 			if (!val) {
@@ -214,11 +379,11 @@ int cli_run(int argc, char **argv)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
-	rc = simulate(&cfg, !o.quiet, &a);
-	if (rc == CLI_EXIT_OK && o.check) {
-		rc = simulate(&cfg, !o.quiet, &b);
-		if (rc == CLI_EXIT_OK) {
-			if (a.digest != b.digest || strcmp(a.json, b.json) ||
+	rc = simulate(&cfg, &o, 0, &a);
+	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.check) {
+		int rc2 = simulate(&cfg, &o, 1, &b);
+		if (rc2 != CLI_EXIT_BAD_INPUT && b.json) {
+			if (!check_trace_files(&o) || a.digest != b.digest || strcmp(a.json, b.json) ||
 			    a.summary_len != b.summary_len || memcmp(a.summary, b.summary, a.summary_len)) {
 				fprintf(stderr, "apfsim: determinism check FAILED: digests %016llx and %016llx\n",
 					(unsigned long long)a.digest, (unsigned long long)b.digest);
@@ -229,9 +394,10 @@ int cli_run(int argc, char **argv)
 			}
 		}
 	}
-	if (rc == CLI_EXIT_OK && o.json && write_atomically(o.json, a.json))
+	/* A failed run (exit 1) still gets its outputs: they show what failed. */
+	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.json && write_atomically(o.json, a.json))
 		rc = CLI_EXIT_FAIL;
-	if (rc == CLI_EXIT_OK && !o.quiet)
+	if (rc != CLI_EXIT_BAD_INPUT && a.summary && !o.quiet)
 		fwrite(a.summary, 1, a.summary_len, stdout);
 	run_out_free(&a);
 	run_out_free(&b);

@@ -24,6 +24,8 @@
 #define CFG_WL_PARAMS_MAX 512
 
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
+/* Where guest pages are when the run starts. */
+enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
 
 struct vm_cfg {
 	uint32_t vcpus;
@@ -42,6 +44,7 @@ struct swap_cfg {
 struct host_cfg {
 	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
 	uint32_t reclaim;	 /* enum reclaim_policy */
+	uint32_t initial_state;	 /* enum initial_state */
 	struct swap_cfg swap;
 	sim_time_t minor_fault;	 /* map a resident page into stage 2 */
 	sim_time_t zero_fill;	 /* first touch: allocate and clear a page */
@@ -145,6 +148,7 @@ extern const struct param_desc cfg_task_params[];
 /* Protocol presets accepted by the top-level `protocol` key. */
 extern const char *const cfg_protocol_names[];
 extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
+extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
 
 /* Per-key extras that a param_desc cannot express. */
 struct cfg_key_note {

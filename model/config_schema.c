@@ -24,6 +24,7 @@ const char *const cfg_protocol_names[] = {
 	NULL,
 };
 
+const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
 const char *const cfg_reclaim_names[] = {
 	[RECLAIM_CLOCK] = "clock",
 	[RECLAIM_LRU] = "lru",
@@ -60,6 +61,8 @@ static const struct param_desc host_params[] = {
 	  "memory cgroup limit on the VM; none = unlimited (no reclaim)" },
 	{ "reclaim", PT_ENUM, CFG(host.reclaim), "clock", 0, 0, cfg_reclaim_names,
 	  "page reclaim approximation: clock (second chance) or lru (exact LRU)" },
+	{ "initial_state", PT_ENUM, CFG(host.initial_state), "absent", 0, 0, cfg_initial_state_names,
+	  "guest pages at start: absent (zero-filled on first touch), swapped (on the swap device) or resident (mapped, within memory_limit)" },
 	{ "minor_fault", PT_TIME, CFG(host.minor_fault), "2us", 0, 1e12, NULL,
 	  "map a resident page into stage 2 (unverified estimate)" },
 	{ "zero_fill", PT_TIME, CFG(host.zero_fill), "1us", 0, 1e12, NULL,

@@ -187,3 +187,12 @@ void hostmem_prefill_swapped(struct hostmem *hm)
 		hm->st[g] = HM_SWAPPED;
 	hm->resident = 0;
 }
+
+void hostmem_prefill_resident(struct hostmem *hm, uint64_t n)
+{
+	hostmem_prefill_swapped(hm);
+	if (n > hm->limit)
+		n = hm->limit;
+	for (uint64_t g = 0; g < n; g++)
+		hostmem_become_resident(hm, g, HM_MAPPED);
+}

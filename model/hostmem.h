@@ -87,5 +87,8 @@ void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn);
 void hostmem_map(struct hostmem *hm, uint64_t gfn);
 /* Mark every page swapped (a cold start with the VM image on swap). */
 void hostmem_prefill_swapped(struct hostmem *hm);
+/* Make pages [0, n) resident and mapped (clean, as if read from swap), the
+ * rest swapped; n is capped at the limit. */
+void hostmem_prefill_resident(struct hostmem *hm, uint64_t n);
 
 #endif

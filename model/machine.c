@@ -109,6 +109,13 @@ static void gmem_free(void *ctx, uint64_t first, uint64_t pages)
 
 /* --- host callbacks ---------------------------------------------------- */
 
+static const char *machine_task_name(void *ctx, uint32_t task)
+{
+	const struct machine *m = ctx;
+
+	return task < m->sched.ntasks ? m->sched.tasks[task].name : NULL;
+}
+
 static void machine_writeback(void *ctx, uint64_t gfn)
 {
 	struct machine *m = ctx;
@@ -210,6 +217,9 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	m->nvcpus = cfg->vm.vcpus;
 	m->insn_trace = o->insn_trace;
 	trace_init(&m->tracer);
+	m->tracer.task_name = machine_task_name;
+	m->tracer.names_ctx = m;
+	m->tracer.nvcpus = cfg->vm.vcpus;
 	m->proto = protocol_find(cfg->protocol);
 	if (!m->proto) {
 		snprintf(m->err, sizeof(m->err), "%s: error: protocol %s is not implemented", cfg->path,
@@ -218,6 +228,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	}
 	if (SIM_S % cfg->vm.freq_hz == 0)
 		m->cycle_ps_num = SIM_S / cfg->vm.freq_hz;
+	m->insn_ps = cfg->vm.cpi * (double)SIM_S / (double)cfg->vm.freq_hz;
 	hist_init(&m->stats.fault_latency);
 	hist_init(&m->stats.major_latency);
 	hist_init(&m->stats.ready_to_run);
@@ -233,6 +244,10 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	}
 	m->hm.writeback = machine_writeback;
 	m->hm.wb_ctx = m;
+	if (cfg->host.initial_state == INITIAL_SWAPPED)
+		hostmem_prefill_swapped(&m->hm);
+	else if (cfg->host.initial_state == INITIAL_RESIDENT)
+		hostmem_prefill_resident(&m->hm, npages);
 	if (swapdev_init(&m->swap, &m->sim, cfg->host.swap.queue_depth, &cfg->host.swap.read_latency,
 			 &cfg->host.swap.write_latency, cfg->seed)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the swap queue");
@@ -247,6 +262,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	}
 	for (uint32_t i = 0; i < cfg->ntasks; i++)
 		ntasks += cfg->tasks[i].count;
+	m->tracer.ntasks = ntasks;
 	if (sched_init(&m->sched, ntasks, m->nvcpus)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for %u tasks", ntasks);
 		return -1;
@@ -317,6 +333,8 @@ void machine_fini(struct machine *m)
 		free(t->wl_state);
 	}
 	vcpu_guest_fini(m);
+	free(m->fail_report);
+	m->fail_report = NULL;
 	if (m->proto && m->proto->fini)
 		m->proto->fini(m);
 	workers_fini(&m->workers);

@@ -100,13 +100,16 @@ struct machine {
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;
 	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
+	struct vcpu *stepping;		/* the vCPU whose step event is running */
 	void *insn_trace;		/* FILE* for --trace-insn, or NULL */
 	uint64_t guest_warns;
 	sim_time_t cycle_ps_num;	/* ps per cycle = num / freq */
+	double insn_ps;			/* ps per guest instruction (cpi x cycle) */
 	sim_time_t end_ps;		/* when the run ended */
 	bool started;			/* the event loop runs (kicks are meaningful) */
 	bool ended;
 	bool failed;			/* guest fault or model failure: exit status 1 */
+	char *fail_report;		/* registers and disassembly of a guest fault */
 	char err[1024];
 };
 

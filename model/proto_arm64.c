@@ -36,7 +36,7 @@ static struct arm64_apf *arm(const struct machine *m)
 /* Time of host work for vCPU i: inside its guest run, the run's clock. */
 static sim_time_t arm_now(const struct machine *m, uint32_t i)
 {
-	if (m->running_vcpu == &m->vcpus[i])
+	if (m->running_vcpu == &m->vcpus[i] || m->stepping == &m->vcpus[i])
 		return vcpu_guest_now(&m->vcpus[i]);
 	return m->sim.now;
 }
@@ -84,7 +84,7 @@ static void arm_kick(struct arm64_apf *a, uint32_t i)
 {
 	struct machine *m = a->m;
 
-	if (m->running_vcpu == &m->vcpus[i] || !m->started)
+	if (m->running_vcpu == &m->vcpus[i] || m->stepping == &m->vcpus[i] || !m->started)
 		return; /* it re-checks its requests before re-entering */
 	trace_emit(&m->tracer, m->sim.now, i, arm_task(m, i), TR_KICK, 1, 0, 0);
 	vcpu_kick(&m->vcpus[i]);

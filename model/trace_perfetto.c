@@ -742,7 +742,6 @@ static int pf_finish(void *ctx, sim_time_t end)
 static void pf_destroy(void *ctx)
 {
 	struct pf_sink *s = ctx;
-	size_t i;
 
 	if (s->out.f)
 		trace_out_close(&s->out);

@@ -237,6 +237,8 @@ static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn)
 		m->stats.faults_user++;
 	t->faults++;
 	v->exits++;
+	v->gstart = now;	/* host work for this fault is stamped now */
+	v->gcharged = 0;
 	vcpu_set_state(v, VCPU_HOST, now);
 	v->fault_gfn = gfn;
 	v->fault_start = now;
@@ -319,6 +321,9 @@ static void vcpu_entry(struct vcpu *v, sim_time_t *t)
 {
 	struct machine *m = v->m;
 
+	/* Host work done now is stamped with this vCPU's local time. */
+	v->gstart = *t;
+	v->gcharged = 0;
 	if (m->proto->entry)
 		m->proto->entry(m, v);
 	if (m->plat)
@@ -489,6 +494,7 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	}
 	v->kicked = false;
 	t = now > v->since ? now : v->since;
+	m->stepping = v;
 	if (m->plat && !v->booted) {
 		vcpu_guest_boot(v, &t);
 		enter = false;
@@ -496,6 +502,7 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	if (enter)
 		vcpu_entry(v, &t);
 	vcpu_loop(v, t);
+	m->stepping = NULL;
 }
 
 void vcpu_start(struct vcpu *v)
@@ -513,7 +520,8 @@ void vcpu_kick(struct vcpu *v)
 {
 	sim_time_t now = v->m->sim.now;
 
-	if (v->state == VCPU_HOST || v->m->running_vcpu == v)
+	/* A vCPU in its own step re-examines everything before it returns. */
+	if (v->state == VCPU_HOST || v->m->running_vcpu == v || v->m->stepping == v)
 		return;
 	sim_time_t at = now;
 	if (v->op_running && v->op_start > at)

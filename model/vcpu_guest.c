@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/cpu.h"
 #include "gic/gic.h"
 #include "model/machine.h"
 #include "model/platform.h"
@@ -30,12 +31,7 @@
 
 static uint64_t smccc_total(const struct machine *m)
 {
-	struct smccc *sc = platform_smccc(m->plat);
-	uint64_t n = 0;
-
-	for (int s = 0; s < SMCCC_STAT_NR; s++)
-		n += smccc_stat_count(sc, (enum smccc_stat)s);
-	return n;
+	return smccc_calls_total(platform_smccc(m->plat));
 }
 
 sim_time_t vcpu_guest_now(const struct vcpu *v)
@@ -53,7 +49,7 @@ static void guest_run_account(struct vcpu *v, const struct platform_run_result *
 			      sim_time_t *t)
 {
 	struct machine *m = v->m;
-	double ps = (double)r->insns * m->cfg->vm.cpi * (double)machine_cycles_ps(m, 1000) / 1000.0;
+	double ps = (double)r->insns * m->insn_ps;
 	sim_time_t d = (sim_time_t)(ps + 0.5) + (smccc_total(m) - calls0) * m->cfg->host.hypercall;
 
 	v->guest_insns += r->insns;
@@ -64,8 +60,16 @@ static void guest_run_account(struct vcpu *v, const struct platform_run_result *
 static void guest_fault(struct vcpu *v, sim_time_t t)
 {
 	struct machine *m = v->m;
+	size_t len = 0;
 
+	if (m->failed)
+		return;
 	machine_fail(m, t, "guest fault on vCPU %u: %s", v->id, platform_error(m->plat));
+	FILE *f = open_memstream(&m->fail_report, &len);
+	if (f) {
+		cpu_fault_report(platform_cpu(m->plat, v->id), f);
+		fclose(f);
+	}
 }
 
 /* One platform call with the bookkeeping around it. */
@@ -275,6 +279,8 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 	r.reason = PLATFORM_STOP_BOOT_DONE;
 	guest_run_account(v, &r, calls0, t);
 	v->booted = true;
+	v->gstart = *t;
+	v->gcharged = 0;
 	if (m->proto->entry)
 		m->proto->entry(m, v);
 	r = guest_run(v, platform_enter_idle, t);

@@ -20,6 +20,7 @@ struct smccc {
 	const struct smccc_apf_ops *apf;
 	void *apf_ctx;
 	uint64_t stats[SMCCC_STAT_NR];
+	uint64_t calls;		/* every dispatch, for cost accounting */
 };
 
 static const char *const smccc_stat_names[SMCCC_STAT_NR] = {
@@ -76,6 +77,11 @@ struct smccc *smccc_create(unsigned nvcpus, struct sdei *sdei,
 void smccc_destroy(struct smccc *sc)
 {
 	free(sc);
+}
+
+uint64_t smccc_calls_total(const struct smccc *sc)
+{
+	return sc->calls;
 }
 
 uint64_t smccc_stat_count(const struct smccc *sc, enum smccc_stat st)
@@ -153,6 +159,7 @@ int smccc_dispatch(struct smccc *sc, unsigned vcpu, struct sdei_regs *r)
 
 	if (vcpu >= sc->nvcpus || !r)
 		return -EINVAL;
+	sc->calls++;
 	id = (uint32_t)r->x[0];
 
 	if (SDEI_IS_FN(id)) {

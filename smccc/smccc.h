@@ -157,6 +157,8 @@ void smccc_destroy(struct smccc *sc);
 int smccc_dispatch(struct smccc *sc, unsigned vcpu, struct sdei_regs *r);
 
 uint64_t smccc_stat_count(const struct smccc *sc, enum smccc_stat st);
+/* Calls dispatched so far (every function, valid vCPU). */
+uint64_t smccc_calls_total(const struct smccc *sc);
 const char *smccc_stat_name(enum smccc_stat st);
 
 #ifdef __cplusplus
