@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "model/config.h"
 #include "model/machine.h"
+#include "model/proto_arm64.h"
 
 static double e2e_sim_rate(const char *scenario, const char *protocol, const struct bench_opts *o)
 {
@@ -45,7 +46,53 @@ static double e2e_testsuite_mem_sync(const struct bench_opts *o)
 	return e2e_sim_rate("testsuite-mem.yaml", "sync", o);
 }
 
+static double e2e_testsuite_mem_arm64(const struct bench_opts *o)
+{
+	return e2e_sim_rate("testsuite-mem.yaml", "arm64-v4", o);
+}
+
+/* Complete APF round trips (fault -> not-present SDEI -> park -> worker ->
+ * page-ready PPI -> wake -> IRQ_ACK) per wall second: one vCPU, a memory hog
+ * over memory that starts on swap, so every page is one async fault. */
+static double e2e_apf_roundtrips(const struct bench_opts *o)
+{
+	static const char yaml[] =
+		"protocol: arm64-v4\n"
+		"vm: {vcpus: 1, memory: 1GiB, kernel_reserved: 32MiB}\n"
+		"host: {initial_state: swapped, swap: {queue_depth: 64, read_latency: 20us}}\n"
+		"tasks:\n"
+		"  - {name: hog, workload: memhog, share: 90%, passes: 1}\n"
+		"run: {duration: 600s, until_done: true}\n";
+	struct apf_config cfg;
+	struct cfg_error err;
+	struct machine m;
+
+	if (config_load_string(&cfg, yaml, "bench", &err)) {
+		cfg_error_print(&err, stderr);
+		return -1;
+	}
+	if (o->quick)
+		config_set(&cfg, "tasks.0.share=20%", &err);
+	double t0 = bench_now();
+	if (machine_init(&m, &cfg)) {
+		fprintf(stderr, "%s\n", m.err);
+		machine_fini(&m);
+		config_free(&cfg);
+		return -1;
+	}
+	machine_run_until(&m, SIM_TIME_MAX);
+	machine_finish(&m);
+	double wall = bench_now() - t0;
+	const struct arm64_apf *a = m.proto_state;
+	double trips = (double)(a->st.pageready - a->st.pageready_wakeall);
+	machine_fini(&m);
+	config_free(&cfg);
+	return wall > 0 ? trips / wall : -1;
+}
+
 const struct bench_case bench_e2e[] = {
 	{ "e2e.testsuite-mem.sync.sim_seconds_per_wall_second", e2e_testsuite_mem_sync, "sim-s/s" },
+	{ "e2e.testsuite-mem.arm64-v4.sim_seconds_per_wall_second", e2e_testsuite_mem_arm64, "sim-s/s" },
+	{ "e2e.apf_roundtrips_per_s", e2e_apf_roundtrips, "round trips/s" },
 	BENCH_END,
 };

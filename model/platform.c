@@ -203,11 +203,22 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 			s->boot_done(ctx, v->index, (uint32_t)a1);
 		cpu_set_reg(c, 0, 0);
 		return stop_with(v, PLATFORM_STOP_BOOT_DONE);
-	case SIMCALL_SCHEDULE:
+	case SIMCALL_SCHEDULE: {
+		struct guest_task *cur;
+
 		cpu_set_reg(c, 0, 0);
 		if (s && s->schedule && s->schedule(ctx, v->index, (uint32_t)a1))
 			return stop_with(v, PLATFORM_STOP_SWITCH);
+		/* Keeping a task whose TIF_ASYNC_PF is still set would spin the
+		 * guest's park loop forever: a scheduler bug, reported as such. */
+		cur = platform_task(p, percpu_of(p, v->index)->current);
+		if (a1 == GUEST_SCHED_PARK && cur && (cur->flags & GUEST_TIF_ASYNC_PF)) {
+			set_err(p, "cpu%u: scheduler kept task %u running although it must park "
+				   "(TIF_ASYNC_PF set)", v->index, percpu_of(p, v->index)->current);
+			return stop_with(v, PLATFORM_STOP_FAULT);
+		}
 		return CPU_CONTINUE;
+	}
 	case SIMCALL_WAKE:
 		if (s && s->wake)
 			s->wake(ctx, v->index, (uint32_t)a1);

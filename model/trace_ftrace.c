@@ -43,6 +43,11 @@ struct ftrace_sink {
 	struct trace_out out;
 	const struct tracer *tr;
 	bool header_done;
+	/* the padded time field of the last microsecond printed: events come
+	 * in bursts at one time, so most lines reuse it */
+	uint64_t ts_us;
+	size_t ts_len;
+	char ts[40];
 };
 
 static size_t ftrace_copy_name(char *p, const char *s)
@@ -121,11 +126,16 @@ static size_t ftrace_prefix(struct ftrace_sink *s, const struct trace_event *e, 
 	n += trace_fmt_u64_pad(p + n, cpu, 3);
 	p[n++] = ']';
 	p[n++] = ' ';
-	tn = trace_fmt_time6(ts, e->t, SIM_S);
-	for (cn = tn; cn < FTRACE_TIME_WIDTH; cn++)
-		p[n++] = ' ';
-	memcpy(p + n, ts, tn);
-	n += tn;
+	if (e->t / SIM_US != s->ts_us || !s->ts_len) {
+		tn = trace_fmt_time6(ts, e->t, SIM_S);
+		for (cn = 0; cn + tn < FTRACE_TIME_WIDTH; cn++)
+			s->ts[cn] = ' ';
+		memcpy(s->ts + cn, ts, tn);
+		s->ts_len = cn + tn;
+		s->ts_us = e->t / SIM_US;
+	}
+	memcpy(p + n, s->ts, s->ts_len);
+	n += s->ts_len;
 	p[n++] = ':';
 	p[n++] = ' ';
 	return n;

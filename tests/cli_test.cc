@@ -154,3 +154,52 @@ TEST(Cli, ValidateAcceptsEveryExampleScenario)
 }
 
 } // namespace
+
+namespace {
+
+// An end-to-end single-fault run under arm64-v4: its ftrace output matches
+// the golden file line for line (docs/traces.md; regenerate with
+// `apfsim run workloads/scenarios/single-fault.yaml --trace-ftrace F`).
+TEST(CliTraces, SingleFaultFtraceMatchesGoldenFile)
+{
+	std::string out = "/tmp/apfsim_sf_" + std::to_string(getpid()) + ".ftrace";
+	Result r = apfsim("run " + src("workloads/scenarios/single-fault.yaml") + " --quiet --trace-ftrace " + out);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::istringstream got(slurp(out)), want(slurp(src("tests/data/golden/single-fault.ftrace")));
+	std::string g, w;
+	unsigned line = 0;
+	while (true) {
+		bool hg = (bool)std::getline(got, g), hw = (bool)std::getline(want, w);
+		line++;
+		if (!hg && !hw)
+			break;
+		ASSERT_EQ(hg, hw) << "line " << line << ": one file is shorter";
+		ASSERT_EQ(g, w) << "line " << line;
+	}
+	EXPECT_GT(line, 20u);
+	std::remove(out.c_str());
+}
+
+// Every output, traces included, is byte-identical across runs.
+TEST(CliTraces, CheckDeterminismCoversEveryTrace)
+{
+	std::string base = "/tmp/apfsim_det_" + std::to_string(getpid());
+	Result r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") +
+			  " --protocol arm64-v4 --quiet --check-determinism --trace-ftrace " + base +
+			  ".ftrace --trace-perfetto " + base + ".json --vcd " + base + ".vcd --json " + base + ".out.json");
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.err.find("determinism check passed"), std::string::npos) << r.err;
+	// The Perfetto file is valid JSON with trace events.
+	json_error_t e;
+	json_t *doc = json_load_file((base + ".json").c_str(), 0, &e);
+	ASSERT_NE(doc, nullptr) << e.text;
+	EXPECT_GT(json_array_size(json_object_get(doc, "traceEvents")), 100u);
+	json_decref(doc);
+	for (const char *ext : { ".ftrace", ".json", ".vcd", ".out.json" }) {
+		EXPECT_TRUE(exists(base + ext)) << ext;
+		EXPECT_FALSE(exists(base + ext + ".det-check")) << ext;
+		std::remove((base + ext).c_str());
+	}
+}
+
+} // namespace

@@ -328,6 +328,18 @@ TEST_F(GuestImage, SdeiNotPresentParksCurrentTask)
 	EXPECT_EQ(pc()->stats.resched_ipis, 1u);
 }
 
+TEST_F(GuestImage, SchedulerKeepingParkedTaskIsReported)
+{
+	boot();
+	run_task_in_user(5);
+	add_waiter(0, 0x10, 5);
+	f.switch_on_park = false;  // contract violation: must switch away
+	ASSERT_EQ(gic_raise_sgi(platform_gic(p), 0, GUEST_SGI_RESCHEDULE, 0), 0);
+	EXPECT_EQ(platform_irq_from_user(p, 0, 0).reason, PLATFORM_STOP_FAULT);
+	EXPECT_NE(std::string(platform_error(p)).find("TIF_ASYNC_PF"), std::string::npos)
+		<< platform_error(p);
+}
+
 TEST_F(GuestImage, SdeiBogusReasonWarnsAndKeepsBuffer)
 {
 	boot();
@@ -502,6 +514,31 @@ TEST_F(GuestImage, IdleReschedulesWhenSgiSetsNeedResched)
 	ASSERT_EQ(gic_raise_sgi(platform_gic(p), 0, GUEST_SGI_RESCHEDULE, 0), 0);
 	platform_run_result r = platform_run(p, 0, 0);
 	ASSERT_EQ(r.reason, PLATFORM_STOP_SWITCH) << platform_error(p);
+	EXPECT_EQ(f.schedules, std::vector<uint32_t>{ GUEST_SCHED_IDLE });
+}
+
+// An IRQ that lands on the WFI itself (after the need-resched test) must not
+// put the CPU to sleep with TIF_NEED_RESCHED set: the idle loop's rollback
+// region resumes at the test.
+TEST_F(GuestImage, IdleIrqBeforeWfiIsNotLost)
+{
+	boot();
+	ASSERT_EQ(platform_enter_idle(p, 0, 0).reason, PLATFORM_STOP_WFI);
+	const uint64_t wfi = sym("guest_idle_wfi_done") - 4;
+	cpu_set_pc(platform_cpu(p, 0), wfi);  // interrupted just before the WFI
+	f.switch_on_yield = true;
+	ASSERT_EQ(gic_raise_sgi(platform_gic(p), 0, GUEST_SGI_RESCHEDULE, 0), 0);
+	platform_run_result r = platform_run(p, 0, 0);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_SWITCH) << platform_error(p) << " pc " << std::hex << r.pc;
+	EXPECT_EQ(f.schedules, std::vector<uint32_t>{ GUEST_SCHED_IDLE });
+}
+
+TEST_F(GuestImage, IdleEntryWithPendingSgiReschedules)
+{
+	boot();
+	f.switch_on_yield = true;
+	ASSERT_EQ(gic_raise_sgi(platform_gic(p), 0, GUEST_SGI_RESCHEDULE, 0), 0);
+	ASSERT_EQ(platform_enter_idle(p, 0, 0).reason, PLATFORM_STOP_SWITCH) << platform_error(p);
 	EXPECT_EQ(f.schedules, std::vector<uint32_t>{ GUEST_SCHED_IDLE });
 }
 

@@ -183,8 +183,10 @@ static int apf_add(struct guest_percpu *pc, uint32_t task, uint32_t token)
 	/* One 64-bit store fills {token, task}. */
 	*(uint64_t *)&pc->waiters[free_idx] = ((uint64_t)task << 32) | token;
 	pc->wait_count = count + 1;
-	guest_tasks[task].wait_ref = GUEST_WAIT_REF(pc->cpu, free_idx);
-	guest_tasks[task].flags |= GUEST_TIF_ASYNC_PF;
+	/* wait_ref = entry, flags |= TIF_ASYNC_PF: one store. */
+	guest_tasks[task].flags_wait =
+		((uint64_t)GUEST_WAIT_REF(pc->cpu, free_idx) << 32) |
+		(guest_tasks[task].flags | GUEST_TIF_ASYNC_PF);
 	return 0;
 }
 
@@ -220,8 +222,10 @@ static inline __attribute__((always_inline)) void apf_remove(struct guest_percpu
 {
 	uint32_t task = pc->waiters[i].task;
 
-	guest_tasks[task].flags &= ~GUEST_TIF_ASYNC_PF;
-	guest_tasks[task].wait_ref = GUEST_NO_WAIT;
+	/* flags &= ~TIF_ASYNC_PF, wait_ref = none ("thread.data = NULL"):
+	 * one store. */
+	guest_tasks[task].flags_wait = ((uint64_t)GUEST_NO_WAIT << 32) |
+				       (guest_tasks[task].flags & ~GUEST_TIF_ASYNC_PF);
 	pc->wait_count--;
 	pc->waiters[i].task = GUEST_NO_TASK;
 	simcall(SIMCALL_WAKE, task, 0);

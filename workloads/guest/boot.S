@@ -8,9 +8,12 @@
  * C start-up (GIC init, APF init of PROTOCOL.md §2.8, SIMCALL_BOOT_DONE)
  * and falls into the idle loop if the host lets it continue.
  *
- * guest_idle: entered with SP = kstack_top, DAIF masked.  IRQs stay masked
- * except for a window after WFI (WFI wakes on a pending IRQ even when
- * masked), so no wake-up can be lost between the check and the WFI.
+ * guest_idle: entered with SP = kstack_top, DAIF masked; runs with IRQs
+ * unmasked around WFI.  The need-resched test and the WFI form a rollback
+ * region (as MIPS's r4k idle does): an IRQ taken inside it resumes at the
+ * test, so a wake-up cannot slip in between the test and the WFI.  When
+ * the test sees TIF_NEED_RESCHED it masks IRQs and calls
+ * SIMCALL_SCHEDULE(IDLE).
  */
 #include "guest_abi.h"
 
@@ -55,18 +58,27 @@ guest_idle:
 	ldr	x19, [x19]
 	adrp	x20, guest_tasks
 	add	x20, x20, :lo12:guest_tasks
-1:	ldr	w1, [x19, #GUEST_PERCPU_CURRENT]
+	msr	daifclr, #2
+	/* Rollback region [guest_idle_check, guest_idle_wfi_done): an IRQ
+	 * taken here returns to guest_idle_check (guest_el1_irq rewinds
+	 * ELR_EL1), so the need-resched test is always redone before WFI and
+	 * a wake-up can never be lost between the test and the WFI. */
+	.globl	guest_idle_check
+guest_idle_check:
+	ldr	w1, [x19, #GUEST_PERCPU_CURRENT]
 	add	x1, x20, x1, lsl #GUEST_TASK_SHIFT
 	ldr	w1, [x1, #GUEST_TASK_FLAGS]
-	tbz	w1, #GUEST_TIF_NEED_RESCHED_BIT, 2f
+	tbnz	w1, #GUEST_TIF_NEED_RESCHED_BIT, 1f
+	wfi
+	.globl	guest_idle_wfi_done
+guest_idle_wfi_done:
+	b	guest_idle_check
+1:	msr	daifset, #2
 	mov	x0, #SIMCALL_SCHEDULE
 	mov	x1, #GUEST_SCHED_IDLE
 	hvc	#GUEST_SIMCALL_IMM
-	b	1b
-2:	wfi
 	msr	daifclr, #2
-	msr	daifset, #2
-	b	1b
+	b	guest_idle_check
 	.size	guest_idle, . - guest_idle
 
 	/* Data shared with the host.  Defined here, outside the LTO-compiled

@@ -173,13 +173,21 @@ struct guest_percpu {
 	struct guest_apf_waiter waiters[GUEST_APF_TABLE_SIZE]; /* 256 */
 } __attribute__((aligned(64)));
 
-/* Per-task state shared by the guest handlers and the C scheduler model. */
+/* Per-task state shared by the guest handlers and the C scheduler model.
+ * flags and wait_ref share one 64-bit word so the handlers update both
+ * with a single store (the vCPUs are serialised, so nobody can observe
+ * one without the other). */
 struct guest_task {
-	uint32_t flags;		/* GUEST_TIF_* */
+	union {
+		struct {
+			uint32_t flags;	   /* GUEST_TIF_* */
+			uint32_t wait_ref; /* "thread.data": (cpu << 16) | entry while
+					    * in a waiter table, GUEST_NO_WAIT otherwise */
+		};
+		uint64_t flags_wait;
+	};
 	uint32_t state;		/* enum guest_task_state; scheduler-owned */
 	uint32_t cpu;		/* CPU the task last ran on; scheduler-owned */
-	uint32_t wait_ref;	/* "thread.data": (cpu << 16) | entry while in a
-				 * waiter table, GUEST_NO_WAIT otherwise */
 };
 #define GUEST_NO_WAIT		0xFFFFFFFFu
 #define GUEST_WAIT_REF(cpu, idx) (((uint32_t)(cpu) << 16) | (uint32_t)(idx))
@@ -225,6 +233,7 @@ GUEST_ABI_ASSERT(__alignof__(struct guest_percpu) == 64, "percpu alignment");
 GUEST_ABI_ASSERT(sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT), "task size");
 GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, flags) == GUEST_TASK_FLAGS, "flags@0");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref@4");
 #endif /* !__ASSEMBLER__ */
 
 /* ---- simulator call ----------------------------------------------------

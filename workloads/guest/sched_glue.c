@@ -67,10 +67,19 @@ static inline void guest_irq(struct guest_percpu *pc)
 	write_sysreg(ICC_EOIR1_EL1, intid);
 }
 
-/* IRQ taken at EL1 (the idle loop): entry.S returns with eret. */
+extern char guest_idle_check[], guest_idle_wfi_done[];
+
+/* IRQ taken at EL1 (the idle loop): entry.S returns with eret.  An IRQ
+ * inside the idle rollback region (boot.S) resumes at the need-resched
+ * test rather than at the WFI. */
 void guest_el1_irq(struct guest_percpu *pc)
 {
+	uint64_t elr = read_sysreg(ELR_EL1);
+
 	guest_irq(pc);
+	if (elr - (uint64_t)(uintptr_t)guest_idle_check <
+	    (uint64_t)(guest_idle_wfi_done - guest_idle_check))
+		write_sysreg(ELR_EL1, (uint64_t)(uintptr_t)guest_idle_check);
 }
 
 /* IRQ taken from EL0: handle it, then the return-to-user work.  `current`
