@@ -18,6 +18,7 @@
 static const struct bench_case *const bench_suites[] = {
 	bench_event_kernel,
 	bench_e2e,
+	bench_guest,
 };
 
 #define BENCH_MAX_ONLY 16

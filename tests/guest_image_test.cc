@@ -375,6 +375,25 @@ TEST_F(GuestImage, SdeiSameTaskTwiceFailsAndStillClears)
 	EXPECT_EQ(calls().back().arg[0], uint64_t(GUEST_SDEI_EV_FAILED));
 }
 
+TEST_F(GuestImage, SdeiTableFullFailsAndStillClears)
+{
+	boot();
+	for (unsigned i = 0; i < GUEST_APF_TABLE_SIZE; i++)
+		add_waiter(i, 0x100 + i, 10 + i);
+	run_task_in_user(5);
+	host_writes(GUEST_KVM_PV_REASON_PAGE_NOT_PRESENT, 0x77);
+	ASSERT_EQ(sdei_inject(platform_sdei(p), 0, kEvent, true), 0);
+	ASSERT_EQ(platform_sdei_deliver(p, 0, 0).reason, PLATFORM_STOP_USER) << platform_error(p);
+	ASSERT_EQ(f.warns.size(), 1u);
+	EXPECT_EQ(f.warns[0], std::make_pair(uint32_t(GUEST_WARN_TABLE_FULL), uint64_t(0x77)));
+	EXPECT_EQ(pc()->wait_count, uint32_t(GUEST_APF_TABLE_SIZE));
+	EXPECT_FALSE(task(5)->flags & GUEST_TIF_ASYNC_PF);
+	EXPECT_EQ(pc()->apf.reason, 0u);
+	EXPECT_EQ(pc()->apf.token, 0u);
+	EXPECT_EQ(calls().back().arg[0], uint64_t(GUEST_SDEI_EV_FAILED));
+	EXPECT_FALSE(gic_is_pending(platform_gic(p), 0, GUEST_SGI_RESCHEDULE));
+}
+
 // Page ready taken from user mode: wake, clear, ACK, EOI, back to user.
 TEST_F(GuestImage, PageReadyFromUserWakesWaiter)
 {

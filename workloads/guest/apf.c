@@ -180,6 +180,12 @@ static int apf_add(struct guest_percpu *pc, uint32_t task, uint32_t token)
 			return -ENOSPC;
 		}
 	}
+	if (free_idx == GUEST_NO_TASK) {
+		/* wait_count disagrees with the entries: treat as full rather
+		 * than write outside the table. */
+		guest_warn(GUEST_WARN_TABLE_FULL, token);
+		return -ENOSPC;
+	}
 	/* One 64-bit store fills {token, task}. */
 	*(uint64_t *)&pc->waiters[free_idx] = ((uint64_t)task << 32) | token;
 	pc->wait_count = count + 1;
