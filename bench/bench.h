@@ -30,8 +30,8 @@ struct bench_case {
 double bench_now(void);
 
 /* Suites (one per benchmark file). */
-extern const struct bench_case bench_event_kernel[];
-extern const struct bench_case bench_guest[];	/* event_kernel_bench.c */
+extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
 extern const struct bench_case bench_e2e[];		/* bench_e2e.c */
+extern const struct bench_case bench_guest[];		/* bench_guest.c */
 
 #endif

@@ -136,6 +136,36 @@ static void record_call(struct platform *p, unsigned cpu, const struct sdei_regs
 #define SMCCC_ARG_REGS 4
 #define SDEI_ARG_REGS 6
 
+static int kernel_stack(struct platform *p, struct platform_vcpu *v, uint64_t *sp);
+
+/* IRQ entry from user mode inside a run (same steps as
+ * platform_irq_from_user); false when the kernel stack is unknown. */
+static bool irq_from_user_here(struct platform *p, struct platform_vcpu *v)
+{
+	uint64_t sp;
+
+	if (kernel_stack(p, v, &sp) != 0)
+		return false;
+	cpu_set_sp(v->cpu, sp);
+	cpu_enter_irq(v->cpu, true, v->user_pc);
+	v->in_user = false;
+	return true;
+}
+
+/* Continue into the idle loop inside a run (platform_enter_idle's steps). */
+static bool enter_idle_here(struct platform *p, struct platform_vcpu *v)
+{
+	uint64_t sp;
+
+	if (kernel_stack(p, v, &sp) != 0)
+		return false;
+	cpu_set_sp(v->cpu, sp);
+	cpu_set_pstate(v->cpu, PSTATE_MODE_EL1h | PSTATE_DAIF);
+	cpu_set_pc(v->cpu, p->sym.idle);
+	v->in_user = false;
+	return true;
+}
+
 static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 {
 	struct platform *p = v->p;
@@ -173,6 +203,12 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 		v->in_user = true;
 		v->user_pc = r.pc;
 		v->user_pstate = (uint32_t)r.pstate;
+		/* An IRQ already signalled (the handler's reschedule SGI) is
+		 * taken at the first user instruction boundary: enter it from
+		 * EL0 in this same run rather than stopping and restarting. */
+		if (p->cfg.chain_irq && !(r.pstate & PSTATE_I) && gic_irq_asserted(p->gic, v->index) &&
+		    irq_from_user_here(p, v))
+			return CPU_CONTINUE;
 		return stop_with(v, PLATFORM_STOP_USER);
 	}
 	/* COMPLETE_AND_RESUME enters the handler again with a new return
@@ -207,8 +243,14 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 		struct guest_task *cur;
 
 		cpu_set_reg(c, 0, 0);
-		if (s && s->schedule && s->schedule(ctx, v->index, (uint32_t)a1))
+		if (s && s->schedule && s->schedule(ctx, v->index, (uint32_t)a1)) {
+			/* Switched away with nothing runnable: the CPU goes idle,
+			 * so continue into the idle loop without ending the run. */
+			if (a1 != GUEST_SCHED_IDLE && s->runnable && !s->runnable(ctx, v->index) &&
+			    enter_idle_here(p, v))
+				return CPU_CONTINUE;
 			return stop_with(v, PLATFORM_STOP_SWITCH);
+		}
 		/* Keeping a task whose TIF_ASYNC_PF is still set would spin the
 		 * guest's park loop forever: a scheduler bug, reported as such. */
 		cur = platform_task(p, percpu_of(p, v->index)->current);
@@ -594,6 +636,11 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 			left = budget - res.insns;
 		}
 		v->has_pending = false;
+		/* An IRQ signalled while unmasked is taken before the next
+		 * instruction: enter it now instead of starting the engine only
+		 * for its block hook to stop at once (resume from WFI). */
+		if (gic_irq_asserted(p->gic, v->index) && !(cpu_pstate(v->cpu) & PSTATE_I))
+			cpu_enter_irq(v->cpu, false, cpu_pc(v->cpu));
 		r = cpu_run(v->cpu, left);
 		res.insns += r.insns;
 		res.pc = r.pc;

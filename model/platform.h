@@ -55,6 +55,10 @@ struct platform_sched_ops {
 	void (*boot_done)(void *ctx, unsigned cpu, uint32_t status);
 	uint64_t (*counter)(void *ctx, unsigned cpu);		/* CNTVCT_EL0 */
 	void (*irq_changed)(void *ctx, unsigned cpu, bool asserted);
+	/* After a PARK or YIELD switch: does the scheduler have a task for
+	 * this CPU?  false lets the run continue straight into the idle loop
+	 * (NULL: always end the run with PLATFORM_STOP_SWITCH). */
+	bool (*runnable)(void *ctx, unsigned cpu);
 };
 
 struct platform_config {
@@ -68,6 +72,10 @@ struct platform_config {
 	const struct platform_sched_ops *sched;
 	void *sched_ctx;
 	bool record_calls;		/* keep every SMCCC/SDEI call (tests, traces) */
+	/* EVENT_COMPLETE back to user mode with an IRQ already signalled:
+	 * take it from EL0 in the same run (as the CPU would at the first
+	 * user instruction) instead of stopping with PLATFORM_STOP_USER. */
+	bool chain_irq;
 	FILE *insn_trace;		/* capstone trace of every guest instruction */
 };
 

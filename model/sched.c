@@ -109,3 +109,14 @@ struct task *sched_pick(struct sched *s, uint32_t vcpu)
 		t->vcpu = vcpu;
 	return t;
 }
+
+bool sched_has_runnable(const struct sched *s, uint32_t vcpu)
+{
+	if (s->rq[vcpu].len)
+		return true;
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		for (uint32_t id = s->rq[i].head; id != TASK_NONE; id = s->tasks[id].rq_next)
+			if (s->tasks[id].pinned < 0)
+				return true;
+	return false;
+}

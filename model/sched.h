@@ -81,6 +81,8 @@ void sched_enqueue(struct sched *s, struct task *t);
 void sched_enqueue_head(struct sched *s, struct task *t);
 /* Next task for vcpu (own runqueue first, then steal); NULL when none. */
 struct task *sched_pick(struct sched *s, uint32_t vcpu);
+/* Would sched_pick(vcpu) find a task (own queue or an unpinned one to steal)? */
+bool sched_has_runnable(const struct sched *s, uint32_t vcpu);
 static inline bool sched_has_waiting(const struct sched *s, uint32_t vcpu)
 {
 	return s->rq[vcpu].len != 0;

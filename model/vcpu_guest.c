@@ -214,7 +214,15 @@ static void gs_irq_changed(void *ctx, unsigned cpu, bool asserted)
 	vcpu_kick(v);
 }
 
+static bool gs_runnable(void *ctx, unsigned cpu)
+{
+	struct machine *m = ctx;
+
+	return sched_has_runnable(&m->sched, cpu);
+}
+
 static const struct platform_sched_ops guest_sched_ops = {
+	.runnable = gs_runnable,
 	.schedule = gs_schedule,
 	.wake = gs_wake,
 	.warn = gs_warn,
@@ -236,6 +244,7 @@ int vcpu_guest_init(struct machine *m)
 		.sched = &guest_sched_ops,
 		.sched_ctx = m,
 		.insn_trace = m->insn_trace,
+		.chain_irq = true,
 	};
 	char err[512];
 

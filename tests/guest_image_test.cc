@@ -101,12 +101,13 @@ void sched_boot_done(void *ctx, unsigned, uint32_t status)
 }
 
 const platform_sched_ops kSchedOps = { sched_schedule, sched_wake, sched_warn, sched_log,
-				       sched_boot_done, nullptr, nullptr };
+				       sched_boot_done, nullptr, nullptr, nullptr };
 
 class GuestImage : public ::testing::Test {
 protected:
 	Fake f;
 	platform *p = nullptr;
+	bool chain = false;
 
 	platform *make(unsigned ncpus = 1, const char *image = nullptr, std::string *err_out = nullptr)
 	{
@@ -119,6 +120,7 @@ protected:
 		cfg.sched = &kSchedOps;
 		cfg.sched_ctx = &f;
 		cfg.record_calls = true;
+		cfg.chain_irq = chain;
 		platform *np = platform_create(&cfg, err, sizeof(err));
 		if (err_out)
 			*err_out = err;
@@ -326,6 +328,29 @@ TEST_F(GuestImage, SdeiNotPresentParksCurrentTask)
 	EXPECT_FALSE(gic_is_pending(platform_gic(p), 0, GUEST_SGI_RESCHEDULE));
 	EXPECT_FALSE(gic_is_active(platform_gic(p), 0, GUEST_SGI_RESCHEDULE));
 	EXPECT_EQ(pc()->stats.resched_ipis, 1u);
+}
+
+// With chain_irq (what the machine uses), the reschedule SGI the SDEI
+// handler raised is taken from EL0 right after EVENT_COMPLETE, in the same
+// run: one run goes from the not-present event to the park.
+TEST_F(GuestImage, ChainedSdeiCompleteTakesThePendingIrqInTheSameRun)
+{
+	platform_destroy(p);
+	chain = true;
+	p = make();
+	ASSERT_NE(p, nullptr);
+	f.p = p;
+	boot();
+	run_task_in_user(5);
+	host_writes(GUEST_KVM_PV_REASON_PAGE_NOT_PRESENT, 0x3000);
+	ASSERT_EQ(sdei_inject(platform_sdei(p), 0, kEvent, true), 0);
+	platform_run_result r = platform_sdei_deliver(p, 0, 0);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_SWITCH) << platform_error(p);
+	EXPECT_EQ(f.schedules, std::vector<uint32_t>{ GUEST_SCHED_PARK });
+	EXPECT_EQ(pc()->stats.resched_ipis, 1u);
+	EXPECT_TRUE(task(5)->flags & GUEST_TIF_ASYNC_PF);
+	EXPECT_FALSE(sdei_any_running(platform_sdei(p), 0));
+	EXPECT_FALSE(gic_is_pending(platform_gic(p), 0, GUEST_SGI_RESCHEDULE));
 }
 
 TEST_F(GuestImage, SchedulerKeepingParkedTaskIsReported)
