@@ -12,6 +12,9 @@ static const char usage[] =
 	"commands:\n"
 	"  run SCENARIO        simulate a scenario and print its summary\n"
 	"  validate SCENARIO   parse and check a scenario, print nothing else\n"
+	"  compare SCENARIO --protocols P1,P2,...\n"
+	"                      run the scenario under each protocol, one table\n"
+	"  protocols           list the protocol presets and their switches\n"
 	"\n"
 	"options:\n"
 	"  --help              this text (also: apfsim <command> --help)\n"
@@ -38,6 +41,10 @@ int main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
 		return cli_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cli_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "protocols"))
+		return cli_protocols(argc - 1, argv + 1);
 	fprintf(stderr, "apfsim: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_EXIT_BAD_INPUT;
 }

@@ -44,23 +44,6 @@ static const char validate_usage[] =
 	"Parse and check SCENARIO; print errors as FILE:LINE:COL: error: ... and\n"
 	"exit 2, or print a one-line confirmation and exit 0.\n";
 
-struct run_opts {
-	const char *scenario;
-	const char *json;
-	const char *ftrace, *perfetto, *vcd, *insn;
-	int oracle_off;
-	const char *sets[64];
-	unsigned nsets;
-	int quiet, check;
-};
-
-/* The rendered outputs of one run. */
-struct run_out {
-	char *summary;
-	size_t summary_len;
-	char *json;
-	uint64_t digest;
-};
 
 static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 {
@@ -71,7 +54,7 @@ static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 	return h;
 }
 
-static int load_config(const struct run_opts *o, struct apf_config *cfg)
+int cli_load_config(const struct run_opts *o, struct apf_config *cfg)
 {
 	struct cfg_error err;
 
@@ -118,7 +101,7 @@ fail:
 	return -1;
 }
 
-static int simulate(const struct apf_config *cfg, const struct run_opts *o, int run, struct run_out *out)
+int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run, struct run_out *out)
 {
 	struct machine *m = malloc(sizeof(*m));
 	struct machine_opts mo = { 0 };
@@ -264,14 +247,14 @@ static int check_trace_files(const struct run_opts *o)
 	return ok;
 }
 
-static void run_out_free(struct run_out *o)
+void cli_run_out_free(struct run_out *o)
 {
 	free(o->summary);
 	free(o->json);
 	*o = (struct run_out){ 0 };
 }
 
-static int write_atomically(const char *path, const char *text)
+int cli_write_atomically(const char *path, const char *text)
 {
 	char tmp[4096];
 
@@ -291,7 +274,7 @@ static int write_atomically(const char *path, const char *text)
 	return 0;
 }
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
+int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
 {
 	static char seedbuf[64], protobuf[96];
 
@@ -305,6 +288,13 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			o->quiet = 1;
 		} else if (!strcmp(a, "--check-determinism")) {
 			o->check = 1;
+		} else if (!strcmp(a, "--protocols")) {
+			if (!val) {
+				fprintf(stderr, "apfsim: %s needs a value\n", a);
+				return -1;
+			}
+			o->protocols = val;
+			i++;
 		} else if (!strcmp(a, "--oracle=off")) {
 			o->oracle_off = 1;
 		} else if (!strcmp(a, "--oracle=on")) {
@@ -373,15 +363,15 @@ int cli_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	struct apf_config cfg;
 	struct run_out a = { 0 }, b = { 0 };
-	int rc = parse_run_args(argc, argv, &o, run_usage);
+	int rc = cli_parse_run_args(argc, argv, &o, run_usage);
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
-	if (load_config(&o, &cfg))
+	if (cli_load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
-	rc = simulate(&cfg, &o, 0, &a);
+	rc = cli_simulate(&cfg, &o, 0, &a);
 	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.check) {
-		int rc2 = simulate(&cfg, &o, 1, &b);
+		int rc2 = cli_simulate(&cfg, &o, 1, &b);
 		if (rc2 != CLI_EXIT_BAD_INPUT && b.json) {
 			if (!check_trace_files(&o) || a.digest != b.digest || strcmp(a.json, b.json) ||
 			    a.summary_len != b.summary_len || memcmp(a.summary, b.summary, a.summary_len)) {
@@ -395,12 +385,12 @@ int cli_run(int argc, char **argv)
 		}
 	}
 	/* A failed run (exit 1) still gets its outputs: they show what failed. */
-	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.json && write_atomically(o.json, a.json))
+	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.json && cli_write_atomically(o.json, a.json))
 		rc = CLI_EXIT_FAIL;
 	if (rc != CLI_EXIT_BAD_INPUT && a.summary && !o.quiet)
 		fwrite(a.summary, 1, a.summary_len, stdout);
-	run_out_free(&a);
-	run_out_free(&b);
+	cli_run_out_free(&a);
+	cli_run_out_free(&b);
 	config_free(&cfg);
 	return rc;
 }
@@ -409,11 +399,11 @@ int cli_validate(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct apf_config cfg;
-	int rc = parse_run_args(argc, argv, &o, validate_usage);
+	int rc = cli_parse_run_args(argc, argv, &o, validate_usage);
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
-	if (load_config(&o, &cfg))
+	if (cli_load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < cfg.ntasks; i++)

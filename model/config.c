@@ -936,21 +936,94 @@ static int apply_default(struct cfg_ctx *x, const struct param_desc *d, void *ba
 
 /* A preset name today; a mapping {base: NAME, switch: {...}} becomes a
  * second branch here, reusing set_protocol_name for `base`. */
+static const struct param_desc *param_find(const struct param_desc *d, const char *key);
+
 static int set_protocol_name(struct cfg_ctx *x, const char *text, struct pos p, const char *path)
 {
+	const struct apf_preset *pre;
+
 	if (enum_index(cfg_protocol_names, text) < 0)
 		return fail_enum(x, p, path, "protocol", cfg_protocol_names, text);
 	copy_str(x->c->protocol, sizeof(x->c->protocol), text);
+	pre = apf_preset_find(text);
+	memset(&x->c->sw, 0, sizeof(x->c->sw));
+	if (pre)
+		x->c->sw = pre->sw;
+	x->c->sw_overridden = false;
 	return 0;
 }
 
+/* One switch override, checked against the switch schema. */
+static int apply_switch(struct cfg_ctx *x, const char *key, struct fy_node *v, struct pos keypos)
+{
+	char path[PATH_MAX_LEN], list[1024], hint[128];
+	const struct param_desc *d = param_find(apf_switch_params, key);
+	struct names ns = { .n = 0 };
+
+	join_path(path, "protocol", key);
+	if (!d) {
+		names_add(&ns, "base");
+		names_add_params(&ns, apf_switch_params);
+		names_explain(&ns, key, list, sizeof(list), hint, sizeof(hint));
+		return fail(x, keypos, path, "unknown switch, expected one of %s, found \"%s\"%s", list, key,
+			    hint);
+	}
+	if (!apf_preset_find(x->c->protocol))
+		return fail(x, keypos, path, "protocol %s has no switches (APF is off); choose a base "
+					     "preset such as arm64-v4", x->c->protocol);
+	if (apply_param(x, d, &x->c->sw, v, keypos, path))
+		return -1;
+	x->c->sw_overridden = true;
+	return 0;
+}
+
+static int validate_switches(struct cfg_ctx *x, struct pos p)
+{
+	char why[512];
+
+	if (!apf_preset_find(x->c->protocol) || !apf_switches_validate(&x->c->sw, why, sizeof(why)))
+		return 0;
+	return fail(x, p, "protocol", "the %s guest driver cannot honour these switches: %s",
+		    apf_switches_x86_driver(&x->c->sw) ? "x86-semantics" : "arm64", why);
+}
+
+/* `protocol: PRESET` or `protocol: {base: PRESET, SWITCH: VALUE, ...}`
+ * (docs/protocols.md); `base` is applied first, then the overrides. */
 static int apply_protocol(struct cfg_ctx *x, struct fy_node *v, struct pos keypos, const char *path)
 {
-	char text[PARAM_STRING_MAX], list[256], fb[FOUND_MAX + 8];
+	char text[PARAM_STRING_MAX], list[256], fb[FOUND_MAX + 8], key[PARAM_STRING_MAX];
+	struct fy_node *bk = NULL, *base;
+	struct fy_node_pair *pr;
+	struct names ns = { .n = 0 };
+	void *it = NULL;
 
+	if (!is_null(v) && fy_node_is_mapping(v)) {
+		names_add(&ns, "base");
+		names_add_params(&ns, apf_switch_params);
+		if (check_keys(x, v, path, &ns))
+			return -1;
+		base = lookup(v, "base", &bk);
+		if (!base || !fy_node_is_scalar(base) || scalar_text(base, text, sizeof(text))) {
+			list_enum(cfg_protocol_names, list, sizeof(list));
+			return fail(x, pos_or(base, keypos), "protocol.base",
+				    "expected a protocol preset (%s), found %s", list,
+				    base ? found(base, fb, sizeof(fb)) : "no base key");
+		}
+		if (set_protocol_name(x, text, node_pos(base), "protocol.base"))
+			return -1;
+		while ((pr = fy_node_mapping_iterate(v, &it))) {
+			struct fy_node *k = fy_node_pair_key(pr);
+
+			scalar_text(k, key, sizeof(key));
+			if (strcmp(key, "base") && apply_switch(x, key, fy_node_pair_value(pr), node_pos(k)))
+				return -1;
+		}
+		return validate_switches(x, node_pos(v));
+	}
 	if (is_null(v) || !fy_node_is_scalar(v) || scalar_text(v, text, sizeof(text))) {
 		list_enum(cfg_protocol_names, list, sizeof(list));
-		return fail(x, pos_or(v, keypos), path, "expected a protocol preset (%s), found %s", list,
+		return fail(x, pos_or(v, keypos), path, "expected a protocol preset (%s) or {base: PRESET, "
+							"switch: value}, found %s", list,
 			    found(v, fb, sizeof(fb)));
 	}
 	return set_protocol_name(x, text, node_pos(v), path);
@@ -1644,6 +1717,11 @@ static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v)
 	}
 	if (strcmp(key, "tasks") == 0)
 		return fail(x, none, key, "expected tasks.N.KEY (tasks cannot be replaced with --set), found \"tasks\"");
+	if (strncmp(key, "protocol.", 9) == 0) {
+		if (apply_switch(x, key + 9, v, none))
+			return -1;
+		return validate_switches(x, none);
+	}
 	sec = cfg_section_find(key);
 	if (sec && *key)
 		return apply_section(x, sec, v, none);

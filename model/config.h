@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/apf_switches.h"
 #include "model/dist.h"
 #include "model/params.h"
 #include "model/sim.h"
@@ -24,6 +25,10 @@
 #define CFG_WL_PARAMS_MAX 512
 
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
+/* The guest APF driver as built, or a deliberately broken variant (for
+ * showing that the oracle catches it). */
+enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK };
+extern const char *const cfg_driver_variant_names[];
 /* Where guest pages are when the run starts. */
 enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
 
@@ -59,6 +64,7 @@ struct guest_cfg {
 	sim_time_t timeslice;	   /* round-robin quantum */
 	sim_time_t context_switch; /* cost of switching tasks */
 	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
+	uint32_t apf_driver;	   /* enum guest_driver_variant */
 	bool wakeup_preemption;	   /* a woken task may preempt the current one */
 	sim_time_t wakeup_granularity; /* ... if it has run this much less */
 };
@@ -91,6 +97,8 @@ struct apf_config {
 	char dir[PARAM_STRING_MAX];	  /* its directory, for relative paths */
 	uint64_t seed;
 	char protocol[32];		  /* preset name: "sync", "arm64-v4", ... */
+	struct apf_switches sw;		  /* the preset's switches with overrides applied */
+	bool sw_overridden;		  /* some switch differs from the preset */
 	struct vm_cfg vm;
 	struct host_cfg host;
 	struct guest_cfg guest;

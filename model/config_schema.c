@@ -21,10 +21,14 @@
 const char *const cfg_protocol_names[] = {
 	"sync",
 	"arm64-v4",
+	"x86-int-ack",
+	"x86-int-noack",
+	"x86-legacy",
 	NULL,
 };
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
+const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", NULL };
 const char *const cfg_reclaim_names[] = {
 	[RECLAIM_CLOCK] = "clock",
 	[RECLAIM_LRU] = "lru",
@@ -101,6 +105,8 @@ static const struct param_desc guest_params[] = {
 	  "a woken task preempts the running one when it has used less CPU (CFS-like); false = pure round-robin" },
 	{ "wakeup_granularity", PT_TIME, CFG(guest.wakeup_granularity), "1ms", 0, 1e13, NULL,
 	  "CPU-time lead the running task needs before a woken one preempts it (sysctl_sched_wakeup_granularity base, 1 ms)" },
+	{ "driver_variant", PT_ENUM, CFG(guest.apf_driver), "faithful", 0, 0, cfg_driver_variant_names,
+	  "guest APF driver: faithful, or no_irq_ack (a deliberately broken arm64 driver that never acknowledges page-ready)" },
 	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
 	  "guest kernel ELF with the entry symbols of docs/guest-abi.md; empty = the built-in image" },
 	PARAM_END,

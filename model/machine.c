@@ -220,7 +220,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	m->tracer.task_name = machine_task_name;
 	m->tracer.names_ctx = m;
 	m->tracer.nvcpus = cfg->vm.vcpus;
-	m->proto = protocol_find(cfg->protocol);
+	m->proto = protocol_for(cfg);
 	if (!m->proto) {
 		snprintf(m->err, sizeof(m->err), "%s: error: protocol %s is not implemented", cfg->path,
 			 cfg->protocol);

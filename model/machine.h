@@ -49,6 +49,10 @@ struct vcpu {
 	sim_time_t fault_start;
 	bool kicked;		/* an IPI forced an exit: serve it at the next step */
 	bool need_resched;	/* a woken task preempts cur at the next chance */
+	bool exc_pending;	/* an exception to inject at the next entry (x86 #PF) */
+	uint64_t exc_esr, exc_far;
+	bool apf_halted;	/* synthetic halt (x86 KVM_REQ_APF_HALT): blocked in the
+				 * host until a wake-up, then the access is retried */
 	struct task *next;	/* picked by the guest's idle-loop schedule call */
 	/* Guest code (protocols with needs_guest). */
 	bool booted;
@@ -64,8 +68,9 @@ struct vcpu {
 	uint64_t guest_insns;
 	uint64_t exits;
 	uint64_t kicks;		/* exits forced by IPIs (APF notifications) */
+	uint64_t halts;		/* synthetic halts */
 	uint64_t switches;
-	uint64_t sdei_dispatches, irqs;
+	uint64_t sdei_dispatches, irqs, exceptions;
 };
 
 struct machine_stats {
@@ -147,6 +152,9 @@ void vcpu_finish(struct vcpu *v, sim_time_t end);
  * needed), or resume the guest without a mapping after exit + entry. */
 void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn);
 void vcpu_fault_resume(struct vcpu *v);
+/* Synthetic halt: the vCPU blocks in the host until a kick (a completion
+ * or an interrupt), then re-enters and retries the faulting access. */
+void vcpu_fault_halt(struct vcpu *v);
 /* vcpu_guest.c */
 void vcpu_guest_boot(struct vcpu *v, sim_time_t *t);
 bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t);

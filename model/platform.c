@@ -5,7 +5,8 @@
  *
  * Protocol references: PROTOCOL.md §2.2 (SMCCC/SDEI numbers), §2.3 (the
  * shared buffer), §2.7 e (SDEI delivery and completion), §2.8 (the guest
- * driver these exits come from).
+ * driver these exits come from); §3.4/§3.6 for the x86-semantics driver
+ * (apfsim hypercalls, the async #PF as a synchronous exception).
  *
  * Invariants:
  *   - every Unicorn engine stays at EL1 (UNICORN-NOTES.md §2).  A vCPU in
@@ -73,6 +74,7 @@ struct platform {
 	struct platform_call *calls;
 	size_t ncalls, calls_cap;
 	uint64_t simcalls[PLATFORM_SIMCALL_MAX];
+	uint64_t hypercalls;		/* every hvc #0 */
 	char err[PLATFORM_ERR_LEN];
 };
 
@@ -166,6 +168,48 @@ static bool enter_idle_here(struct platform *p, struct platform_vcpu *v)
 	return true;
 }
 
+/* The apfsim range (APFSIM_HC_*): the x86 driver's MSR accesses and CPUID
+ * feature leaf, answered by cfg.x86_ops.  x0 = 0 or -1 (#GP), x1 = value. */
+static enum cpu_host_action apfsim_call(struct platform_vcpu *v, struct cpu *c, uint32_t fn)
+{
+	struct platform *p = v->p;
+	const struct platform_x86_ops *ops = p->cfg.x86_ops;
+	void *ctx = p->cfg.x86_ctx;
+	uint64_t a1 = cpu_reg(c, 1), a2 = cpu_reg(c, 2), val = 0;
+	int64_t ret = APFSIM_HC_GP;
+
+	switch (fn) {
+	case APFSIM_HC_MSR_WRITE:
+		if (ops && ops->msr_write)
+			ret = ops->msr_write(ctx, v->index, (uint32_t)a1, a2);
+		break;
+	case APFSIM_HC_MSR_READ:
+		if (ops && ops->msr_read)
+			ret = ops->msr_read(ctx, v->index, (uint32_t)a1, &val);
+		if (ret != 0)
+			val = 0;
+		break;
+	default: /* APFSIM_HC_KVM_FEATURES */
+		ret = 0;
+		val = ops && ops->kvm_features ? ops->kvm_features(ctx, v->index) : 0;
+		break;
+	}
+	if (ret != 0)
+		ret = APFSIM_HC_GP;
+	cpu_set_reg(c, 0, (uint64_t)ret);
+	if (fn != APFSIM_HC_MSR_WRITE)
+		cpu_set_reg(c, 1, val);
+	if (p->cfg.record_calls) {
+		struct sdei_regs in = { .x = { fn, a1, a2 } }, out = in;
+
+		out.x[0] = (uint64_t)ret;
+		if (fn != APFSIM_HC_MSR_WRITE)
+			out.x[1] = val;
+		record_call(p, v->index, &in, &out, false);
+	}
+	return CPU_CONTINUE;
+}
+
 static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 {
 	struct platform *p = v->p;
@@ -174,6 +218,10 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 	bool sdei_fn = SDEI_IS_FN(fn);
 	unsigned nregs = sdei_fn || p->cfg.record_calls ? SDEI_ARG_REGS : SMCCC_ARG_REGS, i;
 	int ret;
+
+	p->hypercalls++;
+	if (fn >= APFSIM_HC_MSR_WRITE && fn <= APFSIM_HC_KVM_FEATURES)
+		return apfsim_call(v, c, fn);
 
 	r.x[0] = fn;
 	for (i = 1; i < nregs; i++)
@@ -257,6 +305,14 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 		if (a1 == GUEST_SCHED_PARK && cur && (cur->flags & GUEST_TIF_ASYNC_PF)) {
 			set_err(p, "cpu%u: scheduler kept task %u running although it must park "
 				   "(TIF_ASYNC_PF set)", v->index, percpu_of(p, v->index)->current);
+			return stop_with(v, PLATFORM_STOP_FAULT);
+		}
+		/* The x86 wait only calls while its node is hashed, and nothing
+		 * but guest code can unhash it: keeping the task would spin. */
+		if (a1 == GUEST_SCHED_WAIT) {
+			set_err(p, "cpu%u: scheduler kept task %u running although it waits for "
+				   "token 0x%" PRIx64 " (GUEST_SCHED_WAIT)", v->index,
+				percpu_of(p, v->index)->current, cpu_reg(c, 2));
 			return stop_with(v, PLATFORM_STOP_FAULT);
 		}
 		return CPU_CONTINUE;
@@ -835,6 +891,27 @@ struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cp
 	return run_loop(p, v, budget);
 }
 
+struct platform_run_result platform_exception(struct platform *p, unsigned cpu, uint64_t esr,
+					      uint64_t far, uint64_t budget)
+{
+	struct platform_vcpu *v = vcpu_of(p, cpu);
+	uint64_t sp;
+
+	if (!v)
+		return bad_cpu;
+	if (v->in_user) {
+		if (kernel_stack(p, v, &sp) != 0)
+			return bad_cpu;
+		cpu_set_sp(v->cpu, sp);
+		cpu_enter_sync(v->cpu, true, v->user_pc, esr, far);
+		v->in_user = false;
+	} else {
+		/* The idle context: ELR = where it stopped (after the WFI). */
+		cpu_enter_sync(v->cpu, false, cpu_pc(v->cpu), esr, far);
+	}
+	return run_loop(p, v, budget);
+}
+
 /* ---- accessors ------------------------------------------------------------ */
 
 bool platform_in_user(const struct platform *p, unsigned cpu)
@@ -933,4 +1010,9 @@ void platform_clear_calls(struct platform *p)
 uint64_t platform_simcall_count(const struct platform *p, unsigned nr)
 {
 	return nr < PLATFORM_SIMCALL_MAX ? p->simcalls[nr] : 0;
+}
+
+uint64_t platform_hypercalls(const struct platform *p)
+{
+	return p->hypercalls;
 }

@@ -8,6 +8,8 @@
  *                  §2.2).  EVENT_COMPLETE restores the interrupted context;
  *                  if that context is user mode the run ends and the C
  *                  model resumes user mode (§2.7 e).
+ *   hvc #0 with x0 = APFSIM_HC_* (0xC6000100..102) -> struct
+ *                  platform_x86_ops (the x86 driver's MSRs and CPUID leaf)
  *   hvc #0xA5F  -> simulator calls, served by struct platform_sched_ops
  *   ICC_* regs  -> gic_sysreg_read/write; GICD/GICR frames -> gic MMIO
  *   CNTVCT_EL0  -> platform_sched_ops.counter (simulated time)
@@ -61,6 +63,15 @@ struct platform_sched_ops {
 	bool (*runnable)(void *ctx, unsigned cpu);
 };
 
+/* The host side of the x86-semantics driver's MSRs and CPUID leaf
+ * (APFSIM_HC_*, guest_abi.h).  msr_write/msr_read return 0, or -1 for #GP
+ * (the guest sees x0 = -1).  A NULL table or op answers -1 (features 0). */
+struct platform_x86_ops {
+	int64_t (*msr_write)(void *ctx, unsigned cpu, uint32_t msr, uint64_t val);
+	int64_t (*msr_read)(void *ctx, unsigned cpu, uint32_t msr, uint64_t *val);
+	uint64_t (*kvm_features)(void *ctx, unsigned cpu); /* CPUID 0x40000001 EAX */
+};
+
 struct platform_config {
 	unsigned ncpus;			/* 1 .. GUEST_MAX_CPUS */
 	const char *guest_image;	/* ELF path, NULL = the built-in image */
@@ -69,6 +80,8 @@ struct platform_config {
 	uint64_t cntfrq;		/* 0 = 62.5 MHz */
 	const struct smccc_apf_ops *apf_ops; /* host side of ASYNC_PF (may be NULL) */
 	void *apf_ctx;
+	const struct platform_x86_ops *x86_ops; /* APFSIM_HC_* (may be NULL) */
+	void *x86_ctx;
 	const struct platform_sched_ops *sched;
 	void *sched_ctx;
 	bool record_calls;		/* keep every SMCCC/SDEI call (tests, traces) */
@@ -134,6 +147,15 @@ struct platform_run_result platform_irq_from_user(struct platform *p, unsigned c
 struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cpu,
 						 uint64_t budget);
 
+/* Take a synchronous exception (the x86 driver's async #PF: ESR =
+ * APFSIM_ESR_APF(EC), FAR = token) and run.  From user mode: entered from
+ * EL0 (vector +0x400) on the empty kernel stack, ELR = the user PC.
+ * Otherwise (the idle loop, halted in WFI): entered from the current EL1
+ * context (+0x200), which the handler resumes with eret.  Stops as the
+ * other entry points. */
+struct platform_run_result platform_exception(struct platform *p, unsigned cpu, uint64_t esr,
+					      uint64_t far, uint64_t budget);
+
 /* State. */
 bool platform_in_user(const struct platform *p, unsigned cpu);
 uint64_t platform_user_pc(const struct platform *p, unsigned cpu);
@@ -162,6 +184,9 @@ const struct platform_call *platform_calls(const struct platform *p, size_t *n);
 void platform_clear_calls(struct platform *p);
 /* How many simulator calls of each kind were served (SIMCALL_*). */
 uint64_t platform_simcall_count(const struct platform *p, unsigned nr);
+/* Every hvc #0 served so far, all vCPUs: SMCCC, SDEI and the apfsim range
+ * (smccc_calls_total() counts only the first two).  One host.hypercall each. */
+uint64_t platform_hypercalls(const struct platform *p);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@
 #define HVA(gfn) (0x7f0000000000ULL + (((uint64_t)(gfn) - BASE_GFN) << 12))
 #define APF_VERSION_1_0_0 0x010000
 
+static uint32_t arm_token(struct arm64_apf *a, struct arm64_apf_vcpu *av, uint32_t i);
+
 static struct arm64_apf *arm(const struct machine *m)
 {
 	return m->proto_state;
@@ -156,7 +158,8 @@ static bool h_can_dequeue(void *ctx, struct apf_vcpu *cv)
 	/* Cancellation: the head completed before its not-present was
 	 * delivered.  (A wake-all head carries token 0 and matches a pending
 	 * zero token too: faithful to v4.) */
-	if (av->notpresent_pending && head && head->token == av->notpresent_token &&
+	if (a->m->cfg->sw.cancellation && av->notpresent_pending && head &&
+	    head->token == av->notpresent_token &&
 	    b[0] == GUEST_KVM_PV_REASON_PAGE_NOT_PRESENT && b[1] == av->notpresent_token) {
 		av->req_async_pf = true;
 		return true;
@@ -196,7 +199,7 @@ static void h_page_present(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	if (!w->wakeup_all) {
 		hist_add(&a->st.completion_to_ready, now - av->completed_at[w->index]);
 		apf_slots_remove(&cv->slots, w->gfn);
-		if (av->notpresent_pending && av->notpresent_token == token &&
+		if (a->m->cfg->sw.cancellation && av->notpresent_pending && av->notpresent_token == token &&
 		    sdei_cancel(platform_sdei(a->m->plat), i, av->sdei_event_num) == 0) {
 			av->notpresent_pending = false;
 			av->notpresent_token = 0;
@@ -293,7 +296,7 @@ static bool arm_np_allowed(struct arm64_apf *a, uint32_t i, const struct task *t
 		return false;
 	}
 	b = arm_buffer(a, i);
-	if (!b || b[0] || b[1]) {
+	if (!b || b[0] || b[1] || (a->m->cfg->sw.refuse_np_while_pageready && av->pageready_pending)) {
 		*why = TR_SYNC_BUFFER_BUSY;
 		return false;
 	}
@@ -325,13 +328,17 @@ static void arm64_stage2_fault(struct machine *m, struct vcpu *v, struct task *t
 	}
 	if (apf_slots_find(&av->core.slots, gfn)) {
 		/* Repeated fault: back into the guest without a mapping, no halt
-		 * (§2.7 a, §4.8) — the vCPU spins through stage-2 aborts. */
+		 * (§2.7 a, §4.8) — the vCPU spins through stage-2 aborts; with
+		 * repeated_fault: halt it waits as x86 does. */
 		a->st.repeated++;
 		arm_trace(a, i, TR_KVM_REPEATED_FAULT, gva, gfn, 0);
-		vcpu_fault_resume(v);
+		if (m->cfg->sw.repeated_fault == APF_REPEAT_HALT)
+			vcpu_fault_halt(v);
+		else
+			vcpu_fault_resume(v);
 		return;
 	}
-	uint32_t token = apf_token_arm64_alloc(&av->tok, i);
+	uint32_t token = arm_token(a, av, i);
 	if (!apf_setup(&av->core, token, gfn, gva, 0, m->sim.now, &w)) {
 		a->st.sync[TR_SYNC_LIMIT]++;
 		arm_trace(a, i, TR_APF_SYNC, gfn, TR_SYNC_LIMIT, 0);
@@ -340,6 +347,19 @@ static void arm64_stage2_fault(struct machine *m, struct vcpu *v, struct task *t
 	}
 	a->st.async++;
 	vcpu_fault_resume(v);
+}
+
+/* (c) the token: (id++ << 12) | vcpu with a 16-bit id in v4 (§2.5); the
+ * switches may widen it to 32 bits or skip zero as x86 does (§3.3). */
+static uint32_t arm_token(struct arm64_apf *a, struct arm64_apf_vcpu *av, uint32_t i)
+{
+	const struct apf_switches *sw = &a->m->cfg->sw;
+
+	if (sw->token_bits == 32)
+		return apf_token_x86_alloc(&av->tok32, i);
+	if (sw->token_zero_skip && av->tok.id == 0 && i == 0)
+		av->tok.id = 1;
+	return apf_token_arm64_alloc(&av->tok, i);
 }
 
 /* (f) run loop: KVM_REQ_ASYNC_PF is served before KVM_REQ_SDEI. */
@@ -532,6 +552,7 @@ static int arm64_init(struct machine *m)
 		struct arm64_apf_vcpu *av = &a->v[i];
 		apf_vcpu_init(&av->core, i, &arm64_arch_ops, a);
 		apf_token_arm64_init(&av->tok);
+		apf_token_x86_init(&av->tok32, m->cfg->sw.token_zero_skip);
 		/* The VMM's SET_SDEI and SET_IRQ at vCPU creation (§2.6). */
 		av->sdei_event_num = m->cfg->apf.sdei_event;
 		av->irq = m->cfg->apf.ppi;
@@ -580,9 +601,9 @@ static json_t *arm64_report_json(const struct machine *m)
 		nsync += s->sync[r];
 	}
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
-		tokens += a->v[i].tok.stats.issued;
-		zero += a->v[i].tok.stats.zero;
-		wraps += a->v[i].tok.stats.wraps;
+		tokens += a->v[i].tok.stats.issued + a->v[i].tok32.stats.issued;
+		zero += a->v[i].tok.stats.zero + a->v[i].tok32.stats.zero;
+		wraps += a->v[i].tok.stats.wraps + a->v[i].tok32.stats.wraps;
 	}
 	json_object_set_new(o, "faults", json_integer((json_int_t)s->faults));
 	json_object_set_new(o, "async", json_integer((json_int_t)s->async));
@@ -633,9 +654,9 @@ static void arm64_report_summary(const struct machine *m, FILE *out)
 	for (int r = 0; r < TR_SYNC__COUNT; r++)
 		nsync += s->sync[r];
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
-		tokens += a->v[i].tok.stats.issued;
-		zero += a->v[i].tok.stats.zero;
-		wraps += a->v[i].tok.stats.wraps;
+		tokens += a->v[i].tok.stats.issued + a->v[i].tok32.stats.issued;
+		zero += a->v[i].tok.stats.zero + a->v[i].tok32.stats.zero;
+		wraps += a->v[i].tok.stats.wraps + a->v[i].tok32.stats.wraps;
 	}
 	fprintf(out, "\napf (%s): faults needing I/O %llu: async %llu, synchronous %llu", m->proto->name,
 		(unsigned long long)s->faults, (unsigned long long)s->async, (unsigned long long)nsync);

@@ -26,6 +26,7 @@ struct arm64_apf_vcpu {
 	uint64_t sdei_event_num;
 	uint32_t irq;
 	struct apf_token_arm64 tok;
+	struct apf_token_x86 tok32;	/* token_bits: 32 */
 	bool notpresent_pending;
 	uint32_t notpresent_token;
 	bool pageready_pending;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "model/config.h"
 #include "model/machine.h"
 
 static void sync_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, uint64_t gfn)
@@ -19,16 +20,13 @@ const struct protocol_ops protocol_sync = {
 	.stage2_fault = sync_stage2_fault,
 };
 
-static const struct protocol_ops *const protocol_table[] = {
-	&protocol_sync,
-	&protocol_arm64_v4,
-	NULL,
-};
-
-const struct protocol_ops *protocol_find(const char *name)
+/* `sync`, or the host implementation the switches call for: not-present
+ * by SDEI is the arm64 family, by exception the x86 family. */
+const struct protocol_ops *protocol_for(const struct apf_config *c)
 {
-	for (unsigned i = 0; protocol_table[i]; i++)
-		if (!strcmp(protocol_table[i]->name, name))
-			return protocol_table[i];
-	return NULL;
+	if (!strcmp(c->protocol, "sync"))
+		return &protocol_sync;
+	if (!apf_preset_find(c->protocol))
+		return NULL;
+	return c->sw.notpresent == APF_NP_SDEI ? &protocol_arm64_v4 : &protocol_x86;
 }

@@ -26,6 +26,7 @@ struct machine;
 struct vcpu;
 struct task;
 struct smccc_apf_ops;
+struct platform_x86_ops;
 
 struct protocol_ops {
 	const char *name;
@@ -36,6 +37,8 @@ struct protocol_ops {
 	void (*fini)(struct machine *m);
 	/* Host side of the ASYNC_PF hypercall for the platform (or NULL). */
 	const struct smccc_apf_ops *(*apf_ops)(struct machine *m, void **ctx);
+	/* Host side of the apfsim MSR/CPUID hypercalls (x86 family) or NULL. */
+	const struct platform_x86_ops *(*x86_ops)(struct machine *m, void **ctx);
 	/* After the platform exists (SDEI notifiers, PPI wiring). */
 	int (*attach)(struct machine *m);
 	void (*stage2_fault)(struct machine *m, struct vcpu *v, struct task *t, uint64_t gfn);
@@ -44,9 +47,12 @@ struct protocol_ops {
 	json_t *(*report_json)(const struct machine *m);
 };
 
+struct apf_config;
+
 extern const struct protocol_ops protocol_sync;
 extern const struct protocol_ops protocol_arm64_v4;
+extern const struct protocol_ops protocol_x86;
 
-const struct protocol_ops *protocol_find(const char *name);
+const struct protocol_ops *protocol_for(const struct apf_config *c);
 
 #endif

@@ -279,6 +279,12 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 	vcpu_schedule_step(v, now + cost + h->vmentry);
 }
 
+void vcpu_fault_halt(struct vcpu *v)
+{
+	v->apf_halted = true;
+	v->halts++;
+}
+
 void vcpu_fault_resume(struct vcpu *v)
 {
 	const struct host_cfg *h = &v->m->cfg->host;
@@ -520,6 +526,12 @@ void vcpu_kick(struct vcpu *v)
 {
 	sim_time_t now = v->m->sim.now;
 
+	if (v->state == VCPU_HOST && v->apf_halted && v->m->stepping != v) {
+		/* A wake-up ends the synthetic halt: re-enter, retry. */
+		v->apf_halted = false;
+		vcpu_schedule_step(v, now + v->m->cfg->host.vmentry);
+		return;
+	}
 	/* A vCPU in its own step re-examines everything before it returns. */
 	if (v->state == VCPU_HOST || v->m->running_vcpu == v || v->m->stepping == v)
 		return;

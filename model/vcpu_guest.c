@@ -72,10 +72,36 @@ static void guest_fault(struct vcpu *v, sim_time_t t)
 	}
 }
 
-/* One platform call with the bookkeeping around it. */
-typedef struct platform_run_result (*guest_run_fn)(struct platform *p, unsigned cpu, uint64_t budget);
+/* What a guest run starts with. */
+enum guest_entry {
+	GE_RESUME,	/* continue the current context (IRQs at EL1 taken) */
+	GE_IDLE,	/* the idle loop on the empty kernel stack */
+	GE_IRQ_USER,	/* IRQ from user mode */
+	GE_SDEI,	/* the deliverable SDEI event */
+	GE_EXCEPTION,	/* the pending injected exception (x86 #PF) */
+};
 
-static struct platform_run_result guest_run(struct vcpu *v, guest_run_fn fn, sim_time_t *t)
+static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e)
+{
+	struct platform *p = v->m->plat;
+
+	switch (e) {
+	case GE_IDLE:
+		return platform_enter_idle(p, v->id, 0);
+	case GE_IRQ_USER:
+		return platform_irq_from_user(p, v->id, 0);
+	case GE_SDEI:
+		return platform_sdei_deliver(p, v->id, 0);
+	case GE_EXCEPTION:
+		return platform_exception(p, v->id, v->exc_esr, v->exc_far, 0);
+	case GE_RESUME:
+	default:
+		return platform_run(p, v->id, 0);
+	}
+}
+
+/* One platform call with the bookkeeping around it. */
+static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, sim_time_t *t)
 {
 	struct machine *m = v->m;
 	uint64_t calls0 = smccc_total(m);
@@ -86,7 +112,7 @@ static struct platform_run_result guest_run(struct vcpu *v, guest_run_fn fn, sim
 	m->running_vcpu = v;
 	trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE,
 		   TR_MODE_KERNEL, 0, 0);
-	r = fn(m->plat, v->id, 0);
+	r = guest_start(v, e);
 	m->running_vcpu = NULL;
 	guest_run_account(v, &r, calls0, t);
 	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
@@ -250,11 +276,25 @@ int vcpu_guest_init(struct machine *m)
 
 	if (m->proto->apf_ops)
 		pc.apf_ops = m->proto->apf_ops(m, &pc.apf_ctx);
+	if (m->proto->x86_ops)
+		pc.x86_ops = m->proto->x86_ops(m, &pc.x86_ctx);
+	/* The guest driver the switches call for (apf_switches.h). */
+	if (apf_switches_x86_driver(&c->sw)) {
+		pc.boot_flags |= GUEST_BOOT_X86;
+		if (c->sw.ack == APF_ACK_NONE)
+			pc.boot_flags |= GUEST_BOOT_X86_NO_ACK;
+		if (c->sw.pageready == APF_PR_EXCEPTION)
+			pc.boot_flags |= GUEST_BOOT_X86_LEGACY;
+	}
+	if (c->guest.apf_driver == GUEST_DRIVER_NO_IRQ_ACK)
+		pc.boot_flags |= GUEST_BOOT_NO_IRQ_ACK;
 	m->plat = platform_create(&pc, err, sizeof(err));
 	if (!m->plat) {
 		snprintf(m->err, sizeof(m->err), "%s", err);
 		return -1;
 	}
+	/* The x86 driver's "vector": the PPI the VMM chose (guest boot params). */
+	platform_boot_params(m->plat)->x86_irq = c->apf.ppi;
 	if (m->proto->attach && m->proto->attach(m))
 		return -1;
 	return 0;
@@ -292,7 +332,7 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 	v->gcharged = 0;
 	if (m->proto->entry)
 		m->proto->entry(m, v);
-	r = guest_run(v, platform_enter_idle, t);
+	r = guest_run(v, GE_IDLE, t);
 	if (r.reason == PLATFORM_STOP_SWITCH)
 		v->guest_wfi = false;
 }
@@ -312,10 +352,14 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
 				   user ? platform_user_pstate(p, v->id) : 0);
 			v->sdei_dispatches++;
-			r = guest_run(v, platform_sdei_deliver, t);
+			r = guest_run(v, GE_SDEI, t);
+		} else if (v->exc_pending && (user || v->guest_wfi)) {
+			v->exc_pending = false;
+			v->exceptions++;
+			r = guest_run(v, GE_EXCEPTION, t);
 		} else if (gic_irq_asserted(platform_gic(p), v->id) && (user || v->guest_wfi || !v->cur)) {
 			v->irqs++;
-			r = guest_run(v, user ? platform_irq_from_user : platform_run, t);
+			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, t);
 		} else {
 			return;
 		}
@@ -353,7 +397,7 @@ bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t)
 	platform_percpu(m->plat, v->id)->current = GUEST_IDLE_TASK(v->id);
 	if (v->guest_wfi)
 		return true;
-	struct platform_run_result r = guest_run(v, platform_enter_idle, t);
+	struct platform_run_result r = guest_run(v, GE_IDLE, t);
 	return r.reason == PLATFORM_STOP_WFI;
 }
 

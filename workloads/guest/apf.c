@@ -268,7 +268,12 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 		}
 	}
 	apf_clear(pc);
-	apf_hvc(GUEST_ASYNC_PF_SUB_IRQ_ACK, 0, 0);
-	/* wakes += woken, acks += 1: one store. */
-	pc->stats.wakes_acks += woken + ((uint64_t)1 << 32);
+	/* GUEST_BOOT_NO_IRQ_ACK: a deliberately broken driver that never
+	 * acknowledges (the oracle must catch the stuck pageready_pending). */
+	if (!(guest_boot_params.flags & GUEST_BOOT_NO_IRQ_ACK)) {
+		apf_hvc(GUEST_ASYNC_PF_SUB_IRQ_ACK, 0, 0);
+		woken += (uint64_t)1 << 32;
+	}
+	/* wakes += woken, acks += 1 (if acked): one store. */
+	pc->stats.wakes_acks += woken;
 }

@@ -99,8 +99,15 @@ guest_tasks:
 	.balign	8
 	.globl	guest_boot_params
 guest_boot_params:
-	.space	8
+	.space	GUEST_BOOT_PARAMS_SIZE
 	.size	guest_boot_params, . - guest_boot_params
+	/* The x86-semantics driver's global sleeper hash (guest-private; here
+	 * so tests can inspect it by symbol).  All-zero = empty. */
+	.balign	64
+	.globl	guest_x86_sleepers
+guest_x86_sleepers:
+	.space	GUEST_X86_SLEEPERS_SIZE
+	.size	guest_x86_sleepers, . - guest_x86_sleepers
 
 	.balign	GUEST_STACK_SIZE
 	.globl	guest_stacks

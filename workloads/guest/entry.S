@@ -1,4 +1,5 @@
-/* entry.S — IRQ entry/exit and the SDEI handler entry.
+/* entry.S — IRQ and synchronous-exception entry/exit and the SDEI handler
+ * entry.
  *
  * Register saving.  Each guest store costs ~40 ns or more in Unicorn 2.0.1
  * (UNICORN-NOTES.md §5b), so the entries keep the interrupted registers in
@@ -18,6 +19,12 @@
  * path ends at guest_ret_to_user_eret.  The host stops there (sentinel),
  * never executes that eret, and resumes the C-modelled user mode from
  * ELR_EL1/SPSR_EL1.  From EL1 the eret runs in Unicorn.
+ *
+ * Synchronous exceptions (x86-semantics driver: the async #PF, PROTOCOL.md
+ * §3.6/§3.7) save registers as the IRQ entry does.  The C handler returns 0
+ * when it handled the exception; anything else (not an async #PF, or the
+ * arm64 driver is running) restores the registers and executes the `udf`
+ * the vector always had, so the host reports it as before.
  */
 #include "guest_abi.h"
 
@@ -94,6 +101,32 @@ guest_el0_irq_entry:
 guest_ret_to_user_eret:
 	eret
 	.size	guest_el0_irq_entry, . - guest_el0_irq_entry
+
+	.globl	guest_el1_sync_entry
+	.type	guest_el1_sync_entry, %function
+guest_el1_sync_entry:
+	stash_regs
+	load_percpu
+	bl	guest_el1_sync
+	cbnz	w0, 1f
+	unstash_regs
+	eret
+1:	unstash_regs
+	udf	#0x200
+	.size	guest_el1_sync_entry, . - guest_el1_sync_entry
+
+	.globl	guest_el0_sync_entry
+	.type	guest_el0_sync_entry, %function
+guest_el0_sync_entry:
+	stash_regs
+	load_percpu
+	bl	guest_el0_sync
+	cbnz	w0, 1f
+	unstash_regs
+	b	guest_ret_to_user_eret
+1:	unstash_regs
+	udf	#0x400
+	.size	guest_el0_sync_entry, . - guest_el0_sync_entry
 
 	/* x0 = event, x1 = registration argument (this CPU's percpu area),
 	 * x2 = interrupted PC, x3 = interrupted PSTATE; EL1h, DAIF masked. */

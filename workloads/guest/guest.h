@@ -71,6 +71,24 @@ static inline struct smccc_res apf_hvc(uint64_t sub, uint64_t a2, uint64_t a3)
 	return r;
 }
 
+/* An apfsim hypercall (APFSIM_HC_*, guest_abi.h): SMCCC 1.1 fast call with
+ * two arguments; x0-x3 come back, everything else is preserved. */
+static inline struct smccc_res apfsim_hc(uint32_t fn, uint64_t a1, uint64_t a2)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3");
+	struct smccc_res r;
+
+	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3) : : "memory");
+	r.a0 = x0;
+	r.a1 = x1;
+	r.a2 = x2;
+	r.a3 = x3;
+	return r;
+}
+
 /* The simulator call (guest_abi.h): the host may rewrite guest memory
  * (task flags, current task), hence the memory clobber. */
 static inline uint64_t simcall(uint64_t nr, uint64_t a1, uint64_t a2)
@@ -136,10 +154,18 @@ int apf_page_not_present(struct guest_percpu *pc);
  * prologue stores, no callee-saved registers. */
 __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc);
 
+/* x86_apf.c: the x86-semantics driver (GUEST_BOOT_X86).  The two hot paths
+ * are inlined (LTO) into their callers so those stay leaf functions. */
+enum guest_boot_status x86_apf_init_cpu(struct guest_percpu *pc);
+__attribute__((always_inline)) void x86_apf_page_ready(struct guest_percpu *pc);
+__attribute__((always_inline)) int x86_apf_sync(struct guest_percpu *pc, int from_user);
+
 /* Entry points called from the assembly (sched_glue.c, sdei_client.c). */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top);
 void guest_el1_irq(struct guest_percpu *pc);
 void guest_el0_irq(struct guest_percpu *pc);
+int guest_el1_sync(struct guest_percpu *pc);
+int guest_el0_sync(struct guest_percpu *pc);
 int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, uint64_t pstate);
 
 #endif

@@ -15,6 +15,13 @@
  *     reaches the C scheduler model;
  *   - the names of the symbols the host looks up in the image.
  * SMCCC/SDEI constants are the ones of PROTOCOL.md §2.2.
+ *
+ * The image carries a second APF driver with x86 semantics (PROTOCOL.md
+ * §3.6/§3.7), selected by GUEST_BOOT_X86: MSRs and the CPUID feature leaf
+ * become apfsim hypercalls (APFSIM_HC_*), the async #PF is a synchronous
+ * data abort with DFSC APFSIM_ESR_DFSC_APF and FAR = token, the shared
+ * bytes take the x86 layout (§3.2) and sleepers live in a global hash
+ * (struct guest_x86_sleepers).
  */
 #ifndef APFSIM_GUEST_ABI_H
 #define APFSIM_GUEST_ABI_H
@@ -91,6 +98,58 @@
 #define GUEST_KVM_PV_REASON_PAGE_READY	2
 #define GUEST_APF_WAKE_ALL_TOKEN		0xFFFFFFFFu
 
+/* ---- x86-semantics driver (PROTOCOL.md §3.1) ---------------------------
+ * apfsim hypercalls: SMCCC fast calls, SMC64, in the range apfsim reserves
+ * (Standard Hypervisor Service Calls, OEN 6, 0x100..).  Conduit hvc #0.
+ *   MSR_WRITE     x1 = MSR, x2 = value      -> x0 = 0, or -1 (#GP)
+ *   MSR_READ      x1 = MSR                  -> x0 = 0 or -1 (#GP), x1 = value
+ *   KVM_FEATURES  (none)                    -> x0 = 0, x1 = CPUID 0x40000001 EAX */
+#define APFSIM_HC_MSR_WRITE		0xC6000100u
+#define APFSIM_HC_MSR_READ		0xC6000101u
+#define APFSIM_HC_KVM_FEATURES		0xC6000102u
+#define APFSIM_HC_GP			(-1)	/* x0: the MSR access raised #GP */
+
+#define GUEST_KVM_FEATURE_ASYNC_PF	4	/* CPUID 0x40000001 EAX bit numbers */
+#define GUEST_KVM_FEATURE_ASYNC_PF_VMEXIT	10
+#define GUEST_KVM_FEATURE_ASYNC_PF_INT	14
+
+#define GUEST_MSR_KVM_ASYNC_PF_EN	0x4b564d02u
+#define GUEST_MSR_KVM_ASYNC_PF_INT	0x4b564d06u
+#define GUEST_MSR_KVM_ASYNC_PF_ACK	0x4b564d07u
+/* MSR_KVM_ASYNC_PF_EN bits (GUEST_KVM_ASYNC_PF_ENABLED/SEND_ALWAYS above). */
+#define GUEST_KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT	(1u << 2)
+#define GUEST_KVM_ASYNC_PF_DELIVERY_AS_INT	(1u << 3)
+/* The x86 `flags` word (5.8+): bit 0 = this #PF is an async not-present. */
+#define GUEST_KVM_PV_FLAG_PAGE_NOT_PRESENT	(1u << 0)
+
+/* The async #PF as an aarch64 synchronous exception: a data abort (EC 0x24
+ * from EL0, 0x25 from EL1), IL set, DFSC 0x34 (IMPLEMENTATION DEFINED fault,
+ * the value arm64 RFCv1 used for its async PF); FAR_EL1 = token (x86: CR2). */
+#define APFSIM_ESR_EC_SHIFT		26
+#define APFSIM_ESR_EC_MASK		0x3Fu
+#define APFSIM_ESR_EC_DABT_LOW		0x24u
+#define APFSIM_ESR_EC_DABT_CUR		0x25u
+#define APFSIM_ESR_IL			(1u << 25)
+#define APFSIM_ESR_DFSC_MASK		0x3Fu
+#define APFSIM_ESR_DFSC_APF		0x34u
+#define APFSIM_ESR_APF(ec)		(((uint32_t)(ec) << APFSIM_ESR_EC_SHIFT) | APFSIM_ESR_IL | \
+					 APFSIM_ESR_DFSC_APF)
+
+/* Guest sleeper hash (§3.6): 2^8 global buckets keyed by hash_32(token, 8);
+ * one node per user task plus a static pool of dummies. */
+#define GUEST_X86_HASH_BITS		8
+#define GUEST_X86_HASH_SIZE		(1 << GUEST_X86_HASH_BITS)
+#define GUEST_X86_HASH_MUL		0x61C88647u	/* GOLDEN_RATIO_32 */
+#define GUEST_X86_NR_DUMMIES		1024
+#define GUEST_X86_NR_NODES		(GUEST_MAX_TASKS + GUEST_X86_NR_DUMMIES)
+#define GUEST_X86_DUMMY_NODE(d)		(GUEST_MAX_TASKS + (d))
+#define GUEST_X86_NIL			0	/* node refs are index + 1; 0 ends a chain */
+#define GUEST_X86_REF(idx)		((uint32_t)(idx) + 1)
+#define GUEST_X86_NODE_UNHASHED		0	/* guest_x86_node.kind */
+#define GUEST_X86_NODE_WAITER		1	/* a task sleeping on `token` */
+#define GUEST_X86_NODE_DUMMY		2	/* wake arrived before the wait */
+#define GUEST_X86_SLEEPERS_SIZE		(64 + GUEST_X86_HASH_SIZE * 4 + GUEST_X86_NR_NODES * 16)
+
 /* The guest waiter table has 2 x SLOTS entries (§2.2: 128 for SLOTS = 64). */
 #define GUEST_APF_MAX_SLOTS	64
 #define GUEST_APF_TABLE_SIZE	(2 * GUEST_APF_MAX_SLOTS)
@@ -114,6 +173,7 @@
 #define GUEST_PERCPU_CURRENT	132
 #define GUEST_TASK_SHIFT	4	/* sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT) */
 #define GUEST_TASK_FLAGS	0
+#define GUEST_BOOT_PARAMS_SIZE	16
 
 #ifndef __ASSEMBLER__
 
@@ -121,8 +181,12 @@
  * token then reason; the guest reads both and clears token then reason.
  * The host maps bytes 0..7 only; `enabled` is guest-private. */
 struct kvm_vcpu_pv_apf_data {
-	uint32_t reason;	/* 0 free, 1 page not present, 2 page ready */
-	uint32_t token;
+	union {
+		uint32_t reason;	/* arm64 and x86 legacy: 0 free, 1 page not
+					 * present, 2 page ready */
+		uint32_t flags;		/* x86 5.8+ (§3.2): bit 0 async not-present */
+	};
+	uint32_t token;		/* x86 5.8+: page-ready token; legacy: unused */
 	uint8_t pad[56];
 	uint32_t enabled;	/* 1 after a successful ENABLE */
 };
@@ -154,6 +218,18 @@ struct guest_apf_stats {
 	uint32_t unexpected_irqs; /* any other INTID */
 };
 
+/* Counters of the x86-semantics driver (monotonic; each path bumps one). */
+struct guest_x86_stats {
+	uint32_t waits;		 /* tasks linked into the hash and parked */
+	uint32_t dummy_hits;	 /* wait found the dummy: no sleep (wake came first) */
+	uint32_t dummies;	 /* dummies inserted by a wake for an unknown token */
+	uint32_t dummy_drops;	 /* dummy pool exhausted: wake dropped */
+	uint32_t stale_dummies;	 /* dummies unlinked by wake-all or a second wake
+				  * (Linux leaks these, §4.6; here they return to
+				  * the pool) */
+	uint32_t bogus;		 /* ordinary fault / flags 0 / reason 0 / odd flags */
+};
+
 /* Per-CPU area, guest_percpu[cpu], 64-byte aligned.  The shared APF buffer
  * sits at offset 0, so its physical address is the one passed to ENABLE and
  * it owns its 64-byte line (plus `enabled` in the next one). */
@@ -169,7 +245,8 @@ struct guest_percpu {
 	uint32_t wait_capacity;			/* 160: 2 x SLOTS, <= 128 */
 	uint32_t wait_count;			/* 164: occupied entries */
 	struct guest_apf_stats stats;		/* 168 */
-	uint8_t pad1[56];			/* 200 -> 256 */
+	struct guest_x86_stats x86;		/* 200: x86-semantics driver */
+	uint8_t pad1[32];			/* 224 -> 256 */
 	struct guest_apf_waiter waiters[GUEST_APF_TABLE_SIZE]; /* 256 */
 } __attribute__((aligned(64)));
 
@@ -207,8 +284,48 @@ enum guest_task_state {
 struct guest_boot_params {
 	uint32_t flags;		/* GUEST_BOOT_* */
 	uint32_t ncpus;
+	uint32_t x86_irq;	/* GUEST_BOOT_X86: the PPI INTID used as the
+				 * page-ready "vector" (16..31) */
+	uint32_t reserved;
 };
-#define GUEST_BOOT_NO_KVMAPF	(1u << 0)	/* "no-kvmapf" */
+#define GUEST_BOOT_NO_KVMAPF	(1u << 0)	/* "no-kvmapf": APF off */
+#define GUEST_BOOT_X86		(1u << 1)	/* x86-semantics driver, not arm64 */
+#define GUEST_BOOT_X86_NO_ACK	(1u << 2)	/* x86: never write MSR_KVM_ASYNC_PF_ACK */
+#define GUEST_BOOT_X86_LEGACY	(1u << 3)	/* x86: legacy delivery (§3.7), both via #PF */
+#define GUEST_BOOT_NO_IRQ_ACK	(1u << 4)	/* arm64, broken on purpose: page ready
+						 * never issues IRQ_ACK */
+
+/* One sleeper-hash node (§3.6 kvm_task_sleep_node).  Node i < GUEST_MAX_TASKS
+ * belongs to task i (it stands for the on-stack node of the task's wait);
+ * the others are the dummy pool.  {token, cpu} and {next, kind} are each
+ * one 64-bit word, so linking a node costs two stores. */
+struct guest_x86_node {
+	union {
+		struct {
+			uint32_t token;
+			uint32_t cpu;	/* CPU that hashed it (wake-all is per CPU) */
+		};
+		uint64_t token_cpu;
+	};
+	union {
+		struct {
+			uint32_t next;	/* ref (index + 1) of the next node, GUEST_X86_NIL */
+			uint32_t kind;	/* GUEST_X86_NODE_* */
+		};
+		uint64_t next_kind;
+	};
+};
+
+/* The global sleeper hash (symbol guest_x86_sleepers).  All-zero is the
+ * valid empty state: no boot-time initialisation.  Dummies are taken from
+ * the free list, else from the never-used tail [dummy_bump, NR_DUMMIES). */
+struct guest_x86_sleepers {
+	uint32_t dummy_free;	/* ref of the first recycled dummy, or NIL */
+	uint32_t dummy_bump;	/* dummies [0, dummy_bump) were handed out once */
+	uint8_t pad[56];
+	uint32_t heads[GUEST_X86_HASH_SIZE];	/* 64: bucket chains (refs) */
+	struct guest_x86_node nodes[GUEST_X86_NR_NODES]; /* 1088 */
+};
 
 GUEST_ABI_ASSERT(sizeof(struct kvm_vcpu_pv_apf_data) == 68, "apf_data size (§2.3)");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, reason) == 0, "reason@0");
@@ -231,7 +348,16 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, waiters) == 256, "waite
 GUEST_ABI_ASSERT(sizeof(struct guest_percpu) == GUEST_PERCPU_SIZE, "percpu size");
 GUEST_ABI_ASSERT(__alignof__(struct guest_percpu) == 64, "percpu alignment");
 GUEST_ABI_ASSERT(sizeof(struct guest_task) == (1 << GUEST_TASK_SHIFT), "task size");
-GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == 8, "boot params size");
+GUEST_ABI_ASSERT(sizeof(struct guest_boot_params) == GUEST_BOOT_PARAMS_SIZE, "boot params size");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_boot_params, x86_irq) == 8, "x86_irq@8");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct kvm_vcpu_pv_apf_data, flags) == 0, "x86 flags@0");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_percpu, x86) == 200, "x86 stats@200");
+GUEST_ABI_ASSERT(sizeof(struct guest_x86_stats) == 24, "x86 stats");
+GUEST_ABI_ASSERT(sizeof(struct guest_x86_node) == 16, "x86 node");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_x86_sleepers, heads) == 64, "heads@64");
+GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_x86_sleepers, nodes) == 64 + 4 * GUEST_X86_HASH_SIZE,
+		 "nodes after heads");
+GUEST_ABI_ASSERT(sizeof(struct guest_x86_sleepers) == GUEST_X86_SLEEPERS_SIZE, "sleepers size");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, flags) == GUEST_TASK_FLAGS, "flags@0");
 GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref@4");
 #endif /* !__ASSEMBLER__ */
@@ -258,6 +384,9 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref
 #define GUEST_SCHED_PARK	1	/* TIF_ASYNC_PF set on return to user (§2.8) */
 #define GUEST_SCHED_YIELD	2	/* TIF_NEED_RESCHED set on return to user */
 #define GUEST_SCHED_IDLE	3	/* idle loop saw TIF_NEED_RESCHED */
+#define GUEST_SCHED_WAIT	4	/* x86 driver: the task's node is hashed,
+					 * x2 = token; the scheduler must park it
+					 * and switch (§3.6 wait) */
 
 #ifndef __ASSEMBLER__
 enum guest_boot_status {
@@ -282,6 +411,23 @@ enum guest_warn {
 	GUEST_WARN_UNEXPECTED_IRQ = 14,	/* x2 = INTID */
 	GUEST_WARN_BAD_SDEI_EVENT = 15,	/* handler entered for x2 = event */
 	GUEST_WARN_SDEI_CLIENT = 16,	/* SDEI_VERSION / PE_UNMASK failed; x2 = x0 */
+	/* x86-semantics driver */
+	GUEST_WARN_X86_FEATURES = 17,	/* x2 = CPUID bits (ASYNC_PF, or INT unless
+					 * legacy, missing) or the call's x0 */
+	GUEST_WARN_X86_IRQ = 18,	/* boot_params.x86_irq outside 16..31; x2 = it */
+	GUEST_WARN_X86_MSR_INT = 19,	/* WRMSR(ASYNC_PF_INT) #GP; x2 = x0 */
+	GUEST_WARN_X86_MSR_EN = 20,	/* WRMSR(ASYNC_PF_EN) #GP; x2 = x0 */
+	GUEST_WARN_X86_ORDINARY_PF = 21, /* DFSC 0x34 with flags/reason 0 (an
+					  * ordinary fault: not modelled); x2 = FAR */
+	GUEST_WARN_X86_UNEXPECTED_FLAGS = 22, /* "Unexpected async PF flags"; x2 = flags */
+	GUEST_WARN_X86_KERNEL_MODE = 23, /* not-present taken at EL1 (Linux panics:
+					  * "Host injected async #PF in kernel
+					  * mode"); x2 = token */
+	GUEST_WARN_X86_DUMMY_POOL = 24,	/* no free dummy: the wake is dropped; x2 = token */
+	GUEST_WARN_X86_ALREADY_WAITING = 25, /* task's node already hashed; x2 = token */
+	GUEST_WARN_X86_BAD_TASK = 26,	/* not-present for a non-user task; x2 = task */
+	GUEST_WARN_X86_TOKEN_COLLISION = 27, /* wait found another task's node with
+					      * its token (§4.6); x2 = token */
 };
 
 enum guest_log {
@@ -300,5 +446,7 @@ enum guest_log {
 #define GUEST_SYM_PERCPU	"guest_percpu"	 /* struct guest_percpu[GUEST_MAX_CPUS] */
 #define GUEST_SYM_TASKS		"guest_tasks"	 /* struct guest_task[GUEST_NR_TASK_SLOTS] */
 #define GUEST_SYM_BOOT_PARAMS	"guest_boot_params" /* struct guest_boot_params */
+/* Optional (inspection only; the host never needs it). */
+#define GUEST_SYM_X86_SLEEPERS	"guest_x86_sleepers" /* struct guest_x86_sleepers */
 
 #endif

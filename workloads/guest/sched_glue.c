@@ -12,6 +12,11 @@
  * task parks (SIMCALL_SCHEDULE(PARK)); a task switch ends the Unicorn run,
  * and the woken task later resumes in user mode in the C model, which
  * stands for the rest of this loop after schedule() returns.
+ *
+ * With GUEST_BOOT_X86 the x86-semantics driver (x86_apf.c) replaces the
+ * arm64 one: its page-ready PPI is EOI'd first (x86 acks the APIC before
+ * the handler), and the synchronous vectors carry its async #PF; the same
+ * return-to-user loop follows a #PF from EL0.
  */
 #include "guest.h"
 
@@ -44,7 +49,9 @@ void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_t
 	 * the SDEI client the APF init fails at EVENT_REGISTER and says so. */
 	gic_cpu_init(cpu);
 	sdei_client_init();
-	simcall(SIMCALL_BOOT_DONE, apf_init_cpu(pc), 0);
+	simcall(SIMCALL_BOOT_DONE,
+		(guest_boot_params.flags & GUEST_BOOT_X86) ? x86_apf_init_cpu(pc) : apf_init_cpu(pc),
+		0);
 }
 
 static inline void guest_irq(struct guest_percpu *pc)
@@ -55,11 +62,17 @@ static inline void guest_irq(struct guest_percpu *pc)
 		pc->stats.spurious_irqs++;
 		return;
 	}
-	if (intid == pc->apf_irq) {
-		apf_page_ready(pc);
-	} else if (intid == GUEST_SGI_RESCHEDULE) {
+	/* SGI 0 first: apf_irq is 0 while APF is off. */
+	if (intid == GUEST_SGI_RESCHEDULE) {
 		pc->stats.resched_ipis++;
 		guest_tasks[pc->current].flags |= GUEST_TIF_NEED_RESCHED;
+	} else if (intid == pc->apf_irq) {
+		if (guest_boot_params.flags & GUEST_BOOT_X86) {
+			write_sysreg(ICC_EOIR1_EL1, intid);
+			x86_apf_page_ready(pc);
+			return;
+		}
+		apf_page_ready(pc);
 	} else {
 		pc->stats.unexpected_irqs++;
 		guest_warn(GUEST_WARN_UNEXPECTED_IRQ, intid);
@@ -72,22 +85,26 @@ extern char guest_idle_check[], guest_idle_wfi_done[];
 /* IRQ taken at EL1 (the idle loop): entry.S returns with eret.  An IRQ
  * inside the idle rollback region (boot.S) resumes at the need-resched
  * test rather than at the WFI. */
-void guest_el1_irq(struct guest_percpu *pc)
+static inline void idle_rollback(uint64_t elr)
 {
-	uint64_t elr = read_sysreg(ELR_EL1);
-
-	guest_irq(pc);
 	if (elr - (uint64_t)(uintptr_t)guest_idle_check <
 	    (uint64_t)(guest_idle_wfi_done - guest_idle_check))
 		write_sysreg(ELR_EL1, (uint64_t)(uintptr_t)guest_idle_check);
 }
 
-/* IRQ taken from EL0: handle it, then the return-to-user work.  `current`
- * is re-read after each simulator call, which may switch tasks only by
- * ending the run, so it is in fact the same task throughout. */
-void guest_el0_irq(struct guest_percpu *pc)
+void guest_el1_irq(struct guest_percpu *pc)
 {
+	uint64_t elr = read_sysreg(ELR_EL1);
+
 	guest_irq(pc);
+	idle_rollback(elr);
+}
+
+/* The return-to-user work, IRQs masked.  `current` is re-read after each
+ * simulator call, which may switch tasks only by ending the run, so it is
+ * in fact the same task throughout. */
+static inline void ret_to_user_work(struct guest_percpu *pc)
+{
 	for (;;) {
 		uint32_t flags = guest_tasks[pc->current].flags;
 
@@ -98,4 +115,34 @@ void guest_el0_irq(struct guest_percpu *pc)
 		else
 			break;
 	}
+}
+
+/* IRQ taken from EL0: handle it, then the return-to-user work. */
+void guest_el0_irq(struct guest_percpu *pc)
+{
+	guest_irq(pc);
+	ret_to_user_work(pc);
+}
+
+/* Synchronous exception taken at EL1 (the idle loop; entry.S erets).  0 when
+ * handled; otherwise entry.S reports it as a guest fault.  A legacy page
+ * ready may wake a task here, so the idle rollback applies as for IRQs. */
+int guest_el1_sync(struct guest_percpu *pc)
+{
+	uint64_t elr = read_sysreg(ELR_EL1);
+
+	if (x86_apf_sync(pc, 0) != 0)
+		return -1;
+	idle_rollback(elr);
+	return 0;
+}
+
+/* Synchronous exception from EL0: the async #PF (which may park the task
+ * and end the run), then the return-to-user work. */
+int guest_el0_sync(struct guest_percpu *pc)
+{
+	if (x86_apf_sync(pc, 1) != 0)
+		return -1;
+	ret_to_user_work(pc);
+	return 0;
 }

@@ -1,11 +1,12 @@
 /* vectors.S — the EL1 exception vector table (VBAR_EL1, 2 KiB aligned,
  * 16 entries of 0x80 bytes, Arm ARM D1.10.2).
  *
- * Only the IRQ vectors are live: current EL with SP_ELx (+0x280, the idle
- * loop) and lower EL AArch64 (+0x480, the C-modelled user mode).  The host
- * injects synchronous exceptions only for the x86-style variants (a later
- * driver); until then every other vector executes a distinct `udf`, which
- * the host reports as a guest fault naming the vector.
+ * Live: IRQ and synchronous, current EL with SP_ELx (+0x280, +0x200: the
+ * idle loop) and lower EL AArch64 (+0x480, +0x400: the C-modelled user
+ * mode).  The host injects synchronous exceptions only for the x86-semantics
+ * driver's async #PF (entry.S); any other synchronous exception ends in the
+ * same `udf #<offset>` as before, and every other vector executes a
+ * distinct `udf`, which the host reports as a guest fault naming the vector.
  */
 	.section .text.vectors, "ax"
 	.balign	2048
@@ -22,7 +23,7 @@ guest_vectors:
 	udf	#0x180
 	/* Current EL with SP_ELx */
 	.balign 0x80
-	udf	#0x200			/* synchronous */
+	b	guest_el1_sync_entry	/* synchronous */
 	.balign 0x80
 	b	guest_el1_irq_entry	/* IRQ */
 	.balign 0x80
@@ -31,7 +32,7 @@ guest_vectors:
 	udf	#0x380			/* SError */
 	/* Lower EL, AArch64 */
 	.balign 0x80
-	udf	#0x400			/* synchronous */
+	b	guest_el0_sync_entry	/* synchronous */
 	.balign 0x80
 	b	guest_el0_irq_entry	/* IRQ */
 	.balign 0x80
