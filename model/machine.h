@@ -48,6 +48,7 @@ struct vcpu {
 	uint64_t fault_gfn;
 	sim_time_t fault_start;
 	bool kicked;		/* an IPI forced an exit: serve it at the next step */
+	bool kick_exit;		/* in the host for an IPI exit (not a fault) */
 	bool need_resched;	/* a woken task preempts cur at the next chance */
 	bool exc_pending;	/* an exception to inject at the next entry (x86 #PF) */
 	uint64_t exc_esr, exc_far;

@@ -483,20 +483,29 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		if (v->cur->op_left_ps == 0)
 			task_op_complete(v->cur);
 	}
-	if (v->state == VCPU_HOST) {
+	if (v->state == VCPU_HOST && v->kick_exit) {
+		/* Back from an IPI exit: requests that arrived meanwhile are
+		 * served at this entry. */
+		v->kick_exit = false;
+		vcpu_set_state(v, VCPU_RUN, now);
+		enter = true;
+	} else if (v->state == VCPU_HOST) {
 		vcpu_fault_done(v, now);
 		enter = true;
 	} else if (v->state == VCPU_IDLE) {
 		vcpu_set_state(v, VCPU_RUN, now);
 		enter = true;
 	} else if (v->kicked && m->plat) {
-		/* An IPI made a running vCPU exit: exit, serve, re-enter. */
+		/* An IPI makes a running vCPU exit; it re-enters after the exit
+		 * and entry costs (the step above). */
 		const struct host_cfg *h = &m->cfg->host;
+		v->kicked = false;
 		v->exits++;
 		v->kicks++;
+		v->kick_exit = true;
 		vcpu_set_state(v, VCPU_HOST, now);
-		vcpu_set_state(v, VCPU_RUN, now + h->vmexit + h->vmentry);
-		enter = true;
+		vcpu_schedule_step(v, now + h->vmexit + h->vmentry);
+		return;
 	}
 	v->kicked = false;
 	t = now > v->since ? now : v->since;
@@ -550,7 +559,7 @@ void vcpu_finish(struct vcpu *v, sim_time_t end)
 {
 	if (v->op_running)
 		vcpu_settle(v, end);
-	if (v->state == VCPU_HOST && v->cur && end > v->fault_start)
+	if (v->state == VCPU_HOST && !v->kick_exit && v->cur && end > v->fault_start)
 		v->cur->stall_ps += end - v->fault_start;
 	vcpu_set_state(v, v->state, end);
 }

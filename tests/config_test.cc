@@ -409,7 +409,8 @@ TEST(ConfigSet, ErrorsNameTheOverrideAndChangeNothing)
 	EXPECT_EQ(printed(e), "--set vm.memory: error: expected a multiple of the 4KiB page size, found \"10000B\"\n");
 	EXPECT_EQ(config_set(&c, "protocol=x86", &e), -1);
 	EXPECT_EQ(printed(e),
-		  "--set protocol: error: unknown protocol, expected one of sync, arm64-v4, found \"x86\"\n");
+		  "--set protocol: error: unknown protocol, expected one of sync, arm64-v4, x86-int-ack, "
+		  "x86-int-noack, x86-legacy, found \"x86\"\n");
 	EXPECT_EQ(c.vm.memory, 1ULL << 30);
 	EXPECT_STREQ(c.protocol, "sync");
 	config_free(&c);
