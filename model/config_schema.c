@@ -150,7 +150,7 @@ const struct param_desc cfg_task_params[] = {
 	  "a registered workload (docs/workloads.md)" },
 	{ "vcpu", PT_U32, TASK(vcpu), "any", 0, CFG_MAX_VCPUS - 1, NULL,
 	  "pin every instance to this vCPU (below vm.vcpus); any = not pinned" },
-	{ "count", PT_U32, TASK(count), "1", 1, CFG_MAX_TASKS, NULL,
+	{ "count", PT_U32, TASK(count), "1", 0, CFG_MAX_TASKS, NULL,
 	  "instances, named NAME.0, NAME.1, ... by the model" },
 	{ "start", PT_TIME, TASK(start), "0s", 0, NO_MAX, NULL,
 	  "when the task becomes runnable" },
