@@ -131,7 +131,7 @@ static void print_table(const char *scenario, char protos[][32], json_t **docs, 
 int cli_compare(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
-	char protos[MAX_PROTOCOLS][32], set[64];
+	char protos[MAX_PROTOCOLS][32], set[96];
 	json_t *docs[MAX_PROTOCOLS] = { 0 };
 	unsigned n = 0;
 	int rc = cli_parse_run_args(argc, argv, &o, compare_usage), worst = CLI_EXIT_OK;
@@ -161,7 +161,7 @@ int cli_compare(int argc, char **argv)
 				config_free(&cfgs[i]);
 			return CLI_EXIT_BAD_INPUT;
 		}
-		snprintf(set, sizeof(set), "protocol=%s", protos[i]);
+		snprintf(set, sizeof(set), "protocol=%.31s", protos[i]);
 		if (config_set(&cfgs[i], set, &err)) {
 			cfg_error_print(&err, stderr);
 			for (unsigned k = 0; k <= i; k++)

@@ -60,6 +60,9 @@ struct vcpu {
 	bool apf_on;		/* the guest's APF init succeeded (BOOT_DONE) */
 	bool guest_wfi;		/* the guest context is halted in WFI */
 	bool storm;		/* delivery burst cut short: retry after time passes */
+	bool guest_suspended;	/* a guest run hit its budget inside kernel code */
+	bool redeliver;		/* the next step resumes guest delivery */
+	uint64_t budget_stops;
 	sim_time_t gstart;	/* start of the guest run in progress */
 	sim_time_t gcharged;	/* host calls charged to it so far */
 	/* statistics */

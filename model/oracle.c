@@ -78,6 +78,8 @@ struct ovcpu {
 
 struct otask {
 	bool parked, stuck_reported;
+	bool ready, starve_reported;	/* runnable since t_ready, not yet run */
+	sim_time_t t_ready;
 	uint32_t vcpu;
 	uint64_t token;
 	struct ref r;
@@ -107,6 +109,7 @@ struct oracle {
 	unsigned by_kind[ORACLE_INV__COUNT];
 	struct oracle_counts counts;
 	sim_time_t now, next_deadline;
+	sim_time_t next_starve;		/* earliest t_ready + bound of a ready task */
 	uint32_t next_seq;
 	bool finished, oom;
 };
@@ -120,6 +123,7 @@ static const char *const inv_names[ORACLE_INV__COUNT] = {
 	[ORACLE_TOO_MANY_OUTSTANDING] = "too_many_outstanding",
 	[ORACLE_SDEI_NOT_COMPLETED] = "sdei_not_completed",
 	[ORACLE_PPI_PENDING_MISMATCH] = "ppi_pending_mismatch",
+	[ORACLE_STARVED_TASK] = "starved_task",
 };
 
 const char *oracle_invariant_name(enum oracle_invariant inv)
@@ -1005,7 +1009,7 @@ static void on_park(struct oracle *o, const struct trace_event *e)
 		return;		/* the wait loop enqueued again */
 	if (tk->parked)
 		unpark(o, tk);
-	*tk = (struct otask){ true, false, e->vcpu, e->a, r, e->t };
+	*tk = (struct otask){ .parked = true, .vcpu = e->vcpu, .token = e->a, .r = r, .t_park = e->t };
 	in = ref_get(o, r);
 	if (in)
 		in->nparked++;
@@ -1053,6 +1057,56 @@ static void on_wake(struct oracle *o, const struct trace_event *e)
 	}
 }
 
+/* ---- starved_task ------------------------------------------------------------
+ * A task that is runnable (TR_TASK_READY) and does not get a CPU
+ * (TR_TASK_SWITCH to it) within the bound waits forever as surely as a
+ * parked one: an interrupt storm (a page-ready never acknowledged, §4.2 iii)
+ * starves every task this way.  Reported once per wait. */
+
+static void starve_scan(struct oracle *o, sim_time_t now)
+{
+	sim_time_t next = SIM_TIME_MAX, bound = o->cfg.stuck_bound_ps;
+	char a[32];
+
+	for (uint32_t i = 0; i < o->nt; i++) {
+		struct otask *tk = &o->tasks[i];
+
+		if (!tk->ready || tk->starve_reported)
+			continue;
+		if (now - tk->t_ready > bound) {
+			tk->starve_reported = true;
+			fmt_time(a, sizeof(a), tk->t_ready);
+			violate(o, ORACLE_STARVED_TASK, now, tk->vcpu, ORACLE_NO_TOKEN, i, no_ref, no_ref,
+				"task %u runnable since %s has not run for longer than the bound", i, a);
+		} else if (tk->t_ready + bound < next) {
+			next = tk->t_ready + bound;
+		}
+	}
+	o->next_starve = next;
+}
+
+static void on_task_ready(struct oracle *o, const struct trace_event *e)
+{
+	struct otask *tk = task_get(o, e->task);
+
+	if (!tk || tk->ready)
+		return;
+	tk->ready = true;
+	tk->starve_reported = false;
+	tk->t_ready = e->t;
+	tk->vcpu = e->vcpu;
+	if (e->t + o->cfg.stuck_bound_ps < o->next_starve)
+		o->next_starve = e->t + o->cfg.stuck_bound_ps;
+}
+
+static void on_task_switch(struct oracle *o, const struct trace_event *e)
+{
+	struct otask *tk = e->b != TRACE_NO_TASK ? task_get(o, (uint32_t)e->b) : NULL;
+
+	if (tk)
+		tk->ready = false;
+}
+
 void oracle_event(struct oracle *o, const struct trace_event *e)
 {
 	struct ovcpu *v = NULL;
@@ -1074,6 +1128,8 @@ void oracle_event(struct oracle *o, const struct trace_event *e)
 	}
 	if (o->now > o->next_deadline && check_on(o, ORACLE_STUCK_TASK))
 		check_deadlines(o, o->now);
+	if (o->now > o->next_starve && check_on(o, ORACLE_STARVED_TASK))
+		starve_scan(o, o->now);
 
 	if (e->kind == TR_KVM_COMPLETED) {
 		on_completed(o, e);
@@ -1155,6 +1211,12 @@ void oracle_event(struct oracle *o, const struct trace_event *e)
 	case TR_TASK_WAKE:
 		on_wake(o, e);
 		break;
+	case TR_TASK_READY:
+		on_task_ready(o, e);
+		break;
+	case TR_TASK_SWITCH:
+		on_task_switch(o, e);
+		break;
 	default:
 		break;
 	}
@@ -1176,6 +1238,8 @@ void oracle_finish_check(struct oracle *o, sim_time_t end)
 			vcpu_group_end(o, vi);
 	if (check_on(o, ORACLE_STUCK_TASK))
 		check_deadlines(o, end);
+	if (check_on(o, ORACLE_STARVED_TASK))
+		starve_scan(o, end);
 
 	/* Parked at the end: stuck unless the work is still in flight (or
 	 * owed for less than the bound); ORACLE_STRICT_END: always stuck. */
@@ -1251,6 +1315,7 @@ struct oracle *oracle_create(const struct oracle_cfg *cfg)
 		o->cfg.history_keep = DEFAULT_HISTORY_KEEP;
 	o->hfree = NONE;
 	o->next_deadline = SIM_TIME_MAX;
+	o->next_starve = SIM_TIME_MAX;
 	if ((o->cfg.nvcpus && !vcpu_get(o, o->cfg.nvcpus - 1)) ||
 	    (o->cfg.ntasks && !task_get(o, o->cfg.ntasks - 1))) {
 		oracle_destroy(o);

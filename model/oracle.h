@@ -44,6 +44,7 @@ enum oracle_invariant {
 	ORACLE_TOO_MANY_OUTSTANDING,
 	ORACLE_SDEI_NOT_COMPLETED,
 	ORACLE_PPI_PENDING_MISMATCH,
+	ORACLE_STARVED_TASK,	/* runnable, never run, for longer than the bound */
 	ORACLE_INV__COUNT
 };
 

@@ -86,6 +86,7 @@ static const char *const trace_kind_names[TR__COUNT] = {
 	[TR_TASK_WAKE] = "task_wake",
 	[TR_TASK_SWITCH] = "task_switch",
 	[TR_GUEST_WARN] = "guest_warn",
+	[TR_TASK_READY] = "task_ready",
 	[TR_INJECT] = "inject",
 	[TR_NOTE] = "note",
 };

@@ -56,6 +56,7 @@ enum trace_kind {
 	TR_TASK_WAKE,		/* task woken: a = token (0xFFFFFFFF for wake-all) */
 	TR_TASK_SWITCH,		/* a = previous task id, b = next task id (TRACE_NO_TASK = idle) */
 	TR_GUEST_WARN,		/* a = code (guest ABI), b = argument */
+	TR_TASK_READY,		/* task became runnable: a = enum trace_ready_reason */
 
 	/* Fault injection and run control. */
 	TR_INJECT,		/* a = injection kind, b = argument */
@@ -72,6 +73,12 @@ enum trace_sync_reason {
 	TR_SYNC_LIMIT,		/* ASYNC_PF_PER_VCPU works outstanding */
 	TR_SYNC_PREFAULT,	/* replayed fault (page ready), never async */
 	TR_SYNC__COUNT
+};
+
+enum trace_ready_reason {
+	TR_READY_START,		/* its start time came */
+	TR_READY_WAKE,		/* woken (APF page-ready, timer) */
+	TR_READY_PREEMPTED,	/* switched out while still runnable */
 };
 
 enum trace_vcpu_mode {

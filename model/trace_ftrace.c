@@ -71,7 +71,7 @@ static const char *ftrace_task(const struct tracer *tr, uint32_t task, char *tmp
 static bool ftrace_guest_kind(enum trace_kind k)
 {
 	return k == TR_TASK_PARK || k == TR_TASK_WAKE || k == TR_TASK_SWITCH ||
-	       k == TR_GUEST_WARN;
+	       k == TR_GUEST_WARN || k == TR_TASK_READY;
 }
 
 /* "TASK-PID [CPU] TIME: " into p; returns its length. */
@@ -310,6 +310,9 @@ static size_t ftrace_apfsim_args(struct ftrace_sink *s, char *p, const struct tr
 	case TR_GUEST_WARN:
 		n += ftrace_dec(p + n, "code", e->a);
 		n += ftrace_hex(p + n, "arg", e->b);
+		break;
+	case TR_TASK_READY:
+		n += ftrace_dec(p + n, "reason", e->a);
 		break;
 	case TR_INJECT:
 		n += ftrace_dec(p + n, "kind", e->a);

@@ -195,9 +195,12 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 {
 	bool woken = t->state == TASK_PARKED || t->state == TASK_SLEEPING;
 	struct vcpu *v = &m->vcpus[t->vcpu];
+	sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
+
+	trace_emit(&m->tracer, now, t->vcpu, t->id, TR_TASK_READY,
+		   t->state == TASK_NEW ? TR_READY_START : TR_READY_WAKE, 0, 0);
 
 	if (t->state == TASK_PARKED) {
-		sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
 		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
 		t->parked_ps += d;
 		hist_add(&m->stats.parked, d);
@@ -377,6 +380,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			return;
 		if (v->storm) {
 			v->storm = false;
+			v->redeliver = true;
 			vcpu_schedule_step(v, t > now ? t : now + SIM_NS);
 			return;
 		}
@@ -402,6 +406,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			if (sched_has_waiting(&m->sched, v->id)) {
 				if (m->plat)
 					platform_task(m->plat, tk->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
+				trace_emit(&m->tracer, t, v->id, tk->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
 				sched_enqueue(&m->sched, tk);
 				v->cur = NULL;
 				continue;
@@ -508,6 +513,11 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		return;
 	}
 	v->kicked = false;
+	if (v->redeliver) {
+		/* Resume an interrupted guest run / the rest of a storm. */
+		v->redeliver = false;
+		enter = true;
+	}
 	t = now > v->since ? now : v->since;
 	m->stepping = v;
 	if (m->plat && !v->booted) {

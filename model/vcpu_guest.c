@@ -28,10 +28,15 @@
 /* Deliveries served in one entry before time is let pass (IRQ storms, e.g.
  * a level PPI the guest never acknowledges, PROTOCOL.md §4.2 (iii)). */
 #define DELIVER_BURST 16
+/* Instructions one guest run may execute before the vCPU lets simulated
+ * time pass (about 50 us at 2 GHz): an interrupt that is never acknowledged
+ * re-fires for ever inside the idle loop, and the simulator must not. */
+#define GUEST_RUN_BUDGET 100000
 
+/* Every hvc #0 the guest made (SMCCC, SDEI and the apfsim range). */
 static uint64_t smccc_total(const struct machine *m)
 {
-	return smccc_calls_total(platform_smccc(m->plat));
+	return platform_hypercalls(m->plat);
 }
 
 sim_time_t vcpu_guest_now(const struct vcpu *v)
@@ -87,16 +92,16 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 
 	switch (e) {
 	case GE_IDLE:
-		return platform_enter_idle(p, v->id, 0);
+		return platform_enter_idle(p, v->id, GUEST_RUN_BUDGET);
 	case GE_IRQ_USER:
-		return platform_irq_from_user(p, v->id, 0);
+		return platform_irq_from_user(p, v->id, GUEST_RUN_BUDGET);
 	case GE_SDEI:
-		return platform_sdei_deliver(p, v->id, 0);
+		return platform_sdei_deliver(p, v->id, GUEST_RUN_BUDGET);
 	case GE_EXCEPTION:
-		return platform_exception(p, v->id, v->exc_esr, v->exc_far, 0);
+		return platform_exception(p, v->id, v->exc_esr, v->exc_far, GUEST_RUN_BUDGET);
 	case GE_RESUME:
 	default:
-		return platform_run(p, v->id, 0);
+		return platform_run(p, v->id, GUEST_RUN_BUDGET);
 	}
 }
 
@@ -116,6 +121,12 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 	m->running_vcpu = NULL;
 	guest_run_account(v, &r, calls0, t);
 	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
+	if (r.reason == PLATFORM_STOP_BUDGET) {
+		/* Still inside guest kernel code: resume it after time passes. */
+		v->guest_suspended = true;
+		v->storm = true;
+		v->budget_stops++;
+	}
 	if (r.reason == PLATFORM_STOP_FAULT)
 		guest_fault(v, *t);
 	return r;
@@ -153,6 +164,18 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_PARK, cur->apf_token, 0, 0);
 		v->cur = NULL;
 		return true;
+	case GUEST_SCHED_WAIT:
+		/* The x86 driver's kvm_async_pf_task_wait: x2 = the token. */
+		if (!cur)
+			return false;
+		platform_task(m->plat, cur->id)->state = GUEST_TASK_PARKED;
+		cur->state = TASK_PARKED;
+		cur->parked_since = now;
+		cur->apf_token = (uint32_t)cpu_reg(platform_cpu(m->plat, cpu), 2);
+		cur->parks++;
+		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_PARK, cur->apf_token, 0, 0);
+		v->cur = NULL;
+		return true;
 	case GUEST_SCHED_YIELD:
 		if (cur)
 			platform_task(m->plat, cur->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
@@ -160,6 +183,7 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 		if (!cur || !sched_has_waiting(&m->sched, cpu))
 			return false;
 		platform_task(m->plat, cur->id)->state = GUEST_TASK_RUNNABLE;
+		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
 		sched_enqueue(&m->sched, cur);
 		v->cur = NULL;
 		return true;
@@ -347,7 +371,10 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 		struct platform_run_result r;
 		bool user = platform_in_user(p, v->id);
 
-		if (sdei_deliverable(platform_sdei(p), v->id, &ev)) {
+		if (v->guest_suspended) {
+			v->guest_suspended = false;
+			r = guest_run(v, GE_RESUME, t);
+		} else if (sdei_deliverable(platform_sdei(p), v->id, &ev)) {
 			trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK,
 				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
 				   user ? platform_user_pstate(p, v->id) : 0);

@@ -203,3 +203,42 @@ TEST(CliTraces, CheckDeterminismCoversEveryTrace)
 }
 
 } // namespace
+
+namespace {
+
+// A deliberately broken guest driver that never sends IRQ_ACK: the PPI line
+// and pageready_pending stay up, later page-ready notifications can never be
+// delivered, and the oracle reports the stuck tasks (exit status 1, with the
+// violation, its time, vCPU and token in the report).
+TEST(CliOracle, CatchesAGuestDriverThatNeverAcknowledges)
+{
+	std::string base = "/tmp/apfsim_noack_" + std::to_string(getpid());
+	std::string scen = src("workloads/scenarios/quickstart.yaml") +
+			   " --protocol arm64-v4 --set guest.driver_variant=no_irq_ack --set run.duration=10ms"
+			   " --set apf.stuck_bound=2ms";
+	Result r = apfsim("run " + scen + " --quiet --json " + base + ".json");
+	EXPECT_EQ(r.status, 1) << r.err;
+	// The boot wake-all is never acknowledged: the level PPI re-fires for
+	// ever (PROTOCOL.md §4.2 iii) and no task gets the CPU again.
+	EXPECT_NE(r.err.find("starved_task"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("token"), std::string::npos);
+	EXPECT_NE(r.err.find("vcpu"), std::string::npos);
+	json_error_t e;
+	json_t *doc = json_load_file((base + ".json").c_str(), 0, &e);
+	ASSERT_NE(doc, nullptr) << e.text;
+	json_t *viol = json_object_get(json_object_get(doc, "oracle"), "violations");
+	ASSERT_TRUE(json_is_integer(viol));
+	EXPECT_GT(json_integer_value(viol), 0);
+	// The guest took page-ready interrupts but acknowledged none of them.
+	EXPECT_EQ(json_integer_value(json_object_get(json_object_get(doc, "apf"), "acks")), 0);
+	EXPECT_GT(json_integer_value(json_object_get(json_object_get(doc, "apf"), "pageready_delivered")), 0);
+	json_decref(doc);
+	std::remove((base + ".json").c_str());
+
+	// The faithful driver on the same scenario: no violation.
+	r = apfsim("run " + src("workloads/scenarios/quickstart.yaml") +
+		   " --protocol arm64-v4 --set run.duration=10ms --set apf.stuck_bound=2ms --quiet");
+	EXPECT_EQ(r.status, 0) << r.err;
+}
+
+} // namespace

@@ -241,11 +241,13 @@ TEST_F(GuestX86, EnableQueriesFeaturesThenWritesIntThenEn)
 	EXPECT_EQ(funcs, (std::vector<uint32_t>{ GUEST_SDEI_VERSION, GUEST_SDEI_PE_UNMASK,
 						 APFSIM_HC_KVM_FEATURES, APFSIM_HC_MSR_WRITE,
 						 APFSIM_HC_MSR_WRITE }));
-	const platform_call &feat = calls()[2];
-	EXPECT_EQ(feat.ret[0], 0u);
-	EXPECT_EQ(feat.ret[1], kAllFeatures);
-	EXPECT_EQ(calls()[4].arg[0], GUEST_MSR_KVM_ASYNC_PF_EN);
-	EXPECT_EQ(calls()[4].arg[1], en);
+	std::vector<platform_call> c = calls();
+	EXPECT_EQ(c[2].ret[0], 0u);
+	EXPECT_EQ(c[2].ret[1], kAllFeatures);
+	EXPECT_EQ(c[4].arg[0], GUEST_MSR_KVM_ASYNC_PF_EN);
+	EXPECT_EQ(c[4].arg[1], en);
+	EXPECT_EQ(cpu_sysreg(platform_cpu(p, 0), CPU_SYSREG_VBAR_EL1),
+		  platform_symbol(p, "guest_x86_vectors"));
 	// Every hvc #0 is a hypercall; smccc only saw the SDEI client's two.
 	EXPECT_EQ(platform_hypercalls(p), 5u);
 	EXPECT_EQ(smccc_calls_total(platform_smccc(p)), 2u);
@@ -515,14 +517,25 @@ TEST_F(GuestX86, OtherSynchronousExceptionsAreStillGuestFaults)
 	run_task_in_user(5);
 	// A translation fault (DFSC 0x07), not the async #PF.
 	const uint64_t esr = (uint64_t(APFSIM_ESR_EC_DABT_LOW) << 26) | APFSIM_ESR_IL | 0x07;
-	EXPECT_EQ(platform_exception(p, 0, esr, 0x1000, 0).reason, PLATFORM_STOP_FAULT);
-	EXPECT_NE(std::string(platform_error(p)).find("fault"), std::string::npos) << platform_error(p);
+	platform_run_result r = platform_exception(p, 0, esr, 0x1000, 0);
+	EXPECT_EQ(r.reason, PLATFORM_STOP_FAULT);
+	EXPECT_NE(std::string(platform_error(p)).find("undefined instruction"), std::string::npos)
+		<< platform_error(p);
+	// It stopped at the vector's old `udf #0x400`, registers restored.
+	EXPECT_EQ(*static_cast<uint32_t *>(platform_guest_ptr(p, r.pc, 4)), 0x400u);
 
 	// The arm64 driver does not take the x86 #PF either.
 	make(0);
 	ASSERT_EQ(platform_boot(p, 0), 0) << platform_error(p);
 	run_task_in_user(5);
-	EXPECT_EQ(platform_exception(p, 0, kEsrUser, 0x1000, 0).reason, PLATFORM_STOP_FAULT);
+	r = platform_exception(p, 0, kEsrUser, 0x1000, 0);
+	EXPECT_EQ(r.reason, PLATFORM_STOP_FAULT);
+	EXPECT_EQ(*static_cast<uint32_t *>(platform_guest_ptr(p, r.pc, 4)), 0x400u);
+	// Nor an EL1 one from idle: `udf #0x200`.
+	ASSERT_EQ(platform_enter_idle(p, 0, 0).reason, PLATFORM_STOP_WFI);
+	r = platform_exception(p, 0, kEsrKernel, 0x1000, 0);
+	EXPECT_EQ(r.reason, PLATFORM_STOP_FAULT);
+	EXPECT_EQ(*static_cast<uint32_t *>(platform_guest_ptr(p, r.pc, 4)), 0x200u);
 }
 
 TEST_F(GuestX86, SchedulerKeepingAWaiterIsReported)

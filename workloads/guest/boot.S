@@ -101,6 +101,12 @@ guest_tasks:
 guest_boot_params:
 	.space	GUEST_BOOT_PARAMS_SIZE
 	.size	guest_boot_params, . - guest_boot_params
+
+	.balign	GUEST_STACK_SIZE
+	.globl	guest_stacks
+guest_stacks:
+	.space	GUEST_MAX_CPUS * GUEST_STACK_SIZE
+	.size	guest_stacks, . - guest_stacks
 	/* The x86-semantics driver's global sleeper hash (guest-private; here
 	 * so tests can inspect it by symbol).  All-zero = empty. */
 	.balign	64
@@ -108,9 +114,3 @@ guest_boot_params:
 guest_x86_sleepers:
 	.space	GUEST_X86_SLEEPERS_SIZE
 	.size	guest_x86_sleepers, . - guest_x86_sleepers
-
-	.balign	GUEST_STACK_SIZE
-	.globl	guest_stacks
-guest_stacks:
-	.space	GUEST_MAX_CPUS * GUEST_STACK_SIZE
-	.size	guest_stacks, . - guest_stacks

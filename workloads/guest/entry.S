@@ -20,11 +20,13 @@
  * never executes that eret, and resumes the C-modelled user mode from
  * ELR_EL1/SPSR_EL1.  From EL1 the eret runs in Unicorn.
  *
- * Synchronous exceptions (x86-semantics driver: the async #PF, PROTOCOL.md
- * §3.6/§3.7) save registers as the IRQ entry does.  The C handler returns 0
- * when it handled the exception; anything else (not an async #PF, or the
- * arm64 driver is running) restores the registers and executes the `udf`
- * the vector always had, so the host reports it as before.
+ * The x86-semantics driver's entries (guest_x86_vectors, in .x86.text) are
+ * the same with its own C handlers, plus the synchronous exceptions that
+ * carry its async #PF (PROTOCOL.md §3.6/§3.7).  Their C handler returns 0
+ * when it handled the exception; anything else restores the registers and
+ * executes the `udf` the arm64 table has at that vector, so the host
+ * reports it as a guest fault exactly as before.  From EL0 they end at the
+ * same sentinel, guest_ret_to_user_eret.
  */
 #include "guest_abi.h"
 
@@ -102,32 +104,6 @@ guest_ret_to_user_eret:
 	eret
 	.size	guest_el0_irq_entry, . - guest_el0_irq_entry
 
-	.globl	guest_el1_sync_entry
-	.type	guest_el1_sync_entry, %function
-guest_el1_sync_entry:
-	stash_regs
-	load_percpu
-	bl	guest_el1_sync
-	cbnz	w0, 1f
-	unstash_regs
-	eret
-1:	unstash_regs
-	udf	#0x200
-	.size	guest_el1_sync_entry, . - guest_el1_sync_entry
-
-	.globl	guest_el0_sync_entry
-	.type	guest_el0_sync_entry, %function
-guest_el0_sync_entry:
-	stash_regs
-	load_percpu
-	bl	guest_el0_sync
-	cbnz	w0, 1f
-	unstash_regs
-	b	guest_ret_to_user_eret
-1:	unstash_regs
-	udf	#0x400
-	.size	guest_el0_sync_entry, . - guest_el0_sync_entry
-
 	/* x0 = event, x1 = registration argument (this CPU's percpu area),
 	 * x2 = interrupted PC, x3 = interrupted PSTATE; EL1h, DAIF masked. */
 	.globl	guest_sdei_entry
@@ -143,3 +119,50 @@ guest_sdei_entry:
 	hvc	#0
 	udf	#0x5DE			/* EVENT_COMPLETE never returns */
 	.size	guest_sdei_entry, . - guest_sdei_entry
+
+	.section .x86.text, "ax"
+	.globl	guest_x86_el1_irq_entry
+	.type	guest_x86_el1_irq_entry, %function
+guest_x86_el1_irq_entry:
+	stash_regs
+	load_percpu
+	bl	guest_x86_el1_irq
+	unstash_regs
+	eret
+	.size	guest_x86_el1_irq_entry, . - guest_x86_el1_irq_entry
+
+	.globl	guest_x86_el0_irq_entry
+	.type	guest_x86_el0_irq_entry, %function
+guest_x86_el0_irq_entry:
+	stash_regs
+	load_percpu
+	bl	guest_x86_el0_irq
+	unstash_regs
+	b	guest_ret_to_user_eret
+	.size	guest_x86_el0_irq_entry, . - guest_x86_el0_irq_entry
+
+	.globl	guest_x86_el1_sync_entry
+	.type	guest_x86_el1_sync_entry, %function
+guest_x86_el1_sync_entry:
+	stash_regs
+	load_percpu
+	bl	guest_x86_el1_sync
+	cbnz	w0, 1f
+	unstash_regs
+	eret
+1:	unstash_regs
+	udf	#0x200
+	.size	guest_x86_el1_sync_entry, . - guest_x86_el1_sync_entry
+
+	.globl	guest_x86_el0_sync_entry
+	.type	guest_x86_el0_sync_entry, %function
+guest_x86_el0_sync_entry:
+	stash_regs
+	load_percpu
+	bl	guest_x86_el0_sync
+	cbnz	w0, 1f
+	unstash_regs
+	b	guest_ret_to_user_eret
+1:	unstash_regs
+	udf	#0x400
+	.size	guest_x86_el0_sync_entry, . - guest_x86_el0_sync_entry

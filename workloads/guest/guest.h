@@ -154,18 +154,51 @@ int apf_page_not_present(struct guest_percpu *pc);
  * prologue stores, no callee-saved registers. */
 __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc);
 
-/* x86_apf.c: the x86-semantics driver (GUEST_BOOT_X86).  The two hot paths
- * are inlined (LTO) into their callers so those stay leaf functions. */
+/* x86_apf.c: the x86-semantics driver (GUEST_BOOT_X86), in .x86.text. */
+extern char guest_x86_vectors[];
 enum guest_boot_status x86_apf_init_cpu(struct guest_percpu *pc);
-__attribute__((always_inline)) void x86_apf_page_ready(struct guest_percpu *pc);
-__attribute__((always_inline)) int x86_apf_sync(struct guest_percpu *pc, int from_user);
 
-/* Entry points called from the assembly (sched_glue.c, sdei_client.c). */
+/* Entry points called from the assembly (sched_glue.c, sdei_client.c,
+ * x86_apf.c). */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top);
 void guest_el1_irq(struct guest_percpu *pc);
 void guest_el0_irq(struct guest_percpu *pc);
-int guest_el1_sync(struct guest_percpu *pc);
-int guest_el0_sync(struct guest_percpu *pc);
+void guest_x86_el1_irq(struct guest_percpu *pc);
+void guest_x86_el0_irq(struct guest_percpu *pc);
+int guest_x86_el1_sync(struct guest_percpu *pc);
+int guest_x86_el0_sync(struct guest_percpu *pc);
+
+/* ---- shared by both drivers' exception handlers ------------------------- */
+
+#define GIC_INTID_SPURIOUS 1023
+
+extern char guest_idle_check[], guest_idle_wfi_done[];
+
+/* An exception taken inside the idle loop's rollback region (boot.S)
+ * resumes at the need-resched test rather than at the WFI. */
+static inline void idle_rollback(uint64_t elr)
+{
+	if (elr - (uint64_t)(uintptr_t)guest_idle_check <
+	    (uint64_t)(guest_idle_wfi_done - guest_idle_check))
+		write_sysreg(ELR_EL1, (uint64_t)(uintptr_t)guest_idle_check);
+}
+
+/* The return-to-user work, IRQs masked: TIF_ASYNC_PF before TIF_NEED_RESCHED
+ * (§2.8).  `current` is re-read after each simulator call, which may switch
+ * tasks only by ending the run, so it is in fact the same task throughout. */
+static inline void ret_to_user_work(struct guest_percpu *pc)
+{
+	for (;;) {
+		uint32_t flags = guest_tasks[pc->current].flags;
+
+		if (flags & GUEST_TIF_ASYNC_PF)
+			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_PARK, 0);
+		else if (flags & GUEST_TIF_NEED_RESCHED)
+			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_YIELD, 0);
+		else
+			break;
+	}
+}
 int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, uint64_t pstate);
 
 #endif

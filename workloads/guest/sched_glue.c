@@ -14,13 +14,9 @@
  * stands for the rest of this loop after schedule() returns.
  *
  * With GUEST_BOOT_X86 the x86-semantics driver (x86_apf.c) replaces the
- * arm64 one: its page-ready PPI is EOI'd first (x86 acks the APIC before
- * the handler), and the synchronous vectors carry its async #PF; the same
- * return-to-user loop follows a #PF from EL0.
+ * arm64 one: boot installs its vector table, whose handlers live there.
  */
 #include "guest.h"
-
-#define GIC_INTID_SPURIOUS 1023
 
 /* Called by guest_boot (boot.S) on this CPU's stack, DAIF masked. */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top)
@@ -49,9 +45,13 @@ void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_t
 	 * the SDEI client the APF init fails at EVENT_REGISTER and says so. */
 	gic_cpu_init(cpu);
 	sdei_client_init();
-	simcall(SIMCALL_BOOT_DONE,
-		(guest_boot_params.flags & GUEST_BOOT_X86) ? x86_apf_init_cpu(pc) : apf_init_cpu(pc),
-		0);
+	if (guest_boot_params.flags & GUEST_BOOT_X86) {
+		write_sysreg(VBAR_EL1, (uint64_t)(uintptr_t)guest_x86_vectors);
+		isb();
+		simcall(SIMCALL_BOOT_DONE, x86_apf_init_cpu(pc), 0);
+		return;
+	}
+	simcall(SIMCALL_BOOT_DONE, apf_init_cpu(pc), 0);
 }
 
 static inline void guest_irq(struct guest_percpu *pc)
@@ -67,11 +67,6 @@ static inline void guest_irq(struct guest_percpu *pc)
 		pc->stats.resched_ipis++;
 		guest_tasks[pc->current].flags |= GUEST_TIF_NEED_RESCHED;
 	} else if (intid == pc->apf_irq) {
-		if (guest_boot_params.flags & GUEST_BOOT_X86) {
-			write_sysreg(ICC_EOIR1_EL1, intid);
-			x86_apf_page_ready(pc);
-			return;
-		}
 		apf_page_ready(pc);
 	} else {
 		pc->stats.unexpected_irqs++;
@@ -80,18 +75,7 @@ static inline void guest_irq(struct guest_percpu *pc)
 	write_sysreg(ICC_EOIR1_EL1, intid);
 }
 
-extern char guest_idle_check[], guest_idle_wfi_done[];
-
-/* IRQ taken at EL1 (the idle loop): entry.S returns with eret.  An IRQ
- * inside the idle rollback region (boot.S) resumes at the need-resched
- * test rather than at the WFI. */
-static inline void idle_rollback(uint64_t elr)
-{
-	if (elr - (uint64_t)(uintptr_t)guest_idle_check <
-	    (uint64_t)(guest_idle_wfi_done - guest_idle_check))
-		write_sysreg(ELR_EL1, (uint64_t)(uintptr_t)guest_idle_check);
-}
-
+/* IRQ taken at EL1 (the idle loop): entry.S returns with eret. */
 void guest_el1_irq(struct guest_percpu *pc)
 {
 	uint64_t elr = read_sysreg(ELR_EL1);
@@ -100,49 +84,9 @@ void guest_el1_irq(struct guest_percpu *pc)
 	idle_rollback(elr);
 }
 
-/* The return-to-user work, IRQs masked.  `current` is re-read after each
- * simulator call, which may switch tasks only by ending the run, so it is
- * in fact the same task throughout. */
-static inline void ret_to_user_work(struct guest_percpu *pc)
-{
-	for (;;) {
-		uint32_t flags = guest_tasks[pc->current].flags;
-
-		if (flags & GUEST_TIF_ASYNC_PF)
-			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_PARK, 0);
-		else if (flags & GUEST_TIF_NEED_RESCHED)
-			simcall(SIMCALL_SCHEDULE, GUEST_SCHED_YIELD, 0);
-		else
-			break;
-	}
-}
-
 /* IRQ taken from EL0: handle it, then the return-to-user work. */
 void guest_el0_irq(struct guest_percpu *pc)
 {
 	guest_irq(pc);
 	ret_to_user_work(pc);
-}
-
-/* Synchronous exception taken at EL1 (the idle loop; entry.S erets).  0 when
- * handled; otherwise entry.S reports it as a guest fault.  A legacy page
- * ready may wake a task here, so the idle rollback applies as for IRQs. */
-int guest_el1_sync(struct guest_percpu *pc)
-{
-	uint64_t elr = read_sysreg(ELR_EL1);
-
-	if (x86_apf_sync(pc, 0) != 0)
-		return -1;
-	idle_rollback(elr);
-	return 0;
-}
-
-/* Synchronous exception from EL0: the async #PF (which may park the task
- * and end the run), then the return-to-user work. */
-int guest_el0_sync(struct guest_percpu *pc)
-{
-	if (x86_apf_sync(pc, 1) != 0)
-		return -1;
-	ret_to_user_work(pc);
-	return 0;
 }

@@ -24,11 +24,18 @@
  * the wait loop (the node was unhashed by the waker) and the return from
  * the #PF, after which the access is retried.
  *
+ * Entries: guest_x86_vectors (vectors.S, installed at boot) leads to the
+ * four handlers at the end of this file.  Everything below is inlined into
+ * them, so they stay leaf functions (no prologue stores).
+ *
  * Hot paths are written for Unicorn's cost model (every guest store costs
  * ~40 ns or more; loads are cheap): node words are written 64 bits at a
  * time and each path bumps one counter.
  */
 #include "guest.h"
+
+/* All of this driver's code goes to .x86.text (link.ld: after .bss). */
+#pragma clang section text = ".x86.text"
 
 #define X86_AI static inline __attribute__((always_inline))
 
@@ -51,7 +58,8 @@ X86_AI int64_t x86_wrmsr(uint32_t msr, uint64_t val)
 
 /* ---- init (§3.4, §3.6 "Init"), once per CPU at boot ---------------------- */
 
-enum guest_boot_status x86_apf_init_cpu(struct guest_percpu *pc)
+/* noinline: keeps it in .x86.text rather than in its .text caller. */
+__attribute__((noinline)) enum guest_boot_status x86_apf_init_cpu(struct guest_percpu *pc)
 {
 	uint32_t flags = guest_boot_params.flags;
 	uint32_t irq = guest_boot_params.x86_irq;
@@ -256,7 +264,7 @@ X86_AI void x86_wait(struct guest_percpu *pc, uint32_t token)
 
 /* ---- page ready (§3.6 "Page-ready IRQ"): the PPI, already EOI'd ---------- */
 
-__attribute__((always_inline)) void x86_apf_page_ready(struct guest_percpu *pc)
+X86_AI void x86_apf_page_ready(struct guest_percpu *pc)
 {
 	volatile struct kvm_vcpu_pv_apf_data *apf = &pc->apf;
 	uint64_t done;
@@ -289,7 +297,7 @@ X86_AI void x86_not_present(struct guest_percpu *pc, uint32_t token, int from_us
 
 /* 0 when the synchronous exception was an async #PF and was handled, -1
  * for anything else (the caller reports a guest fault). */
-__attribute__((always_inline)) int x86_apf_sync(struct guest_percpu *pc, int from_user)
+X86_AI int x86_apf_sync(struct guest_percpu *pc, int from_user)
 {
 	volatile struct kvm_vcpu_pv_apf_data *apf = &pc->apf;
 	uint32_t boot = guest_boot_params.flags;
@@ -332,5 +340,66 @@ __attribute__((always_inline)) int x86_apf_sync(struct guest_percpu *pc, int fro
 		else
 			guest_warn(GUEST_WARN_X86_UNEXPECTED_FLAGS, flags);
 	}
+	return 0;
+}
+
+/* ---- exception handlers (entry.S, guest_x86_vectors) --------------------- */
+
+/* IAR; SGI 0 is the reschedule IPI as for arm64; the APF PPI is EOI'd
+ * first, then handled (x86 acks the APIC before the page-ready work). */
+X86_AI void x86_guest_irq(struct guest_percpu *pc)
+{
+	uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1);
+
+	if (intid == GIC_INTID_SPURIOUS) {
+		pc->stats.spurious_irqs++;
+		return;
+	}
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	if (intid == GUEST_SGI_RESCHEDULE) {
+		pc->stats.resched_ipis++;
+		guest_tasks[pc->current].flags |= GUEST_TIF_NEED_RESCHED;
+	} else if (intid == pc->apf_irq) {
+		x86_apf_page_ready(pc);
+	} else {
+		pc->stats.unexpected_irqs++;
+		guest_warn(GUEST_WARN_UNEXPECTED_IRQ, intid);
+	}
+}
+
+void guest_x86_el1_irq(struct guest_percpu *pc)
+{
+	uint64_t elr = read_sysreg(ELR_EL1);
+
+	x86_guest_irq(pc);
+	idle_rollback(elr);
+}
+
+void guest_x86_el0_irq(struct guest_percpu *pc)
+{
+	x86_guest_irq(pc);
+	ret_to_user_work(pc);
+}
+
+/* Synchronous exception at EL1 (the idle loop; entry.S erets): 0 when
+ * handled, else entry.S reports a guest fault.  A legacy page ready may
+ * wake a task here, so the idle rollback applies as for IRQs. */
+int guest_x86_el1_sync(struct guest_percpu *pc)
+{
+	uint64_t elr = read_sysreg(ELR_EL1);
+
+	if (x86_apf_sync(pc, 0) != 0)
+		return -1;
+	idle_rollback(elr);
+	return 0;
+}
+
+/* Synchronous exception from EL0: the async #PF (which may park the task
+ * and end the run), then the return-to-user work. */
+int guest_x86_el0_sync(struct guest_percpu *pc)
+{
+	if (x86_apf_sync(pc, 1) != 0)
+		return -1;
+	ret_to_user_work(pc);
 	return 0;
 }
