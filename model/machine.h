@@ -48,7 +48,8 @@ struct vcpu {
 	uint64_t fault_gfn;
 	sim_time_t fault_start;
 	bool kicked;		/* an IPI forced an exit: serve it at the next step */
-	bool kick_exit;		/* in the host for an IPI exit (not a fault) */
+	bool kick_exit;		/* in the host for an IPI or timer exit (not a fault) */
+	sim_time_t tick_taken;	/* slice_end whose timer exit was taken */
 	bool need_resched;	/* a woken task preempts cur at the next chance */
 	bool exc_pending;	/* an exception to inject at the next entry (x86 #PF) */
 	uint64_t exc_esr, exc_far;
@@ -63,6 +64,7 @@ struct vcpu {
 	bool guest_suspended;	/* a guest run hit its budget inside kernel code */
 	bool redeliver;		/* the next step resumes guest delivery */
 	uint64_t budget_stops;
+	uint64_t last_run_hvcs;	/* hypercalls made by the last guest run */
 	sim_time_t gstart;	/* start of the guest run in progress */
 	sim_time_t gcharged;	/* host calls charged to it so far */
 	/* statistics */
@@ -73,6 +75,7 @@ struct vcpu {
 	uint64_t exits;
 	uint64_t kicks;		/* exits forced by IPIs (APF notifications) */
 	uint64_t halts;		/* synthetic halts */
+	uint64_t ticks;		/* timer-tick exits */
 	uint64_t switches;
 	uint64_t sdei_dispatches, irqs, exceptions;
 };

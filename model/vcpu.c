@@ -401,6 +401,23 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			vcpu_switch_in(v, tk, &t);
 			continue;
 		}
+		if (t >= v->slice_end && m->plat && v->tick_taken != v->slice_end) {
+			/* The guest's timer tick: a virtual timer exit, after which
+			 * the host serves pending requests at entry (a re-raised
+			 * KVM_REQ_ASYNC_PF is polled at least once per tick). */
+			if (t > now) {
+				vcpu_schedule_step(v, t);
+				return;
+			}
+			const struct host_cfg *h = &m->cfg->host;
+			v->tick_taken = v->slice_end;
+			v->exits++;
+			v->ticks++;
+			v->kick_exit = true;
+			vcpu_set_state(v, VCPU_HOST, t);
+			vcpu_schedule_step(v, t + h->vmexit + h->vmentry);
+			return;
+		}
 		if (t >= v->slice_end || v->need_resched) {
 			v->need_resched = false;
 			if (sched_has_waiting(&m->sched, v->id)) {

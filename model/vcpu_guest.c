@@ -59,6 +59,7 @@ static void guest_run_account(struct vcpu *v, const struct platform_run_result *
 
 	v->guest_insns += r->insns;
 	v->guest_code_ps += d;
+	v->last_run_hvcs = smccc_total(m) - calls0;
 	*t += d;
 }
 
@@ -389,6 +390,13 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, t);
 		} else {
 			return;
+		}
+		/* Every hypercall was an exit: its return to the guest went
+		 * through the entry path, which serves pending requests. */
+		if (v->last_run_hvcs && m->proto->entry && !m->failed) {
+			v->gstart = *t;
+			v->gcharged = 0;
+			m->proto->entry(m, v);
 		}
 		if (r.reason != PLATFORM_STOP_USER)
 			return; /* switch, idle or fault: the loop takes over */
