@@ -67,6 +67,7 @@ struct guest_cfg {
 	uint32_t apf_driver;	   /* enum guest_driver_variant */
 	bool wakeup_preemption;	   /* a woken task may preempt the current one */
 	sim_time_t wakeup_granularity; /* ... if it has run this much less */
+	sim_time_t sched_latency;  /* CFS period; a woken sleeper gets half as credit */
 };
 
 /* The async-PF interface numbers the VMM chooses (SET_SDEI, SET_IRQ) and

@@ -107,6 +107,8 @@ static const struct param_desc guest_params[] = {
 	  "CPU-time lead the running task needs before a woken one preempts it (sysctl_sched_wakeup_granularity base, 1 ms)" },
 	{ "driver_variant", PT_ENUM, CFG(guest.apf_driver), "faithful", 0, 0, cfg_driver_variant_names,
 	  "guest APF driver: faithful, or no_irq_ack (a deliberately broken arm64 driver that never acknowledges page-ready)" },
+	{ "sched_latency", PT_TIME, CFG(guest.sched_latency), "6ms", 0, 1e13, NULL,
+	  "CFS scheduling period (sysctl_sched_latency base 6 ms); a woken sleeper's vruntime is placed at least min_vruntime - half of it" },
 	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
 	  "guest kernel ELF with the entry symbols of docs/guest-abi.md; empty = the built-in image" },
 	PARAM_END,

@@ -267,6 +267,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		snprintf(m->err, sizeof(m->err), "out of memory for %u tasks", ntasks);
 		return -1;
 	}
+	m->sched.fair = cfg->guest.wakeup_preemption;
 	m->vcpus = calloc(m->nvcpus, sizeof(*m->vcpus));
 	if (!m->vcpus) {
 		snprintf(m->err, sizeof(m->err), "out of memory for %u vCPUs", m->nvcpus);

@@ -65,6 +65,7 @@ struct vcpu {
 	bool redeliver;		/* the next step resumes guest delivery */
 	uint64_t budget_stops;
 	uint64_t last_run_hvcs;	/* hypercalls made by the last guest run */
+	struct task *run_task;	/* current task when the guest run started */
 	sim_time_t gstart;	/* start of the guest run in progress */
 	sim_time_t gcharged;	/* host calls charged to it so far */
 	/* statistics */

@@ -55,6 +55,7 @@ struct task {
 	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
 	uint64_t faults;	/* stage-2 faults taken */
 	uint64_t switches;	/* times it was switched in */
+	sim_time_t vr_bias;	/* vruntime = cpu_ps + vr_bias (sleeper placement) */
 	/* APF waits (guest code). */
 	uint32_t apf_token;	/* token it parked on */
 	uint64_t parks;
@@ -72,14 +73,28 @@ struct sched {
 	struct runqueue *rq;
 	uint32_t nvcpus;
 	uint32_t alive;		/* not yet exited */
+	bool fair;		/* pick the least vruntime first (guest.wakeup_preemption) */
+	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
 };
+
+/* CFS-like virtual runtime: CPU time plus the placement bias. */
+static inline sim_time_t sched_vruntime(const struct task *t)
+{
+	return t->cpu_ps + t->vr_bias;
+}
+/* A task wakes on its vCPU (cur = the task running there, or NULL): like
+ * CFS's place_entity, its vruntime is raised to at least min_vruntime -
+ * credit, so a long sleeper cannot monopolise the CPU afterwards. */
+void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit);
 
 int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus);
 void sched_fini(struct sched *s);
 void sched_enqueue(struct sched *s, struct task *t);
 /* Queue at the head: a woken task that preempts the current one runs next. */
 void sched_enqueue_head(struct sched *s, struct task *t);
-/* Next task for vcpu (own runqueue first, then steal); NULL when none. */
+/* Next task for vcpu (own runqueue first, then steal); NULL when none.
+ * FIFO (round-robin), or with s->fair the queued task with the least CPU
+ * time (CFS's pick with equal weights; FIFO order breaks ties). */
 struct task *sched_pick(struct sched *s, uint32_t vcpu);
 /* Would sched_pick(vcpu) find a task (own queue or an unpinned one to steal)? */
 bool sched_has_runnable(const struct sched *s, uint32_t vcpu);

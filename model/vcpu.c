@@ -175,7 +175,7 @@ static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct
 	const struct guest_cfg *g = &m->cfg->guest;
 
 	return g->wakeup_preemption && v->cur && v->state != VCPU_IDLE &&
-	       t->cpu_ps + g->wakeup_granularity < v->cur->cpu_ps;
+	       sched_vruntime(t) + g->wakeup_granularity < sched_vruntime(v->cur);
 }
 
 static void vcpu_preempt(struct machine *m, struct vcpu *v)
@@ -205,6 +205,8 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 		t->parked_ps += d;
 		hist_add(&m->stats.parked, d);
 	}
+	if (woken && m->cfg->guest.wakeup_preemption)
+		sched_place_woken(&m->sched, t, v->cur, m->cfg->guest.sched_latency / 2);
 	if (woken && vcpu_wakeup_preempts(m, v, t)) {
 		sched_enqueue_head(&m->sched, t);
 		vcpu_preempt(m, v);

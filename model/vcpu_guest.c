@@ -59,6 +59,10 @@ static void guest_run_account(struct vcpu *v, const struct platform_run_result *
 
 	v->guest_insns += r->insns;
 	v->guest_code_ps += d;
+	/* Kernel time on behalf of the current task is its CPU time (and
+	 * vruntime), as Linux accounts system time. */
+	if (v->run_task)
+		v->run_task->cpu_ps += d;
 	v->last_run_hvcs = smccc_total(m) - calls0;
 	*t += d;
 }
@@ -115,6 +119,7 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 
 	v->gstart = *t;
 	v->gcharged = 0;
+	v->run_task = v->cur;
 	m->running_vcpu = v;
 	trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE,
 		   TR_MODE_KERNEL, 0, 0);

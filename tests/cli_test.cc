@@ -242,3 +242,104 @@ TEST(CliOracle, CatchesAGuestDriverThatNeverAcknowledges)
 }
 
 } // namespace
+
+namespace {
+
+// `apfsim compare` on a small scenario matches its golden table.
+TEST(CliCompare, TableMatchesGoldenFile)
+{
+	Result r = apfsim("compare " + src("workloads/scenarios/compare-quickstart.yaml") +
+			  " --protocols sync,arm64-v4,x86-int-ack --set run.duration=300ms");
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string want = slurp(src("tests/data/golden/compare-quickstart.txt"));
+	// The first line names the scenario path as given; compare the rest.
+	auto body = [](const std::string &s) { return s.substr(s.find('\n')); };
+	EXPECT_EQ(body(r.out), body(want));
+}
+
+TEST(CliCompare, BadProtocolListIsBadInput)
+{
+	Result r = apfsim("compare " + src("workloads/scenarios/compare-quickstart.yaml") + " --protocols sync,nope");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
+	r = apfsim("compare " + src("workloads/scenarios/compare-quickstart.yaml"));
+	EXPECT_EQ(r.status, 2);
+}
+
+json_t *run_json(const std::string &args, int *status)
+{
+	std::string out = "/tmp/apfsim_tw_" + std::to_string(getpid()) + ".json";
+	Result r = apfsim("run " + args + " --quiet --json " + out);
+	*status = r.status;
+	json_error_t e;
+	json_t *doc = json_load_file(out.c_str(), 0, &e);
+	std::remove(out.c_str());
+	return doc;
+}
+
+long long jint(json_t *doc, std::initializer_list<const char *> path)
+{
+	json_t *cur = doc;
+	for (const char *k : path)
+		cur = json_object_get(cur, k);
+	return json_is_integer(cur) ? (long long)json_integer_value(cur) : -1;
+}
+
+// token-wrap.yaml's claims, asserted from the JSON: arm64's 16-bit sequence
+// wraps and issues token 0 harmlessly; x86 without the zero skip loses the
+// zero-token page-ready and the oracle reports the stuck task; with the
+// skip, no violation.
+TEST(CliScenarios, TokenWrapClaims)
+{
+	const std::string tw = src("workloads/scenarios/token-wrap.yaml");
+	int st;
+	json_t *arm = run_json(tw + " --set run.duration=1500ms", &st);
+	ASSERT_NE(arm, nullptr);
+	EXPECT_EQ(st, 0);
+	EXPECT_GT(jint(arm, { "apf", "async" }), 65536);
+	EXPECT_GE(jint(arm, { "apf", "tokens", "zero" }), 2);
+	EXPECT_GE(jint(arm, { "apf", "tokens", "wraps" }), 1);
+	EXPECT_EQ(jint(arm, { "oracle", "violations" }), 0);
+	json_decref(arm);
+
+	// Token 0's work completes ~0.1 ms in; with the default 1 s bound the
+	// oracle calls its task stuck once the run passes 1.0001 s.
+	json_t *x = run_json(tw + " --protocol x86-int-ack --set protocol.token_zero_skip=false"
+				  " --set run.duration=1100ms", &st);
+	ASSERT_NE(x, nullptr);
+	EXPECT_EQ(st, 1);
+	EXPECT_EQ(jint(x, { "apf", "tokens", "zero" }), 1);
+	EXPECT_EQ(jint(x, { "oracle", "by_invariant", "stuck_task" }), 1);
+	EXPECT_EQ(jint(x, { "oracle", "violations" }), 1);
+	json_decref(x);
+
+	json_t *fixed = run_json(tw + " --protocol x86-int-ack --set run.duration=1100ms", &st);
+	ASSERT_NE(fixed, nullptr);
+	EXPECT_EQ(st, 0);
+	EXPECT_EQ(jint(fixed, { "apf", "tokens", "zero" }), 0);
+	EXPECT_EQ(jint(fixed, { "oracle", "violations" }), 0);
+	json_decref(fixed);
+}
+
+// ack-race.yaml's claim: without the ACK the completion -> page-ready tail
+// is milliseconds (the next exit); with the x86 ACK or arm64 IRQ_ACK it is
+// microseconds.
+TEST(CliScenarios, AckRaceClaims)
+{
+	const std::string ar = src("workloads/scenarios/ack-race.yaml");
+	int st;
+	long long p99[3];
+	const char *protos[3] = { "x86-int-noack", "x86-int-ack", "arm64-v4" };
+	for (int i = 0; i < 3; i++) {
+		json_t *d = run_json(ar + " --protocol " + protos[i], &st);
+		ASSERT_NE(d, nullptr) << protos[i];
+		EXPECT_EQ(st, 0) << protos[i];
+		p99[i] = jint(d, { "apf", "completion_to_pageready_ps", "p99" });
+		json_decref(d);
+	}
+	EXPECT_GT(p99[0], 1000LL * 1000 * 1000) << "noack p99 above 1 ms";
+	EXPECT_LT(p99[1], 100LL * 1000 * 1000) << "x86 ACK p99 below 100 us";
+	EXPECT_LT(p99[2], 100LL * 1000 * 1000) << "arm64 IRQ_ACK p99 below 100 us";
+}
+
+} // namespace
