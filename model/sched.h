@@ -77,10 +77,13 @@ struct sched {
 	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
 };
 
-/* CFS-like virtual runtime: CPU time plus the placement bias. */
+/* CFS-like virtual runtime: the time the task held a vCPU — CPU time and
+ * the time its vCPU was blocked in the host for it (the guest cannot tell
+ * stolen time from running time without paravirt steal-time accounting,
+ * CONFIG_PARAVIRT_TIME_ACCOUNTING, off by default) — plus the placement bias. */
 static inline sim_time_t sched_vruntime(const struct task *t)
 {
-	return t->cpu_ps + t->vr_bias;
+	return t->cpu_ps + t->stall_ps + t->vr_bias;
 }
 /* A task wakes on its vCPU (cur = the task running there, or NULL): like
  * CFS's place_entity, its vruntime is raised to at least min_vruntime -
