@@ -7,11 +7,20 @@
 
 #include "gic/gic.h"
 
+struct gic_cpu_cache {
+	unsigned hppi;		/* gicv3_hppi_compute() */
+	unsigned sig_intid;	/* valid while asserted[cpu] */
+};
+
 struct gic {
 	unsigned ncpus;
 	struct gic_dist_state dist;
 	struct gic_cpu_state *cpu;
 	bool *asserted;		/* last signal reported per vCPU */
+	/* Per vCPU, recomputed by gicv3_update() (which every state mutation
+	 * ends with): the highest-priority pending interrupt and, when the
+	 * signal is asserted, the INTID signalled.  Queries read these. */
+	struct gic_cpu_cache *cache;
 	gic_irq_changed_fn irq_changed;
 	void *irq_ctx;
 };
@@ -26,7 +35,12 @@ static inline uint32_t gicv3_pending_mask(const struct gic_cpu_state *c)
 /* Highest-priority pending interrupt candidate (pending, enabled, not
  * active, Group 1, Group 1 enabled).  Returns the INTID or
  * GIC_INTID_SPURIOUS. */
-unsigned gicv3_hppi(const struct gic *g, unsigned cpu);
+unsigned gicv3_hppi_compute(const struct gic *g, unsigned cpu);
+/* The same, as cached by the last gicv3_update(). */
+static inline unsigned gicv3_hppi(const struct gic *g, unsigned cpu)
+{
+	return g->cache[cpu].hppi;
+}
 /* Running priority from ICC_AP1R0_EL1: the highest (lowest value) active
  * group priority, 0xFF when none. */
 uint8_t gicv3_running_prio(const struct gic_cpu_state *c);
