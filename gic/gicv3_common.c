@@ -39,11 +39,19 @@ struct gic *gic_create(unsigned ncpus)
 	g->asserted = calloc(ncpus, sizeof(*g->asserted));
 	if (!g->asserted)
 		goto err_asserted;
+	g->cache = calloc(ncpus, sizeof(*g->cache));
+	if (!g->cache)
+		goto err_cache;
 	g->ncpus = ncpus;
-	for (unsigned i = 0; i < ncpus; i++)
+	for (unsigned i = 0; i < ncpus; i++) {
 		gicv3_reset_cpu(&g->cpu[i]);
+		/* Reset state signals nothing (PMR 0); no callback yet. */
+		gicv3_update(g, i);
+	}
 	return g;
 
+err_cache:
+	free(g->asserted);
 err_asserted:
 	free(g->cpu);
 err_cpu:
@@ -55,6 +63,7 @@ void gic_destroy(struct gic *g)
 {
 	if (!g)
 		return;
+	free(g->cache);
 	free(g->asserted);
 	free(g->cpu);
 	free(g);
@@ -99,7 +108,7 @@ uint8_t gicv3_running_prio(const struct gic_cpu_state *c)
 	return (uint8_t)(__builtin_ctz(c->ap1r0) << 3);
 }
 
-unsigned gicv3_hppi(const struct gic *g, unsigned cpu)
+unsigned gicv3_hppi_compute(const struct gic *g, unsigned cpu)
 {
 	const struct gic_cpu_state *c = &g->cpu[cpu];
 	uint32_t cand;
@@ -114,13 +123,14 @@ unsigned gicv3_hppi(const struct gic *g, unsigned cpu)
 	 * forwarded to the CPU interface (§4.1.2). */
 	cand = gicv3_pending_mask(c) & c->enabled & ~c->active & c->group;
 	/* Tie-break between equal priorities: the lowest INTID wins (the
-	 * architecture leaves this IMPLEMENTATION DEFINED). Scanning upwards
-	 * and replacing only on a strictly higher priority gives that. */
-	for (unsigned i = 0; cand && i < GIC_NR_PRIVATE; i++) {
+	 * architecture leaves this IMPLEMENTATION DEFINED). Visiting the
+	 * candidates upwards and replacing only on a strictly higher
+	 * priority gives that. */
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctz(cand);
 		unsigned prio = c->priority[i] & GIC_PRIO_MASK;
 
-		if (!(cand & (1u << i)))
-			continue;
+		cand &= cand - 1;
 		if (prio < best_prio) {
 			best_prio = prio;
 			best = i;
@@ -131,28 +141,54 @@ unsigned gicv3_hppi(const struct gic *g, unsigned cpu)
 
 /* Would the HPPI be signalled now?  §4.8.2: priority higher than the
  * PMR and group priority higher than the running priority. */
-static bool gicv3_signal(const struct gic *g, unsigned cpu, unsigned *intid)
+static bool gicv3_signal_compute(const struct gic *g, unsigned cpu, unsigned hppi)
 {
 	const struct gic_cpu_state *c = &g->cpu[cpu];
-	unsigned i = gicv3_hppi(g, cpu);
 	uint8_t prio;
 
-	if (i == GIC_INTID_SPURIOUS)
+	if (hppi == GIC_INTID_SPURIOUS)
 		return false;
-	prio = c->priority[i] & GIC_PRIO_MASK;
+	prio = c->priority[hppi] & GIC_PRIO_MASK;
 	if (prio >= (c->pmr & GIC_PRIO_MASK))
 		return false;
 	if ((prio & gicv3_group_prio_mask(c)) >= gicv3_running_prio(c))
 		return false;
-	if (intid)
-		*intid = i;
 	return true;
+}
+
+/* The signal as cached by the last gicv3_refresh(). */
+static bool gicv3_signal(const struct gic *g, unsigned cpu, unsigned *intid)
+{
+	if (!g->cache[cpu].sig)
+		return false;
+	if (intid)
+		*intid = g->cache[cpu].hppi;
+	return true;
+}
+
+void gicv3_refresh(struct gic *g, unsigned cpu)
+{
+	unsigned hppi = gicv3_hppi_compute(g, cpu);
+
+	g->cache[cpu].hppi = hppi;
+	g->cache[cpu].sig = gicv3_signal_compute(g, cpu, hppi);
+}
+
+void gicv3_update_all(struct gic *g)
+{
+	/* Every cache first: a callback for one vCPU may query another. */
+	for (unsigned i = 0; i < g->ncpus; i++)
+		gicv3_refresh(g, i);
+	for (unsigned i = 0; i < g->ncpus; i++)
+		gicv3_update(g, i);
 }
 
 void gicv3_update(struct gic *g, unsigned cpu)
 {
-	bool now = gicv3_signal(g, cpu, NULL);
+	bool now;
 
+	gicv3_refresh(g, cpu);
+	now = g->cache[cpu].sig;
 	if (now == g->asserted[cpu])
 		return;
 	g->asserted[cpu] = now;
@@ -276,7 +312,7 @@ bool gic_irq_asserted(const struct gic *g, unsigned cpu)
 {
 	if (cpu >= g->ncpus)
 		return false;
-	return gicv3_signal(g, cpu, NULL);
+	return g->cache[cpu].sig;
 }
 
 static bool gic_bit(uint32_t word, unsigned intid)
@@ -346,6 +382,5 @@ void gic_save_dist(const struct gic *g, struct gic_dist_state *out)
 void gic_restore_dist(struct gic *g, const struct gic_dist_state *in)
 {
 	g->dist.ctlr = in->ctlr & (GICD_CTLR_EnableGrp0 | GICD_CTLR_EnableGrp1A);
-	for (unsigned i = 0; i < g->ncpus; i++)
-		gicv3_update(g, i);
+	gicv3_update_all(g);
 }

@@ -71,8 +71,7 @@ int gic_dist_mmio_write(struct gic *g, uint64_t offset, unsigned size, uint64_t 
 		return -1;
 	if (offset == GICD_CTLR) {
 		g->dist.ctlr = (uint32_t)val & (GICD_CTLR_EnableGrp0 | GICD_CTLR_EnableGrp1A);
-		for (unsigned i = 0; i < g->ncpus; i++)
-			gicv3_update(g, i);
+		gicv3_update_all(g);
 	}
 	return 0;
 }

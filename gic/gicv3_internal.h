@@ -9,7 +9,7 @@
 
 struct gic_cpu_cache {
 	unsigned hppi;		/* gicv3_hppi_compute() */
-	unsigned sig_intid;	/* valid while asserted[cpu] */
+	bool sig;		/* the signal now; asserted[] = last reported */
 };
 
 struct gic {
@@ -49,6 +49,10 @@ uint8_t gicv3_group_prio_mask(const struct gic_cpu_state *c);
 /* Recompute the IRQ signal of cpu and call irq_changed on a change.  Every
  * state mutation ends with this. */
 void gicv3_update(struct gic *g, unsigned cpu);
+/* Recompute the cache of cpu only (no callback). */
+void gicv3_refresh(struct gic *g, unsigned cpu);
+/* gicv3_update() for every vCPU, all caches refreshed first. */
+void gicv3_update_all(struct gic *g);
 
 /* CPU interface operations used by the sysreg front end. */
 unsigned gicv3_acknowledge(struct gic *g, unsigned cpu);

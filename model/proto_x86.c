@@ -23,6 +23,7 @@
 #include "model/apf_core.h"
 #include "model/apf_token.h"
 #include "model/machine.h"
+#include "model/proto_x86.h"
 #include "model/platform.h"
 #include "model/protocol.h"
 #include "model/report.h"
@@ -50,34 +51,6 @@
  * DFSC 0x34 (IMPLEMENTATION DEFINED, the value arm64 RFCv1 used). */
 #define X86_APF_ESR ((0x24ULL << 26) | (1ULL << 25) | 0x34)
 #define X86_APF_ESR_EL1 ((0x25ULL << 26) | (1ULL << 25) | 0x34)
-
-struct x86_apf_vcpu {
-	struct apf_vcpu core;
-	uint64_t msr_en, msr_int;
-	bool send_user_only;
-	struct apf_token_x86 tok;
-	struct apf_token_arm64 tok16;	/* token_bits: 16 */
-	bool pageready_pending;
-	bool req_apf_ready;		/* KVM_REQ_APF_READY */
-	bool req_apf_halt;		/* KVM_REQ_APF_HALT from not_present */
-	sim_time_t completed_at[APF_WORK_POOL];
-};
-
-struct x86_apf_stats {
-	uint64_t faults, async, repeated, halts;
-	uint64_t sync[TR_SYNC__COUNT];
-	uint64_t notpresent_injected, notpresent_halted;
-	uint64_t pageready, pageready_wakeall, pageready_skipped;
-	uint64_t acks, acks_pending, dequeue_refused;
-	uint64_t enables, disables, gp;
-	struct histogram fault_to_resident, completion_to_ready;
-};
-
-struct x86_apf {
-	struct machine *m;
-	struct x86_apf_vcpu *v;
-	struct x86_apf_stats st;
-};
 
 static struct x86_apf *x86(const struct machine *m)
 {
@@ -379,6 +352,13 @@ static void x86_entry(struct machine *m, struct vcpu *v)
 }
 
 /* --- MSRs and CPUID via the apfsim hypercall range (§3.4, §3.5 step 12) ----- */
+
+static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val);
+
+int64_t x86_apf_msr_write(struct x86_apf *a, unsigned cpu, uint32_t msr, uint64_t val)
+{
+	return x86_msr_write(a, cpu, msr, val);
+}
 
 static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val)
 {

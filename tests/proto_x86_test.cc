@@ -14,7 +14,9 @@ extern "C" {
 #include "model/oracle.h"
 #include "model/platform.h"
 #include "model/protocol.h"
+#include "model/proto_x86.h"
 #include "model/report.h"
+#include "model/workers.h"
 }
 
 namespace {
@@ -214,6 +216,137 @@ TEST(Switches, ScenarioOverridesAreParsedAndCheckedWithPositions)
 	EXPECT_EQ(config_load_string(&c, "protocol: {base: arm64-v4, send_always: true}\n"
 					 "tasks:\n  - {name: a, workload: compute}\n", "s.yaml", &err), -1);
 	EXPECT_NE(std::string(err.msg).find("cannot honour"), std::string::npos) << err.msg;
+}
+
+} // namespace
+
+namespace {
+
+// Hand-worked sequences on the x86 host rules (§3.5): a booted machine, the
+// works set up and completed by hand, the protocol's entry driving
+// kvm_check_async_pf_completion.
+struct X86Host {
+	struct apf_config cfg;
+	struct machine m;
+	bool ok = false;
+
+	explicit X86Host(const char *protocol)
+	{
+		struct cfg_error err;
+		std::string y = std::string("protocol: ") + protocol + R"(
+vm: {vcpus: 1, memory: 256MiB, kernel_reserved: 32MiB}
+tasks:
+  - {name: c, workload: compute, iteration: 1000, iterations: 10}
+run: {duration: 10ms, until_done: true}
+)";
+		EXPECT_EQ(config_load_string(&cfg, y.c_str(), "t.yaml", &err), 0) << err.msg;
+		ok = machine_init(&m, &cfg) == 0;
+		EXPECT_TRUE(ok) << m.err;
+		machine_run_until(&m, SIM_TIME_MAX); // boots: the guest enables APF by MSR
+		machine_finish(&m);
+	}
+	~X86Host()
+	{
+		machine_fini(&m);
+		config_free(&cfg);
+	}
+	struct x86_apf *apf() { return static_cast<struct x86_apf *>(m.proto_state); }
+	uint32_t *buf()
+	{
+		return static_cast<uint32_t *>(platform_guest_ptr(m.plat, apf()->v[0].msr_en & ~0x3FULL, 8));
+	}
+	// Set up a work whose not-present is injected and consumed by the guest,
+	// then complete it (the worker's job withdrawn: done by hand).
+	struct apf_work *fault_and_complete(uint64_t gfn)
+	{
+		struct x86_apf_vcpu *av = &apf()->v[0];
+		uint32_t token = apf_token_x86_alloc(&av->tok, 0);
+		struct apf_work *w = nullptr;
+		m.vcpus[0].exc_pending = false;
+		EXPECT_TRUE(apf_setup(&av->core, token, gfn, gfn << 12, 0, m.sim.now, &w));
+		EXPECT_TRUE(w->notpresent_injected);
+		EXPECT_TRUE(m.vcpus[0].exc_pending) << "async #PF queued for injection";
+		m.vcpus[0].exc_pending = false; // the guest took it ...
+		buf()[0] = 0;			 // ... and read-and-cleared `flags`
+		return w;
+	}
+	void complete(struct apf_work *w)
+	{
+		workers_cancel(&m.workers, w);
+		EXPECT_TRUE(apf_work_completed(&apf()->v[0].core, w));
+	}
+};
+
+TEST(X86HostRules, ZeroTokenPageReadyIsOverwrittenInTheSamePass)
+{
+	X86Host h("{base: x86-int-ack, token_zero_skip: false}");
+	ASSERT_TRUE(h.ok);
+	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	ASSERT_TRUE(av->msr_en & 1) << "the guest enabled APF";
+	ASSERT_EQ(av->tok.id, 0u);
+	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
+	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
+	EXPECT_EQ(w0->token, 0u) << "vCPU 0's first token, no zero skip";
+	EXPECT_EQ(w1->token, 0x1000u);
+	h.complete(w0);
+	h.complete(w1);
+	uint64_t pr = h.apf()->st.pageready;
+	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	// token 0 looks like "slot free" to can_dequeue: both went out in one
+	// pass and the second overwrote the first (§3.3, §4.5).
+	EXPECT_EQ(h.apf()->st.pageready - pr, 2u);
+	EXPECT_EQ(apf_done_len(&av->core), 0u);
+	EXPECT_EQ(h.buf()[1], 0x1000u) << "token 0's page-ready is gone";
+}
+
+TEST(X86HostRules, NonZeroTokenHoldsTheSlotUntilTheAck)
+{
+	X86Host h("x86-int-ack");
+	ASSERT_TRUE(h.ok);
+	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
+	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
+	uint32_t t0 = w0->token, t1 = w1->token;
+	EXPECT_NE(t0, 0u) << "zero skip";
+	h.complete(w0);
+	h.complete(w1);
+	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	EXPECT_EQ(h.buf()[1], t0);
+	EXPECT_TRUE(av->pageready_pending);
+	EXPECT_EQ(apf_done_len(&av->core), 1u) << "the slot is busy: the second waits, no re-request";
+	EXPECT_FALSE(av->req_apf_ready);
+	// The guest's handler clears `token`, then writes the ACK MSR: the host
+	// clears pageready_pending and delivers the next one at once (§3.5 12).
+	h.buf()[1] = 0;
+	EXPECT_EQ(x86_apf_msr_write(h.apf(), 0, 0x4b564d07, 1), 0);
+	EXPECT_EQ(h.buf()[1], t1);
+	EXPECT_EQ(apf_done_len(&av->core), 0u);
+	// Reserved EN bits give #GP; so does the ACK MSR when the preset has no ACK.
+	EXPECT_EQ(x86_apf_msr_write(h.apf(), 0, 0x4b564d02, av->msr_en | (1u << 4)), -1);
+}
+
+TEST(X86HostRules, LegacyDeliversOneExceptionAtATime)
+{
+	X86Host h("x86-legacy");
+	ASSERT_TRUE(h.ok);
+	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	ASSERT_TRUE(av->msr_en & 1);
+	EXPECT_FALSE(av->msr_en & (1u << 3)) << "legacy guests do not ask for DELIVERY_AS_INT";
+	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
+	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
+	h.complete(w0);
+	h.complete(w1);
+	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	EXPECT_TRUE(h.m.vcpus[0].exc_pending) << "page-ready as #PF with reason 2";
+	EXPECT_EQ(h.buf()[0], 2u);
+	EXPECT_EQ(h.m.vcpus[0].exc_far, w0->token);
+	EXPECT_EQ(apf_done_len(&av->core), 1u) << "one exception at a time";
+	// The guest takes it; the next entry re-checks (no ACK) and sends the next.
+	h.m.vcpus[0].exc_pending = false;
+	h.buf()[0] = 0;
+	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	EXPECT_EQ(h.m.vcpus[0].exc_far, w1->token);
+	EXPECT_EQ(apf_done_len(&av->core), 0u);
 }
 
 } // namespace
