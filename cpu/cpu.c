@@ -618,6 +618,10 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	c->cfg = *cfg;
+	for (unsigned n = 0; n <= 30; n++) {
+		c->xid[n] = xreg_id(n);
+		c->xptr[n] = &c->xbuf[n];
+	}
 
 	/* Step 1: capstone, for traces and fault reports. */
 	if (cpu_disasm_open(&c->cs) != 0) {
@@ -717,6 +721,37 @@ void cpu_set_reg(struct cpu *c, unsigned n, uint64_t v)
 {
 	if (n <= 30)
 		wr64(c, xreg_id(n), v, "uc_reg_write(Xn)");
+}
+
+void cpu_regs_get(struct cpu *c, unsigned first, unsigned n, uint64_t *out)
+{
+	uc_err e;
+
+	if (first > 31 || n > 31 - first) {
+		for (unsigned i = 0; i < n; i++)
+			out[i] = 0;
+		return;
+	}
+	if (n == 0)
+		return;
+	e = uc_reg_read_batch(c->uc, &c->xid[first], &c->xptr[first], (int)n);
+	if (e != UC_ERR_OK) {
+		cpu_note_err(c, "uc_reg_read_batch(Xn)", e);
+		memset(&c->xbuf[first], 0, n * sizeof(uint64_t));
+	}
+	memcpy(out, &c->xbuf[first], n * sizeof(uint64_t));
+}
+
+void cpu_regs_set(struct cpu *c, unsigned first, unsigned n, const uint64_t *in)
+{
+	uc_err e;
+
+	if (first > 31 || n > 31 - first || n == 0)
+		return;
+	memcpy(&c->xbuf[first], in, n * sizeof(uint64_t));
+	e = uc_reg_write_batch(c->uc, &c->xid[first], &c->xptr[first], (int)n);
+	if (e != UC_ERR_OK)
+		cpu_note_err(c, "uc_reg_write_batch(Xn)", e);
 }
 
 uint64_t cpu_pc(struct cpu *c)

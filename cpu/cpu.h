@@ -177,6 +177,10 @@ void cpu_request_stop(struct cpu *c);
 /* Registers.  n = 0..30 for x0..x30. */
 uint64_t cpu_reg(struct cpu *c, unsigned n);
 void cpu_set_reg(struct cpu *c, unsigned n, uint64_t v);
+/* x[first] .. x[first + n - 1] in one engine call each way (first + n must
+ * not exceed 31; out of range does nothing, reads give 0). */
+void cpu_regs_get(struct cpu *c, unsigned first, unsigned n, uint64_t *out);
+void cpu_regs_set(struct cpu *c, unsigned first, unsigned n, const uint64_t *in);
 uint64_t cpu_pc(struct cpu *c);
 void cpu_set_pc(struct cpu *c, uint64_t pc);
 uint64_t cpu_sp(struct cpu *c);		/* live SP (SP_EL1 at EL1h) */

@@ -44,6 +44,12 @@ struct cpu {
 
 	bool irq_line;
 
+	/* uc_reg_{read,write}_batch arguments for x0..x30, built once:
+	 * xid[n] = Unicorn id of xn, xptr[n] = &xbuf[n]. */
+	int xid[31];
+	void *xptr[31];
+	uint64_t xbuf[31];
+
 	struct cpu_mmio mmio[CPU_MAX_MMIO];
 	unsigned n_mmio;
 

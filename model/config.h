@@ -78,6 +78,21 @@ struct apf_cfg {
 	sim_time_t stuck_bound;	/* parked this long after the page is resident = stuck */
 };
 
+/* Live migration (docs/migration.md). */
+enum migration_mode { MIG_NONE, MIG_PRECOPY, MIG_POSTCOPY, MIG_HYBRID };
+extern const char *const cfg_migration_mode_names[];
+
+struct migration_cfg {
+	uint32_t mode;		    /* enum migration_mode */
+	sim_time_t start;	    /* when migration starts */
+	uint64_t bandwidth;	    /* bytes per second */
+	sim_time_t rtt;		    /* network round trip */
+	sim_time_t max_downtime;    /* precopy stops when the rest fits this */
+	uint32_t max_rounds;	    /* precopy rounds before giving up (hybrid: go postcopy) */
+	bool postcopy_preempt;	    /* urgent pages on their own channel */
+	uint64_t stream_backlog;    /* bytes queued ahead of an urgent page without preempt */
+};
+
 struct run_cfg {
 	sim_time_t duration;	/* stop at this simulated time */
 	bool until_done;	/* stop earlier when every task has exited */
@@ -104,6 +119,7 @@ struct apf_config {
 	struct host_cfg host;
 	struct guest_cfg guest;
 	struct apf_cfg apf;
+	struct migration_cfg migration;
 	struct run_cfg run;
 	uint32_t ntasks;
 	struct task_cfg *tasks;		  /* ntasks entries, owned */

@@ -29,6 +29,7 @@ const char *const cfg_protocol_names[] = {
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", NULL };
+const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
 const char *const cfg_reclaim_names[] = {
 	[RECLAIM_CLOCK] = "clock",
 	[RECLAIM_LRU] = "lru",
@@ -124,6 +125,24 @@ static const struct param_desc apf_params[] = {
 	PARAM_END,
 };
 
+static const struct param_desc migration_params[] = {
+	{ "mode", PT_ENUM, CFG(migration.mode), "none", 0, 0, cfg_migration_mode_names,
+	  "none, precopy, postcopy, or hybrid (precopy rounds, then postcopy)" },
+	{ "start", PT_TIME, CFG(migration.start), "1s", 0, NO_MAX, NULL, "when the migration starts" },
+	{ "bandwidth", PT_SIZE, CFG(migration.bandwidth), "1192MiB", 1, NO_MAX, NULL,
+	  "bytes per second on the migration network (10 Gbps = 1192MiB)" },
+	{ "rtt", PT_TIME, CFG(migration.rtt), "100us", 0, 1e13, NULL, "network round trip between the hosts" },
+	{ "max_downtime", PT_TIME, CFG(migration.max_downtime), "300ms", 1, NO_MAX, NULL,
+	  "precopy stops when the remaining dirty pages fit this (QEMU downtime-limit default 300 ms)" },
+	{ "max_rounds", PT_U32, CFG(migration.max_rounds), "30", 1, 100000, NULL,
+	  "precopy rounds before giving up (precopy: not converged; hybrid: switch to postcopy)" },
+	{ "postcopy_preempt", PT_BOOL, CFG(migration.postcopy_preempt), "true", 0, 0, NULL,
+	  "urgent page requests use their own channel (QEMU 8.0 postcopy-preempt)" },
+	{ "stream_backlog", PT_SIZE, CFG(migration.stream_backlog), "8MiB", 0, NO_MAX, NULL,
+	  "without preempt, an urgent page waits behind this much queued stream data (Peter Xu 2022: ~10 ms vanilla vs 0.6 ms preempt)" },
+	PARAM_END,
+};
+
 static const struct param_desc run_params[] = {
 	{ "duration", PT_TIME, CFG(run.duration), "60s", 1, NO_MAX, NULL,
 	  "stop at this simulated time" },
@@ -139,6 +158,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "host.swap", swap_params, "the swap device" },
 	{ "guest", guest_params, "the guest kernel scheduler" },
 	{ "apf", apf_params, "async page fault interface numbers and oracle bounds" },
+	{ "migration", migration_params, "live migration, precopy and postcopy" },
 	{ "run", run_params, "when the run stops" },
 	{ NULL, NULL, NULL },
 };

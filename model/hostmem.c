@@ -80,7 +80,7 @@ static void lru_push_head(struct hostmem *hm, uint32_t p)
 
 void hostmem_access(struct hostmem *hm, uint64_t gfn, bool write)
 {
-	hm->st[gfn] |= HM_REF | (write ? HM_DIRTY : 0);
+	hm->st[gfn] |= HM_REF | (write ? HM_DIRTY | HM_MIGDIRTY : 0);
 	if (lru_on(hm) && hm->lru_head != (uint32_t)gfn) {
 		lru_unlink(hm, (uint32_t)gfn);
 		lru_push_head(hm, (uint32_t)gfn);
@@ -97,6 +97,8 @@ enum hm_fault_kind hostmem_classify(const struct hostmem *hm, uint64_t gfn)
 		return HM_FAULT_MINOR;
 	if (s & HM_INFLIGHT)
 		return HM_FAULT_INFLIGHT;
+	if (s & HM_REMOTE)
+		return HM_FAULT_REMOTE;
 	if (s & HM_SWAPPED)
 		return HM_FAULT_MAJOR;
 	return HM_FAULT_ZERO;
@@ -110,7 +112,7 @@ static void hostmem_evict(struct hostmem *hm, uint64_t gfn)
 
 	if (lru_on(hm))
 		lru_unlink(hm, (uint32_t)gfn);
-	hm->st[gfn] = HM_SWAPPED;
+	hm->st[gfn] = HM_SWAPPED | (s & HM_MIGDIRTY);
 	hm->resident--;
 	hm->stats.reclaims++;
 	if (s & HM_DIRTY) {
@@ -162,18 +164,31 @@ void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn)
 {
 	hm->stats.zero_fills++;
 	/* A new page has no swap copy: evicting it always needs a write-back. */
-	hostmem_become_resident(hm, gfn, HM_DIRTY);
+	hostmem_become_resident(hm, gfn, HM_DIRTY | HM_MIGDIRTY);
 }
 
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
 {
 	hm->stats.major++;
-	hm->st[gfn] = HM_INFLIGHT;
+	hm->st[gfn] = HM_INFLIGHT | (hm->st[gfn] & HM_MIGDIRTY);
 }
 
 void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn)
 {
-	hostmem_become_resident(hm, gfn, 0);
+	hostmem_become_resident(hm, gfn, hm->st[gfn] & HM_MIGDIRTY);
+}
+
+void hostmem_fetch_start(struct hostmem *hm, uint64_t gfn)
+{
+	hm->st[gfn] = HM_INFLIGHT | HM_REMOTE;
+}
+
+bool hostmem_remote_arrived(struct hostmem *hm, uint64_t gfn)
+{
+	if (!(hm->st[gfn] & HM_REMOTE))
+		return false;	/* already arrived (urgent and stream both sent it) */
+	hostmem_become_resident(hm, gfn, HM_DIRTY);
+	return true;
 }
 
 void hostmem_map(struct hostmem *hm, uint64_t gfn)
@@ -195,4 +210,16 @@ void hostmem_prefill_resident(struct hostmem *hm, uint64_t n)
 		n = hm->limit;
 	for (uint64_t g = 0; g < n; g++)
 		hostmem_become_resident(hm, g, HM_MAPPED);
+}
+
+void hostmem_make_remote(struct hostmem *hm, uint64_t gfn)
+{
+	uint8_t s = hm->st[gfn];
+
+	if (s & HM_RESIDENT) {
+		if (lru_on(hm))
+			lru_unlink(hm, (uint32_t)gfn);
+		hm->resident--;
+	}
+	hm->st[gfn] = HM_REMOTE;
 }

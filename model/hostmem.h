@@ -31,6 +31,7 @@ enum {
 	HM_DIRTY = 1u << 4,	/* differs from its swap copy (or has none) */
 	HM_REF = 1u << 5,	/* referenced since the CLOCK hand last passed */
 	HM_REMOTE = 1u << 6,	/* still at the migration source (postcopy) */
+	HM_MIGDIRTY = 1u << 7,	/* written since the migration last sent it */
 };
 
 enum hm_fault_kind {
@@ -38,7 +39,8 @@ enum hm_fault_kind {
 	HM_FAULT_MINOR,		/* resident, not mapped in stage 2 */
 	HM_FAULT_ZERO,		/* never touched: allocate and clear */
 	HM_FAULT_MAJOR,		/* swapped out: needs I/O */
-	HM_FAULT_INFLIGHT,	/* swap-in already under way */
+	HM_FAULT_INFLIGHT,	/* swap-in (or postcopy fetch) already under way */
+	HM_FAULT_REMOTE,	/* postcopy: the page is still at the source */
 };
 
 struct hostmem_stats {
@@ -83,6 +85,13 @@ void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn);
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn);
 /* Swap-in finished: INFLIGHT -> RESIDENT (clean); evicts first when needed. */
 void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn);
+/* Postcopy switch-over: the page stays at the source (not resident here). */
+void hostmem_make_remote(struct hostmem *hm, uint64_t gfn);
+/* Postcopy: a fault requested a remote page (REMOTE -> INFLIGHT|REMOTE). */
+void hostmem_fetch_start(struct hostmem *hm, uint64_t gfn);
+/* Postcopy: the page arrived from the source; false if it already had
+ * (a page is delivered at most once). */
+bool hostmem_remote_arrived(struct hostmem *hm, uint64_t gfn);
 /* Map a resident page into stage 2. */
 void hostmem_map(struct hostmem *hm, uint64_t gfn);
 /* Mark every page swapped (a cold start with the VM image on swap). */

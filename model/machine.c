@@ -129,6 +129,10 @@ static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
 
 	if (write)
 		return;
+	/* A swap-in finishing after a postcopy switch-over belongs to the
+	 * source: the page is remote now and will come over the network. */
+	if ((m->hm.st[gfn] & (HM_INFLIGHT | HM_REMOTE)) != HM_INFLIGHT)
+		return;
 	hostmem_swapin_done(&m->hm, gfn);
 	vcpu_page_resident(m, gfn);
 	workers_page_resident(&m->workers, gfn);
@@ -281,6 +285,10 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		snprintf(m->err, sizeof(m->err), "out of memory for the worker pool");
 		return -1;
 	}
+	if (migration_init(&m->mig, m)) {
+		snprintf(m->err, sizeof(m->err), "out of memory for the migration model");
+		return -1;
+	}
 	if (m->proto->init && m->proto->init(m))
 		return -1;
 	if (m->proto->needs_guest && vcpu_guest_init(m))
@@ -334,6 +342,7 @@ void machine_fini(struct machine *m)
 		free(t->wl_state);
 	}
 	vcpu_guest_fini(m);
+	migration_fini(&m->mig);
 	free(m->fail_report);
 	m->fail_report = NULL;
 	if (m->proto && m->proto->fini)

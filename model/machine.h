@@ -16,6 +16,7 @@
 #include "model/config.h"
 #include "model/histogram.h"
 #include "model/hostmem.h"
+#include "model/migration.h"
 #include "model/sched.h"
 #include "model/sim.h"
 #include "model/swapdev.h"
@@ -49,6 +50,7 @@ struct vcpu {
 	sim_time_t fault_start;
 	bool kicked;		/* an IPI forced an exit: serve it at the next step */
 	bool kick_exit;		/* in the host for an IPI or timer exit (not a fault) */
+	bool paused;		/* stopped for migration downtime while running */
 	sim_time_t tick_taken;	/* slice_end whose timer exit was taken */
 	bool need_resched;	/* a woken task preempts cur at the next chance */
 	bool exc_pending;	/* an exception to inject at the next entry (x86 #PF) */
@@ -88,6 +90,7 @@ struct machine_stats {
 	uint64_t faults_user, faults_kernel;
 	struct histogram ready_to_run;	/* page-ready wake -> task running */
 	struct histogram parked;	/* time parked per APF wait */
+	uint64_t remote_faults;		/* postcopy: faults on pages still at the source */
 };
 
 /* Free ranges of guest physical memory handed to workloads. */
@@ -112,6 +115,8 @@ struct machine {
 	struct platform *plat;		/* guest code; NULL for `sync` */
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;
+	struct migration mig;
+	sim_time_t paused_until;	/* migration downtime: vCPUs stopped until then */
 	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
 	struct vcpu *stepping;		/* the vCPU whose step event is running */
 	void *insn_trace;		/* FILE* for --trace-insn, or NULL */
@@ -163,6 +168,9 @@ void vcpu_fault_resume(struct vcpu *v);
 /* Synthetic halt: the vCPU blocks in the host until a kick (a completion
  * or an interrupt), then re-enters and retries the faulting access. */
 void vcpu_fault_halt(struct vcpu *v);
+/* Migration downtime: stop a running vCPU now / let it run again. */
+void vcpu_pause(struct vcpu *v);
+void vcpu_unpause(struct vcpu *v);
 /* vcpu_guest.c */
 void vcpu_guest_boot(struct vcpu *v, sim_time_t *t);
 bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t);

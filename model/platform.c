@@ -170,12 +170,13 @@ static bool enter_idle_here(struct platform *p, struct platform_vcpu *v)
 
 /* The apfsim range (APFSIM_HC_*): the x86 driver's MSR accesses and CPUID
  * feature leaf, answered by cfg.x86_ops.  x0 = 0 or -1 (#GP), x1 = value. */
-static enum cpu_host_action apfsim_call(struct platform_vcpu *v, struct cpu *c, uint32_t fn)
+static enum cpu_host_action apfsim_call(struct platform_vcpu *v, struct cpu *c, uint32_t fn,
+					uint64_t a1, uint64_t a2)
 {
 	struct platform *p = v->p;
 	const struct platform_x86_ops *ops = p->cfg.x86_ops;
 	void *ctx = p->cfg.x86_ctx;
-	uint64_t a1 = cpu_reg(c, 1), a2 = cpu_reg(c, 2), val = 0;
+	uint64_t val = 0;
 	int64_t ret = APFSIM_HC_GP;
 
 	switch (fn) {
@@ -196,9 +197,10 @@ static enum cpu_host_action apfsim_call(struct platform_vcpu *v, struct cpu *c, 
 	}
 	if (ret != 0)
 		ret = APFSIM_HC_GP;
-	cpu_set_reg(c, 0, (uint64_t)ret);
 	if (fn != APFSIM_HC_MSR_WRITE)
-		cpu_set_reg(c, 1, val);
+		cpu_regs_set(c, 0, 2, (const uint64_t[2]){ (uint64_t)ret, val });
+	else
+		cpu_set_reg(c, 0, (uint64_t)ret);
 	if (p->cfg.record_calls) {
 		struct sdei_regs in = { .x = { fn, a1, a2 } }, out = in;
 
@@ -214,19 +216,22 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 {
 	struct platform *p = v->p;
 	struct sdei_regs r, in;
-	uint32_t fn = (uint32_t)cpu_reg(c, 0);
-	bool sdei_fn = SDEI_IS_FN(fn);
-	unsigned nregs = sdei_fn || p->cfg.record_calls ? SDEI_ARG_REGS : SMCCC_ARG_REGS, i;
+	uint32_t fn;
+	bool sdei_fn;
+	unsigned nregs, i, lo, hi;
 	int ret;
 
+	/* x0..x5 in one engine call; only the first nregs are inputs. */
+	cpu_regs_get(c, 0, SDEI_ARG_REGS, r.x);
+	fn = (uint32_t)r.x[0];
+	sdei_fn = SDEI_IS_FN(fn);
+	nregs = sdei_fn || p->cfg.record_calls ? SDEI_ARG_REGS : SMCCC_ARG_REGS;
 	p->hypercalls++;
 	if (fn >= APFSIM_HC_MSR_WRITE && fn <= APFSIM_HC_KVM_FEATURES)
-		return apfsim_call(v, c, fn);
+		return apfsim_call(v, c, fn, r.x[1], r.x[2]);
 
 	r.x[0] = fn;
-	for (i = 1; i < nregs; i++)
-		r.x[i] = cpu_reg(c, i);
-	for (; i < SDEI_NR_CTX_REGS; i++)
+	for (i = nregs; i < SDEI_NR_CTX_REGS; i++)
 		r.x[i] = 0;
 	r.pc = r.pstate = r.spsr_el1 = r.elr_el1 = 0;
 	in = r;
@@ -237,15 +242,20 @@ static enum cpu_host_action smccc_call(struct platform_vcpu *v, struct cpu *c)
 	}
 	record_call(p, v->index, &in, &r, ret == SDEI_CALL_CONTEXT_SWITCHED);
 	if (ret != SDEI_CALL_CONTEXT_SWITCHED) {
-		for (i = 0; i < 4; i++)
-			if (r.x[i] != in.x[i])
-				cpu_set_reg(c, i, r.x[i]);
+		/* Write back x0..x3 from the first to the last changed one. */
+		for (lo = 0; lo < 4 && r.x[lo] == in.x[lo]; lo++)
+			;
+		for (hi = 4; hi > lo && r.x[hi - 1] == in.x[hi - 1]; hi--)
+			;
+		if (hi - lo == 1)
+			cpu_set_reg(c, lo, r.x[lo]);
+		else if (hi > lo)
+			cpu_regs_set(c, lo, hi - lo, &r.x[lo]);
 		return CPU_CONTINUE;
 	}
 
 	/* EVENT_COMPLETE(_AND_RESUME): *r is the context to resume. */
-	for (i = 0; i < SDEI_NR_CTX_REGS; i++)
-		cpu_set_reg(c, i, r.x[i]);
+	cpu_regs_set(c, 0, SDEI_NR_CTX_REGS, r.x);
 	if ((r.pstate & PSTATE_M_MASK) == PSTATE_MODE_EL0t) {
 		/* Back to user mode: never written into the engine (hflags). */
 		v->in_user = true;
@@ -277,7 +287,11 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 	struct platform *p = v->p;
 	const struct platform_sched_ops *s = p->cfg.sched;
 	void *ctx = p->cfg.sched_ctx;
-	uint64_t nr = cpu_reg(c, 0), a1 = cpu_reg(c, 1);
+	uint64_t x[3], nr, a1;
+
+	cpu_regs_get(c, 0, 3, x);
+	nr = x[0];
+	a1 = x[1];
 
 	if (nr < PLATFORM_SIMCALL_MAX)
 		p->simcalls[nr]++;
@@ -312,7 +326,7 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 		if (a1 == GUEST_SCHED_WAIT) {
 			set_err(p, "cpu%u: scheduler kept task %u running although it waits for "
 				   "token 0x%" PRIx64 " (GUEST_SCHED_WAIT)", v->index,
-				percpu_of(p, v->index)->current, cpu_reg(c, 2));
+				percpu_of(p, v->index)->current, x[2]);
 			return stop_with(v, PLATFORM_STOP_FAULT);
 		}
 		return CPU_CONTINUE;
@@ -323,11 +337,11 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 		break;
 	case SIMCALL_WARN:
 		if (s && s->warn)
-			s->warn(ctx, v->index, (uint32_t)a1, cpu_reg(c, 2));
+			s->warn(ctx, v->index, (uint32_t)a1, x[2]);
 		break;
 	case SIMCALL_LOG:
 		if (s && s->log)
-			s->log(ctx, v->index, (uint32_t)a1, cpu_reg(c, 2));
+			s->log(ctx, v->index, (uint32_t)a1, x[2]);
 		break;
 	default:
 		set_err(p, "cpu%u: unknown simulator call %" PRIu64 " at pc 0x%" PRIx64, v->index, nr,
@@ -852,13 +866,11 @@ struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cp
 	struct platform_vcpu *v = vcpu_of(p, cpu);
 	struct sdei_regs r;
 	uint64_t sp = 0;
-	unsigned i;
 	int rc;
 
 	if (!v || (v->in_user && kernel_stack(p, v, &sp) != 0))
 		return bad_cpu;
-	for (i = 0; i < SDEI_NR_CTX_REGS; i++)
-		r.x[i] = cpu_reg(v->cpu, i);
+	cpu_regs_get(v->cpu, 0, SDEI_NR_CTX_REGS, r.x);
 	if (v->in_user) {
 		r.pc = v->user_pc;
 		r.pstate = v->user_pstate;
@@ -878,8 +890,7 @@ struct platform_run_result platform_sdei_deliver(struct platform *p, unsigned cp
 	}
 	/* Handler entry state: x0-x3, SPSR_EL1 (and ELR_EL1 if the
 	 * dispatcher writes it), EL1h with DAIF masked, PC = entry. */
-	for (i = 0; i < 4; i++)
-		cpu_set_reg(v->cpu, i, r.x[i]);
+	cpu_regs_set(v->cpu, 0, 4, r.x);
 	cpu_set_sysreg(v->cpu, CPU_SYSREG_SPSR_EL1, r.spsr_el1);
 	if (r.elr_el1 != 0)
 		cpu_set_sysreg(v->cpu, CPU_SYSREG_ELR_EL1, r.elr_el1);

@@ -314,7 +314,7 @@ static void arm64_stage2_fault(struct machine *m, struct vcpu *v, struct task *t
 	struct apf_work *w;
 
 	/* A page that needs no I/O is mapped at once, as without APF. */
-	if (kind != HM_FAULT_MAJOR && kind != HM_FAULT_INFLIGHT) {
+	if (kind != HM_FAULT_MAJOR && kind != HM_FAULT_INFLIGHT && kind != HM_FAULT_REMOTE) {
 		vcpu_fault_sync(v, t, page);
 		return;
 	}
@@ -534,6 +534,44 @@ int arm64_apf_vmm_command(struct arm64_apf *a, uint32_t i, enum arm64_apf_cmd cm
 	return -EINVAL;
 }
 
+/* --- live migration (§2.9) ------------------------------------------------- */
+
+/* The VMM saves SDEI number, PPI and control per vCPU (GET_*), the
+ * destination vCPU starts with a fresh APF block, and SET_SDEI, SET_IRQ,
+ * SET_CONTROL restore them — the last runs the ENABLE logic, which queues
+ * a wake-all.  Not migrated: `id`, the slot table, notpresent_pending,
+ * pageready_pending, works in flight and `done`; queued SDEI instances are
+ * not migrated either (running contexts and registrations are).  Guest RAM
+ * (buffer, waiter tables) and the vGIC state (the PPI line) go along. */
+static void arm64_migrate(struct machine *m)
+{
+	struct arm64_apf *a = arm(m);
+
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		struct arm64_apf_vcpu *av = &a->v[i];
+		uint64_t sdei = 0, irq = 0, ctl = 0;
+		uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+
+		arm64_apf_vmm_command(a, i, ARM64_APF_GET_SDEI, &sdei);
+		arm64_apf_vmm_command(a, i, ARM64_APF_GET_IRQ, &irq);
+		arm64_apf_vmm_command(a, i, ARM64_APF_GET_CONTROL, &ctl);
+		apf_flush(&av->core);
+		arm_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+		while (sdei_cancel(platform_sdei(m->plat), i, av->sdei_event_num) == 0)
+			;
+		apf_slots_reset(&av->core.slots);
+		av->notpresent_pending = av->pageready_pending = av->req_async_pf = false;
+		av->notpresent_token = 0;
+		av->control_block = 0;
+		apf_token_arm64_init(&av->tok);
+		apf_token_x86_init(&av->tok32, m->cfg->sw.token_zero_skip);
+		arm64_apf_vmm_command(a, i, ARM64_APF_SET_SDEI, &sdei);
+		arm64_apf_vmm_command(a, i, ARM64_APF_SET_IRQ, &irq);
+		if (ctl)
+			arm64_apf_vmm_command(a, i, ARM64_APF_SET_CONTROL, &ctl);
+	}
+}
+
 /* --- lifecycle ------------------------------------------------------------ */
 
 static int arm64_init(struct machine *m)
@@ -692,6 +730,7 @@ const struct protocol_ops protocol_arm64_v4 = {
 	.apf_ops = arm64_apf_ops,
 	.stage2_fault = arm64_stage2_fault,
 	.entry = arm64_entry,
+	.migrate = arm64_migrate,
 	.report_summary = arm64_report_summary,
 	.report_json = arm64_report_json,
 };

@@ -299,7 +299,7 @@ static void x86_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, 
 	enum hm_fault_kind kind = hostmem_classify(&m->hm, page);
 	struct apf_work *w;
 
-	if (kind != HM_FAULT_MAJOR && kind != HM_FAULT_INFLIGHT) {
+	if (kind != HM_FAULT_MAJOR && kind != HM_FAULT_INFLIGHT && kind != HM_FAULT_REMOTE) {
 		vcpu_fault_sync(v, t, page);
 		return;
 	}
@@ -445,6 +445,35 @@ static const struct platform_x86_ops x86_platform_ops = {
 	.kvm_features = x86_kvm_features,
 };
 
+/* --- live migration (§4.9) ----------------------------------------------------
+ * Userspace migrates MSR_KVM_ASYNC_PF_EN and _INT (ACK reads 0); on the
+ * destination the INT then EN writes run the enable path, which queues a
+ * wake-all.  pageready_pending, the queues and the slot table are lost;
+ * guest memory carries `token`; a pending exception travels with the vCPU
+ * events. */
+static void x86_migrate(struct machine *m)
+{
+	struct x86_apf *a = x86(m);
+
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		struct x86_apf_vcpu *av = &a->v[i];
+		uint64_t en = av->msr_en, vec = av->msr_int;
+		uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+
+		apf_flush(&av->core);
+		x86_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+		apf_slots_reset(&av->core.slots);
+		av->pageready_pending = av->req_apf_ready = av->req_apf_halt = false;
+		av->msr_en = av->msr_int = 0;
+		apf_token_x86_init(&av->tok, m->cfg->sw.token_zero_skip);
+		apf_token_arm64_init(&av->tok16);
+		if (vec)
+			x86_msr_write(a, i, MSR_KVM_ASYNC_PF_INT, vec);
+		if (en)
+			x86_msr_write(a, i, MSR_KVM_ASYNC_PF_EN, en);
+	}
+}
+
 /* --- lifecycle and statistics ------------------------------------------------ */
 
 static int x86_init(struct machine *m)
@@ -576,6 +605,7 @@ const struct protocol_ops protocol_x86 = {
 	.x86_ops = x86_ops,
 	.stage2_fault = x86_stage2_fault,
 	.entry = x86_entry,
+	.migrate = x86_migrate,
 	.report_summary = x86_report_summary,
 	.report_json = x86_report_json,
 };

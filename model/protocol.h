@@ -43,6 +43,10 @@ struct protocol_ops {
 	int (*attach)(struct machine *m);
 	void (*stage2_fault)(struct machine *m, struct vcpu *v, struct task *t, uint64_t gfn);
 	void (*entry)(struct machine *m, struct vcpu *v);
+	/* Live migration switch-over: save the per-vCPU APF state as the VMM
+	 * does and restore it into fresh destination vCPUs (what is lost is
+	 * lost: works in flight, done, slot table, pending flags). */
+	void (*migrate)(struct machine *m);
 	void (*report_summary)(const struct machine *m, FILE *out);
 	json_t *(*report_json)(const struct machine *m);
 };

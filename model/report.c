@@ -113,6 +113,8 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_object_set_new(root, "host", host);
 	if (m->proto && m->proto->report_json)
 		json_object_set_new(root, "apf", m->proto->report_json(m));
+	if (m->cfg->migration.mode != MIG_NONE)
+		json_object_set_new(root, "migration", migration_json(&m->mig));
 	return root;
 }
 
@@ -178,4 +180,5 @@ void report_summary(const struct machine *m, FILE *out)
 	pct_line(out, "swap-in (queue+io)", &m->swap.stats.read_total);
 	if (m->proto && m->proto->report_summary)
 		m->proto->report_summary(m, out);
+	migration_summary(&m->mig, out);
 }

@@ -272,6 +272,12 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 		hostmem_map(&m->hm, gfn);
 		cost += h->zero_fill;
 		break;
+	case HM_FAULT_REMOTE:
+		m->stats.remote_faults++;
+		migration_request(&m->mig, gfn);
+		v->fault_major = true;
+		v->waiting_io = true;
+		return;
 	case HM_FAULT_MAJOR:
 		hostmem_swapin_start(&m->hm, gfn);
 		swapdev_submit(&m->swap, gfn, false);
@@ -502,6 +508,11 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	v->step_ev = (sim_event_id){ 0, 0 };
 	if (m->failed)
 		return;
+	if (now < m->paused_until) {
+		/* Migration downtime: nothing runs until the destination resumes. */
+		vcpu_schedule_step(v, m->paused_until);
+		return;
+	}
 	if (v->op_running) {
 		vcpu_settle(v, now);
 		if (v->cur->op_left_ps == 0)
@@ -547,6 +558,31 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_entry(v, &t);
 	vcpu_loop(v, t);
 	m->stepping = NULL;
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+	sim_time_t now = v->m->sim.now;
+
+	if (v->state != VCPU_RUN)
+		return;
+	if (v->op_running) {
+		vcpu_settle(v, now);
+		v->op_running = true;	/* resumes with what is left */
+		v->op_start = v->m->paused_until;
+	}
+	v->paused = true;
+	v->kick_exit = true;	/* an exit, not a fault: no stall is charged */
+	vcpu_set_state(v, VCPU_HOST, now);
+	vcpu_schedule_step(v, v->m->paused_until);
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+	if (!v->paused)
+		return;
+	v->paused = false;
+	vcpu_schedule_step(v, v->m->sim.now);	/* re-enters through the entry path */
 }
 
 void vcpu_start(struct vcpu *v)

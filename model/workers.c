@@ -54,6 +54,11 @@ static void worker_run_ev(void *ctx, uint64_t i)
 		swapdev_submit(&m->swap, gfn, false);
 		w->waiting_io = true;
 		return;
+	case HM_FAULT_REMOTE:
+		/* Postcopy: fetched from the migration source. */
+		migration_request(&m->mig, gfn);
+		w->waiting_io = true;
+		return;
 	case HM_FAULT_INFLIGHT:
 		w->waiting_io = true;
 		return;
