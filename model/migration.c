@@ -118,8 +118,15 @@ static void mig_page_arrived(struct migration *g, uint64_t page)
 {
 	struct machine *m = g->m;
 
-	if (!hostmem_remote_arrived(&m->hm, page))
+	if (!hostmem_remote_arrived(&m->hm, page)) {
+		/* Every page is sent once: the stream skips pages already
+		 * requested and requests never target a page on the wire. */
+		g->duplicates++;
+		machine_fail(m, m->sim.now, "migration: page %#llx delivered twice",
+			     (unsigned long long)page);
 		return;
+	}
+	g->arrived++;
 	g->remote_left--;
 	g->pages_sent++;
 	g->bytes += PAGE;
@@ -131,6 +138,9 @@ static void mig_page_arrived(struct migration *g, uint64_t page)
 		g->end_ps = m->sim.now;
 		mig_snapshot(g, g->prog_end);
 		mig_note(g, "migration: postcopy complete");
+		if (g->arrived != g->remote_at_switch)
+			machine_fail(m, m->sim.now, "migration: %llu of %llu remote pages arrived",
+				     (unsigned long long)g->arrived, (unsigned long long)g->remote_at_switch);
 	}
 }
 
@@ -311,6 +321,8 @@ json_t *migration_json(const struct migration *g)
 	json_object_set_new(o, "pages_per_s", json_real(secs > 0 ? (double)g->pages_sent / secs : 0));
 	json_object_set_new(o, "remote_pages_at_switchover", json_integer((json_int_t)g->remote_at_switch));
 	json_object_set_new(o, "postcopy_requests", json_integer((json_int_t)g->requests));
+	json_object_set_new(o, "remote_pages_arrived", json_integer((json_int_t)g->arrived));
+	json_object_set_new(o, "pages_delivered_twice", json_integer((json_int_t)g->duplicates));
 	json_object_set_new(o, "postcopy_request_latency_ps",
 			    json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)g->req_latency.count,
 				      "p50", (json_int_t)hist_quantile(&g->req_latency, 0.5),

@@ -43,6 +43,8 @@ struct migration {
 	sim_time_t start_ps, switch_ps, end_ps, downtime_ps;
 	const char *result;	/* "completed", "not_converged", or NULL */
 	uint64_t *prog_start, *prog_switch, *prog_end;	/* per task */
+	uint64_t arrived;	/* remote pages delivered to the destination */
+	uint64_t duplicates;	/* deliveries of a page that was no longer remote */
 	uint64_t chunk[64];	/* stream pages on the wire */
 	uint32_t chunk_n;
 };
