@@ -139,6 +139,7 @@ int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run
 			.stuck_bound_ps = cfg->apf.stuck_bound,
 			.ppi_intid = cfg->apf.ppi,
 			.sdei_apf_event = cfg->apf.sdei_event,
+			.delivery_bound_ps = cfg->apf.delivery_bound,
 		};
 		oc.sdei_critical[0] = cfg->apf.sdei_event;
 		/* The buffer and PPI-line invariants describe arm64's shared

@@ -76,6 +76,7 @@ struct apf_cfg {
 	uint64_t sdei_event;	/* not-present SDEI event number */
 	uint32_t ppi;		/* page-ready PPI INTID, 16..31 */
 	sim_time_t stuck_bound;	/* parked this long after the page is resident = stuck */
+	sim_time_t delivery_bound; /* oracle late_page_ready bound; 0 = off */
 };
 
 /* Live migration (docs/migration.md). */
@@ -96,6 +97,7 @@ struct migration_cfg {
 struct run_cfg {
 	sim_time_t duration;	/* stop at this simulated time */
 	bool until_done;	/* stop earlier when every task has exited */
+	bool perturb_order;	/* same-instant events in a seed-keyed order (explore) */
 };
 
 struct task_cfg {

@@ -120,6 +120,8 @@ static const struct param_desc apf_params[] = {
 	  "not-present SDEI event (KVM_SDEI_ASYNC_PF_NUM of the v4 series, PROTOCOL.md 2.2)" },
 	{ "ppi", PT_U32, CFG(apf.ppi), "18", 16, 31, NULL,
 	  "page-ready PPI INTID chosen by the VMM (any of 16-31; 18 is free on the QEMU virt board)" },
+	{ "delivery_bound", PT_TIME, CFG(apf.delivery_bound), "0s", 0, NO_MAX, NULL,
+	  "oracle: completion -> page-ready longer than this is late_page_ready (0s = not checked)" },
 	{ "stuck_bound", PT_TIME, CFG(apf.stuck_bound), "1s", 1, NO_MAX, NULL,
 	  "oracle: a task still parked this long after its page became resident is stuck" },
 	PARAM_END,
@@ -144,6 +146,8 @@ static const struct param_desc migration_params[] = {
 };
 
 static const struct param_desc run_params[] = {
+	{ "perturb_order", PT_BOOL, CFG(run.perturb_order), "false", 0, 0, NULL,
+	  "order events at the same instant by a seed-keyed hash instead of insertion order (apfsim explore)" },
 	{ "duration", PT_TIME, CFG(run.duration), "60s", 1, NO_MAX, NULL,
 	  "stop at this simulated time" },
 	{ "until_done", PT_BOOL, CFG(run.until_done), "true", 0, 0, NULL,

@@ -241,6 +241,8 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		snprintf(m->err, sizeof(m->err), "out of memory for the event queue");
 		return -1;
 	}
+	if (cfg->run.perturb_order)
+		m->sim.perturb_salt = cfg->seed * 0x9e3779b97f4a7c15ULL | 1;
 	if (hostmem_init(&m->hm, npages, limit < npages ? limit : npages, cfg->host.reclaim, err,
 			 sizeof(err))) {
 		snprintf(m->err, sizeof(m->err), "%s", err);

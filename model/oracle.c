@@ -124,6 +124,7 @@ static const char *const inv_names[ORACLE_INV__COUNT] = {
 	[ORACLE_SDEI_NOT_COMPLETED] = "sdei_not_completed",
 	[ORACLE_PPI_PENDING_MISMATCH] = "ppi_pending_mismatch",
 	[ORACLE_STARVED_TASK] = "starved_task",
+	[ORACLE_LATE_PAGE_READY] = "late_page_ready",
 };
 
 const char *oracle_invariant_name(enum oracle_invariant inv)
@@ -843,6 +844,15 @@ static void on_ready(struct oracle *o, const struct trace_event *e)
 		in->gva = e->b;
 	}
 	in->nready++;
+	/* The ACK race (§4.1): a completed page whose page-ready waited longer
+	 * than the configured bound (only when a bound is given). */
+	if (o->cfg.delivery_bound_ps && in->completed && in->nready == 1 &&
+	    e->t - in->t_completed > o->cfg.delivery_bound_ps && check_on(o, ORACLE_LATE_PAGE_READY)) {
+		char a[32];
+		fmt_time(a, sizeof(a), e->t - in->t_completed);
+		violate(o, ORACLE_LATE_PAGE_READY, e->t, e->vcpu, in->token, e->task, r, no_ref,
+			"page-ready for token %#" PRIx64 " delivered %s after its completion", in->token, a);
+	}
 	/* §1.4: one page-ready per work (it is unlinked right after). */
 	if (in->outcome == OUT_NONE || in->outcome == OUT_WOKEN) {
 		if (in->nready > 1)

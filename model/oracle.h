@@ -45,6 +45,7 @@ enum oracle_invariant {
 	ORACLE_SDEI_NOT_COMPLETED,
 	ORACLE_PPI_PENDING_MISMATCH,
 	ORACLE_STARVED_TASK,	/* runnable, never run, for longer than the bound */
+	ORACLE_LATE_PAGE_READY,	/* completion -> page-ready longer than delivery_bound */
 	ORACLE_INV__COUNT
 };
 
@@ -77,6 +78,7 @@ struct oracle_cfg {
 	uint32_t max_outstanding;	/* default 64 */
 	uint32_t checks;		/* ORACLE_CHECK(...) | ORACLE_STRICT_END */
 	uint32_t ppi_intid;		/* INTID of the APF page-ready PPI */
+	sim_time_t delivery_bound_ps;	/* late_page_ready: 0 = not checked */
 	uint64_t sdei_critical[4];	/* critical-priority SDEI event numbers */
 	uint64_t sdei_apf_event;	/* the not-present event; 0 = 0x40400001 */
 	uint32_t max_recorded;		/* violations kept for the report; 1000 */

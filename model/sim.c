@@ -39,6 +39,17 @@ void sim_fini(struct sim *s)
 	s->ops = NULL;
 }
 
+/* A bijective 64-bit mix of the sequence number keyed by the salt: the
+ * keys stay unique, so the order stays total and deterministic. */
+static uint64_t sim_perturb_key(uint64_t seq, uint64_t salt)
+{
+	uint64_t z = seq ^ salt;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg)
 {
 	sim_event_id none = { 0, 0 };
@@ -46,7 +57,8 @@ sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx
 
 	if (when < s->now || !fn)
 		return none;
-	id = s->ops->schedule(s->impl, when, s->seq, fn, ctx, arg);
+	id = s->ops->schedule(s->impl, when, s->perturb_salt ? sim_perturb_key(s->seq, s->perturb_salt) : s->seq,
+			      fn, ctx, arg);
 	if (id.gen != 0)
 		s->seq++;
 	return id;

@@ -59,6 +59,10 @@ struct sim {
 	uint64_t seq;		/* next insertion sequence number */
 	uint64_t events_run;	/* handlers dispatched so far */
 	bool stop;		/* set by sim_stop(); run() returns early */
+	/* Non-zero: same-instant events are ordered by a keyed hash of their
+	 * insertion sequence instead of the sequence itself — a different but
+	 * reproducible interleaving per salt (apfsim explore). */
+	uint64_t perturb_salt;
 	const struct sim_backend_ops *ops;
 	void *impl;
 };
