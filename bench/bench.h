@@ -33,5 +33,6 @@ double bench_now(void);
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
 extern const struct bench_case bench_e2e[];		/* bench_e2e.c */
 extern const struct bench_case bench_guest[];		/* bench_guest.c */
+extern const struct bench_case bench_explore[];		/* bench_explore.c */
 
 #endif

@@ -19,6 +19,7 @@ static const struct bench_case *const bench_suites[] = {
 	bench_event_kernel,
 	bench_e2e,
 	bench_guest,
+	bench_explore,
 };
 
 #define BENCH_MAX_ONLY 16

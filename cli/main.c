@@ -15,6 +15,8 @@ static const char usage[] =
 	"  compare SCENARIO --protocols P1,P2,...\n"
 	"                      run the scenario under each protocol, one table\n"
 	"  protocols           list the protocol presets and their switches\n"
+	"  explore SCENARIO --runs N [--jobs J]\n"
+	"                      many seeds and event orders, oracle on, reproducers\n"
 	"\n"
 	"options:\n"
 	"  --help              this text (also: apfsim <command> --help)\n"
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
 		return cli_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "protocols"))
 		return cli_protocols(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explore"))
+		return cli_explore(argc - 1, argv + 1);
 	fprintf(stderr, "apfsim: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_EXIT_BAD_INPUT;
 }

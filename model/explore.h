@@ -1,0 +1,63 @@
+/* explore.h — seed-driven exploration (docs/explore.md): run a scenario
+ * many times, each run with its own seed (latencies drawn anew) and its own
+ * order of same-instant events (run.perturb_order), with the oracle as the
+ * judge; group the failures by invariant; shrink the first failing run of
+ * each group to a smaller reproducer.  Runs are independent and executed by
+ * `jobs` worker processes; every result depends on its seed only, so the
+ * report is the same for any number of jobs. */
+#ifndef APFSIM_MODEL_EXPLORE_H
+#define APFSIM_MODEL_EXPLORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EXPLORE_MAX_SETS 64
+#define EXPLORE_MAX_GROUPS 32
+
+struct explore_opts {
+	const char *scenario;
+	const char *sets[EXPLORE_MAX_SETS];	/* KEY=VALUE overrides, in order */
+	unsigned nsets;
+	uint64_t runs;
+	unsigned jobs;
+	uint64_t seed;			/* base seed (has_seed), else the scenario's */
+	bool has_seed;
+	double time_limit_s;		/* wall clock; 0 = none */
+	bool shrink;
+};
+
+/* The outcome of one run. */
+struct explore_run {
+	uint64_t index, seed;
+	int status;			/* 0 ok, 1 violation or guest fault, 2 bad input */
+	char invariant[32];		/* "" when ok; "guest_fault" for faults */
+	char message[256];
+	uint64_t t_ps;			/* time of the first violation */
+};
+
+struct explore_group {
+	char invariant[32];
+	uint64_t count;
+	struct explore_run first;
+	char shrunk[1024];		/* --set list of the smallest reproducer */
+	unsigned shrink_steps;
+};
+
+struct explore_result {
+	uint64_t runs_done, failures;
+	double wall_s;
+	struct explore_group groups[EXPLORE_MAX_GROUPS];
+	unsigned ngroups;
+	char protocol[32];
+	char error[512];		/* bad input or an internal failure */
+};
+
+/* Derived seed of run i. */
+uint64_t explore_seed(uint64_t base, uint64_t i);
+/* One run with these overrides and seed (perturbed event order). */
+struct explore_run explore_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
+			       uint64_t seed);
+/* All runs; 0, or -1 with r->error (bad input, fork failure). */
+int explore_all(const struct explore_opts *o, struct explore_result *r);
+
+#endif

@@ -1,0 +1,131 @@
+// apfsim explore (docs/explore.md): bad input, the known-bug checks (the
+// faithful variant's bug is found within a bounded number of runs, the fixed
+// variant passes the same runs), independence from --jobs, replayability.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <jansson.h>
+
+namespace {
+
+std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
+
+struct Out {
+	int status;
+	std::string err;
+	json_t *doc;
+};
+
+Out explore(const std::string &args)
+{
+	static int n = 0;
+	std::string base = "/tmp/apfsim_explore_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+	std::string cmd = std::string(APFSIM_CLI) + " explore " + args + " --json " + base + ".json >/dev/null 2>" +
+			  base + ".err";
+	int rc = std::system(cmd.c_str());
+	std::ifstream f(base + ".err");
+	std::stringstream ss;
+	ss << f.rdbuf();
+	json_error_t e;
+	Out o{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str(), json_load_file((base + ".json").c_str(), 0, &e) };
+	std::remove((base + ".json").c_str());
+	std::remove((base + ".err").c_str());
+	return o;
+}
+
+long long I(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
+
+TEST(Explore, BadInputExitsTwo)
+{
+	const std::string q = src("workloads/scenarios/quickstart.yaml");
+	for (const std::string &a : { q + " --runs 0", q + " --runs 3 --jobs 0", q + " --jobs 2", q + " --runs x",
+				      q + " --runs 2 --time-limit 5", q + " --runs 2 --protocol nope",
+				      src("tests/data/bad/unknown_key.yaml") + " --runs 2" }) {
+		Out o = explore(a);
+		EXPECT_EQ(o.status, 2) << a << "\n" << o.err;
+		EXPECT_FALSE(o.err.empty()) << a;
+		json_decref(o.doc);
+	}
+}
+
+// The zero-token hang of x86 before Feb 2022 (token_wrap.yaml): found within
+// 12 runs; the fixed variant passes the same 12 runs.
+TEST(Explore, FindsTheZeroTokenHangAndTheFixPassesTheSameRuns)
+{
+	const std::string tw = src("workloads/scenarios/token-wrap.yaml") +
+			       " --runs 12 --jobs 2 --protocol x86-int-ack --set run.duration=1100ms --no-shrink";
+	Out bug = explore(tw + " --set protocol.token_zero_skip=false");
+	ASSERT_NE(bug.doc, nullptr) << bug.err;
+	EXPECT_EQ(bug.status, 1);
+	EXPECT_EQ(I(bug.doc, "runs"), 12);
+	json_t *g = json_array_get(json_object_get(bug.doc, "groups"), 0);
+	ASSERT_NE(g, nullptr);
+	EXPECT_STREQ(json_string_value(json_object_get(g, "invariant")), "stuck_task");
+	EXPECT_NE(std::string(json_string_value(json_object_get(g, "message"))).find("token 0 "), std::string::npos);
+	json_decref(bug.doc);
+
+	Out fixed = explore(tw);
+	ASSERT_NE(fixed.doc, nullptr) << fixed.err;
+	EXPECT_EQ(fixed.status, 0);
+	EXPECT_EQ(I(fixed.doc, "failures"), 0);
+	json_decref(fixed.doc);
+}
+
+// The no-ACK delay (ack-race.yaml with a 1 ms delivery bound): found in the
+// first runs; with the ACK the same runs are clean.  The shrunk reproducer
+// replays the violation.
+TEST(Explore, FindsTheNoAckDelayAndShrinksIt)
+{
+	const std::string ar = src("workloads/scenarios/ack-race.yaml") + " --runs 6 --jobs 2 --set apf.delivery_bound=1ms";
+	Out bug = explore(ar + " --protocol x86-int-noack");
+	ASSERT_NE(bug.doc, nullptr) << bug.err;
+	EXPECT_EQ(bug.status, 1);
+	json_t *g = json_array_get(json_object_get(bug.doc, "groups"), 0);
+	ASSERT_NE(g, nullptr);
+	EXPECT_STREQ(json_string_value(json_object_get(g, "invariant")), "late_page_ready");
+	std::string shrunk = json_string_value(json_object_get(g, "shrunk"));
+	EXPECT_NE(shrunk.find("run.duration="), std::string::npos) << shrunk;
+	// Replay the shrunk command: it fails with the same invariant.
+	std::string cmd = std::string(APFSIM_CLI) + shrunk.substr(shrunk.find(' ')) + " --quiet 2>&1";
+	FILE *p = popen(cmd.c_str(), "r");
+	std::string out;
+	char buf[4096];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
+		out.append(buf, k);
+	int rc = pclose(p);
+	EXPECT_EQ(WEXITSTATUS(rc), 1) << out;
+	EXPECT_NE(out.find("late_page_ready"), std::string::npos) << out;
+	json_decref(bug.doc);
+
+	Out fixed = explore(ar + " --protocol x86-int-ack");
+	ASSERT_NE(fixed.doc, nullptr) << fixed.err;
+	EXPECT_EQ(fixed.status, 0);
+	json_decref(fixed.doc);
+}
+
+TEST(Explore, ResultsDoNotDependOnJobs)
+{
+	const std::string ar = src("workloads/scenarios/ack-race.yaml") +
+			       " --runs 6 --protocol x86-int-noack --set apf.delivery_bound=1ms --no-shrink";
+	Out one = explore(ar + " --jobs 1"), two = explore(ar + " --jobs 2"), three = explore(ar + " --jobs 3");
+	ASSERT_TRUE(one.doc && two.doc && three.doc);
+	char *a = json_dumps(one.doc, JSON_SORT_KEYS), *b = json_dumps(two.doc, JSON_SORT_KEYS),
+	     *c = json_dumps(three.doc, JSON_SORT_KEYS);
+	EXPECT_STREQ(a, b);
+	EXPECT_STREQ(a, c);
+	free(a);
+	free(b);
+	free(c);
+	json_decref(one.doc);
+	json_decref(two.doc);
+	json_decref(three.doc);
+}
+
+} // namespace
