@@ -323,11 +323,7 @@ json_t *migration_json(const struct migration *g)
 	json_object_set_new(o, "postcopy_requests", json_integer((json_int_t)g->requests));
 	json_object_set_new(o, "remote_pages_arrived", json_integer((json_int_t)g->arrived));
 	json_object_set_new(o, "pages_delivered_twice", json_integer((json_int_t)g->duplicates));
-	json_object_set_new(o, "postcopy_request_latency_ps",
-			    json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)g->req_latency.count,
-				      "p50", (json_int_t)hist_quantile(&g->req_latency, 0.5),
-				      "p99", (json_int_t)hist_quantile(&g->req_latency, 0.99),
-				      "max", (json_int_t)(g->req_latency.count ? g->req_latency.max : 0)));
+	json_object_set_new(o, "postcopy_request_latency_ps", report_hist_json(&g->req_latency));
 	for (uint32_t i = 0; g->prog_start && i < m->sched.ntasks; i++) {
 		const struct task *t = &m->sched.tasks[i];
 		uint64_t before = g->prog_start[i];

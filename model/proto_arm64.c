@@ -173,17 +173,13 @@ fail:
 	return false;
 }
 
-/* (h) kvm_arch_async_page_ready: replay the fault as a prefault, which
- * maps the page when it is (still) resident. */
+/* (h) kvm_arch_async_page_ready: replay the fault as a prefault. */
 static void h_page_ready(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 {
 	struct arm64_apf *a = ctx;
-	struct hostmem *hm = &a->m->hm;
-	uint64_t page = w->gfn - BASE_GFN;
 
 	(void)cv;
-	if (hostmem_classify(hm, page) == HM_FAULT_MINOR)
-		hostmem_map(hm, page);
+	protocol_prefault(a->m, w->gfn - BASE_GFN);
 }
 
 /* (i) kvm_arch_async_page_present */
@@ -619,13 +615,6 @@ static const struct smccc_apf_ops *arm64_apf_ops(struct machine *m, void **ctx)
 
 /* --- statistics ----------------------------------------------------------- */
 
-static json_t *hist_obj(const struct histogram *h)
-{
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count,
-			 "p50", (json_int_t)hist_quantile(h, 0.5), "p90", (json_int_t)hist_quantile(h, 0.9),
-			 "p99", (json_int_t)hist_quantile(h, 0.99), "max", (json_int_t)(h->count ? h->max : 0));
-}
-
 static json_t *arm64_report_json(const struct machine *m)
 {
 	const struct arm64_apf *a = arm(m);
@@ -661,26 +650,11 @@ static json_t *arm64_report_json(const struct machine *m)
 	json_object_set_new(o, "disables", json_integer((json_int_t)s->disables));
 	json_object_set_new(o, "tokens", json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)tokens,
 						      "zero", (json_int_t)zero, "wraps", (json_int_t)wraps));
-	json_object_set_new(o, "fault_to_resident_ps", hist_obj(&s->fault_to_resident));
-	json_object_set_new(o, "completion_to_pageready_ps", hist_obj(&s->completion_to_ready));
-	json_object_set_new(o, "pageready_to_running_ps", hist_obj(&m->stats.ready_to_run));
-	json_object_set_new(o, "parked_ps", hist_obj(&m->stats.parked));
+	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
+	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
+	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
+	json_object_set_new(o, "parked_ps", report_hist_json(&m->stats.parked));
 	return o;
-}
-
-static void pct(FILE *out, const char *label, const struct histogram *h)
-{
-	char a[32], b[32], c[32], d[32];
-
-	if (!h->count) {
-		fprintf(out, "  %-28s -\n", label);
-		return;
-	}
-	report_fmt_time(hist_quantile(h, 0.5), a, sizeof(a));
-	report_fmt_time(hist_quantile(h, 0.9), b, sizeof(b));
-	report_fmt_time(hist_quantile(h, 0.99), c, sizeof(c));
-	report_fmt_time(h->max, d, sizeof(d));
-	fprintf(out, "  %-28s p50 %-12s p90 %-12s p99 %-12s max %s\n", label, a, b, c, d);
 }
 
 static void arm64_report_summary(const struct machine *m, FILE *out)
@@ -715,10 +689,10 @@ static void arm64_report_summary(const struct machine *m, FILE *out)
 		(unsigned long long)s->repeated);
 	fprintf(out, "     tokens %llu (zero %llu, wraps %llu)\n", (unsigned long long)tokens,
 		(unsigned long long)zero, (unsigned long long)wraps);
-	pct(out, "fault -> page resident", &s->fault_to_resident);
-	pct(out, "completion -> page-ready", &s->completion_to_ready);
-	pct(out, "page-ready -> task running", &m->stats.ready_to_run);
-	pct(out, "parked", &m->stats.parked);
+	report_pct_line(out, "fault -> page resident", 28, &s->fault_to_resident);
+	report_pct_line(out, "completion -> page-ready", 28, &s->completion_to_ready);
+	report_pct_line(out, "page-ready -> task running", 28, &m->stats.ready_to_run);
+	report_pct_line(out, "parked", 28, &m->stats.parked);
 }
 
 const struct protocol_ops protocol_arm64_v4 = {

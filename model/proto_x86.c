@@ -176,15 +176,13 @@ static bool h_can_dequeue(void *ctx, struct apf_vcpu *cv)
 	return false;
 }
 
+/* §3.5 step 10: replay the fault as a prefault. */
 static void h_page_ready(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 {
 	struct x86_apf *a = ctx;
-	struct hostmem *hm = &a->m->hm;
-	uint64_t page = w->gfn - BASE_GFN;
 
 	(void)cv;
-	if (hostmem_classify(hm, page) == HM_FAULT_MINOR)
-		hostmem_map(hm, page);
+	protocol_prefault(a->m, w->gfn - BASE_GFN);
 }
 
 /* §3.5 step 11 */
@@ -515,13 +513,6 @@ static const struct platform_x86_ops *x86_ops(struct machine *m, void **ctx)
 	return &x86_platform_ops;
 }
 
-static json_t *hist_obj(const struct histogram *h)
-{
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count,
-			 "p50", (json_int_t)hist_quantile(h, 0.5), "p90", (json_int_t)hist_quantile(h, 0.9),
-			 "p99", (json_int_t)hist_quantile(h, 0.99), "max", (json_int_t)(h->count ? h->max : 0));
-}
-
 static void x86_tokens(const struct x86_apf *a, uint64_t *issued, uint64_t *zero, uint64_t *wraps)
 {
 	*issued = *zero = *wraps = 0;
@@ -564,10 +555,10 @@ static json_t *x86_report_json(const struct machine *m)
 	json_object_set_new(o, "msr_gp", json_integer((json_int_t)s->gp));
 	json_object_set_new(o, "tokens", json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)tokens,
 						      "zero", (json_int_t)zero, "wraps", (json_int_t)wraps));
-	json_object_set_new(o, "fault_to_resident_ps", hist_obj(&s->fault_to_resident));
-	json_object_set_new(o, "completion_to_pageready_ps", hist_obj(&s->completion_to_ready));
-	json_object_set_new(o, "pageready_to_running_ps", hist_obj(&m->stats.ready_to_run));
-	json_object_set_new(o, "parked_ps", hist_obj(&m->stats.parked));
+	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
+	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
+	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
+	json_object_set_new(o, "parked_ps", report_hist_json(&m->stats.parked));
 	return o;
 }
 

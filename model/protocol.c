@@ -20,6 +20,12 @@ const struct protocol_ops protocol_sync = {
 	.stage2_fault = sync_stage2_fault,
 };
 
+void protocol_prefault(struct machine *m, uint64_t page)
+{
+	if (hostmem_classify(&m->hm, page) == HM_FAULT_MINOR)
+		hostmem_map(&m->hm, page);
+}
+
 /* `sync`, or the host implementation the switches call for: not-present
  * by SDEI is the arm64 family, by exception the x86 family. */
 const struct protocol_ops *protocol_for(const struct apf_config *c)

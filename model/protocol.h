@@ -58,5 +58,8 @@ extern const struct protocol_ops protocol_arm64_v4;
 extern const struct protocol_ops protocol_x86;
 
 const struct protocol_ops *protocol_for(const struct apf_config *c);
+/* kvm_arch_async_page_ready's replay as a prefault: map the page when it is
+ * (still) resident, so the retried access does not exit again. */
+void protocol_prefault(struct machine *m, uint64_t page);
 
 #endif

@@ -22,7 +22,7 @@ void report_fmt_time(sim_time_t ps, char *buf, size_t len)
 		snprintf(buf, len, "%.3f ns", v / (double)SIM_NS);
 }
 
-static json_t *hist_json(const struct histogram *h)
+json_t *report_hist_json(const struct histogram *h)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "count", (json_int_t)h->count,
@@ -105,11 +105,11 @@ json_t *report_json(const struct machine *m, const char *version)
 			"swap_ins", (json_int_t)m->swap.stats.reads,
 			"writes", (json_int_t)m->swap.stats.writes,
 			"max_queued", (json_int_t)m->swap.stats.max_queued);
-	json_object_set_new(swap, "read_wait_ps", hist_json(&m->swap.stats.read_wait));
-	json_object_set_new(swap, "read_latency_ps", hist_json(&m->swap.stats.read_total));
+	json_object_set_new(swap, "read_wait_ps", report_hist_json(&m->swap.stats.read_wait));
+	json_object_set_new(swap, "read_latency_ps", report_hist_json(&m->swap.stats.read_total));
 	json_object_set_new(host, "swap", swap);
-	json_object_set_new(host, "fault_latency_ps", hist_json(&m->stats.fault_latency));
-	json_object_set_new(host, "major_fault_latency_ps", hist_json(&m->stats.major_latency));
+	json_object_set_new(host, "fault_latency_ps", report_hist_json(&m->stats.fault_latency));
+	json_object_set_new(host, "major_fault_latency_ps", report_hist_json(&m->stats.major_latency));
 	json_object_set_new(root, "host", host);
 	if (m->proto && m->proto->report_json)
 		json_object_set_new(root, "apf", m->proto->report_json(m));
@@ -118,19 +118,19 @@ json_t *report_json(const struct machine *m, const char *version)
 	return root;
 }
 
-static void pct_line(FILE *out, const char *label, const struct histogram *h)
+void report_pct_line(FILE *out, const char *label, int width, const struct histogram *h)
 {
 	char a[32], b[32], c[32], d[32];
 
 	if (!h->count) {
-		fprintf(out, "  %-22s -\n", label);
+		fprintf(out, "  %-*s -\n", width, label);
 		return;
 	}
 	report_fmt_time(hist_quantile(h, 0.50), a, sizeof(a));
 	report_fmt_time(hist_quantile(h, 0.90), b, sizeof(b));
 	report_fmt_time(hist_quantile(h, 0.99), c, sizeof(c));
 	report_fmt_time(h->max, d, sizeof(d));
-	fprintf(out, "  %-22s p50 %-12s p90 %-12s p99 %-12s max %s\n", label, a, b, c, d);
+	fprintf(out, "  %-*s p50 %-12s p90 %-12s p99 %-12s max %s\n", width, label, a, b, c, d);
 }
 
 void report_summary(const struct machine *m, FILE *out)
@@ -175,9 +175,9 @@ void report_summary(const struct machine *m, FILE *out)
 		m->swap.stats.reads, m->swap.stats.writes, hs->reclaims, hs->peak_resident, m->hm.npages,
 		m->hm.limit);
 	fprintf(out, "\nlatency:\n");
-	pct_line(out, "fault (exit->entry)", &m->stats.fault_latency);
-	pct_line(out, "major fault", &m->stats.major_latency);
-	pct_line(out, "swap-in (queue+io)", &m->swap.stats.read_total);
+	report_pct_line(out, "fault (exit->entry)", 22, &m->stats.fault_latency);
+	report_pct_line(out, "major fault", 22, &m->stats.major_latency);
+	report_pct_line(out, "swap-in (queue+io)", 22, &m->swap.stats.read_total);
 	if (m->proto && m->proto->report_summary)
 		m->proto->report_summary(m, out);
 	migration_summary(&m->mig, out);

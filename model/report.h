@@ -16,5 +16,9 @@ json_t *report_json(const struct machine *m, const char *version);
 void report_summary(const struct machine *m, FILE *out);
 /* Human time: "12.345 ms". */
 void report_fmt_time(sim_time_t ps, char *buf, size_t len);
+/* A latency histogram as {count, mean, p50, p90, p99, max, min} (ps). */
+json_t *report_hist_json(const struct histogram *h);
+/* "  LABEL  p50 .. p90 .. p99 .. max .." (or "-" when empty). */
+void report_pct_line(FILE *out, const char *label, int width, const struct histogram *h);
 
 #endif
