@@ -139,7 +139,7 @@ int cli_explore(int argc, char **argv)
 	json_t *doc = json_object(), *groups = json_array();
 	for (unsigned i = 0; i < r->ngroups; i++) {
 		const struct explore_group *g = &r->groups[i];
-		char replay[4096], shrunk[4096];
+		char replay[4096], shrunk[4096 + sizeof(g->shrunk)];
 		snprintf(replay, sizeof(replay), "apfsim run %s --seed %llu --set run.perturb_order=true%s",
 			 o.scenario, (unsigned long long)g->first.seed, user);
 		snprintf(shrunk, sizeof(shrunk), "%s%s", replay, g->shrunk);

@@ -94,6 +94,17 @@ struct migration_cfg {
 	uint64_t stream_backlog;    /* bytes queued ahead of an urgent page without preempt */
 };
 
+/* Fault injection (docs/explore.md): probabilities and schedules. */
+struct faults_cfg {
+	double sdei_refuse;	/* P(kvm_sdei_inject refuses a not-present) */
+	double worker_fail;	/* P(a worker's fault-in fails) */
+	sim_time_t kick_delay;	/* added to every vCPU kick */
+	sim_time_t host_flush_at; /* the host flushes every vCPU's async-PF queue; 0 = never */
+	sim_time_t memory_spike_at; /* memory pressure: the cgroup limit drops; 0 = never */
+	uint64_t memory_spike;	/* ... by this much */
+	sim_time_t memory_spike_len; /* ... for this long */
+};
+
 struct run_cfg {
 	sim_time_t duration;	/* stop at this simulated time */
 	bool until_done;	/* stop earlier when every task has exited */
@@ -122,6 +133,7 @@ struct apf_config {
 	struct guest_cfg guest;
 	struct apf_cfg apf;
 	struct migration_cfg migration;
+	struct faults_cfg faults;
 	struct run_cfg run;
 	uint32_t ntasks;
 	struct task_cfg *tasks;		  /* ntasks entries, owned */

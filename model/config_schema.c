@@ -145,6 +145,21 @@ static const struct param_desc migration_params[] = {
 	PARAM_END,
 };
 
+static const struct param_desc faults_params[] = {
+	{ "sdei_refuse", PT_FRACTION, CFG(faults.sdei_refuse), "0", 0, 1, NULL,
+	  "probability that kvm_sdei_inject refuses a not-present (event queued, running or masked)" },
+	{ "worker_fail", PT_FRACTION, CFG(faults.worker_fail), "0", 0, 1, NULL,
+	  "probability that an async-PF worker's fault-in fails (it still completes; the retry faults again)" },
+	{ "kick_delay", PT_TIME, CFG(faults.kick_delay), "0s", 0, 1e13, NULL, "added to every vCPU kick (a slow IPI)" },
+	{ "host_flush_at", PT_TIME, CFG(faults.host_flush_at), "0s", 0, NO_MAX, NULL,
+	  "the host flushes every vCPU's async-PF queues without notifications at this time; 0s = never" },
+	{ "memory_spike_at", PT_TIME, CFG(faults.memory_spike_at), "0s", 0, NO_MAX, NULL,
+	  "memory-pressure spike: the cgroup limit drops at this time; 0s = never" },
+	{ "memory_spike", PT_SIZE, CFG(faults.memory_spike), "0B", 0, NO_MAX, NULL, "how much the limit drops" },
+	{ "memory_spike_len", PT_TIME, CFG(faults.memory_spike_len), "10ms", 0, NO_MAX, NULL, "how long it stays down" },
+	PARAM_END,
+};
+
 static const struct param_desc run_params[] = {
 	{ "perturb_order", PT_BOOL, CFG(run.perturb_order), "false", 0, 0, NULL,
 	  "order events at the same instant by a seed-keyed hash instead of insertion order (apfsim explore)" },
@@ -163,6 +178,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "guest", guest_params, "the guest kernel scheduler" },
 	{ "apf", apf_params, "async page fault interface numbers and oracle bounds" },
 	{ "migration", migration_params, "live migration, precopy and postcopy" },
+	{ "faults", faults_params, "fault injection for exploration" },
 	{ "run", run_params, "when the run stops" },
 	{ NULL, NULL, NULL },
 };

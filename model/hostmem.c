@@ -223,3 +223,11 @@ void hostmem_make_remote(struct hostmem *hm, uint64_t gfn)
 	}
 	hm->st[gfn] = HM_REMOTE;
 }
+
+void hostmem_set_limit(struct hostmem *hm, uint64_t pages)
+{
+	hm->limit = pages ? pages : 1;
+	/* Without LRU lists (no limit was configured) CLOCK picks the victims. */
+	while (hm->resident > hm->limit)
+		hostmem_evict(hm, lru_on(hm) ? hm->lru_tail : clock_victim(hm));
+}

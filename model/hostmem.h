@@ -85,6 +85,8 @@ void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn);
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn);
 /* Swap-in finished: INFLIGHT -> RESIDENT (clean); evicts first when needed. */
 void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn);
+/* Change the cgroup limit; evicts down to it at once (a pressure spike). */
+void hostmem_set_limit(struct hostmem *hm, uint64_t pages);
 /* Postcopy switch-over: the page stays at the source (not resident here). */
 void hostmem_make_remote(struct hostmem *hm, uint64_t gfn);
 /* Postcopy: a fault requested a remote page (REMOTE -> INFLIGHT|REMOTE). */

@@ -287,6 +287,8 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		snprintf(m->err, sizeof(m->err), "out of memory for the worker pool");
 		return -1;
 	}
+	if (faults_init(m))
+		return -1;
 	if (migration_init(&m->mig, m)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the migration model");
 		return -1;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "model/config.h"
+#include "model/faults.h"
 #include "model/histogram.h"
 #include "model/hostmem.h"
 #include "model/migration.h"
@@ -116,6 +117,7 @@ struct machine {
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;
 	struct migration mig;
+	struct faults faults;
 	sim_time_t paused_until;	/* migration downtime: vCPUs stopped until then */
 	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
 	struct vcpu *stepping;		/* the vCPU whose step event is running */

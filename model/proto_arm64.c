@@ -113,7 +113,13 @@ static bool h_not_present(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	av->notpresent_pending = true;
 	av->notpresent_token = w->token;
 	arm_trace(a, i, TR_KVM_NOT_PRESENT, w->token, w->cr2_or_gpa, 0);
-	int r = sdei_inject(platform_sdei(a->m->plat), i, av->sdei_event_num, true);
+	int r;
+	if (faults_draw(a->m, a->m->cfg->faults.sdei_refuse)) {
+		r = -EBUSY;	/* injected: refused (§4.2 ii: the buffer stays written) */
+		faults_record(a->m, i, FAULT_SDEI_REFUSE, w->token);
+	} else {
+		r = sdei_inject(platform_sdei(a->m->plat), i, av->sdei_event_num, true);
+	}
 	arm_trace(a, i, TR_SDEI_INJECT, av->sdei_event_num, (uint64_t)(int64_t)r, 0);
 	if (r == 0)
 		a->st.notpresent_injected++;
@@ -568,6 +574,17 @@ static void arm64_migrate(struct machine *m)
 	}
 }
 
+static uint32_t arm64_flush(struct machine *m, uint32_t i)
+{
+	struct arm64_apf *a = arm(m);
+	struct arm64_apf_vcpu *av = &a->v[i];
+	uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+
+	apf_flush(&av->core);
+	arm_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+	return dropped;
+}
+
 /* --- lifecycle ------------------------------------------------------------ */
 
 static int arm64_init(struct machine *m)
@@ -705,6 +722,7 @@ const struct protocol_ops protocol_arm64_v4 = {
 	.stage2_fault = arm64_stage2_fault,
 	.entry = arm64_entry,
 	.migrate = arm64_migrate,
+	.flush = arm64_flush,
 	.report_summary = arm64_report_summary,
 	.report_json = arm64_report_json,
 };

@@ -472,6 +472,17 @@ static void x86_migrate(struct machine *m)
 	}
 }
 
+static uint32_t x86_flush(struct machine *m, uint32_t i)
+{
+	struct x86_apf *a = x86(m);
+	struct x86_apf_vcpu *av = &a->v[i];
+	uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+
+	apf_flush(&av->core);
+	x86_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+	return dropped;
+}
+
 /* --- lifecycle and statistics ------------------------------------------------ */
 
 static int x86_init(struct machine *m)
@@ -597,6 +608,7 @@ const struct protocol_ops protocol_x86 = {
 	.stage2_fault = x86_stage2_fault,
 	.entry = x86_entry,
 	.migrate = x86_migrate,
+	.flush = x86_flush,
 	.report_summary = x86_report_summary,
 	.report_json = x86_report_json,
 };

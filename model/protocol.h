@@ -47,6 +47,9 @@ struct protocol_ops {
 	 * does and restore it into fresh destination vCPUs (what is lost is
 	 * lost: works in flight, done, slot table, pending flags). */
 	void (*migrate)(struct machine *m);
+	/* Fault injection: kvm_clear_async_pf_completion_queue on one vCPU
+	 * (no notifications); returns the works dropped. */
+	uint32_t (*flush)(struct machine *m, uint32_t vcpu);
 	void (*report_summary)(const struct machine *m, FILE *out);
 	json_t *(*report_json)(const struct machine *m);
 };

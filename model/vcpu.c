@@ -616,6 +616,10 @@ void vcpu_kick(struct vcpu *v)
 		at = v->since;
 	if (v->state == VCPU_RUN)
 		v->kicked = true;
+	if (v->m->cfg->faults.kick_delay) {
+		at += v->m->cfg->faults.kick_delay;
+		faults_record(v->m, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
+	}
 	vcpu_schedule_step(v, at);
 }
 

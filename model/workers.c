@@ -37,6 +37,13 @@ static void worker_run_ev(void *ctx, uint64_t i)
 	struct worker *w = &ws->w[i];
 	uint64_t gfn = w->job.gfn;
 
+	if (faults_draw(m, m->cfg->faults.worker_fail)) {
+		/* The fault-in failed; the worker notifies anyway (§1.3), the
+		 * page stays out and the guest's retry faults again. */
+		faults_record(m, w->job.vcpu, FAULT_WORKER_FAIL, gfn);
+		worker_finish(ws, (uint32_t)i);
+		return;
+	}
 	switch (hostmem_classify(&m->hm, gfn)) {
 	case HM_FAULT_NONE:
 	case HM_FAULT_MINOR:

@@ -129,3 +129,68 @@ TEST(Explore, ResultsDoNotDependOnJobs)
 }
 
 } // namespace
+
+namespace {
+
+std::string cli(const std::string &args, int *status)
+{
+	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>&1";
+	FILE *p = popen(cmd.c_str(), "r");
+	std::string out;
+	char buf[4096];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
+		out.append(buf, k);
+	int rc = pclose(p);
+	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return out;
+}
+
+TEST(Faults, BadInjectionSettingsAreBadInput)
+{
+	const std::string q = "run " + src("workloads/scenarios/compare-quickstart.yaml") + " --quiet";
+	int st;
+	std::string out = cli(q + " --set faults.sdei_refuse=1.5", &st);
+	EXPECT_EQ(st, 2);
+	EXPECT_NE(out.find("faults.sdei_refuse"), std::string::npos) << out;
+	out = cli(q + " --set faults.host_flush_at=9s", &st);
+	EXPECT_EQ(st, 2);
+	EXPECT_NE(out.find("beyond run.duration"), std::string::npos) << out;
+	out = cli(q + " --set faults.cpu_explode=1", &st);
+	EXPECT_EQ(st, 2);
+	EXPECT_NE(out.find("unknown key"), std::string::npos) << out;
+}
+
+// Refused SDEI injections expose the v4 hole of PROTOCOL.md §4.2 (ii): the
+// buffer keeps the unconsumed not-present, the cancellation fails, and the
+// page-ready is written over it.  Every injection appears in the trace.
+TEST(Faults, RefusedSdeiInjectionExposesTheBufferHole)
+{
+	std::string trace = "/tmp/apfsim_faults_" + std::to_string(getpid()) + ".ftrace";
+	int st;
+	std::string out = cli("run " + src("workloads/scenarios/compare-quickstart.yaml") +
+				      " --protocol arm64-v4 --set faults.sdei_refuse=0.3 --set run.duration=1500ms --quiet"
+				      " --trace-ftrace " + trace, &st);
+	EXPECT_EQ(st, 1);
+	EXPECT_NE(out.find("buffer_overwrite"), std::string::npos) << out;
+	std::ifstream f(trace);
+	std::stringstream ss;
+	ss << f.rdbuf();
+	EXPECT_NE(ss.str().find("apfsim_inject: kind=1"), std::string::npos);
+	std::remove(trace.c_str());
+	// Without the injection the same run is clean.
+	cli("run " + src("workloads/scenarios/compare-quickstart.yaml") + " --protocol arm64-v4 --set run.duration=1500ms --quiet", &st);
+	EXPECT_EQ(st, 0);
+}
+
+TEST(Faults, WorkerFailuresAndDelayedKicksKeepTheProtocolCorrect)
+{
+	int st;
+	std::string out = cli("run " + src("workloads/scenarios/compare-quickstart.yaml") +
+				      " --protocol arm64-v4 --set faults.worker_fail=0.2 --set faults.kick_delay=50us"
+				      " --set faults.memory_spike_at=200ms --set faults.memory_spike=64MiB"
+				      " --set run.duration=1500ms --quiet", &st);
+	EXPECT_EQ(st, 0) << out;
+}
+
+} // namespace

@@ -1,0 +1,75 @@
+/* faults.c — scheduled injections and the probability draws (faults.h). */
+#include "model/faults.h"
+
+#include <stdio.h>
+
+#include "model/machine.h"
+#include "model/protocol.h"
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	static const char *const n[FAULT__COUNT] = {
+		[FAULT_SDEI_REFUSE] = "sdei_refuse", [FAULT_WORKER_FAIL] = "worker_fail",
+		[FAULT_KICK_DELAY] = "kick_delay", [FAULT_HOST_FLUSH] = "host_flush",
+		[FAULT_MEMORY_SPIKE] = "memory_spike", [FAULT_MEMORY_RESTORE] = "memory_restore",
+	};
+	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
+}
+
+bool faults_draw(struct machine *m, double p)
+{
+	return p > 0 && rng_uniform01(&m->faults.rng) < p;
+}
+
+void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+{
+	m->faults.count[k]++;
+	trace_emit(&m->tracer, m->sim.now, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
+}
+
+static void host_flush_ev(void *ctx, uint64_t arg)
+{
+	struct machine *m = ctx;
+
+	(void)arg;
+	for (uint32_t i = 0; i < m->nvcpus; i++)
+		if (m->proto->flush)
+			faults_record(m, i, FAULT_HOST_FLUSH, m->proto->flush(m, i));
+}
+
+static void memory_ev(void *ctx, uint64_t restore)
+{
+	struct machine *m = ctx;
+	uint64_t spike = m->cfg->faults.memory_spike / CFG_PAGE_SIZE;
+
+	if (restore) {
+		hostmem_set_limit(&m->hm, m->faults.saved_limit);
+		faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_RESTORE, m->faults.saved_limit);
+		return;
+	}
+	m->faults.saved_limit = m->hm.limit;
+	hostmem_set_limit(&m->hm, m->hm.limit > spike + 1 ? m->hm.limit - spike : 1);
+	faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_SPIKE, m->hm.limit);
+	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
+}
+
+int faults_init(struct machine *m)
+{
+	const struct faults_cfg *f = &m->cfg->faults;
+	sim_time_t end = m->cfg->run.duration;
+
+	rng_stream(&m->faults.rng, m->cfg->seed, "faults");
+	if (f->host_flush_at > end || f->memory_spike_at > end) {
+		snprintf(m->err, sizeof(m->err), "%s: error: faults.%s: the schedule (%llu ps) is beyond "
+			 "run.duration (%llu ps)", m->cfg->path,
+			 f->host_flush_at > end ? "host_flush_at" : "memory_spike_at",
+			 (unsigned long long)(f->host_flush_at > end ? f->host_flush_at : f->memory_spike_at),
+			 (unsigned long long)end);
+		return -1;
+	}
+	if (f->host_flush_at)
+		sim_at(&m->sim, f->host_flush_at, host_flush_ev, m, 0);
+	if (f->memory_spike_at && f->memory_spike)
+		sim_at(&m->sim, f->memory_spike_at, memory_ev, m, 0);
+	return 0;
+}

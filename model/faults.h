@@ -1,0 +1,38 @@
+/* faults.h — fault injection (docs/explore.md): each injection is a real
+ * event a hypervisor or guest can see, drawn from the scenario's `faults`
+ * probabilities (stream "faults", so seeds vary them) or scheduled at fixed
+ * times, and recorded in the trace as TR_INJECT. */
+#ifndef APFSIM_MODEL_FAULTS_H
+#define APFSIM_MODEL_FAULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/rng.h"
+
+struct machine;
+
+enum fault_kind {
+	FAULT_SDEI_REFUSE = 1,	/* b = token whose not-present was refused */
+	FAULT_WORKER_FAIL,	/* b = page whose fault-in failed */
+	FAULT_KICK_DELAY,	/* b = delay in ps */
+	FAULT_HOST_FLUSH,	/* b = works dropped */
+	FAULT_MEMORY_SPIKE,	/* b = new limit in pages */
+	FAULT_MEMORY_RESTORE,	/* b = limit restored, pages */
+	FAULT__COUNT
+};
+
+struct faults {
+	struct rng rng;
+	uint64_t count[FAULT__COUNT];
+	uint64_t saved_limit;
+};
+
+/* Checks the schedules against the run and schedules them; 0 or -1 (m->err). */
+int faults_init(struct machine *m);
+/* True with probability p (never draws when p is 0). */
+bool faults_draw(struct machine *m, double p);
+void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg);
+const char *fault_kind_name(enum fault_kind k);
+
+#endif
