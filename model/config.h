@@ -103,6 +103,7 @@ struct faults_cfg {
 	sim_time_t memory_spike_at; /* memory pressure: the cgroup limit drops; 0 = never */
 	uint64_t memory_spike;	/* ... by this much */
 	sim_time_t memory_spike_len; /* ... for this long */
+	bool migrate_random;	/* migration starts at an instant drawn in [0, run.duration) */
 };
 
 struct run_cfg {

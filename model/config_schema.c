@@ -157,6 +157,8 @@ static const struct param_desc faults_params[] = {
 	  "memory-pressure spike: the cgroup limit drops at this time; 0s = never" },
 	{ "memory_spike", PT_SIZE, CFG(faults.memory_spike), "0B", 0, NO_MAX, NULL, "how much the limit drops" },
 	{ "memory_spike_len", PT_TIME, CFG(faults.memory_spike_len), "10ms", 0, NO_MAX, NULL, "how long it stays down" },
+	{ "migrate_random", PT_BOOL, CFG(faults.migrate_random), "false", 0, 0, NULL,
+	  "the migration starts at an instant drawn uniformly in [0, run.duration) instead of migration.start" },
 	PARAM_END,
 };
 

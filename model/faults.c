@@ -12,6 +12,7 @@ const char *fault_kind_name(enum fault_kind k)
 		[FAULT_SDEI_REFUSE] = "sdei_refuse", [FAULT_WORKER_FAIL] = "worker_fail",
 		[FAULT_KICK_DELAY] = "kick_delay", [FAULT_HOST_FLUSH] = "host_flush",
 		[FAULT_MEMORY_SPIKE] = "memory_spike", [FAULT_MEMORY_RESTORE] = "memory_restore",
+		[FAULT_MIGRATE_START] = "migrate_start",
 	};
 	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
 }

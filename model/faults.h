@@ -19,6 +19,7 @@ enum fault_kind {
 	FAULT_HOST_FLUSH,	/* b = works dropped */
 	FAULT_MEMORY_SPIKE,	/* b = new limit in pages */
 	FAULT_MEMORY_RESTORE,	/* b = limit restored, pages */
+	FAULT_MIGRATE_START,	/* b = 0: the migration started at a drawn instant */
 	FAULT__COUNT
 };
 

@@ -258,6 +258,8 @@ static void mig_start_ev(void *ctx, uint64_t arg)
 
 	(void)arg;
 	g->start_ps = g->m->sim.now;
+	if (g->m->cfg->faults.migrate_random)
+		faults_record(g->m, TRACE_NO_VCPU, FAULT_MIGRATE_START, 0);
 	mig_snapshot(g, g->prog_start);
 	mig_note(g, "migration: start");
 	if (c->mode == MIG_POSTCOPY) {
@@ -281,7 +283,13 @@ int migration_init(struct migration *g, struct machine *m)
 	g->prog_end = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
 	if (!g->prog_start || !g->prog_switch || !g->prog_end)
 		return -1;
-	sim_at(&m->sim, m->cfg->migration.start, mig_start_ev, g, 0);
+	sim_time_t start = m->cfg->migration.start;
+	/* Injection: the faults stream (seeded by faults_init, which runs
+	 * first) picks the instant, so every explored seed migrates at a
+	 * different point of the run. */
+	if (m->cfg->faults.migrate_random)
+		start = (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+	sim_at(&m->sim, start, mig_start_ev, g, 0);
 	return 0;
 }
 

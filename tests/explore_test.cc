@@ -193,4 +193,37 @@ TEST(Faults, WorkerFailuresAndDelayedKicksKeepTheProtocolCorrect)
 	EXPECT_EQ(st, 0) << out;
 }
 
+// A migration started at a drawn instant: each seed picks its own start
+// inside the run, the injection is in the trace, and the protocol stays
+// correct across the switchover (migrate-pending parks tasks on purpose).
+TEST(Faults, MigrationAtARandomInstantDependsOnTheSeed)
+{
+	std::string base = "/tmp/apfsim_migrand_" + std::to_string(getpid());
+	uint64_t start[2] = {0, 0};
+	for (int s = 0; s < 2; s++) {
+		std::string json = base + std::to_string(s) + ".json", trace = base + std::to_string(s) + ".ftrace";
+		int st;
+		std::string out = cli("run " + src("workloads/scenarios/migrate-pending.yaml") +
+					      " --set faults.migrate_random=true --seed " + std::to_string(s + 1) +
+					      " --quiet --json " + json + " --trace-ftrace " + trace, &st);
+		ASSERT_EQ(st, 0) << out;
+		json_error_t e;
+		json_t *root = json_load_file(json.c_str(), 0, &e);
+		ASSERT_NE(root, nullptr) << e.text;
+		json_t *mig = json_object_get(root, "migration");
+		start[s] = (uint64_t)json_integer_value(json_object_get(mig, "start_ps"));
+		EXPECT_STREQ(json_string_value(json_object_get(mig, "result")), "completed");
+		EXPECT_LT(start[s], (uint64_t)json_integer_value(json_object_get(root, "sim_time_ps")));
+		json_decref(root);
+		std::ifstream f(trace);
+		std::stringstream ss;
+		ss << f.rdbuf();
+		EXPECT_NE(ss.str().find("apfsim_inject: kind=7"), std::string::npos);
+		std::remove(json.c_str());
+		std::remove(trace.c_str());
+	}
+	EXPECT_NE(start[0], start[1]);
+	EXPECT_NE(start[0], 50000000000ull); // not the scenario's migration.start (50ms)
+}
+
 } // namespace
