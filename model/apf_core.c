@@ -288,8 +288,9 @@ int apf_wakeup_all(struct apf_vcpu *v)
 	return 0;
 }
 
-void apf_flush(struct apf_vcpu *v)
+uint32_t apf_flush(struct apf_vcpu *v)
 {
+	uint32_t dropped = apf_queue_len(v) + apf_done_len(v);
 	struct apf_work *w;
 
 	assert(!v->in_hook);
@@ -320,6 +321,7 @@ void apf_flush(struct apf_vcpu *v)
 		apf_work_free(v, w);
 	}
 	v->queued = 0;
+	return dropped;
 }
 
 struct apf_work *apf_done_head(const struct apf_vcpu *v)

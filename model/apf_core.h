@@ -196,8 +196,9 @@ int apf_wakeup_all(struct apf_vcpu *v);
  * apf_work_completed() (which is then ignored).  Then every item on done is
  * freed (wake-alls included), queued = 0.  No hook notifies anything and
  * the slot table is left alone (resetting it is the arch's decision).
+ * Returns how many works it dropped (queue plus done, as the traces count).
  */
-void apf_flush(struct apf_vcpu *v);
+uint32_t apf_flush(struct apf_vcpu *v);
 
 /* Accessors for arch code, the protocol variants and the oracle. */
 struct apf_work *apf_done_head(const struct apf_vcpu *v);

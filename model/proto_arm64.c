@@ -442,9 +442,7 @@ int64_t arm64_apf_enable(struct arm64_apf *a, uint32_t i, uint64_t data)
 	if ((data & GUEST_KVM_ASYNC_PF_ENABLED) == (av->control_block & GUEST_KVM_ASYNC_PF_ENABLED)) {
 		ret = SMCCC_RET_NOT_REQUIRED;
 	} else if (!(data & GUEST_KVM_ASYNC_PF_ENABLED)) {
-		uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
-		apf_flush(&av->core);
-		arm_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+		arm_trace(a, i, TR_APF_FLUSH, apf_flush(&av->core), 0, 0);
 		av->control_block = data;
 		a->st.disables++;
 		ret = SMCCC_RET_SUCCESS;
@@ -552,13 +550,11 @@ static void arm64_migrate(struct machine *m)
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
 		struct arm64_apf_vcpu *av = &a->v[i];
 		uint64_t sdei = 0, irq = 0, ctl = 0;
-		uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
 
 		arm64_apf_vmm_command(a, i, ARM64_APF_GET_SDEI, &sdei);
 		arm64_apf_vmm_command(a, i, ARM64_APF_GET_IRQ, &irq);
 		arm64_apf_vmm_command(a, i, ARM64_APF_GET_CONTROL, &ctl);
-		apf_flush(&av->core);
-		arm_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+		arm_trace(a, i, TR_APF_FLUSH, apf_flush(&av->core), 0, 0);
 		while (sdei_cancel(platform_sdei(m->plat), i, av->sdei_event_num) == 0)
 			;
 		apf_slots_reset(&av->core.slots);
@@ -577,10 +573,8 @@ static void arm64_migrate(struct machine *m)
 static uint32_t arm64_flush(struct machine *m, uint32_t i)
 {
 	struct arm64_apf *a = arm(m);
-	struct arm64_apf_vcpu *av = &a->v[i];
-	uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+	uint32_t dropped = apf_flush(&a->v[i].core);
 
-	apf_flush(&av->core);
 	arm_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
 	return dropped;
 }

@@ -375,10 +375,8 @@ static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val
 			goto gp;
 		av->msr_en = val;
 		if (!x86_enabled(a, av)) {
-			uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
-			apf_flush(&av->core);
+			x86_trace(a, cpu, TR_APF_FLUSH, apf_flush(&av->core), 0, 0);
 			apf_slots_reset(&av->core.slots);
-			x86_trace(a, cpu, TR_APF_FLUSH, dropped, 0, 0);
 			a->st.disables++;
 			x86_trace(a, cpu, TR_APF_ENABLE, val, 0, 0);
 			return 0;
@@ -456,10 +454,8 @@ static void x86_migrate(struct machine *m)
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
 		struct x86_apf_vcpu *av = &a->v[i];
 		uint64_t en = av->msr_en, vec = av->msr_int;
-		uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
 
-		apf_flush(&av->core);
-		x86_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
+		x86_trace(a, i, TR_APF_FLUSH, apf_flush(&av->core), 0, 0);
 		apf_slots_reset(&av->core.slots);
 		av->pageready_pending = av->req_apf_ready = av->req_apf_halt = false;
 		av->msr_en = av->msr_int = 0;
@@ -475,10 +471,8 @@ static void x86_migrate(struct machine *m)
 static uint32_t x86_flush(struct machine *m, uint32_t i)
 {
 	struct x86_apf *a = x86(m);
-	struct x86_apf_vcpu *av = &a->v[i];
-	uint32_t dropped = apf_queue_len(&av->core) + apf_done_len(&av->core);
+	uint32_t dropped = apf_flush(&a->v[i].core);
 
-	apf_flush(&av->core);
 	x86_trace(a, i, TR_APF_FLUSH, dropped, 0, 0);
 	return dropped;
 }

@@ -16,6 +16,21 @@ namespace {
 
 std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
 
+// Runs the CLI with ARGS, stdout and stderr together; *status is its exit code.
+std::string cli(const std::string &args, int *status)
+{
+	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>&1";
+	FILE *p = popen(cmd.c_str(), "r");
+	std::string out;
+	char buf[4096];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
+		out.append(buf, k);
+	int rc = pclose(p);
+	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return out;
+}
+
 struct Out {
 	int status;
 	std::string err;
@@ -92,15 +107,9 @@ TEST(Explore, FindsTheNoAckDelayAndShrinksIt)
 	std::string shrunk = json_string_value(json_object_get(g, "shrunk"));
 	EXPECT_NE(shrunk.find("run.duration="), std::string::npos) << shrunk;
 	// Replay the shrunk command: it fails with the same invariant.
-	std::string cmd = std::string(APFSIM_CLI) + shrunk.substr(shrunk.find(' ')) + " --quiet 2>&1";
-	FILE *p = popen(cmd.c_str(), "r");
-	std::string out;
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		out.append(buf, k);
-	int rc = pclose(p);
-	EXPECT_EQ(WEXITSTATUS(rc), 1) << out;
+	int st;
+	std::string out = cli(shrunk.substr(shrunk.find(' ') + 1) + " --quiet", &st);
+	EXPECT_EQ(st, 1) << out;
 	EXPECT_NE(out.find("late_page_ready"), std::string::npos) << out;
 	json_decref(bug.doc);
 
@@ -126,24 +135,6 @@ TEST(Explore, ResultsDoNotDependOnJobs)
 	json_decref(one.doc);
 	json_decref(two.doc);
 	json_decref(three.doc);
-}
-
-} // namespace
-
-namespace {
-
-std::string cli(const std::string &args, int *status)
-{
-	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>&1";
-	FILE *p = popen(cmd.c_str(), "r");
-	std::string out;
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		out.append(buf, k);
-	int rc = pclose(p);
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return out;
 }
 
 TEST(Faults, BadInjectionSettingsAreBadInput)
