@@ -17,6 +17,34 @@ const char *fault_kind_name(enum fault_kind k)
 	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
 }
 
+json_t *faults_json(const struct faults *f)
+{
+	json_t *o = NULL;
+
+	for (int k = 1; k < FAULT__COUNT; k++) {
+		if (!f->count[k])
+			continue;
+		if (!o)
+			o = json_object();
+		json_object_set_new(o, fault_kind_name((enum fault_kind)k), json_integer((json_int_t)f->count[k]));
+	}
+	return o;
+}
+
+void faults_summary(const struct faults *f, FILE *out)
+{
+	const char *sep = "\ninjected faults: ";
+
+	for (int k = 1; k < FAULT__COUNT; k++) {
+		if (!f->count[k])
+			continue;
+		fprintf(out, "%s%s %llu", sep, fault_kind_name((enum fault_kind)k), (unsigned long long)f->count[k]);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc('\n', out);
+}
+
 bool faults_draw(struct machine *m, double p)
 {
 	return p > 0 && rng_uniform01(&m->faults.rng) < p;

@@ -7,6 +7,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 #include "model/rng.h"
 
@@ -35,5 +38,10 @@ int faults_init(struct machine *m);
 bool faults_draw(struct machine *m, double p);
 void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg);
 const char *fault_kind_name(enum fault_kind k);
+/* Injections per kind: {"kind": count} with only the kinds that happened,
+ * or NULL when none did (reports of runs without faults stay as they were). */
+json_t *faults_json(const struct faults *f);
+/* One summary line of the same counts; prints nothing when none happened. */
+void faults_summary(const struct faults *f, FILE *out);
 
 #endif

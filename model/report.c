@@ -115,6 +115,9 @@ json_t *report_json(const struct machine *m, const char *version)
 		json_object_set_new(root, "apf", m->proto->report_json(m));
 	if (m->cfg->migration.mode != MIG_NONE)
 		json_object_set_new(root, "migration", migration_json(&m->mig));
+	json_t *inj = faults_json(&m->faults);
+	if (inj)
+		json_object_set_new(root, "faults", inj);
 	return root;
 }
 
@@ -181,4 +184,5 @@ void report_summary(const struct machine *m, FILE *out)
 	if (m->proto && m->proto->report_summary)
 		m->proto->report_summary(m, out);
 	migration_summary(&m->mig, out);
+	faults_summary(&m->faults, out);
 }

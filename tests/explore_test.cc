@@ -180,8 +180,14 @@ TEST(Faults, WorkerFailuresAndDelayedKicksKeepTheProtocolCorrect)
 	std::string out = cli("run " + src("workloads/scenarios/compare-quickstart.yaml") +
 				      " --protocol arm64-v4 --set faults.worker_fail=0.2 --set faults.kick_delay=50us"
 				      " --set faults.memory_spike_at=200ms --set faults.memory_spike=64MiB"
-				      " --set run.duration=1500ms --quiet", &st);
+				      " --set run.duration=1500ms", &st);
 	EXPECT_EQ(st, 0) << out;
+	// The summary counts every kind that was injected, on one line.
+	size_t at = out.find("injected faults: ");
+	ASSERT_NE(at, std::string::npos) << out;
+	std::string line = out.substr(at, out.find('\n', at) - at);
+	for (const char *kind : {"worker_fail ", "kick_delay ", "memory_spike 1", "memory_restore 1"})
+		EXPECT_NE(line.find(kind), std::string::npos) << kind << " in: " << line;
 }
 
 // A migration started at a drawn instant: each seed picks its own start
