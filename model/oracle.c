@@ -1405,37 +1405,6 @@ const struct trace_sink_ops oracle_sink_ops = {
 
 /* ---- report ---------------------------------------------------------------------- */
 
-static const char *const kind_names[TR__COUNT] = {
-	[TR_KVM_TRY_ASYNC_GET_PAGE] = "kvm_try_async_get_page",
-	[TR_KVM_REPEATED_FAULT] = "kvm_async_pf_repeated_fault",
-	[TR_KVM_NOT_PRESENT] = "kvm_async_pf_not_present",
-	[TR_KVM_READY] = "kvm_async_pf_ready",
-	[TR_KVM_COMPLETED] = "kvm_async_pf_completed",
-	[TR_APF_SETUP] = "apf_setup",
-	[TR_APF_RETIRED] = "apf_retired",
-	[TR_APF_SYNC] = "apf_sync",
-	[TR_APF_CANCELLED] = "apf_cancelled",
-	[TR_APF_WAKE_ALL] = "apf_wake_all",
-	[TR_APF_FLUSH] = "apf_flush",
-	[TR_APF_ENABLE] = "apf_enable",
-	[TR_BUF_WRITE] = "buf_write",
-	[TR_SDEI_INJECT] = "sdei_inject",
-	[TR_SDEI_DISPATCH] = "sdei_dispatch",
-	[TR_SDEI_COMPLETE] = "sdei_complete",
-	[TR_SDEI_CANCEL] = "sdei_cancel",
-	[TR_PPI_LEVEL] = "ppi_level",
-	[TR_IRQ_TAKEN] = "irq_taken",
-	[TR_IRQ_ACK] = "irq_ack",
-	[TR_VCPU_STATE] = "vcpu_state",
-	[TR_KICK] = "kick",
-	[TR_TASK_PARK] = "task_park",
-	[TR_TASK_WAKE] = "task_wake",
-	[TR_TASK_SWITCH] = "task_switch",
-	[TR_GUEST_WARN] = "guest_warn",
-	[TR_INJECT] = "inject",
-	[TR_NOTE] = "note",
-};
-
 static const struct inst *cref_get(const struct oracle *o, struct ref r)
 {
 	return ref_get((struct oracle *)o, r);
@@ -1445,7 +1414,7 @@ static const struct inst *cref_get(const struct oracle *o, struct ref r)
 static void fmt_hist(char *buf, size_t n, const struct hist *h)
 {
 	char t[32], args[128];
-	const char *name = h->kind < TR__COUNT && kind_names[h->kind] ? kind_names[h->kind] : "?";
+	const char *name = trace_kind_name((enum trace_kind)h->kind);
 	int len;
 
 	fmt_time(t, sizeof(t), h->t);
