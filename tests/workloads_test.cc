@@ -441,6 +441,22 @@ TEST(Random, RegionRoundsUpToWholePages)
 	EXPECT_NE(err.find("256 pages"), std::string::npos) << err;
 }
 
+// Every region workload names itself, what it could not get, and what is free.
+TEST(Workloads, RegionAllocationFailureSaysWhatAndHowMuch)
+{
+	std::string err;
+	Task r("random", 16, 1, { { "region", "1MiB" } });
+	EXPECT_EQ(r.init(&err), -1);
+	EXPECT_EQ(err, "random: cannot allocate region of 256 pages (1.0 MiB); 16 pages free");
+	Task sc("syscall", 16, 1, { { "buffer", "1MiB" } });
+	EXPECT_EQ(sc.init(&err), -1);
+	EXPECT_EQ(err, "syscall: cannot allocate buffer of 256 pages (1.0 MiB); 16 pages free");
+	Task tr("trace", 8, 1, { { "file", "sample.trace" }, { "region", "0B" } });
+	EXPECT_EQ(tr.init(&err), -1);
+	EXPECT_NE(err.find("sample.trace: error: cannot allocate region of 17 pages (0.1 MiB); 8 pages free"),
+		  std::string::npos) << err;
+}
+
 TEST(Syscall, EntryKernelTouchesExitThenUserCompute)
 {
 	Task t("syscall", 64, 2, { { "iterations", "50" }, { "touches", "3" }, { "buffer", "64KiB" },

@@ -139,12 +139,8 @@ static int random_init(void *state, const void *params, const struct wl_env *env
 	s->npages = (s->p.region + env->page_size - 1) / env->page_size;
 	if (s->npages == 0)
 		s->npages = 1;
-	if (env->alloc_pages(env->mem_ctx, s->npages, &s->first) != 0) {
-		snprintf(err, errlen, "random: cannot allocate region of %llu pages (%.1f MiB); %llu pages free",
-			 (unsigned long long)s->npages, (double)(s->npages * env->page_size) / (1 << 20),
-			 (unsigned long long)env->free_pages(env->mem_ctx));
+	if (wl_alloc_region(env, s->npages, &s->first, "random", "region", err, errlen))
 		return -1;
-	}
 	s->held = true;
 	/* accesses = 0: 2^64 - 1 accesses, out of reach of any run. */
 	s->left = s->p.accesses ? s->p.accesses : UINT64_MAX;

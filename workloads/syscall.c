@@ -64,12 +64,8 @@ static int syscall_init(void *state, const void *params, const struct wl_env *en
 	s->npages = (s->p.buffer + env->page_size - 1) / env->page_size;
 	if (s->npages == 0)
 		s->npages = 1;
-	if (env->alloc_pages(env->mem_ctx, s->npages, &s->first) != 0) {
-		snprintf(err, errlen, "syscall: cannot allocate buffer of %llu pages (%.1f MiB); %llu pages free",
-			 (unsigned long long)s->npages, (double)(s->npages * env->page_size) / (1 << 20),
-			 (unsigned long long)env->free_pages(env->mem_ctx));
+	if (wl_alloc_region(env, s->npages, &s->first, "syscall", "buffer", err, errlen))
 		return -1;
-	}
 	s->held = true;
 	s->left = s->p.iterations ? s->p.iterations : UINT64_MAX; /* unreachable */
 	s->write_below = (uint64_t)ldexp(s->p.write_ratio, 53);

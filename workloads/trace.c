@@ -275,12 +275,10 @@ static int trace_init(void *state, const void *params, const struct wl_env *env,
 	}
 
 	s->npages = p->region ? (p->region + env->page_size - 1) / env->page_size : max_addr / env->page_size + 1;
-	if (env->alloc_pages(env->mem_ctx, s->npages, &s->first) != 0) {
-		trace_error(err, errlen, path, 0, "cannot allocate region of %llu pages (%.1f MiB); %llu pages free",
-			    (unsigned long long)s->npages, (double)(s->npages * env->page_size) / (1 << 20),
-			    (unsigned long long)env->free_pages(env->mem_ctx));
+	char who[sizeof(path) + 8];
+	snprintf(who, sizeof(who), "%s: error", path);
+	if (wl_alloc_region(env, s->npages, &s->first, who, "region", err, errlen))
 		goto fail;
-	}
 	s->held = true;
 	for (size_t i = 0; i < s->nops; i++)
 		if (s->ops[i].kind == WL_OP_TOUCH)

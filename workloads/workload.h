@@ -69,4 +69,12 @@ struct workload_ops {
 extern const struct workload_ops *const workload_table[];
 const struct workload_ops *workload_find(const char *name);
 
+/*
+ * Allocates `npages` contiguous guest pages for a workload's region.  On
+ * failure writes "WHO: cannot allocate WHAT of N pages (X MiB); F pages free"
+ * to err and returns -1; 0 and *first otherwise.
+ */
+int wl_alloc_region(const struct wl_env *env, uint64_t npages, uint64_t *first, const char *who,
+		    const char *what, char *err, size_t errlen);
+
 #endif
