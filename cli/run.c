@@ -133,23 +133,8 @@ int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run
 		return CLI_EXIT_BAD_INPUT;
 	}
 	if (!o->oracle_off) {
-		struct oracle_cfg oc = {
-			.nvcpus = m->nvcpus,
-			.ntasks = m->sched.ntasks,
-			.stuck_bound_ps = cfg->apf.stuck_bound,
-			.ppi_intid = cfg->apf.ppi,
-			.sdei_apf_event = cfg->apf.sdei_event,
-			.delivery_bound_ps = cfg->apf.delivery_bound,
-		};
-		oc.sdei_critical[0] = cfg->apf.sdei_event;
-		/* The buffer and PPI-line invariants describe arm64's shared
-		 * {reason, token} buffer and level PPI (PROTOCOL.md §2.3, §2.7);
-		 * the x86 family has separate words and a vector-like PPI. */
-		if (apf_switches_x86_driver(&cfg->sw) && strcmp(cfg->protocol, "sync"))
-			oc.checks = ORACLE_CHECK_ALL & ~(ORACLE_CHECK(ORACLE_BUFFER_OVERWRITE) |
-							 ORACLE_CHECK(ORACLE_PPI_PENDING_MISMATCH));
-		orc = oracle_create(&oc);
-		if (!orc || trace_add_sink(&m->tracer, &oracle_sink_ops, orc)) {
+		orc = machine_attach_oracle(m);
+		if (!orc) {
 			fprintf(stderr, "apfsim: cannot start the oracle\n");
 			rc = CLI_EXIT_FAIL;
 			goto out;

@@ -80,17 +80,13 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
 		snprintf(r.message, sizeof(r.message), "%.255s", m ? m->err : "out of memory");
 		goto out;
 	}
-	struct oracle_cfg oc = {
-		.nvcpus = m->nvcpus, .ntasks = m->sched.ntasks, .stuck_bound_ps = c.apf.stuck_bound,
-		.ppi_intid = c.apf.ppi, .sdei_apf_event = c.apf.sdei_event,
-		.delivery_bound_ps = c.apf.delivery_bound,
-	};
-	oc.sdei_critical[0] = c.apf.sdei_event;
-	if (apf_switches_x86_driver(&c.sw) && strcmp(c.protocol, "sync"))
-		oc.checks = ORACLE_CHECK_ALL & ~(ORACLE_CHECK(ORACLE_BUFFER_OVERWRITE) |
-						 ORACLE_CHECK(ORACLE_PPI_PENDING_MISMATCH));
-	orc = oracle_create(&oc);
-	trace_add_sink(&m->tracer, &oracle_sink_ops, orc);
+	orc = machine_attach_oracle(m);
+	if (!orc) {
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "internal_error");
+		snprintf(r.message, sizeof(r.message), "cannot start the oracle (out of memory)");
+		goto out;
+	}
 	machine_run_until(m, SIM_TIME_MAX);
 	machine_finish(m);
 	trace_finish(&m->tracer, m->end_ps);

@@ -153,6 +153,11 @@ bool machine_done(const struct machine *m);
 void machine_finish(struct machine *m);
 void machine_fini(struct machine *m);
 
+/* machine_oracle.c: create the oracle for this scenario's protocol and add
+ * it as a trace sink; NULL when out of memory or out of sink slots.  The
+ * caller destroys it after reading the verdict. */
+struct oracle *machine_attach_oracle(struct machine *m);
+
 /* Cycles -> picoseconds at the guest frequency (rounded to nearest). */
 sim_time_t machine_cycles_ps(const struct machine *m, uint64_t cycles);
 
