@@ -137,6 +137,19 @@ int trace_out_open(struct trace_out *o, const char *path, const char *what,
 	return 0;
 }
 
+int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx,
+		    struct trace_out *out, const char *path, const char *what, char *err, size_t errlen)
+{
+	if (trace_out_open(out, path, what, err, errlen))
+		return -1;
+	if (trace_add_sink(tr, ops, ctx)) {
+		snprintf(err, errlen, "%s: too many trace sinks (at most %d)", what, TRACE_MAX_SINKS);
+		trace_out_close(out);
+		return -1;
+	}
+	return 0;
+}
+
 void trace_out_flush(struct trace_out *o)
 {
 	if (o->len && !o->err) {

@@ -402,18 +402,9 @@ int trace_ftrace_open(struct tracer *tr, const char *path, char *err, size_t err
 		return -1;
 	}
 	s->tr = tr;
-	if (trace_out_open(&s->out, path, "--trace-ftrace", err, errlen))
-		goto fail_free;
-	if (trace_add_sink(tr, &ftrace_ops, s)) {
-		snprintf(err, errlen, "--trace-ftrace: too many trace sinks (at most %d)",
-			 TRACE_MAX_SINKS);
-		goto fail_close;
+	if (trace_sink_open(tr, &ftrace_ops, s, &s->out, path, "--trace-ftrace", err, errlen)) {
+		free(s);
+		return -1;
 	}
 	return 0;
-
-fail_close:
-	trace_out_close(&s->out);
-fail_free:
-	free(s);
-	return -1;
 }

@@ -768,12 +768,9 @@ int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t e
 	}
 	s->tr = tr;
 	s->first = true;
-	if (trace_out_open(&s->out, path, "--trace-perfetto", err, errlen))
-		goto fail_free;
-	if (trace_add_sink(tr, &pf_ops, s)) {
-		snprintf(err, errlen, "--trace-perfetto: too many trace sinks (at most %d)",
-			 TRACE_MAX_SINKS);
-		goto fail_close;
+	if (trace_sink_open(tr, &pf_ops, s, &s->out, path, "--trace-perfetto", err, errlen)) {
+		free(s);
+		return -1;
 	}
 	trace_out_puts(&s->out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
 	pf_meta(s, PF_PID_VCPUS, 0, "process_name", "vCPUs");
@@ -781,10 +778,4 @@ int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t e
 	pf_meta(s, PF_PID_TASKS, 0, "process_name", "tasks");
 	pf_meta(s, PF_PID_TASKS, 0, "process_sort_index", NULL);
 	return 0;
-
-fail_close:
-	trace_out_close(&s->out);
-fail_free:
-	free(s);
-	return -1;
 }

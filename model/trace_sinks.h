@@ -37,6 +37,11 @@ struct trace_out {
 /* Open `path` for writing; on failure fills err and returns -1. */
 int trace_out_open(struct trace_out *o, const char *path, const char *what,
 		   char *err, size_t errlen);
+/* Open `path` into `out` and register (ops, ctx) with the tracer; on
+ * failure fills err (prefixed with `what`, the option name), leaves
+ * nothing open and returns -1.  The caller still owns ctx. */
+int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx,
+		    struct trace_out *out, const char *path, const char *what, char *err, size_t errlen);
 /* Write the buffer out (no-op after an error). */
 void trace_out_flush(struct trace_out *o);
 /* Flush, close the file and free the buffer; 0, or -1 after any error. */

@@ -234,17 +234,9 @@ int trace_vcd_open(struct tracer *tr, const char *path, char *err, size_t errlen
 		return -1;
 	}
 	s->tr = tr;
-	if (trace_out_open(&s->out, path, "--vcd", err, errlen))
-		goto fail_free;
-	if (trace_add_sink(tr, &vcd_ops, s)) {
-		snprintf(err, errlen, "--vcd: too many trace sinks (at most %d)", TRACE_MAX_SINKS);
-		goto fail_close;
+	if (trace_sink_open(tr, &vcd_ops, s, &s->out, path, "--vcd", err, errlen)) {
+		free(s);
+		return -1;
 	}
 	return 0;
-
-fail_close:
-	trace_out_close(&s->out);
-fail_free:
-	free(s);
-	return -1;
 }

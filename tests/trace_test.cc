@@ -170,6 +170,29 @@ TEST(Trace, SinkTableIsBoundedAndFirstFinishErrorWins)
 	EXPECT_EQ(destroyed, TRACE_MAX_SINKS);
 }
 
+// Every file sink names its option when it cannot start, and leaves the
+// tracer as it was.
+TEST(Trace, FileSinksNameTheirOptionWhenTheyCannotStart)
+{
+	tracer tr;
+	trace_init(&tr);
+	char err[256] = "";
+	EXPECT_EQ(trace_ftrace_open(&tr, "/nonexistent-dir/x.ftrace", err, sizeof(err)), -1);
+	EXPECT_EQ(std::string(err).rfind("--trace-ftrace: cannot open '/nonexistent-dir/x.ftrace': ", 0), 0u) << err;
+	EXPECT_EQ(trace_perfetto_open(&tr, "/nonexistent-dir/x.json", err, sizeof(err)), -1);
+	EXPECT_EQ(std::string(err).rfind("--trace-perfetto: cannot open", 0), 0u) << err;
+
+	std::vector<std::string> log;
+	std::vector<Recorder> recs(TRACE_MAX_SINKS, Recorder{ &log, "r", 0 });
+	for (auto &r : recs)
+		ASSERT_EQ(trace_add_sink(&tr, &kRecOps, &r), 0);
+	std::string path = TempPath("full");
+	EXPECT_EQ(trace_vcd_open(&tr, path.c_str(), err, sizeof(err)), -1);
+	EXPECT_STREQ(err, ("--vcd: too many trace sinks (at most " + std::to_string(TRACE_MAX_SINKS) + ")").c_str());
+	EXPECT_EQ(trace_finish(&tr, 0), 0);
+	std::remove(path.c_str());
+}
+
 // ---- ftrace ---------------------------------------------------------------
 
 std::string RunFtrace(void (*feed)(tracer *), sim_time_t end, uint32_t nvcpus = 2)
