@@ -52,3 +52,11 @@ uint32_t apf_token_x86_alloc(struct apf_token_x86 *t, uint32_t vcpu_id)
 	apf_token_count(&t->stats, token, (t->id & APF_X86_SEQ_MASK) == 0);
 	return token;
 }
+
+void apf_token_stats_add(struct apf_token_stats *sum, const struct apf_token_stats *s)
+{
+	sum->issued += s->issued;
+	sum->zero += s->zero;
+	sum->wakeup_all += s->wakeup_all;
+	sum->wraps += s->wraps;
+}

@@ -44,6 +44,9 @@ struct apf_token_x86 {
 	struct apf_token_stats stats;
 };
 
+/* sum += s, field by field (per-vCPU and per-family totals for reports). */
+void apf_token_stats_add(struct apf_token_stats *sum, const struct apf_token_stats *s);
+
 /* id = 0, counters cleared. */
 void apf_token_arm64_init(struct apf_token_arm64 *t);
 void apf_token_x86_init(struct apf_token_x86 *t, bool skip_zero);

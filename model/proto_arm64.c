@@ -626,22 +626,30 @@ static const struct smccc_apf_ops *arm64_apf_ops(struct machine *m, void **ctx)
 
 /* --- statistics ----------------------------------------------------------- */
 
+/* Both allocators of every vCPU (tok32 serves the x86-token switch). */
+static struct apf_token_stats arm64_tokens(const struct arm64_apf *a)
+{
+	struct apf_token_stats t = { 0 };
+
+	for (uint32_t i = 0; i < a->m->nvcpus; i++) {
+		apf_token_stats_add(&t, &a->v[i].tok.stats);
+		apf_token_stats_add(&t, &a->v[i].tok32.stats);
+	}
+	return t;
+}
+
 static json_t *arm64_report_json(const struct machine *m)
 {
 	const struct arm64_apf *a = arm(m);
 	const struct arm64_apf_stats *s = &a->st;
 	json_t *o = json_object(), *sync = json_object();
-	uint64_t tokens = 0, zero = 0, wraps = 0, nsync = 0;
+	uint64_t nsync = 0;
+	struct apf_token_stats tok = arm64_tokens(a);
 
 	for (int r = 0; r < TR_SYNC__COUNT; r++) {
 		json_object_set_new(sync, trace_sync_reason_name((enum trace_sync_reason)r),
 				    json_integer((json_int_t)s->sync[r]));
 		nsync += s->sync[r];
-	}
-	for (uint32_t i = 0; i < m->nvcpus; i++) {
-		tokens += a->v[i].tok.stats.issued + a->v[i].tok32.stats.issued;
-		zero += a->v[i].tok.stats.zero + a->v[i].tok32.stats.zero;
-		wraps += a->v[i].tok.stats.wraps + a->v[i].tok32.stats.wraps;
 	}
 	json_object_set_new(o, "faults", json_integer((json_int_t)s->faults));
 	json_object_set_new(o, "async", json_integer((json_int_t)s->async));
@@ -659,8 +667,7 @@ static json_t *arm64_report_json(const struct machine *m)
 	json_object_set_new(o, "dequeue_refused", json_integer((json_int_t)s->dequeue_refused));
 	json_object_set_new(o, "enables", json_integer((json_int_t)s->enables));
 	json_object_set_new(o, "disables", json_integer((json_int_t)s->disables));
-	json_object_set_new(o, "tokens", json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)tokens,
-						      "zero", (json_int_t)zero, "wraps", (json_int_t)wraps));
+	json_object_set_new(o, "tokens", report_tokens_json(&tok));
 	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
 	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
 	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
@@ -672,15 +679,11 @@ static void arm64_report_summary(const struct machine *m, FILE *out)
 {
 	const struct arm64_apf *a = arm(m);
 	const struct arm64_apf_stats *s = &a->st;
-	uint64_t nsync = 0, tokens = 0, zero = 0, wraps = 0;
+	uint64_t nsync = 0;
+	struct apf_token_stats tok = arm64_tokens(a);
 
 	for (int r = 0; r < TR_SYNC__COUNT; r++)
 		nsync += s->sync[r];
-	for (uint32_t i = 0; i < m->nvcpus; i++) {
-		tokens += a->v[i].tok.stats.issued + a->v[i].tok32.stats.issued;
-		zero += a->v[i].tok.stats.zero + a->v[i].tok32.stats.zero;
-		wraps += a->v[i].tok.stats.wraps + a->v[i].tok32.stats.wraps;
-	}
 	fprintf(out, "\napf (%s): faults needing I/O %llu: async %llu, synchronous %llu", m->proto->name,
 		(unsigned long long)s->faults, (unsigned long long)s->async, (unsigned long long)nsync);
 	const char *sep = " (";
@@ -698,8 +701,8 @@ static void arm64_report_summary(const struct machine *m, FILE *out)
 		(unsigned long long)s->cancelled, (unsigned long long)s->pageready,
 		(unsigned long long)s->pageready_wakeall, (unsigned long long)s->acks,
 		(unsigned long long)s->repeated);
-	fprintf(out, "     tokens %llu (zero %llu, wraps %llu)\n", (unsigned long long)tokens,
-		(unsigned long long)zero, (unsigned long long)wraps);
+	fprintf(out, "     tokens %llu (zero %llu, wraps %llu)\n", (unsigned long long)tok.issued,
+		(unsigned long long)tok.zero, (unsigned long long)tok.wraps);
 	report_pct_line(out, "fault -> page resident", 28, &s->fault_to_resident);
 	report_pct_line(out, "completion -> page-ready", 28, &s->completion_to_ready);
 	report_pct_line(out, "page-ready -> task running", 28, &m->stats.ready_to_run);

@@ -518,14 +518,16 @@ static const struct platform_x86_ops *x86_ops(struct machine *m, void **ctx)
 	return &x86_platform_ops;
 }
 
-static void x86_tokens(const struct x86_apf *a, uint64_t *issued, uint64_t *zero, uint64_t *wraps)
+/* Both allocators of every vCPU (tok16 serves the arm64-token switch). */
+static struct apf_token_stats x86_tokens(const struct x86_apf *a)
 {
-	*issued = *zero = *wraps = 0;
+	struct apf_token_stats t = { 0 };
+
 	for (uint32_t i = 0; i < a->m->nvcpus; i++) {
-		*issued += a->v[i].tok.stats.issued + a->v[i].tok16.stats.issued;
-		*zero += a->v[i].tok.stats.zero + a->v[i].tok16.stats.zero;
-		*wraps += a->v[i].tok.stats.wraps + a->v[i].tok16.stats.wraps;
+		apf_token_stats_add(&t, &a->v[i].tok.stats);
+		apf_token_stats_add(&t, &a->v[i].tok16.stats);
 	}
+	return t;
 }
 
 static json_t *x86_report_json(const struct machine *m)
@@ -533,14 +535,14 @@ static json_t *x86_report_json(const struct machine *m)
 	const struct x86_apf *a = x86(m);
 	const struct x86_apf_stats *s = &a->st;
 	json_t *o = json_object(), *sync = json_object();
-	uint64_t nsync = 0, tokens, zero, wraps;
+	uint64_t nsync = 0;
+	struct apf_token_stats tok = x86_tokens(a);
 
 	for (int r = 0; r < TR_SYNC__COUNT; r++) {
 		json_object_set_new(sync, trace_sync_reason_name((enum trace_sync_reason)r),
 				    json_integer((json_int_t)s->sync[r]));
 		nsync += s->sync[r];
 	}
-	x86_tokens(a, &tokens, &zero, &wraps);
 	json_object_set_new(o, "faults", json_integer((json_int_t)s->faults));
 	json_object_set_new(o, "async", json_integer((json_int_t)s->async));
 	json_object_set_new(o, "sync_total", json_integer((json_int_t)nsync));
@@ -558,8 +560,7 @@ static json_t *x86_report_json(const struct machine *m)
 	json_object_set_new(o, "enables", json_integer((json_int_t)s->enables));
 	json_object_set_new(o, "disables", json_integer((json_int_t)s->disables));
 	json_object_set_new(o, "msr_gp", json_integer((json_int_t)s->gp));
-	json_object_set_new(o, "tokens", json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)tokens,
-						      "zero", (json_int_t)zero, "wraps", (json_int_t)wraps));
+	json_object_set_new(o, "tokens", report_tokens_json(&tok));
 	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
 	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
 	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
@@ -571,12 +572,12 @@ static void x86_report_summary(const struct machine *m, FILE *out)
 {
 	const struct x86_apf *a = x86(m);
 	const struct x86_apf_stats *s = &a->st;
-	uint64_t nsync = 0, tokens, zero, wraps;
+	uint64_t nsync = 0;
+	struct apf_token_stats tok = x86_tokens(a);
 	char p50[32], p99[32];
 
 	for (int r = 0; r < TR_SYNC__COUNT; r++)
 		nsync += s->sync[r];
-	x86_tokens(a, &tokens, &zero, &wraps);
 	fprintf(out, "\napf (%s): faults needing I/O %llu: async %llu (halted %llu), synchronous %llu,"
 		     " repeated %llu\n", m->cfg->protocol, (unsigned long long)s->faults,
 		(unsigned long long)s->async, (unsigned long long)s->notpresent_halted,
@@ -585,8 +586,8 @@ static void x86_report_summary(const struct machine *m, FILE *out)
 		     " acks %llu, tokens %llu (zero %llu, wraps %llu)\n",
 		(unsigned long long)s->notpresent_injected, (unsigned long long)s->pageready,
 		(unsigned long long)s->pageready_wakeall, (unsigned long long)s->pageready_skipped,
-		(unsigned long long)s->acks, (unsigned long long)tokens, (unsigned long long)zero,
-		(unsigned long long)wraps);
+		(unsigned long long)s->acks, (unsigned long long)tok.issued, (unsigned long long)tok.zero,
+		(unsigned long long)tok.wraps);
 	report_fmt_time(hist_quantile(&s->completion_to_ready, 0.5), p50, sizeof(p50));
 	report_fmt_time(hist_quantile(&s->completion_to_ready, 0.99), p99, sizeof(p99));
 	fprintf(out, "     completion -> page-ready p50 %s p99 %s\n", p50, p99);

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "model/apf_token.h"
 #include "model/protocol.h"
 
 void report_fmt_time(sim_time_t ps, char *buf, size_t len)
@@ -20,6 +21,12 @@ void report_fmt_time(sim_time_t ps, char *buf, size_t len)
 		snprintf(buf, len, "%.3f us", v / (double)SIM_US);
 	else
 		snprintf(buf, len, "%.3f ns", v / (double)SIM_NS);
+}
+
+json_t *report_tokens_json(const struct apf_token_stats *t)
+{
+	return json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)t->issued, "zero", (json_int_t)t->zero,
+			 "wraps", (json_int_t)t->wraps);
 }
 
 json_t *report_hist_json(const struct histogram *h)

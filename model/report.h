@@ -18,6 +18,9 @@ void report_summary(const struct machine *m, FILE *out);
 void report_fmt_time(sim_time_t ps, char *buf, size_t len);
 /* A latency histogram as {count, mean, p50, p90, p99, max, min} (ps). */
 json_t *report_hist_json(const struct histogram *h);
+/* {"issued", "zero", "wraps"} of a token allocator's totals. */
+struct apf_token_stats;
+json_t *report_tokens_json(const struct apf_token_stats *t);
 /* "  LABEL  p50 .. p90 .. p99 .. max .." (or "-" when empty). */
 void report_pct_line(FILE *out, const char *label, int width, const struct histogram *h);
 
