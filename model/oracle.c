@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/grow.h"
+
 #define NONE UINT32_MAX
 #define HIST_MAX 64		/* history records kept per token instance */
 #define SDEI_DEPTH 4		/* running SDEI events tracked per vCPU */
@@ -132,28 +134,6 @@ const char *oracle_invariant_name(enum oracle_invariant inv)
 	return (unsigned)inv < ORACLE_INV__COUNT ? inv_names[inv] : "?";
 }
 
-/* ---- growable arrays -------------------------------------------------- */
-
-/* Grow *p (elements of size sz) to hold at least need; zero the new part. */
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t sz)
-{
-	uint32_t ncap;
-	void *q;
-
-	if (need <= *cap)
-		return true;
-	ncap = *cap ? *cap : 8;
-	while (ncap < need)
-		ncap *= 2;
-	q = realloc(*p, (size_t)ncap * sz);
-	if (!q)
-		return false;
-	memset((char *)q + (size_t)*cap * sz, 0, (size_t)(ncap - *cap) * sz);
-	*p = q;
-	*cap = ncap;
-	return true;
-}
-
 static sim_time_t sat_add(sim_time_t a, sim_time_t b)
 {
 	return a > SIM_TIME_MAX - b ? SIM_TIME_MAX : a + b;
@@ -188,8 +168,8 @@ static uint32_t inst_alloc(struct oracle *o, uint32_t vcpu, uint64_t token)
 	} else {
 		uint32_t cap = o->capinst;
 
-		if (!grow((void **)&o->inst, &o->capinst, o->ninst + 1, sizeof(*o->inst)) ||
-		    !grow((void **)&o->ifree, &cap, o->capinst, sizeof(*o->ifree))) {
+		if (!grow_zeroed((void **)&o->inst, &o->capinst, o->ninst + 1, sizeof(*o->inst)) ||
+		    !grow_zeroed((void **)&o->ifree, &cap, o->capinst, sizeof(*o->ifree))) {
 			o->oom = true;
 			return NONE;
 		}
@@ -242,7 +222,7 @@ static void hist_add(struct oracle *o, struct ref r, const struct trace_event *e
 		h = o->hfree;
 		o->hfree = o->hist[h].next;
 	} else {
-		if (!grow((void **)&o->hist, &o->caphist, o->nhist + 1, sizeof(*o->hist))) {
+		if (!grow_zeroed((void **)&o->hist, &o->caphist, o->nhist + 1, sizeof(*o->hist))) {
 			o->oom = true;
 			return;
 		}
@@ -325,7 +305,7 @@ static struct ovcpu *vcpu_get(struct oracle *o, uint32_t id)
 	if (id >= MAX_ID)
 		return NULL;
 	if (id >= o->nv) {
-		if (!grow((void **)&o->v, &n, id + 1, sizeof(*o->v))) {
+		if (!grow_zeroed((void **)&o->v, &n, id + 1, sizeof(*o->v))) {
 			o->oom = true;
 			return NULL;
 		}
@@ -340,7 +320,7 @@ static struct otask *task_get(struct oracle *o, uint32_t id)
 {
 	if (id >= MAX_ID)
 		return NULL;
-	if (id >= o->nt && !grow((void **)&o->tasks, &o->nt, id + 1, sizeof(*o->tasks))) {
+	if (id >= o->nt && !grow_zeroed((void **)&o->tasks, &o->nt, id + 1, sizeof(*o->tasks))) {
 		o->oom = true;
 		return NULL;
 	}
@@ -385,7 +365,7 @@ static struct ref inst_new(struct oracle *o, uint32_t vcpu, uint64_t token, sim_
 	 * wrapped, or an x86 id cycle (§2.5, §3.3). */
 	if (ent && find_live(o, v, token).idx == NONE)
 		o->counts.token_wraps++;
-	if (!grow((void **)&v->live, &v->caplive, v->nlive + 1, sizeof(*v->live))) {
+	if (!grow_zeroed((void **)&v->live, &v->caplive, v->nlive + 1, sizeof(*v->live))) {
 		o->oom = true;
 		return no_ref;
 	}
@@ -950,7 +930,7 @@ static void on_retired(struct oracle *o, const struct trace_event *e)
 	in->live = false;
 	in->t_closed = e->t;
 	live_remove(o, v, r);
-	if (!grow((void **)&v->chk, &v->capchk, v->nchk + 1, sizeof(*v->chk))) {
+	if (!grow_zeroed((void **)&v->chk, &v->capchk, v->nchk + 1, sizeof(*v->chk))) {
 		o->oom = true;
 		return;
 	}

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/grow.h"
 #include "model/trace.h"
 #include "model/trace_sinks.h"
 
@@ -72,10 +73,10 @@ struct pf_sink {
 	const struct tracer *tr;
 	bool first;		/* no event written yet: no comma */
 	uint64_t next_id;
-	struct pf_vcpu *vcpu;
-	size_t nvcpu;
-	struct pf_task *task;
-	size_t ntask;
+	struct pf_vcpu *vcpu;	/* nvcpu slots (capacity; unused ones zero) */
+	uint32_t nvcpu;
+	struct pf_task *task;	/* ntask slots, likewise */
+	uint32_t ntask;
 	struct pf_token *tok;	/* tokcap slots, a power of two */
 	size_t tokcap, ntok;
 	/* 1 + the largest vCPU and task ids seen: they get thread names */
@@ -207,19 +208,8 @@ static struct pf_vcpu *pf_vcpu(struct pf_sink *s, uint32_t v)
 {
 	if (v >= PF_MAX_VCPUS)
 		return NULL;
-	if (v >= s->nvcpu) {
-		size_t n = s->nvcpu ? s->nvcpu : 4;
-		struct pf_vcpu *a;
-
-		while (n <= v)
-			n *= 2;
-		a = realloc(s->vcpu, n * sizeof(*a));
-		if (!a)
-			return NULL;
-		memset(a + s->nvcpu, 0, (n - s->nvcpu) * sizeof(*a));
-		s->vcpu = a;
-		s->nvcpu = n;
-	}
+	if (!grow_zeroed((void **)&s->vcpu, &s->nvcpu, v + 1, sizeof(*s->vcpu)))
+		return NULL;
 	return &s->vcpu[v];
 }
 
@@ -227,19 +217,8 @@ static struct pf_task *pf_task(struct pf_sink *s, uint32_t t)
 {
 	if (t >= PF_MAX_TASKS)
 		return NULL;
-	if (t >= s->ntask) {
-		size_t n = s->ntask ? s->ntask : 16;
-		struct pf_task *a;
-
-		while (n <= t)
-			n *= 2;
-		a = realloc(s->task, n * sizeof(*a));
-		if (!a)
-			return NULL;
-		memset(a + s->ntask, 0, (n - s->ntask) * sizeof(*a));
-		s->task = a;
-		s->ntask = n;
-	}
+	if (!grow_zeroed((void **)&s->task, &s->ntask, t + 1, sizeof(*s->task)))
+		return NULL;
 	return &s->task[t];
 }
 
