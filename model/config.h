@@ -27,7 +27,7 @@
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
 /* The guest APF driver as built, or a deliberately broken variant (for
  * showing that the oracle catches it). */
-enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK };
+enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUEST_DRIVER_OFFLINE_WAKE };
 extern const char *const cfg_driver_variant_names[];
 /* Where guest pages are when the run starts. */
 enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
@@ -95,6 +95,14 @@ struct migration_cfg {
 };
 
 /* Fault injection (docs/explore.md): probabilities and schedules. */
+/* An injection that starts on one vCPU and is undone `len` later. */
+struct fault_window {
+	sim_time_t at;		/* 0 = never (unless random) */
+	uint32_t vcpu;
+	sim_time_t len;
+	bool random;		/* instant in [0, run.duration) and vCPU drawn per seed */
+};
+
 struct faults_cfg {
 	double sdei_refuse;	/* P(kvm_sdei_inject refuses a not-present) */
 	double worker_fail;	/* P(a worker's fault-in fails) */
@@ -104,6 +112,8 @@ struct faults_cfg {
 	uint64_t memory_spike;	/* ... by this much */
 	sim_time_t memory_spike_len; /* ... for this long */
 	bool migrate_random;	/* migration starts at an instant drawn in [0, run.duration) */
+	struct fault_window cpu_offline; /* a guest CPU goes offline, then back online */
+	struct fault_window apf_toggle;	 /* the guest disables APF on a CPU, then re-enables */
 };
 
 struct run_cfg {

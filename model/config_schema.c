@@ -28,7 +28,7 @@ const char *const cfg_protocol_names[] = {
 };
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
-const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", NULL };
+const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
 const char *const cfg_reclaim_names[] = {
 	[RECLAIM_CLOCK] = "clock",
@@ -107,7 +107,7 @@ static const struct param_desc guest_params[] = {
 	{ "wakeup_granularity", PT_TIME, CFG(guest.wakeup_granularity), "1ms", 0, 1e13, NULL,
 	  "CPU-time lead the running task needs before a woken one preempts it (sysctl_sched_wakeup_granularity base, 1 ms)" },
 	{ "driver_variant", PT_ENUM, CFG(guest.apf_driver), "faithful", 0, 0, cfg_driver_variant_names,
-	  "guest APF driver: faithful, or no_irq_ack (a deliberately broken arm64 driver that never acknowledges page-ready)" },
+	  "guest APF driver: faithful, no_irq_ack (a deliberately broken arm64 driver that never acknowledges page-ready), or offline_wake (arm64 with the CPU-offline fix: waiters are woken, as on x86)" },
 	{ "sched_latency", PT_TIME, CFG(guest.sched_latency), "6ms", 0, 1e13, NULL,
 	  "CFS scheduling period (sysctl_sched_latency base 6 ms); a woken sleeper's vruntime is placed at least min_vruntime - half of it" },
 	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
@@ -159,6 +159,22 @@ static const struct param_desc faults_params[] = {
 	{ "memory_spike_len", PT_TIME, CFG(faults.memory_spike_len), "10ms", 0, NO_MAX, NULL, "how long it stays down" },
 	{ "migrate_random", PT_BOOL, CFG(faults.migrate_random), "false", 0, 0, NULL,
 	  "the migration starts at an instant drawn uniformly in [0, run.duration) instead of migration.start" },
+	{ "cpu_offline_at", PT_TIME, CFG(faults.cpu_offline.at), "0s", 0, NO_MAX, NULL,
+	  "a guest vCPU goes offline (CPU hotplug: the APF driver's offline callback, its tasks move away) at this time; 0s = never" },
+	{ "cpu_offline_vcpu", PT_U32, CFG(faults.cpu_offline.vcpu), "0", 0, CFG_MAX_VCPUS - 1, NULL,
+	  "which vCPU goes offline" },
+	{ "cpu_offline_len", PT_TIME, CFG(faults.cpu_offline.len), "10ms", 1, NO_MAX, NULL,
+	  "how long it stays offline before coming back online" },
+	{ "cpu_offline_random", PT_BOOL, CFG(faults.cpu_offline.random), "false", 0, 0, NULL,
+	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of cpu_offline_at/_vcpu)" },
+	{ "apf_toggle_at", PT_TIME, CFG(faults.apf_toggle.at), "0s", 0, NO_MAX, NULL,
+	  "the guest disables APF on a vCPU that stays online (the driver's disable path, as on suspend) at this time; 0s = never" },
+	{ "apf_toggle_vcpu", PT_U32, CFG(faults.apf_toggle.vcpu), "0", 0, CFG_MAX_VCPUS - 1, NULL,
+	  "on which vCPU" },
+	{ "apf_toggle_len", PT_TIME, CFG(faults.apf_toggle.len), "10ms", 1, NO_MAX, NULL,
+	  "how long before the guest enables APF again" },
+	{ "apf_toggle_random", PT_BOOL, CFG(faults.apf_toggle.random), "false", 0, 0, NULL,
+	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of apf_toggle_at/_vcpu)" },
 	PARAM_END,
 };
 

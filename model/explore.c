@@ -135,52 +135,124 @@ static bool shrink_try(const struct explore_opts *o, struct explore_group *g, co
 	return true;
 }
 
-/* Shrinking: keep every reduction that still fails the same invariant —
- * shorter runs (halving the duration, never below the violation), fewer
- * task instances (count 1, then 0 = the task dropped). */
-static void shrink(const struct explore_opts *o, struct explore_group *g)
-{
+/* The overrides kept so far (extra[0..n)), and their storage. */
+struct shrink_state {
+	const struct explore_opts *o;
+	struct explore_group *g;
 	const char *extra[EXPLORE_MAX_SETS];
 	char store[EXPLORE_MAX_SETS][96];
-	char names[64][64];
-	uint32_t counts[64];
-	unsigned n = 0;
+	unsigned n;
+};
+
+#define TRY(st, ...) shrink_try((st)->o, (st)->g, (st)->extra, (st)->store, &(st)->n, __VA_ARGS__)
+
+/* Halve run.duration while it still fails (never below the violation). */
+static void shrink_duration(struct shrink_state *st, sim_time_t dur)
+{
+	/* The duration override is one entry, rewritten as it shrinks. */
+	for (int k = 0; k < 12; k++) {
+		sim_time_t half = dur / 2;
+		unsigned before = st->n;
+
+		if (half < st->g->first.t_ps || half < SIM_MS)
+			break;
+		if (k > 0)
+			st->n--;	/* retry in the slot of the previous duration */
+		if (!TRY(st, "run.duration=%lluns", (unsigned long long)(half / SIM_NS))) {
+			st->n = before;
+			break;
+		}
+		dur = half;
+	}
+}
+
+/* Switch off each injection the scenario turns on, one at a time. */
+static void shrink_injections(struct shrink_state *st, const struct faults_cfg *f)
+{
+	static const char *const window_names[2] = { "cpu_offline", "apf_toggle" };
+	const struct fault_window *w[2] = { &f->cpu_offline, &f->apf_toggle };
+
+	if (f->sdei_refuse > 0)
+		TRY(st, "faults.sdei_refuse=0");
+	if (f->worker_fail > 0)
+		TRY(st, "faults.worker_fail=0");
+	if (f->kick_delay)
+		TRY(st, "faults.kick_delay=0s");
+	if (f->host_flush_at)
+		TRY(st, "faults.host_flush_at=0s");
+	if (f->memory_spike_at)
+		TRY(st, "faults.memory_spike_at=0s");
+	if (f->migrate_random)
+		TRY(st, "faults.migrate_random=false");
+	for (int i = 0; i < 2; i++) {
+		/* random off falls back to the fixed schedule; then that off. */
+		if (w[i]->random && !TRY(st, "faults.%s_random=false", window_names[i]))
+			continue;
+		if (w[i]->at)
+			TRY(st, "faults.%s_at=0s", window_names[i]);
+	}
+}
+
+/* Fewer task instances: count 1, then 0 (the task dropped). */
+static void shrink_tasks(struct shrink_state *st, const struct apf_config *c)
+{
+	for (uint32_t i = 0; i < c->ntasks; i++) {
+		if (c->tasks[i].count > 1)
+			TRY(st, "tasks.%s.count=1", c->tasks[i].name);
+		TRY(st, "tasks.%s.count=0", c->tasks[i].name);
+	}
+}
+
+/* Fewer pages: halve each task's memory footprint parameters (sizes such
+ * as `region` and `buffer`, and memhog's `share`) up to three times. */
+static void shrink_pages(struct shrink_state *st, const struct apf_config *c)
+{
+	for (uint32_t i = 0; i < c->ntasks; i++) {
+		const struct task_cfg *t = &c->tasks[i];
+
+		for (const struct param_desc *d = t->workload->params; d && d->key; d++) {
+			const void *field = t->params + d->offset;
+
+			if (d->type == PT_SIZE) {
+				uint64_t v;
+
+				memcpy(&v, field, sizeof(v));
+				for (int k = 0; k < 3 && v / 2 >= 4096; k++, v /= 2)
+					if (!TRY(st, "tasks.%s.%s=%lluB", t->name, d->key,
+						 (unsigned long long)(v / 2)))
+						break;
+			} else if (d->type == PT_FRACTION && !strcmp(d->key, "share")) {
+				double v;
+
+				memcpy(&v, field, sizeof(v));
+				for (int k = 0; k < 3 && v / 2 > 0; k++, v /= 2)
+					if (!TRY(st, "tasks.%s.%s=%.6f", t->name, d->key, v / 2))
+						break;
+			}
+		}
+	}
+}
+
+/* Shrinking: keep every reduction that still fails the same invariant, in
+ * this order — a shorter run, fewer injections, fewer task instances,
+ * fewer pages.  Each reduction is tried on top of those already kept. */
+static void shrink(const struct explore_opts *o, struct explore_group *g)
+{
+	struct shrink_state st = { .o = o, .g = g };
 	struct apf_config c;
 	char err[256];
 
 	if (load(o, NULL, 0, g->first.seed, &c, err, sizeof(err)))
 		return;
-	sim_time_t dur = c.run.duration;
-	uint32_t ntasks = c.ntasks < 64 ? c.ntasks : 64;
-	for (uint32_t i = 0; i < ntasks; i++) {
-		snprintf(names[i], sizeof(names[i]), "%s", c.tasks[i].name);
-		counts[i] = c.tasks[i].count;
-	}
+	shrink_duration(&st, c.run.duration);
+	shrink_injections(&st, &c.faults);
+	shrink_tasks(&st, &c);
+	shrink_pages(&st, &c);
 	config_free(&c);
-	/* The duration override is one entry, rewritten as it shrinks. */
-	for (int k = 0; k < 12; k++) {
-		sim_time_t half = dur / 2;
-		unsigned before = n;
-		if (half < g->first.t_ps || half < SIM_MS)
-			break;
-		if (k > 0)
-			n--;	/* retry in the slot of the previous duration */
-		if (!shrink_try(o, g, extra, store, &n, "run.duration=%lluns",
-				(unsigned long long)(half / SIM_NS))) {
-			n = before;
-			break;
-		}
-		dur = half;
-	}
-	for (uint32_t i = 0; i < ntasks; i++) {
-		if (counts[i] > 1)
-			shrink_try(o, g, extra, store, &n, "tasks.%s.count=1", names[i]);
-		shrink_try(o, g, extra, store, &n, "tasks.%s.count=0", names[i]);
-	}
 	size_t used = 0;
 	g->shrunk[0] = '\0';
-	for (unsigned i = 0; i < n; i++) {
-		int w = snprintf(g->shrunk + used, sizeof(g->shrunk) - used, " --set %s", extra[i]);
+	for (unsigned i = 0; i < st.n; i++) {
+		int w = snprintf(g->shrunk + used, sizeof(g->shrunk) - used, " --set %s", st.extra[i]);
 		if (w < 0 || (size_t)w >= sizeof(g->shrunk) - used)
 			break;
 		used += (size_t)w;

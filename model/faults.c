@@ -5,6 +5,7 @@
 
 #include "model/machine.h"
 #include "model/protocol.h"
+#include "workloads/guest/guest_abi.h"
 
 const char *fault_kind_name(enum fault_kind k)
 {
@@ -12,7 +13,9 @@ const char *fault_kind_name(enum fault_kind k)
 		[FAULT_SDEI_REFUSE] = "sdei_refuse", [FAULT_WORKER_FAIL] = "worker_fail",
 		[FAULT_KICK_DELAY] = "kick_delay", [FAULT_HOST_FLUSH] = "host_flush",
 		[FAULT_MEMORY_SPIKE] = "memory_spike", [FAULT_MEMORY_RESTORE] = "memory_restore",
-		[FAULT_MIGRATE_START] = "migrate_start",
+		[FAULT_MIGRATE_START] = "migrate_start", [FAULT_CPU_OFFLINE] = "cpu_offline",
+		[FAULT_CPU_ONLINE] = "cpu_online", [FAULT_APF_DISABLE] = "apf_disable",
+		[FAULT_APF_ENABLE] = "apf_enable",
 	};
 	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
 }
@@ -50,10 +53,15 @@ bool faults_draw(struct machine *m, double p)
 	return p > 0 && rng_uniform01(&m->faults.rng) < p;
 }
 
-void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+void faults_record_at(struct machine *m, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg)
 {
 	m->faults.count[k]++;
-	trace_emit(&m->tracer, m->sim.now, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
+	trace_emit(&m->tracer, t, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
+}
+
+void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+{
+	faults_record_at(m, m->sim.now, vcpu, k, arg);
 }
 
 static void host_flush_ev(void *ctx, uint64_t arg)
@@ -82,6 +90,37 @@ static void memory_ev(void *ctx, uint64_t restore)
 	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
 }
 
+/* The start of a window (arg = vcpu << 8 | op); retried while the vCPU
+ * has another hotplug op pending. */
+static void window_ev(void *ctx, uint64_t arg)
+{
+	struct machine *m = ctx;
+	uint32_t op = (uint32_t)(arg & 0xFF);
+	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
+								       &m->cfg->faults.apf_toggle;
+
+	if (!vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len))
+		sim_after(&m->sim, SIM_US, window_ev, m, arg);
+}
+
+/* Draw (random) or take the window's instant and vCPU, and schedule it.
+ * Draws come from the faults stream in a fixed order: instant, then vCPU. */
+static void window_init(struct machine *m, const struct fault_window *w, uint32_t op)
+{
+	sim_time_t at = w->at;
+	uint32_t vcpu = w->vcpu;
+
+	if (w->random) {
+		at = (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+		vcpu = (uint32_t)(rng_uniform01(&m->faults.rng) * m->nvcpus);
+		if (vcpu >= m->nvcpus)
+			vcpu = m->nvcpus - 1;
+	} else if (!at) {
+		return;
+	}
+	sim_at(&m->sim, at, window_ev, m, (uint64_t)vcpu << 8 | op);
+}
+
 int faults_init(struct machine *m)
 {
 	const struct faults_cfg *f = &m->cfg->faults;
@@ -98,6 +137,8 @@ int faults_init(struct machine *m)
 	}
 	if (f->host_flush_at)
 		sim_at(&m->sim, f->host_flush_at, host_flush_ev, m, 0);
+	window_init(m, &f->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
+	window_init(m, &f->apf_toggle, GUEST_HOTPLUG_APF_OFF);
 	if (f->memory_spike_at && f->memory_spike)
 		sim_at(&m->sim, f->memory_spike_at, memory_ev, m, 0);
 	return 0;

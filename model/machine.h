@@ -59,6 +59,10 @@ struct vcpu {
 	bool apf_halted;	/* synthetic halt (x86 KVM_REQ_APF_HALT): blocked in the
 				 * host until a wake-up, then the access is retried */
 	struct task *next;	/* picked by the guest's idle-loop schedule call */
+	/* CPU hotplug and APF toggles (vcpu_hotplug.c). */
+	uint32_t hp_op;		/* GUEST_HOTPLUG_* to run at the next step; 0 = none */
+	bool offline;		/* offline: never stepped, no task queued on it */
+	sim_time_t hp_len;	/* CPU_DOWN / APF_OFF: undone this long after */
 	/* Guest code (protocols with needs_guest). */
 	bool booted;
 	bool apf_on;		/* the guest's APF init succeeded (BOOT_DONE) */
@@ -178,9 +182,25 @@ void vcpu_fault_halt(struct vcpu *v);
 /* Migration downtime: stop a running vCPU now / let it run again. */
 void vcpu_pause(struct vcpu *v);
 void vcpu_unpause(struct vcpu *v);
+void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at);
+/* Get an idle vCPU to look at its runqueue (reschedule IPI or kick). */
+void vcpu_wake_idle(struct machine *m, struct vcpu *v);
+/* vcpu_hotplug.c: ask vCPU v to run GUEST_HOTPLUG_* op at its next step
+ * (CPU_DOWN: the guest's offline callbacks, then its tasks move to online
+ * vCPUs and it stops; CPU_UP brings it back; APF_OFF/APF_ON: the driver's
+ * disable/enable alone), and undo it `len` later.  False when the request
+ * cannot be taken now (another one pending): retry later. */
+bool vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len);
+/* Run the pending op at time *t from the vCPU's step; true when the vCPU
+ * went offline (the step ends). */
+bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t);
+/* The online vCPU a task bound to `vcpu` goes to (vcpu itself if online). */
+uint32_t vcpu_online_target(const struct machine *m, uint32_t vcpu);
 /* vcpu_guest.c */
 void vcpu_guest_boot(struct vcpu *v, sim_time_t *t);
 bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t);
+/* Run the guest's hotplug entry with op (GUEST_HOTPLUG_*) at *t. */
+void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t);
 void machine_schedule_end(struct machine *m, sim_time_t at);
 
 #endif

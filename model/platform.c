@@ -65,6 +65,7 @@ struct platform {
 	struct cpu_image *img;
 	struct {
 		uint64_t boot, vectors, sdei_entry, ret_to_user, idle, percpu, tasks, boot_params;
+		uint64_t hotplug;	/* optional: 0 when the image has none */
 	} sym;
 	struct gic *gic;
 	struct sdei *sdei;
@@ -301,6 +302,11 @@ static enum cpu_host_action simcall(struct platform_vcpu *v, struct cpu *c)
 			s->boot_done(ctx, v->index, (uint32_t)a1);
 		cpu_set_reg(c, 0, 0);
 		return stop_with(v, PLATFORM_STOP_BOOT_DONE);
+	case SIMCALL_HOTPLUG_DONE:
+		if (s && s->boot_done)
+			s->boot_done(ctx, v->index, (uint32_t)a1);
+		cpu_set_reg(c, 0, 0);
+		return stop_with(v, PLATFORM_STOP_HOTPLUG_DONE);
 	case SIMCALL_SCHEDULE: {
 		struct guest_task *cur;
 
@@ -519,6 +525,8 @@ static int load_image(struct platform *p)
 			return -1;
 		}
 	}
+	if (cpu_image_symbol(p->img, GUEST_SYM_HOTPLUG, &p->sym.hotplug) != 0)
+		p->sym.hotplug = 0;
 	if (p->sym.vectors & 0x7FF) {
 		set_err(p, "%s: guest_vectors at 0x%" PRIx64 " is not 2 KiB aligned", what,
 			p->sym.vectors);
@@ -790,6 +798,44 @@ int platform_boot(struct platform *p, unsigned cpu)
 		return -1;
 	}
 	return 0;
+}
+
+struct platform_run_result platform_hotplug(struct platform *p, unsigned cpu, uint32_t op)
+{
+	struct platform_vcpu *v = vcpu_of(p, cpu);
+	struct platform_vcpu saved;
+	struct platform_run_result r;
+	uint64_t sp;
+
+	if (!v)
+		return bad_cpu;
+	if (!p->sym.hotplug) {
+		set_err(p, "cpu%u: the guest image has no '%s' (docs/guest-abi.md)", cpu,
+			GUEST_SYM_HOTPLUG);
+		return bad_cpu;
+	}
+	if (kernel_stack(p, v, &sp) != 0)
+		return bad_cpu;
+	saved = *v;
+	cpu_set_reg(v->cpu, 0, p->sym.percpu + (uint64_t)cpu * sizeof(struct guest_percpu));
+	cpu_set_reg(v->cpu, 1, op);
+	cpu_set_sp(v->cpu, sp);
+	cpu_set_pstate(v->cpu, PSTATE_MODE_EL1h | PSTATE_DAIF);
+	cpu_set_pc(v->cpu, p->sym.hotplug);
+	v->in_user = false;
+	r = run_loop(p, v, 0);
+	if (r.reason != PLATFORM_STOP_HOTPLUG_DONE) {
+		if (r.reason != PLATFORM_STOP_FAULT)
+			set_err(p, "cpu%u: guest_hotplug stopped at 0x%" PRIx64
+				   " before SIMCALL_HOTPLUG_DONE", cpu, r.pc);
+		r.reason = PLATFORM_STOP_FAULT;
+		return r;
+	}
+	/* A task modelled in user mode resumes where it was. */
+	v->in_user = saved.in_user;
+	v->user_pc = saved.user_pc;
+	v->user_pstate = saved.user_pstate;
+	return r;
 }
 
 struct platform_run_result platform_run(struct platform *p, unsigned cpu, uint64_t budget)

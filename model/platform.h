@@ -54,6 +54,8 @@ struct platform_sched_ops {
 	void (*wake)(void *ctx, unsigned cpu, uint32_t task);	/* SIMCALL_WAKE */
 	void (*warn)(void *ctx, unsigned cpu, uint32_t code, uint64_t arg);
 	void (*log)(void *ctx, unsigned cpu, uint32_t code, uint64_t arg);
+	/* SIMCALL_BOOT_DONE and SIMCALL_HOTPLUG_DONE: status is
+	 * enum guest_boot_status, whether APF is now on for this CPU. */
 	void (*boot_done)(void *ctx, unsigned cpu, uint32_t status);
 	uint64_t (*counter)(void *ctx, unsigned cpu);		/* CNTVCT_EL0 */
 	void (*irq_changed)(void *ctx, unsigned cpu, bool asserted);
@@ -103,6 +105,7 @@ struct platform_call {
 
 enum platform_stop {
 	PLATFORM_STOP_BOOT_DONE,	/* SIMCALL_BOOT_DONE */
+	PLATFORM_STOP_HOTPLUG_DONE,	/* SIMCALL_HOTPLUG_DONE */
 	PLATFORM_STOP_USER,		/* back in user mode: platform_user_pc() */
 	PLATFORM_STOP_SWITCH,		/* SIMCALL_SCHEDULE switched away */
 	PLATFORM_STOP_WFI,		/* idle in WFI, no IRQ signalled */
@@ -124,6 +127,14 @@ void platform_destroy(struct platform *p);
 /* Run guest_boot on cpu until SIMCALL_BOOT_DONE.  0, or -1 with
  * platform_error() set.  The CPU is then idle-ready (platform_enter_idle). */
 int platform_boot(struct platform *p, unsigned cpu);
+
+/* Run the guest's CPU-hotplug entry (GUEST_SYM_HOTPLUG) with op =
+ * GUEST_HOTPLUG_* on a booted CPU that holds no kernel context worth
+ * keeping (idle, or a task in user mode, whose user state is restored
+ * afterwards; an idle loop must be re-entered with platform_enter_idle).
+ * Stops with PLATFORM_STOP_HOTPLUG_DONE, or PLATFORM_STOP_FAULT with
+ * platform_error() set (also when the image has no guest_hotplug). */
+struct platform_run_result platform_hotplug(struct platform *p, unsigned cpu, uint32_t op);
 
 /* Continue the current guest context (IRQs at EL1 are taken on the way;
  * WFI with an IRQ already signalled does not stop).  budget 0 = none. */

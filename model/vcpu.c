@@ -38,7 +38,7 @@ static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
 	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
 }
 
-static void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
+void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 {
 	sim_time_t d = at > v->since ? at - v->since : 0;
 
@@ -159,8 +159,10 @@ static void task_wake_ev(void *ctx, uint64_t id)
 
 /* Get an idle vCPU to look at its runqueue: with guest code through the
  * reschedule IPI its idle loop answers, otherwise a plain kick. */
-static void vcpu_wake_idle(struct machine *m, struct vcpu *v)
+void vcpu_wake_idle(struct machine *m, struct vcpu *v)
 {
+	if (v->offline)
+		return;
 	if (m->plat)
 		vcpu_guest_resched_ipi(m, v->id);
 	else
@@ -194,9 +196,15 @@ static void vcpu_preempt(struct machine *m, struct vcpu *v)
 void vcpu_task_wakeup(struct machine *m, struct task *t)
 {
 	bool woken = t->state == TASK_PARKED || t->state == TASK_SLEEPING;
-	struct vcpu *v = &m->vcpus[t->vcpu];
+	struct vcpu *v;
 	sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
 
+	/* Invariant: no task is queued on an offline vCPU. */
+	if (m->vcpus[t->vcpu].offline) {
+		t->vcpu = vcpu_online_target(m, t->vcpu);
+		t->pinned = -1;
+	}
+	v = &m->vcpus[t->vcpu];
 	trace_emit(&m->tracer, now, t->vcpu, t->id, TR_TASK_READY,
 		   t->state == TASK_NEW ? TR_READY_START : TR_READY_WAKE, 0, 0);
 
@@ -221,7 +229,7 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 		return;
 	/* Unpinned: an idle vCPU steals it rather than let it wait. */
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
-		if (m->vcpus[i].state == VCPU_IDLE) {
+		if (m->vcpus[i].state == VCPU_IDLE && !m->vcpus[i].offline) {
 			vcpu_wake_idle(m, &m->vcpus[i]);
 			return;
 		}
@@ -554,10 +562,18 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_guest_boot(v, &t);
 		enter = false;
 	}
+	if (v->hp_op && !v->guest_suspended && !m->failed && vcpu_hotplug_run(v, &t)) {
+		m->stepping = NULL;
+		return;
+	}
 	if (enter)
 		vcpu_entry(v, &t);
 	vcpu_loop(v, t);
 	m->stepping = NULL;
+	/* A hotplug op that had to wait (guest code suspended mid-run) is
+	 * retried at the next step, which must exist. */
+	if (v->hp_op && !v->step_ev.gen && !m->failed)
+		vcpu_schedule_step(v, t > m->sim.now ? t : m->sim.now);
 }
 
 void vcpu_pause(struct vcpu *v)
@@ -600,6 +616,8 @@ void vcpu_kick(struct vcpu *v)
 {
 	sim_time_t now = v->m->sim.now;
 
+	if (v->offline)
+		return;
 	if (v->state == VCPU_HOST && v->apf_halted && v->m->stepping != v) {
 		/* A wake-up ends the synthetic halt: re-enter, retry. */
 		v->apf_halted = false;

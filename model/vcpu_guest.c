@@ -89,6 +89,7 @@ enum guest_entry {
 	GE_IRQ_USER,	/* IRQ from user mode */
 	GE_SDEI,	/* the deliverable SDEI event */
 	GE_EXCEPTION,	/* the pending injected exception (x86 #PF) */
+	GE_HOTPLUG,	/* the hotplug entry with op v->hp_op */
 };
 
 static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e)
@@ -104,6 +105,8 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 		return platform_sdei_deliver(p, v->id, GUEST_RUN_BUDGET);
 	case GE_EXCEPTION:
 		return platform_exception(p, v->id, v->exc_esr, v->exc_far, GUEST_RUN_BUDGET);
+	case GE_HOTPLUG:
+		return platform_hotplug(p, v->id, v->hp_op);
 	case GE_RESUME:
 	default:
 		return platform_run(p, v->id, GUEST_RUN_BUDGET);
@@ -318,6 +321,8 @@ int vcpu_guest_init(struct machine *m)
 	}
 	if (c->guest.apf_driver == GUEST_DRIVER_NO_IRQ_ACK)
 		pc.boot_flags |= GUEST_BOOT_NO_IRQ_ACK;
+	if (c->guest.apf_driver == GUEST_DRIVER_OFFLINE_WAKE)
+		pc.boot_flags |= GUEST_BOOT_OFFLINE_WAKE;
 	m->plat = platform_create(&pc, err, sizeof(err));
 	if (!m->plat) {
 		snprintf(m->err, sizeof(m->err), "%s", err);
@@ -365,6 +370,33 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 	r = guest_run(v, GE_IDLE, t);
 	if (r.reason == PLATFORM_STOP_SWITCH)
 		v->guest_wfi = false;
+}
+
+void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
+{
+	struct machine *m = v->m;
+
+	if (!v->booted)
+		return;
+	guest_run(v, GE_HOTPLUG, t);
+	if (m->failed || op == GUEST_HOTPLUG_CPU_DOWN)
+		return;		/* an offline CPU runs nothing until CPU_UP */
+	/* The ENABLE of an online callback queued a wake-all: its return to
+	 * the guest serves it, as at boot. */
+	if (op != GUEST_HOTPLUG_APF_OFF && v->last_run_hvcs && m->proto->entry) {
+		v->gstart = *t;
+		v->gcharged = 0;
+		m->proto->entry(m, v);
+	}
+	/* The hotplug context ended at HOTPLUG_DONE and must never be
+	 * resumed: a task in user mode continues there (platform_hotplug
+	 * restored it), an idle CPU re-enters its idle loop, as after boot. */
+	if (!v->cur && !m->failed) {
+		struct platform_run_result r = guest_run(v, GE_IDLE, t);
+
+		if (r.reason == PLATFORM_STOP_SWITCH)
+			v->guest_wfi = false;
+	}
 }
 
 void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)

@@ -18,3 +18,8 @@ cmp $S/token-wrap.yaml --protocols arm64-v4,x86-int-ack
 echo; echo "### token-wrap.yaml, x86-int-ack without the zero skip"; echo '```'
 "$B/apfsim" run $S/token-wrap.yaml --protocol x86-int-ack --set protocol.token_zero_skip=false --quiet 2>&1 | head -8 || true
 echo '```'
+echo; echo "### cpu-offline.yaml: arm64-v4, arm64 with the offline fix, x86-int-ack"; echo '```'
+for extra in "" "--set guest.driver_variant=offline_wake" "--protocol x86-int-ack"; do
+	"$B/apfsim" run $S/cpu-offline.yaml $extra --quiet 2>&1 | head -3 || true
+done
+echo '```'

@@ -492,6 +492,72 @@ TEST_F(GuestImage, WakeAllTokenWakesEveryWaiter)
 	EXPECT_EQ(f.irq_acks, 1);
 }
 
+// CPU offline (§2.8): the driver disables the PPI and issues ENABLE(0),
+// and v4 leaves the CPU's waiters parked (§4.5); the SDEI client masks the
+// PE.  A task modelled in user mode is where it was afterwards.  Back
+// online: PE unmask, PPI on, ENABLE with the boot's control word again.
+TEST_F(GuestImage, CpuDownLeavesWaitersParkedAndCpuUpReenables)
+{
+	boot();
+	const uint64_t boot_control = f.enables.at(0);
+	add_waiter(0, 0x1000, 1);
+	add_waiter(1, 0x2000, 2);
+	run_task_in_user(4);
+
+	platform_run_result r = platform_hotplug(p, 0, GUEST_HOTPLUG_CPU_DOWN);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_HOTPLUG_DONE) << platform_error(p);
+	EXPECT_EQ(f.enables.back(), 0u);
+	EXPECT_TRUE(f.wakes.empty());
+	EXPECT_EQ(pc()->wait_count, 2u);
+	EXPECT_TRUE(task(1)->flags & GUEST_TIF_ASYNC_PF);
+	EXPECT_EQ(pc()->apf.enabled, 0u);
+	EXPECT_FALSE(gic_is_enabled(platform_gic(p), 0, kPpi));
+	EXPECT_TRUE(sdei_masked(platform_sdei(p), 0));
+	EXPECT_EQ(f.boot_status.back(), uint32_t(GUEST_BOOT_APF_OFF));
+	std::vector<platform_call> c = calls();
+	ASSERT_FALSE(c.empty());
+	EXPECT_EQ(c.back().func, SDEI_PE_MASK);	// after the driver's callback
+	EXPECT_TRUE(platform_in_user(p, 0));
+	EXPECT_EQ(platform_user_pc(p, 0), kUserPc);
+
+	platform_clear_calls(p);
+	r = platform_hotplug(p, 0, GUEST_HOTPLUG_CPU_UP);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_HOTPLUG_DONE) << platform_error(p);
+	c = calls();
+	ASSERT_FALSE(c.empty());
+	EXPECT_EQ(c.front().func, SDEI_PE_UNMASK);	// before the driver's callback
+	EXPECT_EQ(f.enables.back(), boot_control);
+	EXPECT_EQ(pc()->apf.enabled, 1u);
+	EXPECT_TRUE(gic_is_enabled(platform_gic(p), 0, kPpi));
+	EXPECT_FALSE(sdei_masked(platform_sdei(p), 0));
+	EXPECT_EQ(f.boot_status.back(), uint32_t(GUEST_BOOT_APF_ON));
+	EXPECT_EQ(pc()->wait_count, 2u);	// the host's wake-all will wake them
+}
+
+// The fix (GUEST_BOOT_OFFLINE_WAKE): CPU down wakes every waiter of the
+// CPU, as x86 does, without an IRQ_ACK (no page ready was taken).  The APF
+// toggle runs the driver alone: the PE stays unmasked.
+TEST_F(GuestImage, OfflineWakeFixWakesWaitersAndApfOffLeavesSdeiAlone)
+{
+	platform_boot_params(p)->flags |= GUEST_BOOT_OFFLINE_WAKE;
+	boot();
+	add_waiter(0, 0x1000, 1);
+	add_waiter(2, 0x3000, 3);
+	platform_run_result r = platform_hotplug(p, 0, GUEST_HOTPLUG_APF_OFF);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_HOTPLUG_DONE) << platform_error(p);
+	EXPECT_EQ(f.wakes, (std::vector<uint32_t>{ 1, 3 }));
+	EXPECT_EQ(pc()->wait_count, 0u);
+	EXPECT_FALSE(task(3)->flags & GUEST_TIF_ASYNC_PF);
+	EXPECT_EQ(f.irq_acks, 0);
+	EXPECT_FALSE(sdei_masked(platform_sdei(p), 0));
+	for (const platform_call &c : calls())
+		EXPECT_NE(c.func, SDEI_PE_MASK);
+	// Disabling twice changes nothing: the driver's enabled flag guards it.
+	size_t n = f.enables.size();
+	ASSERT_EQ(platform_hotplug(p, 0, GUEST_HOTPLUG_APF_OFF).reason, PLATFORM_STOP_HOTPLUG_DONE);
+	EXPECT_EQ(f.enables.size(), n);
+}
+
 TEST_F(GuestImage, UnknownTokenIsIgnoredButAcked)
 {
 	boot();
@@ -626,6 +692,30 @@ TEST_F(GuestImage, UserImageMissingSymbolIsRejectedByName)
 	platform_destroy(q);
 	EXPECT_NE(err.find("'guest_idle'"), std::string::npos) << err;
 	EXPECT_NE(err.find(path), std::string::npos) << err;
+}
+
+// guest_hotplug is optional: an image without it loads, and only a
+// hotplug request fails, naming the missing entry.
+TEST_F(GuestImage, UserImageWithoutHotplugEntryFailsOnlyAtHotplug)
+{
+	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
+	const char needle[] = "guest_hotplug";  // with the NUL: the exact symbol name
+	auto it = std::search(elf.begin(), elf.end(), needle, needle + sizeof(needle));
+	ASSERT_NE(it, elf.end());
+	*(it + 12) = 'X';
+	std::string path = write_temp(elf);
+	ASSERT_FALSE(path.empty());
+	std::string err;
+	platform *q = make(1, path.c_str(), &err);
+	unlink(path.c_str());
+	ASSERT_NE(q, nullptr) << err;
+	f.p = q;
+	ASSERT_EQ(platform_boot(q, 0), 0) << platform_error(q);
+	EXPECT_EQ(platform_hotplug(q, 0, GUEST_HOTPLUG_CPU_DOWN).reason, PLATFORM_STOP_FAULT);
+	EXPECT_NE(std::string(platform_error(q)).find("'guest_hotplug'"), std::string::npos)
+		<< platform_error(q);
+	platform_destroy(q);
+	f.p = p;
 }
 
 TEST(GuestAbi, SharedLayoutMatchesProtocol)

@@ -475,6 +475,41 @@ TEST_F(GuestX86, WakeAllWakesThisCpusWaitersOnly)
 	EXPECT_EQ(pc()->apf.token, 0u);
 }
 
+// Offline (§3.6): EN = 0 first, then this CPU's sleepers are woken (their
+// page ready will not come); other CPUs' sleepers stay.  Online: INT, then
+// EN again, exactly as at boot.
+TEST_F(GuestX86, CpuDownWritesEnZeroThenWakesThisCpusSleepers)
+{
+	make(GUEST_BOOT_X86, 2);
+	boot(0);
+	boot(1);
+	ASSERT_EQ(not_present(1, 0x1000, 0).reason, PLATFORM_STOP_SWITCH) << platform_error(p);
+	ASSERT_EQ(not_present(2, 0x1001, 1).reason, PLATFORM_STOP_SWITCH) << platform_error(p);
+	f.x86.clear();
+	platform_run_result r = platform_hotplug(p, 0, GUEST_HOTPLUG_CPU_DOWN);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_HOTPLUG_DONE) << platform_error(p);
+	ASSERT_FALSE(f.x86.empty());
+	EXPECT_EQ(f.x86.front(), (X86Call{ 'W', GUEST_MSR_KVM_ASYNC_PF_EN, 0 }));
+	EXPECT_EQ(f.wakes, std::vector<uint32_t>{ 1 });
+	EXPECT_EQ(node(1).kind, uint32_t(GUEST_X86_NODE_UNHASHED));
+	EXPECT_EQ(node(2).kind, uint32_t(GUEST_X86_NODE_WAITER));
+	EXPECT_EQ(pc(0)->apf.enabled, 0u);
+
+	f.x86.clear();
+	r = platform_hotplug(p, 0, GUEST_HOTPLUG_CPU_UP);
+	ASSERT_EQ(r.reason, PLATFORM_STOP_HOTPLUG_DONE) << platform_error(p);
+	std::vector<X86Call> writes;
+	for (const X86Call &c : f.x86)
+		if (c.op == 'W')
+			writes.push_back(c);
+	ASSERT_EQ(writes.size(), 2u);
+	EXPECT_EQ(writes[0], (X86Call{ 'W', GUEST_MSR_KVM_ASYNC_PF_INT, kPpi }));
+	EXPECT_EQ(writes[1].msr, uint32_t(GUEST_MSR_KVM_ASYNC_PF_EN));
+	EXPECT_EQ(writes[1].val, percpu_pa(0) | GUEST_KVM_ASYNC_PF_ENABLED | GUEST_KVM_ASYNC_PF_DELIVERY_AS_INT);
+	EXPECT_EQ(pc(0)->apf.enabled, 1u);
+	EXPECT_EQ(f.boot_status.back(), uint32_t(GUEST_BOOT_APF_ON));
+}
+
 TEST_F(GuestX86, NoAckModeNeverWritesTheAckMsr)
 {
 	make(GUEST_BOOT_X86 | GUEST_BOOT_X86_NO_ACK);

@@ -277,3 +277,52 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 	/* wakes += woken, acks += 1 (if acked): one store. */
 	pc->stats.wakes_acks += woken;
 }
+
+/* ---- CPU hotplug (§2.8 "CPU offline"), and the driver's disable ---------- */
+
+/* The "arm/kvm:online" teardown: disable the per-CPU IRQ, ENABLE(0) (the
+ * host flushes its queues), enabled = 0.  v4 leaves the CPU's waiters in
+ * the table, not woken (§4.5); GUEST_BOOT_OFFLINE_WAKE wakes them as x86
+ * does, without an IRQ_ACK (no page ready was delivered). */
+void apf_cpu_down(struct guest_percpu *pc)
+{
+	struct smccc_res r;
+	uint32_t i;
+
+	if (!pc->apf.enabled)
+		return;
+	gic_ppi_disable(pc->cpu, pc->apf_irq);
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_ENABLE, 0, 0);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS)
+		guest_warn(GUEST_WARN_ENABLE, r.a0);
+	pc->apf.enabled = 0;
+	if (!(guest_boot_params.flags & GUEST_BOOT_OFFLINE_WAKE))
+		return;
+	for (i = 0; i < pc->wait_capacity && pc->wait_count != 0; i++)
+		if (pc->waiters[i].task != GUEST_NO_TASK)
+			apf_remove(pc, i);
+}
+
+/* The "arm/kvm:online" startup on a CPU that was initialised at boot:
+ * enable the per-CPU IRQ, ENABLE(PA | ENABLED) (the host queues a
+ * wake-all).  A CPU whose boot left APF off stays off. */
+enum guest_boot_status apf_cpu_up(struct guest_percpu *pc)
+{
+	uint64_t control = (uint64_t)(uintptr_t)&pc->apf | GUEST_KVM_ASYNC_PF_ENABLED;
+	struct smccc_res r;
+
+	if (pc->apf.enabled)
+		return GUEST_BOOT_APF_ON;
+	if (pc->apf_irq == 0)
+		return GUEST_BOOT_APF_OFF;
+	gic_ppi_enable(pc->cpu, pc->apf_irq);
+	r = apf_hvc(GUEST_ASYNC_PF_SUB_ENABLE, control & 0xFFFFFFFFu, control >> 32);
+	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
+		guest_warn(GUEST_WARN_ENABLE, r.a0);
+		gic_ppi_disable(pc->cpu, pc->apf_irq);
+		return GUEST_BOOT_APF_OFF;
+	}
+	pc->apf.enabled = 1;
+	simcall(SIMCALL_LOG, GUEST_LOG_APF_ENABLED, pc->cpu);
+	return GUEST_BOOT_APF_ON;
+}

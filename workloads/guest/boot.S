@@ -48,6 +48,16 @@ guest_boot:
 1:	udf	#0xB0
 	.size	guest_boot, . - guest_boot
 
+	/* guest_hotplug: x0 = &guest_percpu[cpu], x1 = GUEST_HOTPLUG_*; the
+	 * host set SP to the CPU's empty kernel stack (guest_abi.h).  The C
+	 * side ends the run with SIMCALL_HOTPLUG_DONE and never returns. */
+	.globl	guest_hotplug
+	.type	guest_hotplug, %function
+guest_hotplug:
+	bl	guest_cpu_hotplug
+	udf	#0xB1
+	.size	guest_hotplug, . - guest_hotplug
+
 	.text
 	.globl	guest_idle
 	.type	guest_idle, %function

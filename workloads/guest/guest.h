@@ -146,6 +146,8 @@ int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg);
 int64_t sdei_event_enable(uint64_t event);
 int64_t sdei_event_disable(uint64_t event);
 int64_t sdei_event_unregister(uint64_t event);
+int64_t sdei_client_cpu_down(void);
+int64_t sdei_client_cpu_up(void);
 
 /* apf.c */
 enum guest_boot_status apf_init_cpu(struct guest_percpu *pc);
@@ -153,14 +155,19 @@ int apf_page_not_present(struct guest_percpu *pc);
 /* Inlined into both IRQ handlers (LTO) so they stay leaf functions: no
  * prologue stores, no callee-saved registers. */
 __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc);
+void apf_cpu_down(struct guest_percpu *pc);
+enum guest_boot_status apf_cpu_up(struct guest_percpu *pc);
 
 /* x86_apf.c: the x86-semantics driver (GUEST_BOOT_X86), in .x86.text. */
 extern char guest_x86_vectors[];
 enum guest_boot_status x86_apf_init_cpu(struct guest_percpu *pc);
+void x86_apf_cpu_down(struct guest_percpu *pc);
+enum guest_boot_status x86_apf_cpu_up(struct guest_percpu *pc);
 
 /* Entry points called from the assembly (sched_glue.c, sdei_client.c,
  * x86_apf.c). */
 void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_top);
+__attribute__((noreturn)) void guest_cpu_hotplug(struct guest_percpu *pc, uint32_t op);
 void guest_el1_irq(struct guest_percpu *pc);
 void guest_el0_irq(struct guest_percpu *pc);
 void guest_x86_el1_irq(struct guest_percpu *pc);

@@ -88,6 +88,7 @@
 #define GUEST_SDEI_EVENT_DISABLE	0xC4000023u
 #define GUEST_SDEI_EVENT_COMPLETE	0xC4000025u
 #define GUEST_SDEI_EVENT_UNREGISTER	0xC4000027u
+#define GUEST_SDEI_PE_MASK	0xC400002Bu
 #define GUEST_SDEI_PE_UNMASK	0xC400002Cu
 #define GUEST_SDEI_EV_HANDLED		0	/* EVENT_COMPLETE x1: handler result */
 #define GUEST_SDEI_EV_FAILED		1
@@ -294,6 +295,8 @@ struct guest_boot_params {
 #define GUEST_BOOT_X86_LEGACY	(1u << 3)	/* x86: legacy delivery (§3.7), both via #PF */
 #define GUEST_BOOT_NO_IRQ_ACK	(1u << 4)	/* arm64, broken on purpose: page ready
 						 * never issues IRQ_ACK */
+#define GUEST_BOOT_OFFLINE_WAKE	(1u << 5)	/* arm64, the fix for §4.5: CPU down
+						 * wakes this CPU's waiters (as x86) */
 
 /* One sleeper-hash node (§3.6 kvm_task_sleep_node).  Node i < GUEST_MAX_TASKS
  * belongs to task i (it stands for the on-stack node of the task's wait);
@@ -379,6 +382,8 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref
 #define SIMCALL_WAKE		3	/* x1 = task id whose APF wait ended */
 #define SIMCALL_WARN		4	/* x1 = enum guest_warn, x2 = argument */
 #define SIMCALL_LOG		5	/* x1 = enum guest_log, x2 = argument */
+#define SIMCALL_HOTPLUG_DONE	6	/* x1 = enum guest_boot_status: APF on
+					 * this CPU after the guest_hotplug op */
 
 /* SIMCALL_SCHEDULE reasons (x1). */
 #define GUEST_SCHED_PARK	1	/* TIF_ASYNC_PF set on return to user (§2.8) */
@@ -387,6 +392,16 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref
 #define GUEST_SCHED_WAIT	4	/* x86 driver: the task's node is hashed,
 					 * x2 = token; the scheduler must park it
 					 * and switch (§3.6 wait) */
+
+/* guest_hotplug operations (x1).  CPU_DOWN/CPU_UP are the CPU-hotplug
+ * callbacks of a CPU going offline / coming back (the APF driver's
+ * "online" state, then the SDEI client's PE mask; the reverse on the way
+ * up); APF_OFF/APF_ON are the driver's callbacks alone, the CPU staying up
+ * (suspend/resume, reboot notifier: APF disabled by the guest). */
+#define GUEST_HOTPLUG_CPU_DOWN	1
+#define GUEST_HOTPLUG_CPU_UP	2
+#define GUEST_HOTPLUG_APF_OFF	3
+#define GUEST_HOTPLUG_APF_ON	4
 
 #ifndef __ASSEMBLER__
 enum guest_boot_status {
@@ -448,5 +463,9 @@ enum guest_log {
 #define GUEST_SYM_BOOT_PARAMS	"guest_boot_params" /* struct guest_boot_params */
 /* Optional (inspection only; the host never needs it). */
 #define GUEST_SYM_X86_SLEEPERS	"guest_x86_sleepers" /* struct guest_x86_sleepers */
+/* Optional: needed only by the CPU-offline and APF-toggle injections.
+ * x0 = &guest_percpu[cpu], x1 = GUEST_HOTPLUG_*, SP = the CPU's empty
+ * kernel stack, EL1h, DAIF masked; ends with SIMCALL_HOTPLUG_DONE. */
+#define GUEST_SYM_HOTPLUG	"guest_hotplug"
 
 #endif

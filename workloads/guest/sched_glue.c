@@ -54,6 +54,40 @@ void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_t
 	simcall(SIMCALL_BOOT_DONE, apf_init_cpu(pc), 0);
 }
 
+/* Called by guest_hotplug (boot.S), the host's CPU-hotplug and APF-toggle entry (guest_abi.h,
+ * GUEST_SYM_HOTPLUG): on this CPU's empty kernel stack, DAIF masked.  The
+ * CPU holds no task here (the host moved it off, or keeps modelling it in
+ * user mode), so the callbacks run as the hotplug thread would.  Order as
+ * in Linux: the APF driver's dynamic "online" state is torn down before
+ * the SDEI client's state, and set up after it. */
+__attribute__((noreturn)) void guest_cpu_hotplug(struct guest_percpu *pc, uint32_t op)
+{
+	int x86 = (guest_boot_params.flags & GUEST_BOOT_X86) != 0;
+	enum guest_boot_status st = GUEST_BOOT_APF_OFF;
+
+	switch (op) {
+	case GUEST_HOTPLUG_CPU_UP:
+		sdei_client_cpu_up();
+		/* fall through */
+	case GUEST_HOTPLUG_APF_ON:
+		st = x86 ? x86_apf_cpu_up(pc) : apf_cpu_up(pc);
+		break;
+	case GUEST_HOTPLUG_CPU_DOWN:
+	case GUEST_HOTPLUG_APF_OFF:
+		if (x86)
+			x86_apf_cpu_down(pc);
+		else
+			apf_cpu_down(pc);
+		if (op == GUEST_HOTPLUG_CPU_DOWN)
+			sdei_client_cpu_down();
+		break;
+	default:
+		break;
+	}
+	simcall(SIMCALL_HOTPLUG_DONE, st, op);
+	__builtin_trap();	/* the host ends the run at HOTPLUG_DONE */
+}
+
 static inline void guest_irq(struct guest_percpu *pc)
 {
 	uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1);

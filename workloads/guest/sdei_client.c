@@ -65,3 +65,17 @@ int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, 
 	}
 	return apf_page_not_present(pc);
 }
+
+/* The SDEI client's CPU-hotplug callbacks: a CPU going offline masks
+ * itself (no event is dispatched to it), one coming back unmasks.  The
+ * private APF event stays registered and enabled across (the host keeps
+ * that state per vCPU).  SDEI status (0 or negative). */
+int64_t sdei_client_cpu_down(void)
+{
+	return (int64_t)smccc_hvc(GUEST_SDEI_PE_MASK, 0, 0, 0, 0, 0).a0;
+}
+
+int64_t sdei_client_cpu_up(void)
+{
+	return (int64_t)smccc_hvc(GUEST_SDEI_PE_UNMASK, 0, 0, 0, 0, 0).a0;
+}

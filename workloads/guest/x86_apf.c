@@ -343,6 +343,33 @@ X86_AI int x86_apf_sync(struct guest_percpu *pc, int from_user)
 	return 0;
 }
 
+/* ---- CPU offline / online, suspend / resume (§3.6 "Offline/suspend") ----- */
+
+/* kvm_guest_cpu_offline(shutdown = false): EN = 0 (the host flushes its
+ * queues), then wake every sleeper this CPU hashed: their page ready will
+ * never come.  noinline: keeps it in .x86.text. */
+__attribute__((noinline)) void x86_apf_cpu_down(struct guest_percpu *pc)
+{
+	int64_t ret;
+
+	if (!pc->apf.enabled)
+		return;
+	ret = x86_wrmsr(GUEST_MSR_KVM_ASYNC_PF_EN, 0);
+	if (ret != 0)
+		guest_warn(GUEST_WARN_X86_MSR_EN, (uint64_t)ret);
+	pc->apf.enabled = 0;
+	x86_wake_all(pc);
+}
+
+/* Back online / resumed: the per-CPU init again (INT, then EN, which
+ * queues a wake-all on the host). */
+__attribute__((noinline)) enum guest_boot_status x86_apf_cpu_up(struct guest_percpu *pc)
+{
+	if (pc->apf.enabled)
+		return GUEST_BOOT_APF_ON;
+	return x86_apf_init_cpu(pc);
+}
+
 /* ---- exception handlers (entry.S, guest_x86_vectors) --------------------- */
 
 /* IAR; SGI 0 is the reschedule IPI as for arm64; the APF PPI is EOI'd
