@@ -73,6 +73,20 @@ sim_event_id sim_after(struct sim *s, sim_time_t delay, sim_handler_fn fn, void 
 	return sim_at(s, s->now + delay, fn, ctx, arg);
 }
 
+bool sim_advance(struct sim *s, sim_time_t when)
+{
+	sim_time_t next;
+
+	if (when < s->now || when > s->limit || s->stop)
+		return false;
+	if (s->ops->next_time(s->impl, &next) && next <= when)
+		return false;
+	s->seq++;
+	s->events_run++;
+	s->now = when;
+	return true;
+}
+
 bool sim_cancel(struct sim *s, sim_event_id id)
 {
 	if (id.gen == 0)
@@ -105,6 +119,7 @@ size_t sim_pending(struct sim *s)
 void sim_run_until(struct sim *s, sim_time_t limit)
 {
 	s->stop = false;
+	s->limit = limit;
 	s->ops->run(s, limit);
 	if (!s->stop && limit != SIM_TIME_MAX && s->now < limit)
 		s->now = limit;

@@ -63,6 +63,7 @@ struct sim {
 	 * insertion sequence instead of the sequence itself — a different but
 	 * reproducible interleaving per salt (apfsim explore). */
 	uint64_t perturb_salt;
+	sim_time_t limit;	/* of the sim_run_until() in progress */
 	const struct sim_backend_ops *ops;
 	void *impl;
 };
@@ -94,6 +95,14 @@ size_t sim_pending(struct sim *s);
  * limit (now == max(now, limit)); SIM_TIME_MAX leaves it at the last event.
  * Not reentrant: handlers must not call it. */
 void sim_run_until(struct sim *s, sim_time_t limit);
+/* From a handler: continue at `when` as if the handler had scheduled an
+ * event there and that event had been dispatched next — allowed only when
+ * nothing is pending at or before `when`, `when` is within the run's limit
+ * and no stop was requested; otherwise nothing changes and false comes
+ * back (schedule the event instead).  It consumes one sequence number and
+ * counts one event, as the schedule-and-dispatch it replaces does, so
+ * every output (perturbed orders included) is the same either way. */
+bool sim_advance(struct sim *s, sim_time_t when);
 /* Make the current sim_run_until() return after this handler; now stays at
  * this event's time and later events stay pending. */
 void sim_stop(struct sim *s);
