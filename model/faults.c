@@ -90,8 +90,7 @@ static void memory_ev(void *ctx, uint64_t restore)
 	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
 }
 
-/* The start of a window (arg = vcpu << 8 | op); retried while the vCPU
- * has another hotplug op pending. */
+/* The start of a window (arg = vcpu << 8 | op). */
 static void window_ev(void *ctx, uint64_t arg)
 {
 	struct machine *m = ctx;
@@ -99,8 +98,7 @@ static void window_ev(void *ctx, uint64_t arg)
 	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
 								       &m->cfg->faults.apf_toggle;
 
-	if (!vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len))
-		sim_after(&m->sim, SIM_US, window_ev, m, arg);
+	vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len);
 }
 
 /* Draw (random) or take the window's instant and vCPU, and schedule it.

@@ -34,6 +34,10 @@ enum vcpu_state {
 	VCPU_IDLE,	/* halted in WFI, nothing to run */
 };
 
+/* Pending hotplug ops per vCPU: each window (CPU offline, APF toggle) has
+ * at most its start and its undo outstanding. */
+#define VCPU_HP_QUEUE 4
+
 struct vcpu {
 	struct machine *m;
 	uint32_t id;
@@ -60,9 +64,13 @@ struct vcpu {
 				 * host until a wake-up, then the access is retried */
 	struct task *next;	/* picked by the guest's idle-loop schedule call */
 	/* CPU hotplug and APF toggles (vcpu_hotplug.c). */
-	uint32_t hp_op;		/* GUEST_HOTPLUG_* to run at the next step; 0 = none */
+	struct vcpu_hp_req {
+		uint32_t op;		/* GUEST_HOTPLUG_* */
+		sim_time_t len;		/* CPU_DOWN / APF_OFF: undone this long after */
+	} hp_q[VCPU_HP_QUEUE];	/* to run at the next clean step, oldest first */
+	uint32_t hp_n;
+	uint32_t hp_running;	/* op of the guest hotplug run in progress */
 	bool offline;		/* offline: never stepped, no task queued on it */
-	sim_time_t hp_len;	/* CPU_DOWN / APF_OFF: undone this long after */
 	/* Guest code (protocols with needs_guest). */
 	bool booted;
 	bool apf_on;		/* the guest's APF init succeeded (BOOT_DONE) */
@@ -185,13 +193,14 @@ void vcpu_unpause(struct vcpu *v);
 void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at);
 /* Get an idle vCPU to look at its runqueue (reschedule IPI or kick). */
 void vcpu_wake_idle(struct machine *m, struct vcpu *v);
-/* vcpu_hotplug.c: ask vCPU v to run GUEST_HOTPLUG_* op at its next step
+/* vcpu_hotplug.c: queue GUEST_HOTPLUG_* op for vCPU v's next clean step
  * (CPU_DOWN: the guest's offline callbacks, then its tasks move to online
  * vCPUs and it stops; CPU_UP brings it back; APF_OFF/APF_ON: the driver's
- * disable/enable alone), and undo it `len` later.  False when the request
- * cannot be taken now (another one pending): retry later. */
-bool vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len);
-/* Run the pending op at time *t from the vCPU's step; true when the vCPU
+ * disable/enable alone); CPU_DOWN and APF_OFF are undone `len` after they
+ * ran.  Requests that cannot apply (the CPU is already in that state, no
+ * guest driver, the last online CPU) are dropped and not recorded. */
+void vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len);
+/* Run the queued ops from the vCPU's step at time *t; true when the vCPU
  * went offline (the step ends). */
 bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t);
 /* The online vCPU a task bound to `vcpu` goes to (vcpu itself if online). */

@@ -576,7 +576,7 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_guest_boot(v, &t);
 		enter = false;
 	}
-	if (v->hp_op && !v->guest_suspended && !m->failed && vcpu_hotplug_run(v, &t)) {
+	if (v->hp_n && !v->guest_suspended && !m->failed && vcpu_hotplug_run(v, &t)) {
 		m->stepping = NULL;
 		return;
 	}
@@ -584,10 +584,11 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_entry(v, &t);
 	vcpu_loop(v, t);
 	m->stepping = NULL;
-	/* A hotplug op that had to wait (guest code suspended mid-run) is
-	 * retried at the next step, which must exist. */
-	if (v->hp_op && !v->step_ev.gen && !m->failed)
-		vcpu_schedule_step(v, t > m->sim.now ? t : m->sim.now);
+	/* A hotplug op that had to wait (guest code suspended mid-run) runs
+	 * at the next step: a running or blocked vCPU has one coming, an idle
+	 * one needs it. */
+	if (v->hp_n && v->state == VCPU_IDLE && !v->step_ev.gen && !m->failed)
+		vcpu_schedule_step(v, v->since > m->sim.now ? v->since : m->sim.now);
 }
 
 void vcpu_pause(struct vcpu *v)

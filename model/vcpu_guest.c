@@ -89,7 +89,7 @@ enum guest_entry {
 	GE_IRQ_USER,	/* IRQ from user mode */
 	GE_SDEI,	/* the deliverable SDEI event */
 	GE_EXCEPTION,	/* the pending injected exception (x86 #PF) */
-	GE_HOTPLUG,	/* the hotplug entry with op v->hp_op */
+	GE_HOTPLUG,	/* the hotplug entry with op v->hp_running */
 };
 
 static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e)
@@ -106,7 +106,7 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 	case GE_EXCEPTION:
 		return platform_exception(p, v->id, v->exc_esr, v->exc_far, GUEST_RUN_BUDGET);
 	case GE_HOTPLUG:
-		return platform_hotplug(p, v->id, v->hp_op);
+		return platform_hotplug(p, v->id, v->hp_running);
 	case GE_RESUME:
 	default:
 		return platform_run(p, v->id, GUEST_RUN_BUDGET);
@@ -378,7 +378,9 @@ void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
 
 	if (!v->booted)
 		return;
+	v->hp_running = op;
 	guest_run(v, GE_HOTPLUG, t);
+	v->hp_running = 0;
 	if (m->failed || op == GUEST_HOTPLUG_CPU_DOWN)
 		return;		/* an offline CPU runs nothing until CPU_UP */
 	/* The ENABLE of an online callback queued a wake-all: its return to

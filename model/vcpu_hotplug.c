@@ -1,9 +1,11 @@
 /* vcpu_hotplug.c — guest CPU offline/online and guest-initiated APF
  * disable/enable (fault injection, docs/explore.md).
  *
- * A request (faults.c, at the drawn or scheduled instant) leaves the op in
- * v->hp_op and kicks the vCPU; its next step runs the op when the vCPU is
- * at a clean point (back in the guest, no guest kernel run cut short):
+ * A request (faults.c, at the drawn or scheduled instant) queues the op on
+ * the vCPU and kicks it; its next step runs the queued ops when the vCPU is
+ * at a clean point (back in the guest, no guest kernel run cut short — a
+ * vCPU stuck in an interrupt storm never gets there, as a real CPU would
+ * not reach its hotplug thread, and the injection does not happen):
  *
  *   CPU_DOWN  the running task is preempted, the guest's hotplug entry
  *             runs the APF driver's offline callback and the SDEI client's
@@ -23,6 +25,8 @@
  * APF toggles do nothing (there is no driver) and are not recorded.
  */
 #include "model/machine.h"
+
+#include <string.h>
 
 #include "model/faults.h"
 #include "model/platform.h"
@@ -52,43 +56,37 @@ static uint32_t online_count(const struct machine *m)
 static void hotplug_undo_ev(void *ctx, uint64_t arg)
 {
 	struct machine *m = ctx;
-	struct vcpu *v = &m->vcpus[arg >> 8];
-	uint32_t op = (uint32_t)(arg & 0xFF);
 
-	if (m->failed)
-		return;
-	if (!vcpu_hotplug_request(v, op, 0))
-		sim_after(&m->sim, SIM_US, hotplug_undo_ev, m, arg);
+	if (!m->failed)
+		vcpu_hotplug_request(&m->vcpus[arg >> 8], (uint32_t)(arg & 0xFF), 0);
 }
 
-bool vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len)
+void vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len)
 {
 	struct machine *m = v->m;
 
-	if (v->hp_op)
-		return false;
 	switch (op) {
 	case GUEST_HOTPLUG_CPU_DOWN:
 		if (v->offline || online_count(m) < 2)
-			return true;	/* nothing to do: dropped */
+			return;
 		break;
 	case GUEST_HOTPLUG_CPU_UP:
 		if (!v->offline)
-			return true;
-		v->offline = false;
+			return;
+		v->offline = false;	/* steppable again: the op runs at its step */
 		break;
 	case GUEST_HOTPLUG_APF_OFF:
 	case GUEST_HOTPLUG_APF_ON:
 		if (!m->plat || v->offline)
-			return true;	/* no driver, or the CPU is down */
+			return;		/* no driver, or the CPU is down */
 		break;
 	default:
-		return true;
+		return;
 	}
-	v->hp_op = op;
-	v->hp_len = len;
+	if (v->hp_n == VCPU_HP_QUEUE)
+		return;			/* cannot happen: two windows, two ops each */
+	v->hp_q[v->hp_n++] = (struct vcpu_hp_req){ op, len };
 	vcpu_kick(v);
-	return true;
 }
 
 /* Move every task queued on v to online vCPUs, round-robin from v + 1;
@@ -128,15 +126,18 @@ static enum fault_kind op_fault(uint32_t op)
 	}
 }
 
-bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t)
+/* One op; true when the vCPU went offline. */
+static bool hotplug_one(struct vcpu *v, struct vcpu_hp_req rq, sim_time_t *t)
 {
 	struct machine *m = v->m;
-	uint32_t op = v->hp_op;
+	uint32_t op = rq.op;
 	uint64_t moved = 0;
 
 	if (op == GUEST_HOTPLUG_CPU_DOWN) {
 		struct task *cur = v->cur;
 
+		if (online_count(m) < 2)
+			return false;
 		/* The hotplug thread preempts whatever ran here. */
 		if (cur) {
 			trace_emit(&m->tracer, *t, v->id, cur->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
@@ -154,10 +155,9 @@ bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t)
 			vcpu_guest_switch(v, NULL, t);
 	}
 	if (m->plat)
-		vcpu_guest_hotplug(v, op, t);	/* reads v->hp_op */
-	v->hp_op = 0;
+		vcpu_guest_hotplug(v, op, t);
 	if (m->failed)
-		return true;
+		return false;
 	if (op == GUEST_HOTPLUG_CPU_DOWN) {
 		/* Offline first: wake-ups from here on go elsewhere. */
 		v->offline = true;
@@ -171,7 +171,23 @@ bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t)
 	if (op == GUEST_HOTPLUG_CPU_DOWN || op == GUEST_HOTPLUG_APF_OFF) {
 		uint32_t undo = op == GUEST_HOTPLUG_CPU_DOWN ? GUEST_HOTPLUG_CPU_UP : GUEST_HOTPLUG_APF_ON;
 
-		sim_at(&m->sim, *t + v->hp_len, hotplug_undo_ev, m, (uint64_t)v->id << 8 | undo);
+		sim_at(&m->sim, *t + rq.len, hotplug_undo_ev, m, (uint64_t)v->id << 8 | undo);
 	}
 	return v->offline;
+}
+
+bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t)
+{
+	while (v->hp_n && !v->m->failed) {
+		struct vcpu_hp_req rq = v->hp_q[0];
+
+		v->hp_n--;
+		memmove(v->hp_q, v->hp_q + 1, v->hp_n * sizeof(v->hp_q[0]));
+		if (hotplug_one(v, rq, t)) {
+			/* Ops queued behind an offline are moot (APF toggles)
+			 * or come after it (its own CPU_UP clears offline). */
+			return true;
+		}
+	}
+	return v->m->failed;
 }

@@ -292,6 +292,13 @@ TEST(Faults, GuestApfToggleMakesFaultsSynchronousMeanwhile)
 	out = cli(co + " --protocol sync", &st);
 	EXPECT_EQ(st, 0) << out;
 	EXPECT_EQ(out.find("injected faults"), std::string::npos) << out;
+	// The CPU goes offline inside the toggle window and comes back before
+	// the guest's enable: every op runs, in order, on the same vCPU.
+	out = cli(co + " --set faults.cpu_offline_at=400ms --set faults.cpu_offline_vcpu=1"
+		       " --set faults.cpu_offline_len=100ms --set faults.apf_toggle_len=500ms", &st);
+	EXPECT_EQ(st, 0) << out;
+	EXPECT_NE(out.find("injected faults: cpu_offline 1, cpu_online 1, apf_disable 1, apf_enable 1"),
+		  std::string::npos) << out;
 }
 
 TEST(Faults, HotplugSettingsAreBadInput)
