@@ -663,6 +663,20 @@ std::string write_temp(const std::vector<unsigned char> &bytes)
 	return n == static_cast<ssize_t>(bytes.size()) ? path : "";
 }
 
+// The built-in image with the last letter of symbol `name` turned into
+// 'X' (the string table holds it NUL-terminated), written to a temp file;
+// "" when the name is absent or the write fails.
+std::string image_without_symbol(const char *name)
+{
+	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
+	size_t len = strlen(name) + 1;
+	auto it = std::search(elf.begin(), elf.end(), name, name + len);
+	if (it == elf.end())
+		return "";
+	*(it + (len - 2)) = 'X';
+	return write_temp(elf);
+}
+
 TEST_F(GuestImage, UserImageFromFileBoots)
 {
 	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
@@ -678,12 +692,7 @@ TEST_F(GuestImage, UserImageFromFileBoots)
 
 TEST_F(GuestImage, UserImageMissingSymbolIsRejectedByName)
 {
-	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
-	const char needle[] = "guest_idle";  // includes the NUL: the exact symbol name
-	auto it = std::search(elf.begin(), elf.end(), needle, needle + sizeof(needle));
-	ASSERT_NE(it, elf.end());
-	*(it + 9) = 'X';  // "guest_idlX"
-	std::string path = write_temp(elf);
+	std::string path = image_without_symbol("guest_idle");  // "guest_idlX"
 	ASSERT_FALSE(path.empty());
 	std::string err;
 	platform *q = make(1, path.c_str(), &err);
@@ -698,12 +707,7 @@ TEST_F(GuestImage, UserImageMissingSymbolIsRejectedByName)
 // hotplug request fails, naming the missing entry.
 TEST_F(GuestImage, UserImageWithoutHotplugEntryFailsOnlyAtHotplug)
 {
-	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
-	const char needle[] = "guest_hotplug";  // with the NUL: the exact symbol name
-	auto it = std::search(elf.begin(), elf.end(), needle, needle + sizeof(needle));
-	ASSERT_NE(it, elf.end());
-	*(it + 12) = 'X';
-	std::string path = write_temp(elf);
+	std::string path = image_without_symbol(GUEST_SYM_HOTPLUG);
 	ASSERT_FALSE(path.empty());
 	std::string err;
 	platform *q = make(1, path.c_str(), &err);
