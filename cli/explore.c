@@ -149,10 +149,23 @@ int cli_explore(int argc, char **argv)
 		       replay);
 		if (o.shrink)
 			printf("    shrunk (%u attempts): %s\n", g->shrink_steps, shrunk);
-		json_array_append_new(groups, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
+		if (g->excerpt[0]) {
+			printf("    ftrace of the shrunk run around the violation");
+			if (g->first.vcpu != UINT32_MAX)
+				printf(" (vCPU %u)", g->first.vcpu);
+			printf(":\n");
+			for (const char *l = g->excerpt; *l;) {
+				const char *e = strchr(l, '\n');
+				int len = e ? (int)(e - l) : (int)strlen(l);
+				printf("      %.*s\n", len, l);
+				l += len + (e ? 1 : 0);
+			}
+		}
+		json_array_append_new(groups, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
 			"invariant", g->invariant, "count", (json_int_t)g->count,
 			"first_run", (json_int_t)g->first.index, "seed", (json_int_t)g->first.seed,
-			"message", g->first.message, "replay", replay, "shrunk", shrunk));
+			"message", g->first.message, "replay", replay, "shrunk", shrunk,
+			"excerpt", g->excerpt));
 	}
 	json_object_set_new(doc, "scenario", json_string(o.scenario));
 	json_object_set_new(doc, "protocol", json_string(r->protocol));

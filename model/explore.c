@@ -60,10 +60,11 @@ fail:
 	return -1;
 }
 
-struct explore_run explore_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
-			       uint64_t seed)
+/* One run; with `ftrace` its trace is written there as well. */
+static struct explore_run run_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
+				  uint64_t seed, const char *ftrace)
 {
-	struct explore_run r = { .seed = seed };
+	struct explore_run r = { .seed = seed, .vcpu = UINT32_MAX };
 	struct apf_config c;
 	struct machine *m;
 	struct oracle *orc;
@@ -78,6 +79,11 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
 		r.status = 2;
 		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
 		snprintf(r.message, sizeof(r.message), "%.255s", m ? m->err : "out of memory");
+		goto out;
+	}
+	if (ftrace && trace_ftrace_open(&m->tracer, ftrace, r.message, sizeof(r.message))) {
+		r.status = 2;
+		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
 		goto out;
 	}
 	orc = machine_attach_oracle(m);
@@ -101,6 +107,7 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
 		snprintf(r.invariant, sizeof(r.invariant), "%s", oracle_invariant_name(v->kind));
 		snprintf(r.message, sizeof(r.message), "%.255s", v->msg);
 		r.t_ps = v->t;
+		r.vcpu = v->vcpu;
 	}
 	oracle_destroy(orc);
 out:
@@ -111,31 +118,13 @@ out:
 	return r;
 }
 
-/* One shrinking attempt: the failing run with one more override; kept
- * (appended to extra) when it still fails the same invariant. */
-static bool shrink_try(const struct explore_opts *o, struct explore_group *g, const char **extra,
-		       char (*store)[96], unsigned *n, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-static bool shrink_try(const struct explore_opts *o, struct explore_group *g, const char **extra,
-		       char (*store)[96], unsigned *n, const char *fmt, ...)
+struct explore_run explore_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
+			       uint64_t seed)
 {
-	va_list ap;
-
-	if (*n >= EXPLORE_MAX_SETS - 1)
-		return false;
-	va_start(ap, fmt);
-	vsnprintf(store[*n], sizeof(store[*n]), fmt, ap);
-	va_end(ap);
-	extra[*n] = store[*n];
-	struct explore_run t = explore_one(o, extra, *n + 1, g->first.seed);
-	g->shrink_steps++;
-	if (t.status != 1 || strcmp(t.invariant, g->invariant))
-		return false;
-	(*n)++;
-	return true;
+	return run_one(o, extra, nextra, seed, NULL);
 }
 
-/* The overrides kept so far (extra[0..n)), and their storage. */
+/* The overrides kept so far (extra[i] == store[i] for i < n). */
 struct shrink_state {
 	const struct explore_opts *o;
 	struct explore_group *g;
@@ -144,24 +133,49 @@ struct shrink_state {
 	unsigned n;
 };
 
-#define TRY(st, ...) shrink_try((st)->o, (st)->g, (st)->extra, (st)->store, &(st)->n, __VA_ARGS__)
+/* One shrinking attempt: the failing run with the kept overrides plus one
+ * more (`replace`: instead of the last kept one, which a halving rewrites
+ * in place).  Committed only when the run still fails the same invariant;
+ * otherwise the kept list is left exactly as it was. */
+static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, ...)
+{
+	const char *extra[EXPLORE_MAX_SETS];
+	char cand[sizeof(st->store[0])];
+	unsigned slot = replace && st->n ? st->n - 1 : st->n;
+	va_list ap;
 
-/* Halve run.duration while it still fails (never below the violation). */
+	if (slot >= EXPLORE_MAX_SETS - 1)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(cand, sizeof(cand), fmt, ap);
+	va_end(ap);
+	memcpy(extra, st->extra, slot * sizeof(extra[0]));
+	extra[slot] = cand;
+	struct explore_run t = explore_one(st->o, extra, slot + 1, st->g->first.seed);
+	st->g->shrink_steps++;
+	if (t.status != 1 || strcmp(t.invariant, st->g->invariant))
+		return false;
+	memcpy(st->store[slot], cand, sizeof(cand));
+	st->extra[slot] = st->store[slot];
+	st->n = slot + 1;
+	return true;
+}
+
+#define TRY(st, ...) shrink_try((st), false, __VA_ARGS__)
+
+/* Halve run.duration while it still fails (never below the violation);
+ * one override, rewritten as it shrinks. */
 static void shrink_duration(struct shrink_state *st, sim_time_t dur)
 {
-	/* The duration override is one entry, rewritten as it shrinks. */
 	for (int k = 0; k < 12; k++) {
 		sim_time_t half = dur / 2;
-		unsigned before = st->n;
 
 		if (half < st->g->first.t_ps || half < SIM_MS)
 			break;
-		if (k > 0)
-			st->n--;	/* retry in the slot of the previous duration */
-		if (!TRY(st, "run.duration=%lluns", (unsigned long long)(half / SIM_NS))) {
-			st->n = before;
+		if (!shrink_try(st, k > 0, "run.duration=%lluns", (unsigned long long)(half / SIM_NS)))
 			break;
-		}
 		dur = half;
 	}
 }
@@ -218,19 +232,35 @@ static void shrink_pages(struct shrink_state *st, const struct apf_config *c)
 
 				memcpy(&v, field, sizeof(v));
 				for (int k = 0; k < 3 && v / 2 >= 4096; k++, v /= 2)
-					if (!TRY(st, "tasks.%s.%s=%lluB", t->name, d->key,
-						 (unsigned long long)(v / 2)))
+					if (!shrink_try(st, k > 0, "tasks.%s.%s=%lluB", t->name, d->key,
+							(unsigned long long)(v / 2)))
 						break;
 			} else if (d->type == PT_FRACTION && !strcmp(d->key, "share")) {
 				double v;
 
 				memcpy(&v, field, sizeof(v));
 				for (int k = 0; k < 3 && v / 2 > 0; k++, v /= 2)
-					if (!TRY(st, "tasks.%s.%s=%.6f", t->name, d->key, v / 2))
+					if (!shrink_try(st, k > 0, "tasks.%s.%s=%.6f", t->name, d->key, v / 2))
 						break;
 			}
 		}
 	}
+}
+
+/* Replay the smallest reproducer with an ftrace sink on a temporary file
+ * and keep the lines around its violation (g->excerpt). */
+static void shrink_excerpt(struct shrink_state *st)
+{
+	char path[] = "/tmp/apfsim-explore-XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return;
+	close(fd);
+	struct explore_run t = run_one(st->o, st->extra, st->n, st->g->first.seed, path);
+	if (t.status == 1 && !strcmp(t.invariant, st->g->invariant))
+		explore_excerpt_file(path, t.t_ps, t.vcpu, st->g->excerpt, sizeof(st->g->excerpt));
+	unlink(path);
 }
 
 /* Shrinking: keep every reduction that still fails the same invariant, in
@@ -249,6 +279,7 @@ static void shrink(const struct explore_opts *o, struct explore_group *g)
 	shrink_tasks(&st, &c);
 	shrink_pages(&st, &c);
 	config_free(&c);
+	shrink_excerpt(&st);
 	size_t used = 0;
 	g->shrunk[0] = '\0';
 	for (unsigned i = 0; i < st.n; i++) {

@@ -9,6 +9,7 @@
 #define APFSIM_MODEL_EXPLORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define EXPLORE_MAX_SETS 64
@@ -33,6 +34,7 @@ struct explore_run {
 	char invariant[32];		/* "" when ok; "guest_fault" for faults */
 	char message[256];
 	uint64_t t_ps;			/* time of the first violation */
+	uint32_t vcpu;			/* its vCPU; UINT32_MAX if none */
 };
 
 struct explore_group {
@@ -41,7 +43,14 @@ struct explore_group {
 	struct explore_run first;
 	char shrunk[1024];		/* --set list of the smallest reproducer */
 	unsigned shrink_steps;
+	/* ftrace lines of the smallest reproducer around the violation: its
+	 * vCPU's last EXPLORE_EXCERPT_BEFORE lines at or before the violation
+	 * time and the EXPLORE_EXCERPT_AFTER after it ("" if not shrunk). */
+	char excerpt[4096];
 };
+
+#define EXPLORE_EXCERPT_BEFORE 12
+#define EXPLORE_EXCERPT_AFTER 4
 
 struct explore_result {
 	uint64_t runs_done, failures;
@@ -57,6 +66,10 @@ uint64_t explore_seed(uint64_t base, uint64_t i);
 /* One run with these overrides and seed (perturbed event order). */
 struct explore_run explore_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
 			       uint64_t seed);
+/* The excerpt of the ftrace file at `path` around t_ps for vCPU `vcpu`
+ * (UINT32_MAX: every line), whole lines, into out; 0, or -1 if the file
+ * cannot be read. */
+int explore_excerpt_file(const char *path, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen);
 /* All runs; 0, or -1 with r->error (bad input, fork failure). */
 int explore_all(const struct explore_opts *o, struct explore_result *r);
 

@@ -184,8 +184,10 @@ bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t)
 		v->hp_n--;
 		memmove(v->hp_q, v->hp_q + 1, v->hp_n * sizeof(v->hp_q[0]));
 		if (hotplug_one(v, rq, t)) {
-			/* Ops queued behind an offline are moot (APF toggles)
-			 * or come after it (its own CPU_UP clears offline). */
+			/* Only APF toggles can be queued behind the offline
+			 * (a CPU_UP is requested once it ran): moot on a CPU
+			 * that is down, and CPU_UP re-enables APF anyway. */
+			v->hp_n = 0;
 			return true;
 		}
 	}

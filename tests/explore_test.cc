@@ -12,6 +12,10 @@
 
 #include <jansson.h>
 
+extern "C" {
+#include "model/explore.h"
+}
+
 namespace {
 
 std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
@@ -117,6 +121,41 @@ TEST(Explore, FindsTheNoAckDelayAndShrinksIt)
 	ASSERT_NE(fixed.doc, nullptr) << fixed.err;
 	EXPECT_EQ(fixed.status, 0);
 	json_decref(fixed.doc);
+}
+
+// The excerpt: the vCPU's last lines at or before the violation and the
+// first ones after, other CPUs and unparsable lines left out, whole lines.
+TEST(Explore, ExcerptPicksTheVcpusLinesAroundTheViolation)
+{
+	std::string path = "/tmp/apfsim_excerpt_" + std::to_string(getpid()) + ".txt";
+	{
+		std::ofstream f(path);
+		f << "cpus=2\n";
+		for (int i = 0; i < 30; i++) {
+			char l[160];
+			snprintf(l, sizeof(l), "       CPU %d/KVM-100%d  [00%d]     0.%06d: apfsim_kick: reason=%d\n",
+				 i % 2, i % 2, i % 2, i * 10, i);
+			f << l;
+		}
+	}
+	char out[4096];
+	// Violation at 150 us on vCPU 1: lines 1, 3, ..., 15 are at or before
+	// it (the last EXPLORE_EXCERPT_BEFORE of them kept), 17.. come after.
+	ASSERT_EQ(explore_excerpt_file(path.c_str(), 150000000ull, 1, out, sizeof(out)), 0);
+	std::string ex(out);
+	EXPECT_EQ(ex.find("[000]"), std::string::npos) << ex;
+	EXPECT_EQ(ex.find("cpus="), std::string::npos) << ex;
+	EXPECT_NE(ex.find("0.000010: apfsim_kick: reason=1\n"), std::string::npos) << ex;
+	EXPECT_NE(ex.find("reason=15\n"), std::string::npos) << ex;
+	EXPECT_NE(ex.find("reason=23\n"), std::string::npos) << ex;  // 4th after
+	EXPECT_EQ(ex.find("reason=25\n"), std::string::npos) << ex;  // 5th after
+	// Every vCPU; the buffer holds only whole lines.
+	ASSERT_EQ(explore_excerpt_file(path.c_str(), 150000000ull, UINT32_MAX, out, 100), 0);
+	ex = out;
+	EXPECT_FALSE(ex.empty());
+	EXPECT_EQ(ex.back(), '\n') << ex;
+	EXPECT_EQ(explore_excerpt_file("/nonexistent/x", 0, 0, out, sizeof(out)), -1);
+	std::remove(path.c_str());
 }
 
 TEST(Explore, ResultsDoNotDependOnJobs)
@@ -344,9 +383,28 @@ TEST(Explore, FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns)
 		EXPECT_EQ(I(ok.doc, "failures"), 0) << fix;
 		json_decref(ok.doc);
 	}
+	// Shrunk (the first seed fails): the reproducer replays the violation,
+	// and the report carries the ftrace of its vCPU around the violation —
+	// here the offline itself: ENABLE(0), then the injection.
+	Out one = explore(src("workloads/scenarios/cpu-offline.yaml") +
+			  " --runs 1 --set faults.cpu_offline_random=true --set run.duration=2s");
+	ASSERT_NE(one.doc, nullptr) << one.err;
+	g = json_array_get(json_object_get(one.doc, "groups"), 0);
+	ASSERT_NE(g, nullptr);
+	std::string ex = json_string_value(json_object_get(g, "excerpt"));
+	size_t dis = ex.find("[001]     0.200008: apfsim_apf_enable: ctrl=0 status=0");
+	EXPECT_NE(dis, std::string::npos) << ex;
+	EXPECT_GT(ex.find("apfsim_inject: kind=8"), dis) << ex;
+	EXPECT_EQ(ex.find("[000]"), std::string::npos) << ex;  // the violation's vCPU only
+	std::string shrunk = json_string_value(json_object_get(g, "shrunk"));
 	int st;
-	std::string out = cli("run " + src("workloads/scenarios/cpu-offline.yaml") +
-				      " --set faults.cpu_offline_random=true --set faults.apf_toggle_random=true"
+	std::string out = cli(shrunk.substr(shrunk.find(' ') + 1) + " --quiet", &st);
+	EXPECT_EQ(st, 1) << out;
+	EXPECT_NE(out.find("stuck_task"), std::string::npos) << out;
+	json_decref(one.doc);
+
+	out = cli("run " + src("workloads/scenarios/cpu-offline.yaml") +
+		  " --set faults.cpu_offline_random=true --set faults.apf_toggle_random=true"
 				      " --set run.duration=1s --seed 9 --check-determinism --quiet", &st);
 	EXPECT_NE(st, 2) << out;
 	EXPECT_EQ(out.find("differ"), std::string::npos) << out;
