@@ -803,9 +803,10 @@ int platform_boot(struct platform *p, unsigned cpu)
 struct platform_run_result platform_hotplug(struct platform *p, unsigned cpu, uint32_t op)
 {
 	struct platform_vcpu *v = vcpu_of(p, cpu);
-	struct platform_vcpu saved;
 	struct platform_run_result r;
-	uint64_t sp;
+	uint64_t sp, user_pc;
+	uint32_t user_pstate;
+	bool in_user;
 
 	if (!v)
 		return bad_cpu;
@@ -816,7 +817,9 @@ struct platform_run_result platform_hotplug(struct platform *p, unsigned cpu, ui
 	}
 	if (kernel_stack(p, v, &sp) != 0)
 		return bad_cpu;
-	saved = *v;
+	in_user = v->in_user;
+	user_pc = v->user_pc;
+	user_pstate = v->user_pstate;
 	cpu_set_reg(v->cpu, 0, p->sym.percpu + (uint64_t)cpu * sizeof(struct guest_percpu));
 	cpu_set_reg(v->cpu, 1, op);
 	cpu_set_sp(v->cpu, sp);
@@ -832,9 +835,9 @@ struct platform_run_result platform_hotplug(struct platform *p, unsigned cpu, ui
 		return r;
 	}
 	/* A task modelled in user mode resumes where it was. */
-	v->in_user = saved.in_user;
-	v->user_pc = saved.user_pc;
-	v->user_pstate = saved.user_pstate;
+	v->in_user = in_user;
+	v->user_pc = user_pc;
+	v->user_pstate = user_pstate;
 	return r;
 }
 
