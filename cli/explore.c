@@ -143,8 +143,9 @@ int cli_explore(int argc, char **argv)
 		snprintf(replay, sizeof(replay), "apfsim run %s --seed %llu --set run.perturb_order=true%s",
 			 o.scenario, (unsigned long long)g->first.seed, user);
 		snprintf(shrunk, sizeof(shrunk), "%s%s", replay, g->shrunk);
-		printf("\n[%u] %s in %llu run%s; first in run %llu (seed %llu): %s\n    replay:  %s\n", i + 1,
-		       g->invariant, (unsigned long long)g->count, g->count == 1 ? "" : "s",
+		printf("\n[%u] %s (state: %s) in %llu run%s; first in run %llu (seed %llu): %s\n    replay:  %s\n",
+		       i + 1, g->invariant, g->state[0] ? g->state : "-", (unsigned long long)g->count,
+		       g->count == 1 ? "" : "s",
 		       (unsigned long long)g->first.index, (unsigned long long)g->first.seed, g->first.message,
 		       replay);
 		if (o.shrink)
@@ -161,8 +162,8 @@ int cli_explore(int argc, char **argv)
 				l += len + (e ? 1 : 0);
 			}
 		}
-		json_array_append_new(groups, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
-			"invariant", g->invariant, "count", (json_int_t)g->count,
+		json_array_append_new(groups, json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
+			"invariant", g->invariant, "state", g->state, "count", (json_int_t)g->count,
 			"first_run", (json_int_t)g->first.index, "seed", (json_int_t)g->first.seed,
 			"message", g->first.message, "replay", replay, "shrunk", shrunk,
 			"excerpt", g->excerpt));

@@ -108,6 +108,7 @@ static struct explore_run run_one(const struct explore_opts *o, const char *cons
 		snprintf(r.message, sizeof(r.message), "%.255s", v->msg);
 		r.t_ps = v->t;
 		r.vcpu = v->vcpu;
+		snprintf(r.state, sizeof(r.state), "%s", oracle_violation_state(orc, 0));
 	}
 	oracle_destroy(orc);
 out:
@@ -155,7 +156,7 @@ static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, .
 	extra[slot] = cand;
 	struct explore_run t = explore_one(st->o, extra, slot + 1, st->g->first.seed);
 	st->g->shrink_steps++;
-	if (t.status != 1 || strcmp(t.invariant, st->g->invariant))
+	if (t.status != 1 || strcmp(t.invariant, st->g->invariant) || strcmp(t.state, st->g->state))
 		return false;
 	memcpy(st->store[slot], cand, sizeof(cand));
 	st->extra[slot] = st->store[slot];
@@ -258,14 +259,15 @@ static void shrink_excerpt(struct shrink_state *st)
 		return;
 	close(fd);
 	struct explore_run t = run_one(st->o, st->extra, st->n, st->g->first.seed, path);
-	if (t.status == 1 && !strcmp(t.invariant, st->g->invariant))
+	if (t.status == 1 && !strcmp(t.invariant, st->g->invariant) && !strcmp(t.state, st->g->state))
 		explore_excerpt_file(path, t.t_ps, t.vcpu, st->g->excerpt, sizeof(st->g->excerpt));
 	unlink(path);
 }
 
-/* Shrinking: keep every reduction that still fails the same invariant, in
- * this order — a shorter run, fewer injections, fewer task instances,
- * fewer pages.  Each reduction is tried on top of those already kept. */
+/* Shrinking: keep every reduction that still fails the same invariant in
+ * the same protocol state, in this order — a shorter run, fewer
+ * injections, fewer task instances, fewer pages.  Each reduction is tried
+ * on top of those already kept. */
 static void shrink(const struct explore_opts *o, struct explore_group *g)
 {
 	struct shrink_state st = { .o = o, .g = g };
@@ -293,7 +295,7 @@ static void shrink(const struct explore_opts *o, struct explore_group *g)
 static void group_add(struct explore_result *r, const struct explore_run *run)
 {
 	for (unsigned i = 0; i < r->ngroups; i++) {
-		if (!strcmp(r->groups[i].invariant, run->invariant)) {
+		if (!strcmp(r->groups[i].invariant, run->invariant) && !strcmp(r->groups[i].state, run->state)) {
 			r->groups[i].count++;
 			return;
 		}
@@ -303,6 +305,7 @@ static void group_add(struct explore_result *r, const struct explore_run *run)
 	struct explore_group *g = &r->groups[r->ngroups++];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->invariant, sizeof(g->invariant), "%s", run->invariant);
+	snprintf(g->state, sizeof(g->state), "%s", run->state);
 	g->count = 1;
 	g->first = *run;
 }

@@ -32,13 +32,17 @@ struct explore_run {
 	uint64_t index, seed;
 	int status;			/* 0 ok, 1 violation or guest fault, 2 bad input */
 	char invariant[32];		/* "" when ok; "guest_fault" for faults */
+	char state[32];			/* protocol state at the violation
+					 * (oracle_violation_state), "" if none */
 	char message[256];
 	uint64_t t_ps;			/* time of the first violation */
 	uint32_t vcpu;			/* its vCPU; UINT32_MAX if none */
 };
 
+/* Runs failing the same invariant in the same protocol state. */
 struct explore_group {
 	char invariant[32];
+	char state[32];
 	uint64_t count;
 	struct explore_run first;
 	char shrunk[1024];		/* --set list of the smallest reproducer */

@@ -1390,6 +1390,27 @@ static const struct inst *cref_get(const struct oracle *o, struct ref r)
 	return ref_get((struct oracle *)o, r);
 }
 
+/* Guest-side and bookkeeping kinds: not a protocol state of the token. */
+static bool guest_kind(uint32_t kind)
+{
+	return kind == TR_TASK_PARK || kind == TR_TASK_WAKE || kind == TR_TASK_SWITCH ||
+	       kind == TR_TASK_READY || kind == TR_VCPU_STATE || kind == TR_NOTE;
+}
+
+const char *oracle_violation_state(const struct oracle *o, unsigned i)
+{
+	const struct vrec *vr = i < o->nviol ? &o->viol[i] : NULL;
+	const struct inst *in = vr ? cref_get(o, vr->r[0]) : NULL;
+	const char *state = "no token";
+
+	if (!in)
+		return state;
+	for (uint32_t h = in->hhead; h != NONE && o->hist[h].t <= vr->v.t; h = o->hist[h].next)
+		if (!guest_kind(o->hist[h].kind))
+			state = trace_kind_name((enum trace_kind)o->hist[h].kind);
+	return state;
+}
+
 /* One history record as text: time, event, decoded arguments, task. */
 static void fmt_hist(char *buf, size_t n, const struct hist *h)
 {

@@ -138,6 +138,11 @@ unsigned oracle_violations_of(const struct oracle *o, enum oracle_invariant inv)
 /* Recorded violations, in detection order; i < oracle_nrecorded(). */
 unsigned oracle_nrecorded(const struct oracle *o);
 const struct oracle_violation *oracle_violation_at(const struct oracle *o, unsigned i);
+/* The protocol state of recorded violation i, as a stable name: the last
+ * host-side event of its token instance at or before the violation (e.g.
+ * "apf_flush", "kvm_async_pf_completed"), or "no token" when the
+ * violation names no instance.  explore groups violations by it. */
+const char *oracle_violation_state(const struct oracle *o, unsigned i);
 const struct oracle_counts *oracle_counts(const struct oracle *o);
 const char *oracle_invariant_name(enum oracle_invariant inv);
 

@@ -375,6 +375,8 @@ TEST(Explore, FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns)
 	json_t *g = json_array_get(json_object_get(bug.doc, "groups"), 0);
 	ASSERT_NE(g, nullptr);
 	EXPECT_STREQ(json_string_value(json_object_get(g, "invariant")), "stuck_task");
+	// Grouped with its protocol state: the works were flushed.
+	EXPECT_STREQ(json_string_value(json_object_get(g, "state")), "apf_flush");
 	json_decref(bug.doc);
 	for (const char *fix : { " --set guest.driver_variant=offline_wake", " --protocol x86-int-ack" }) {
 		Out ok = explore(co + fix);

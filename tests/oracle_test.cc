@@ -209,6 +209,10 @@ TEST(Oracle, StuckTaskDetectedOnTheFlyOnce)
 	r.ev(10 * SIM_US + kBound + 1, 1, TRACE_NO_TASK, TR_KICK, 0);
 	expect_only(r, ORACLE_STUCK_TASK);
 	EXPECT_EQ(oracle_violation_at(r.o, 0)->t, 10 * SIM_US + kBound + 1);
+	// The protocol state: the token's last host-side event before the
+	// violation (the guest's park and wake records do not count).
+	EXPECT_STREQ(oracle_violation_state(r.o, 0), trace_kind_name(TR_IRQ_ACK));
+	EXPECT_EQ(oracle_violation_state(r.o, 1), std::string("no token"));  // no such violation
 	r.finish(100 * SIM_MS);
 	expect_only(r, ORACLE_STUCK_TASK);
 }
@@ -256,6 +260,7 @@ TEST(Oracle, FlushWithoutWakeAllStrandsTheParkedTask)
 			std::string rep = r.report();
 			EXPECT_NE(rep.find("flushed at"), std::string::npos) << rep;
 			EXPECT_NE(rep.find("apf_flush"), std::string::npos) << rep;
+			EXPECT_STREQ(oracle_violation_state(r.o, 0), "apf_flush");
 		}
 		EXPECT_EQ(oracle_counts(r.o)->flushed, 1u);
 	}
