@@ -1395,13 +1395,25 @@ static const char *origin_text(struct cfg_ctx *x, const char *path, char *buf, s
 	return buf;
 }
 
+/* An injection instant (faults.KEY) must fall within the run. */
+static int validate_instant(struct cfg_ctx *x, const char *key, sim_time_t at)
+{
+	char a[48], b[48];
+
+	if (at <= x->c->run.duration)
+		return 0;
+	units_format_time(at, a, sizeof(a));
+	units_format_time(x->c->run.duration, b, sizeof(b));
+	return fail_key(x, key, "expected a time within run.duration (%s), found %s", b, a);
+}
+
 /* faults.NAME_at/_vcpu/_random against the run and the VM; `min_vcpus`:
  * a CPU can go offline only while another one stays online. */
 static int validate_window(struct cfg_ctx *x, const char *name, const struct fault_window *w,
 			   uint32_t min_vcpus)
 {
 	const struct apf_config *c = x->c;
-	char at[PATH_MAX_LEN], vcpu[PATH_MAX_LEN], rnd[PATH_MAX_LEN], a[48], b[48];
+	char at[PATH_MAX_LEN], vcpu[PATH_MAX_LEN], rnd[PATH_MAX_LEN];
 
 	if (!w->at && !w->random)
 		return 0;
@@ -1412,11 +1424,8 @@ static int validate_window(struct cfg_ctx *x, const char *name, const struct fau
 		return fail_key(x, w->random ? rnd : at,
 				"expected vm.vcpus of at least %u (the last online CPU cannot go offline), found %u",
 				min_vcpus, c->vm.vcpus);
-	if (w->at > c->run.duration) {
-		units_format_time(w->at, a, sizeof(a));
-		units_format_time(c->run.duration, b, sizeof(b));
-		return fail_key(x, at, "expected a time within run.duration (%s), found %s", b, a);
-	}
+	if (validate_instant(x, at, w->at))
+		return -1;
 	if (!w->random && w->vcpu >= c->vm.vcpus)
 		return fail_key(x, vcpu, "expected a vCPU from 0 to %u (vm.vcpus is %u), found %u",
 				c->vm.vcpus - 1, c->vm.vcpus, w->vcpu);
@@ -1466,7 +1475,9 @@ static int validate(struct cfg_ctx *x)
 	if (instances > CFG_MAX_TASKS)
 		return fail_key(x, "tasks", "expected at most %d task instances in total (sum of count), found %llu",
 				CFG_MAX_TASKS, (unsigned long long)instances);
-	if (validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
+	if (validate_instant(x, "faults.host_flush_at", c->faults.host_flush_at) ||
+	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
+	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
 	    validate_window(x, "apf_toggle", &c->faults.apf_toggle, 1))
 		return -1;
 	return 0;

@@ -108,9 +108,11 @@ struct faults_cfg {
 	double worker_fail;	/* P(a worker's fault-in fails) */
 	sim_time_t kick_delay;	/* added to every vCPU kick */
 	sim_time_t host_flush_at; /* the host flushes every vCPU's async-PF queue; 0 = never */
+	bool host_flush_random;	/* ... at an instant drawn in [0, run.duration) instead */
 	sim_time_t memory_spike_at; /* memory pressure: the cgroup limit drops; 0 = never */
 	uint64_t memory_spike;	/* ... by this much */
 	sim_time_t memory_spike_len; /* ... for this long */
+	bool memory_spike_random; /* ... starting at a drawn instant instead */
 	bool migrate_random;	/* migration starts at an instant drawn in [0, run.duration) */
 	struct fault_window cpu_offline; /* a guest CPU goes offline, then back online */
 	struct fault_window apf_toggle;	 /* the guest disables APF on a CPU, then re-enables */

@@ -193,8 +193,12 @@ static void shrink_injections(struct shrink_state *st, const struct faults_cfg *
 		TRY(st, "faults.worker_fail=0");
 	if (f->kick_delay)
 		TRY(st, "faults.kick_delay=0s");
+	if (f->host_flush_random)
+		TRY(st, "faults.host_flush_random=false");
 	if (f->host_flush_at)
 		TRY(st, "faults.host_flush_at=0s");
+	if (f->memory_spike_random)
+		TRY(st, "faults.memory_spike_random=false");
 	if (f->memory_spike_at)
 		TRY(st, "faults.memory_spike_at=0s");
 	if (f->migrate_random)

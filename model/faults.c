@@ -101,6 +101,12 @@ static void window_ev(void *ctx, uint64_t arg)
 	vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len);
 }
 
+/* An instant drawn uniformly in [0, run.duration) from the faults stream. */
+static sim_time_t draw_instant(struct machine *m)
+{
+	return (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+}
+
 /* Draw (random) or take the window's instant and vCPU, and schedule it.
  * Draws come from the faults stream in a fixed order: instant, then vCPU. */
 static void window_init(struct machine *m, const struct fault_window *w, uint32_t op)
@@ -109,7 +115,7 @@ static void window_init(struct machine *m, const struct fault_window *w, uint32_
 	uint32_t vcpu = w->vcpu;
 
 	if (w->random) {
-		at = (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+		at = draw_instant(m);
 		vcpu = (uint32_t)(rng_uniform01(&m->faults.rng) * m->nvcpus);
 		if (vcpu >= m->nvcpus)
 			vcpu = m->nvcpus - 1;
@@ -122,22 +128,19 @@ static void window_init(struct machine *m, const struct fault_window *w, uint32_
 int faults_init(struct machine *m)
 {
 	const struct faults_cfg *f = &m->cfg->faults;
-	sim_time_t end = m->cfg->run.duration;
+	sim_time_t flush_at = f->host_flush_at, spike_at = f->memory_spike_at;
 
+	/* Schedules were checked against the run by config validation. */
 	rng_stream(&m->faults.rng, m->cfg->seed, "faults");
-	if (f->host_flush_at > end || f->memory_spike_at > end) {
-		snprintf(m->err, sizeof(m->err), "%s: error: faults.%s: the schedule (%llu ps) is beyond "
-			 "run.duration (%llu ps)", m->cfg->path,
-			 f->host_flush_at > end ? "host_flush_at" : "memory_spike_at",
-			 (unsigned long long)(f->host_flush_at > end ? f->host_flush_at : f->memory_spike_at),
-			 (unsigned long long)end);
-		return -1;
-	}
-	if (f->host_flush_at)
-		sim_at(&m->sim, f->host_flush_at, host_flush_ev, m, 0);
+	if (f->host_flush_random)
+		flush_at = draw_instant(m);
+	if (flush_at)
+		sim_at(&m->sim, flush_at, host_flush_ev, m, 0);
 	window_init(m, &f->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
 	window_init(m, &f->apf_toggle, GUEST_HOTPLUG_APF_OFF);
-	if (f->memory_spike_at && f->memory_spike)
-		sim_at(&m->sim, f->memory_spike_at, memory_ev, m, 0);
+	if (f->memory_spike_random)
+		spike_at = draw_instant(m);
+	if (spike_at && f->memory_spike)
+		sim_at(&m->sim, spike_at, memory_ev, m, 0);
 	return 0;
 }

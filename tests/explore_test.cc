@@ -185,7 +185,12 @@ TEST(Faults, BadInjectionSettingsAreBadInput)
 	EXPECT_NE(out.find("faults.sdei_refuse"), std::string::npos) << out;
 	out = cli(q + " --set faults.host_flush_at=9s", &st);
 	EXPECT_EQ(st, 2);
-	EXPECT_NE(out.find("beyond run.duration"), std::string::npos) << out;
+	EXPECT_NE(out.find("--set faults.host_flush_at: error: expected a time within run.duration (3s), found 9s"),
+		  std::string::npos) << out;
+	out = cli(q + " --set faults.memory_spike_at=4s", &st);
+	EXPECT_EQ(st, 2);
+	EXPECT_NE(out.find("faults.memory_spike_at: error: expected a time within run.duration"),
+		  std::string::npos) << out;
 	out = cli(q + " --set faults.cpu_explode=1", &st);
 	EXPECT_EQ(st, 2);
 	EXPECT_NE(out.find("unknown key"), std::string::npos) << out;
@@ -227,6 +232,32 @@ TEST(Faults, WorkerFailuresAndDelayedKicksKeepTheProtocolCorrect)
 	std::string line = out.substr(at, out.find('\n', at) - at);
 	for (const char *kind : {"worker_fail ", "kick_delay ", "memory_spike 1", "memory_restore 1"})
 		EXPECT_NE(line.find(kind), std::string::npos) << kind << " in: " << line;
+}
+
+// Drawn instants for the host flush and the memory spike: recorded in the
+// trace, different per seed, inside the run.
+TEST(Faults, RandomFlushAndSpikeInstantsDependOnTheSeed)
+{
+	std::string trace = "/tmp/apfsim_randflush_" + std::to_string(getpid()) + ".ftrace";
+	std::string at[2];
+	for (int s = 0; s < 2; s++) {
+		int st;
+		std::string out = cli("run " + src("workloads/scenarios/compare-quickstart.yaml") +
+					      " --protocol arm64-v4 --set run.duration=1s --set faults.host_flush_random=true"
+					      " --set faults.memory_spike_random=true --set faults.memory_spike=32MiB"
+					      " --seed " + std::to_string(s + 1) + " --trace-ftrace " + trace, &st);
+		EXPECT_NE(st, 2) << out;
+		EXPECT_NE(out.find("host_flush 1"), std::string::npos) << out;
+		EXPECT_NE(out.find("memory_spike 1"), std::string::npos) << out;
+		std::ifstream f(trace);
+		std::string line;
+		while (std::getline(f, line))
+			if (line.find("apfsim_inject: kind=4") != std::string::npos)
+				at[s] += line.substr(line.find("] ") + 2, 16);
+		EXPECT_FALSE(at[s].empty());
+	}
+	EXPECT_NE(at[0], at[1]);
+	std::remove(trace.c_str());
 }
 
 // A migration started at a drawn instant: each seed picks its own start
