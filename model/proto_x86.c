@@ -534,20 +534,10 @@ static json_t *x86_report_json(const struct machine *m)
 {
 	const struct x86_apf *a = x86(m);
 	const struct x86_apf_stats *s = &a->st;
-	json_t *o = json_object(), *sync = json_object();
-	uint64_t nsync = 0;
+	json_t *o = json_object();
 	struct apf_token_stats tok = x86_tokens(a);
 
-	for (int r = 0; r < TR_SYNC__COUNT; r++) {
-		json_object_set_new(sync, trace_sync_reason_name((enum trace_sync_reason)r),
-				    json_integer((json_int_t)s->sync[r]));
-		nsync += s->sync[r];
-	}
-	json_object_set_new(o, "faults", json_integer((json_int_t)s->faults));
-	json_object_set_new(o, "async", json_integer((json_int_t)s->async));
-	json_object_set_new(o, "sync_total", json_integer((json_int_t)nsync));
-	json_object_set_new(o, "sync", sync);
-	json_object_set_new(o, "repeated_faults", json_integer((json_int_t)s->repeated));
+	report_faults_json(o, s->faults, s->async, s->repeated, s->sync);
 	json_object_set_new(o, "halts", json_integer((json_int_t)s->halts));
 	json_object_set_new(o, "notpresent_injected", json_integer((json_int_t)s->notpresent_injected));
 	json_object_set_new(o, "notpresent_halted", json_integer((json_int_t)s->notpresent_halted));

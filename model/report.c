@@ -29,6 +29,25 @@ json_t *report_tokens_json(const struct apf_token_stats *t)
 			 "wraps", (json_int_t)t->wraps);
 }
 
+uint64_t report_faults_json(json_t *o, uint64_t faults, uint64_t async, uint64_t repeated,
+			    const uint64_t sync[TR_SYNC__COUNT])
+{
+	json_t *by = json_object();
+	uint64_t nsync = 0;
+
+	for (int r = 0; r < TR_SYNC__COUNT; r++) {
+		json_object_set_new(by, trace_sync_reason_name((enum trace_sync_reason)r),
+				    json_integer((json_int_t)sync[r]));
+		nsync += sync[r];
+	}
+	json_object_set_new(o, "faults", json_integer((json_int_t)faults));
+	json_object_set_new(o, "async", json_integer((json_int_t)async));
+	json_object_set_new(o, "sync_total", json_integer((json_int_t)nsync));
+	json_object_set_new(o, "sync", by);
+	json_object_set_new(o, "repeated_faults", json_integer((json_int_t)repeated));
+	return nsync;
+}
+
 json_t *report_hist_json(const struct histogram *h)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

@@ -21,6 +21,11 @@ json_t *report_hist_json(const struct histogram *h);
 /* {"issued", "zero", "wraps"} of a token allocator's totals. */
 struct apf_token_stats;
 json_t *report_tokens_json(const struct apf_token_stats *t);
+/* The fault counters every host protocol family reports first, in this
+ * order: faults, async, sync_total, sync {reason: n}, repeated_faults.
+ * Returns the number handled synchronously (sync_total). */
+uint64_t report_faults_json(json_t *o, uint64_t faults, uint64_t async, uint64_t repeated,
+			    const uint64_t sync[TR_SYNC__COUNT]);
 /* "  LABEL  p50 .. p90 .. p99 .. max .." (or "-" when empty). */
 void report_pct_line(FILE *out, const char *label, int width, const struct histogram *h);
 
