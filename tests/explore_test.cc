@@ -362,6 +362,18 @@ TEST(Faults, GuestApfToggleMakesFaultsSynchronousMeanwhile)
 	out = cli(co + " --protocol sync", &st);
 	EXPECT_EQ(st, 0) << out;
 	EXPECT_EQ(out.find("injected faults"), std::string::npos) << out;
+	// x86 with EN = 0 still takes async faults but halts the vCPU in the
+	// host until the page is in (KVM_REQ_APF_HALT); none without the toggle.
+	for (bool toggle : { false, true }) {
+		out = cli(co + " --protocol x86-int-ack" + (toggle ? "" : " --set faults.apf_toggle_at=0s"), &st);
+		EXPECT_EQ(st, 0) << out;
+		at = out.find("(halted ");
+		ASSERT_NE(at, std::string::npos) << out;
+		if (toggle)
+			EXPECT_GT(std::stoll(out.substr(at + 8)), 0) << out;
+		else
+			EXPECT_EQ(std::stoll(out.substr(at + 8)), 0) << out;
+	}
 	// The CPU goes offline inside the toggle window and comes back before
 	// the guest's enable: every op runs, in order, on the same vCPU.
 	out = cli(co + " --set faults.cpu_offline_at=400ms --set faults.cpu_offline_vcpu=1"
