@@ -799,13 +799,47 @@ static bool pstate_el1t(struct cpu *c)
 	return (cpu_pstate(c) & PSTATE_M_MASK) == PSTATE_MODE_EL1t;
 }
 
+/* The dedicated Unicorn id of a plain EL1/EL0 register; 0 for the rest
+ * (host-modelled registers, or CP_REG accesses). */
+static int sysreg_uc_id(struct cpu *c, uint32_t enc)
+{
+	switch (enc) {
+	case CPU_SYSREG_ELR_EL1:
+		return UC_ARM64_REG_ELR_EL1;
+	case CPU_SYSREG_ESR_EL1:
+		return UC_ARM64_REG_ESR_EL1;
+	case CPU_SYSREG_FAR_EL1:
+		return UC_ARM64_REG_FAR_EL1;
+	case CPU_SYSREG_VBAR_EL1:
+		return UC_ARM64_REG_VBAR_EL1;
+	case CPU_SYSREG_TPIDR_EL1:
+		return UC_ARM64_REG_TPIDR_EL1;
+	case CPU_SYSREG_SP_EL0:
+		/* In EL1t the live SP is SP_EL0 and the banked copy is stale. */
+		return pstate_el1t(c) ? UC_ARM64_REG_SP : UC_ARM64_REG_SP_EL0;
+	default:
+		return 0;
+	}
+}
+
+/* A CP_REG access for enc; false for system instructions (op0 < 2),
+ * which are not registers. */
+static bool sysreg_cp(uint32_t enc, uc_arm64_cp_reg *cp)
+{
+	if (CPU_SYSREG_OP0(enc) < 2)
+		return false;
+	*cp = (uc_arm64_cp_reg){ .op0 = CPU_SYSREG_OP0(enc), .op1 = CPU_SYSREG_OP1(enc),
+				 .crn = CPU_SYSREG_CRN(enc), .crm = CPU_SYSREG_CRM(enc),
+				 .op2 = CPU_SYSREG_OP2(enc) };
+	return true;
+}
+
 /* Dedicated Unicorn ids where they exist; CP_REG for the rest.  CurrentEL
  * and NZCV must never go through CP_REG: that aborts the process (§2). */
 int cpu_sysreg_get(struct cpu *c, uint32_t enc, uint64_t *v)
 {
 	uc_arm64_cp_reg cp;
 	int id;
-	uc_err e;
 
 	switch (enc) {
 	case CPU_SYSREG_CURRENTEL:
@@ -824,39 +858,13 @@ int cpu_sysreg_get(struct cpu *c, uint32_t enc, uint64_t *v)
 	case CPU_SYSREG_CNTPCT_EL0:
 		*v = host_counter(c);
 		return 0;
-	case CPU_SYSREG_ELR_EL1:
-		id = UC_ARM64_REG_ELR_EL1;
-		break;
-	case CPU_SYSREG_ESR_EL1:
-		id = UC_ARM64_REG_ESR_EL1;
-		break;
-	case CPU_SYSREG_FAR_EL1:
-		id = UC_ARM64_REG_FAR_EL1;
-		break;
-	case CPU_SYSREG_VBAR_EL1:
-		id = UC_ARM64_REG_VBAR_EL1;
-		break;
-	case CPU_SYSREG_TPIDR_EL1:
-		id = UC_ARM64_REG_TPIDR_EL1;
-		break;
-	case CPU_SYSREG_SP_EL0:
-		/* In EL1t the live SP is SP_EL0 and the banked copy is stale. */
-		id = pstate_el1t(c) ? UC_ARM64_REG_SP : UC_ARM64_REG_SP_EL0;
-		break;
-	default:
-		if (CPU_SYSREG_OP0(enc) < 2)
-			return -1;	/* system instructions, not registers */
-		cp = (uc_arm64_cp_reg){ .op0 = CPU_SYSREG_OP0(enc), .op1 = CPU_SYSREG_OP1(enc),
-					.crn = CPU_SYSREG_CRN(enc), .crm = CPU_SYSREG_CRM(enc),
-					.op2 = CPU_SYSREG_OP2(enc) };
-		e = uc_reg_read(c->uc, UC_ARM64_REG_CP_REG, &cp);
-		if (e != UC_ERR_OK)
-			return -1;
-		*v = cp.val;
-		return 0;
 	}
-	e = uc_reg_read(c->uc, id, v);
-	return e == UC_ERR_OK ? 0 : -1;
+	if ((id = sysreg_uc_id(c, enc)) != 0)
+		return uc_reg_read(c->uc, id, v) == UC_ERR_OK ? 0 : -1;
+	if (!sysreg_cp(enc, &cp) || uc_reg_read(c->uc, UC_ARM64_REG_CP_REG, &cp) != UC_ERR_OK)
+		return -1;
+	*v = cp.val;
+	return 0;
 }
 
 int cpu_sysreg_put(struct cpu *c, uint32_t enc, uint64_t v)
@@ -872,33 +880,13 @@ int cpu_sysreg_put(struct cpu *c, uint32_t enc, uint64_t v)
 	case CPU_SYSREG_CNTVCT_EL0:
 	case CPU_SYSREG_CNTPCT_EL0:
 		return -1;	/* read-only here, or owned by the host model */
-	case CPU_SYSREG_ELR_EL1:
-		id = UC_ARM64_REG_ELR_EL1;
-		break;
-	case CPU_SYSREG_ESR_EL1:
-		id = UC_ARM64_REG_ESR_EL1;
-		break;
-	case CPU_SYSREG_FAR_EL1:
-		id = UC_ARM64_REG_FAR_EL1;
-		break;
-	case CPU_SYSREG_VBAR_EL1:
-		id = UC_ARM64_REG_VBAR_EL1;
-		break;
-	case CPU_SYSREG_TPIDR_EL1:
-		id = UC_ARM64_REG_TPIDR_EL1;
-		break;
-	case CPU_SYSREG_SP_EL0:
-		id = pstate_el1t(c) ? UC_ARM64_REG_SP : UC_ARM64_REG_SP_EL0;
-		break;
-	default:
-		if (CPU_SYSREG_OP0(enc) < 2)
-			return -1;
-		cp = (uc_arm64_cp_reg){ .op0 = CPU_SYSREG_OP0(enc), .op1 = CPU_SYSREG_OP1(enc),
-					.crn = CPU_SYSREG_CRN(enc), .crm = CPU_SYSREG_CRM(enc),
-					.op2 = CPU_SYSREG_OP2(enc), .val = v };
-		return uc_reg_write(c->uc, UC_ARM64_REG_CP_REG, &cp) == UC_ERR_OK ? 0 : -1;
 	}
-	return uc_reg_write(c->uc, id, &v) == UC_ERR_OK ? 0 : -1;
+	if ((id = sysreg_uc_id(c, enc)) != 0)
+		return uc_reg_write(c->uc, id, &v) == UC_ERR_OK ? 0 : -1;
+	if (!sysreg_cp(enc, &cp))
+		return -1;
+	cp.val = v;
+	return uc_reg_write(c->uc, UC_ARM64_REG_CP_REG, &cp) == UC_ERR_OK ? 0 : -1;
 }
 
 uint64_t cpu_sysreg(struct cpu *c, uint32_t enc)
