@@ -3,9 +3,9 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include "model/config.h"
-#include "model/machine.h"
-#include "model/proto_arm64.h"
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/apf/proto/arm64.h"
 
 static double e2e_sim_rate(const char *scenario, const char *protocol, const struct bench_opts *o)
 {

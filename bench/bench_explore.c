@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include "model/explore.h"
+#include "model/explore/explore.h"
 
 static double explore_quickstart(const struct bench_opts *o)
 {

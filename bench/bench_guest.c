@@ -1,5 +1,5 @@
 /* bench_guest.c — round trips through the real aarch64 guest handlers
- * (workloads/guest/, PROTOCOL.md §2.8) run by Unicorn via model/platform.c.
+ * (workloads/guest/, PROTOCOL.md §2.8) run by Unicorn via model/vm/platform.c.
  *
  * guest.page_ready_roundtrips_per_s: a vCPU idles in WFI (guest_idle);
  *   the host writes token + reason 2 and raises the PPI; the guest takes
@@ -22,7 +22,7 @@
 
 #include "bench/bench.h"
 #include "gic/gic.h"
-#include "model/platform.h"
+#include "model/vm/platform.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 

@@ -8,8 +8,8 @@
  * the handler's RNG draw included.
  */
 #include "bench/bench.h"
-#include "model/rng.h"
-#include "model/sim.h"
+#include "model/kernel/rng.h"
+#include "model/kernel/sim.h"
 
 /* Events dispatched between two looks at the wall clock. */
 #define EK_BATCH 1000000ull

@@ -8,8 +8,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "model/config.h"
-#include "model/report.h"
+#include "model/config/config.h"
+#include "model/report/report.h"
 
 #define MAX_PROTOCOLS 8
 

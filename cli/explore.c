@@ -9,8 +9,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "model/config.h"
-#include "model/explore.h"
+#include "model/config/config.h"
+#include "model/explore/explore.h"
 
 static const char explore_usage[] =
 	"usage: apfsim explore SCENARIO --runs N [options]\n"

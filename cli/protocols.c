@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "model/apf_switches.h"
+#include "model/apf/switches.h"
 
 static void switch_value(const struct param_desc *d, const struct apf_switches *sw, char *buf, size_t len)
 {

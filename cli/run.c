@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "model/config.h"
-#include "model/machine.h"
-#include "model/oracle.h"
-#include "model/report.h"
-#include "model/trace.h"
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/check/oracle.h"
+#include "model/report/report.h"
+#include "model/trace/trace.h"
 
 static const char run_usage[] =
 	"usage: apfsim run SCENARIO [options]\n"

@@ -9,7 +9,7 @@
 #include <vector>
 
 extern "C" {
-#include "model/apf_core.h"
+#include "model/apf/core.h"
 }
 
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 extern "C" {
-#include "model/apf_slots.h"
+#include "model/apf/slots.h"
 }
 
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 extern "C" {
-#include "model/apf_token.h"
+#include "model/apf/token.h"
 }
 
 TEST(ApfTokenArm64, FirstTokensOfVcpu0AndVcpu5)

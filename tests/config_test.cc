@@ -13,7 +13,7 @@
 #include <vector>
 
 extern "C" {
-#include "model/config.h"
+#include "model/config/config.h"
 #include "workloads/workload.h"
 }
 

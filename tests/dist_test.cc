@@ -9,8 +9,8 @@
 #include <vector>
 
 extern "C" {
-#include "model/dist.h"
-#include "model/sim.h"
+#include "model/kernel/dist.h"
+#include "model/kernel/sim.h"
 }
 
 namespace {

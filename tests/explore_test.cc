@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 extern "C" {
-#include "model/explore.h"
+#include "model/explore/explore.h"
 }
 
 namespace {

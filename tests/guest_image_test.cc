@@ -1,5 +1,5 @@
 // guest_image_test.cc — the real aarch64 guest image (workloads/guest/),
-// run by Unicorn through model/platform.c against the real GIC/SDEI/SMCCC
+// run by Unicorn through model/vm/platform.c against the real GIC/SDEI/SMCCC
 // models, with a fake APF host (smccc_apf_ops) and a fake scheduler.
 //
 // Asserts the guest side of PROTOCOL.md §2.8: the init call sequence and
@@ -21,7 +21,7 @@ extern "C" {
 #include "cpu/cpu.h"
 #include "gic/gic.h"
 #include "guest_image.h"
-#include "model/platform.h"
+#include "model/vm/platform.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 }

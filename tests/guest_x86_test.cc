@@ -1,6 +1,6 @@
 // guest_x86_test.cc — the x86-semantics APF driver of the real aarch64 guest
 // image (workloads/guest/x86_apf.c, GUEST_BOOT_X86), run by Unicorn through
-// model/platform.c with a fake x86 host (platform_x86_ops: MSRs and the
+// model/vm/platform.c with a fake x86 host (platform_x86_ops: MSRs and the
 // CPUID feature leaf) and a fake scheduler.
 //
 // Asserts the guest side of PROTOCOL.md §3.6/§3.7 as docs/guest-abi.md maps
@@ -19,7 +19,7 @@
 extern "C" {
 #include "cpu/cpu.h"
 #include "gic/gic.h"
-#include "model/platform.h"
+#include "model/vm/platform.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 }

@@ -4,8 +4,8 @@
 #include <vector>
 
 extern "C" {
-#include "model/config.h"
-#include "model/hostmem.h"
+#include "model/config/config.h"
+#include "model/host/hostmem.h"
 }
 
 namespace {

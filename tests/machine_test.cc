@@ -7,9 +7,9 @@
 #include <string>
 
 extern "C" {
-#include "model/config.h"
-#include "model/machine.h"
-#include "model/report.h"
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/report/report.h"
 }
 
 namespace {

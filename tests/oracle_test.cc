@@ -1,4 +1,4 @@
-// oracle_test.cc — the invariant oracle (model/oracle.c, docs/oracle.md):
+// oracle_test.cc — the invariant oracle (model/check/oracle.c, docs/oracle.md):
 // a clean arm64 APF round trip (PROTOCOL.md §2.7/§2.8) passes, and each
 // invariant fires on a minimal broken sequence.  Events are fed straight to
 // the sink ops, as the tracer would.
@@ -12,8 +12,8 @@
 extern "C" {
 #include <jansson.h>
 
-#include "model/oracle.h"
-#include "model/trace.h"
+#include "model/check/oracle.h"
+#include "model/trace/trace.h"
 }
 
 namespace {

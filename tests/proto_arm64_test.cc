@@ -7,12 +7,12 @@
 #include <string>
 
 extern "C" {
-#include "model/apf_core.h"
-#include "model/config.h"
-#include "model/machine.h"
-#include "model/platform.h"
-#include "model/proto_arm64.h"
-#include "model/protocol.h"
+#include "model/apf/core.h"
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/vm/platform.h"
+#include "model/apf/proto/arm64.h"
+#include "model/apf/protocol.h"
 #include "sdei/sdei.h"
 #include "gic/gic.h"
 }

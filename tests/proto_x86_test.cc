@@ -7,16 +7,16 @@
 #include <jansson.h>
 
 extern "C" {
-#include "model/apf_core.h"
-#include "model/apf_switches.h"
-#include "model/config.h"
-#include "model/machine.h"
-#include "model/oracle.h"
-#include "model/platform.h"
-#include "model/protocol.h"
-#include "model/proto_x86.h"
-#include "model/report.h"
-#include "model/workers.h"
+#include "model/apf/core.h"
+#include "model/apf/switches.h"
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/check/oracle.h"
+#include "model/vm/platform.h"
+#include "model/apf/protocol.h"
+#include "model/apf/proto/x86.h"
+#include "model/report/report.h"
+#include "model/host/workers.h"
 }
 
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 extern "C" {
-#include "model/rng.h"
+#include "model/kernel/rng.h"
 }
 
 namespace {

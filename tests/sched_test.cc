@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 extern "C" {
-#include "model/sched.h"
+#include "model/vm/sched.h"
 }
 
 namespace {

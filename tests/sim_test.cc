@@ -9,8 +9,8 @@
 #include <vector>
 
 extern "C" {
-#include "model/rng.h"
-#include "model/sim.h"
+#include "model/kernel/rng.h"
+#include "model/kernel/sim.h"
 }
 
 namespace {

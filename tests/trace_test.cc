@@ -1,4 +1,4 @@
-// trace_test.cc — the tracer (model/trace.c) and its file sinks: ftrace text
+// trace_test.cc — the tracer (model/trace/trace.c) and its file sinks: ftrace text
 // in the exact KVM tracepoint formats of PROTOCOL.md §5, Chrome/Perfetto
 // JSON (parsed back with jansson), VCD waveforms; determinism and I/O
 // errors.  Events are hand-built sequences, not a simulation.
@@ -16,7 +16,7 @@
 #include <vector>
 
 extern "C" {
-#include "model/trace.h"
+#include "model/trace/trace.h"
 }
 
 namespace {

@@ -1,12 +1,12 @@
 // units_test.cc — strict units for sizes, times and frequencies, and their
-// canonical output (model/units.c).
+// canonical output (model/kernel/units.c).
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 
 extern "C" {
-#include "model/config.h"
+#include "model/config/config.h"
 }
 
 namespace {

@@ -16,8 +16,8 @@
 #include <vector>
 
 extern "C" {
-#include "model/config.h"
-#include "model/rng.h"
+#include "model/config/config.h"
+#include "model/kernel/rng.h"
 #include "workloads/workload.h"
 }
 

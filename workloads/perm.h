@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "model/rng.h"
+#include "model/kernel/rng.h"
 
 #define WL_PERM_ROUNDS 3
 

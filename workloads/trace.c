@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/config.h"
+#include "model/config/config.h"
 #include "workloads/workload.h"
 
 struct trace_params {

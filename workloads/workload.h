@@ -6,7 +6,7 @@
  * accesses), sleep, exit.  Workloads never see time or the host; they only
  * produce the next operation, deterministically from their RNG stream.
  *
- * Each workload is an ops table with a parameter schema (model/params.h)
+ * Each workload is an ops table with a parameter schema (model/config/params.h)
  * that the scenario parser uses to validate `tasks[].` keys.
  */
 #ifndef APFSIM_WORKLOADS_WORKLOAD_H
@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/params.h"
-#include "model/rng.h"
+#include "model/config/params.h"
+#include "model/kernel/rng.h"
 
 enum wl_op_kind {
 	WL_OP_COMPUTE,	/* run `cycles` cycles of user (or kernel) code */

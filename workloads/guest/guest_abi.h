@@ -1,6 +1,6 @@
 /* guest_abi.h — the contract between the aarch64 guest kernel image
  * (workloads/guest/, compiled by clang --target=aarch64-none-elf) and the
- * x86-64 host model (model/platform.c).  Both sides include this file, so it
+ * x86-64 host model (model/vm/platform.c).  Both sides include this file, so it
  * uses fixed-width types only and pins every shared layout with
  * _Static_assert.  Both sides are little-endian.
  *
@@ -370,7 +370,7 @@ GUEST_ABI_ASSERT(__builtin_offsetof(struct guest_task, wait_ref) == 4, "wait_ref
  * result comes back in x0, every other register is preserved.  The
  * immediate is not 0, so the call can never be mistaken for an SMCCC call
  * (which always uses imm16 0).  The host's C scheduler serves these calls
- * (model/platform.h, struct platform_sched_ops).
+ * (model/vm/platform.h, struct platform_sched_ops).
  */
 #define GUEST_SIMCALL_IMM	0xA5F
 

@@ -1,0 +1,38 @@
+/* protocol.c — the preset registry and the `sync` protocol (APF off):
+ * every fault that needs I/O blocks the vCPU in the host. */
+#include "model/apf/protocol.h"
+
+#include <string.h>
+
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+
+static void sync_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, uint64_t gfn)
+{
+	(void)m;
+	vcpu_fault_sync(v, t, gfn);
+}
+
+const struct protocol_ops protocol_sync = {
+	.name = "sync",
+	.doc = "APF off: a stage-2 fault that needs I/O blocks the vCPU until the page is resident",
+	.needs_guest = false,
+	.stage2_fault = sync_stage2_fault,
+};
+
+void protocol_prefault(struct machine *m, uint64_t page)
+{
+	if (hostmem_classify(&m->hm, page) == HM_FAULT_MINOR)
+		hostmem_map(&m->hm, page);
+}
+
+/* `sync`, or the host implementation the switches call for: not-present
+ * by SDEI is the arm64 family, by exception the x86 family. */
+const struct protocol_ops *protocol_for(const struct apf_config *c)
+{
+	if (!strcmp(c->protocol, "sync"))
+		return &protocol_sync;
+	if (!apf_preset_find(c->protocol))
+		return NULL;
+	return c->sw.notpresent == APF_NP_SDEI ? &protocol_arm64_v4 : &protocol_x86;
+}

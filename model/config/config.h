@@ -1,0 +1,210 @@
+/* config.h — a validated scenario: every field has a value (defaults are
+ * filled from the schema in model/scenario/config_schema.c before the scenario is
+ * applied), all units resolved (bytes, picoseconds, Hz).
+ *
+ * Scenario YAML (docs/scenario.md):
+ *   seed, protocol, vm{}, host{}, host.swap{}, guest{}, run{}, tasks[]
+ */
+#ifndef APFSIM_MODEL_CONFIG_H
+#define APFSIM_MODEL_CONFIG_H
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/apf/switches.h"
+#include "model/kernel/dist.h"
+#include "model/config/params.h"
+#include "model/kernel/sim.h"
+#include "model/kernel/units.h"
+
+#define CFG_PAGE_SIZE 4096ULL
+#define CFG_MAX_VCPUS 512	     /* arm64 KVM_MAX_VCPUS of the v4 era */
+#define CFG_MAX_TASKS 1024
+#define CFG_MAX_MEMORY (1ULL << 40)  /* 1 TiB: flat per-page arrays stay < 256 Mi entries */
+#define CFG_WL_PARAMS_MAX 512
+
+enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
+/* The guest APF driver as built, or a deliberately broken variant (for
+ * showing that the oracle catches it). */
+enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUEST_DRIVER_OFFLINE_WAKE };
+extern const char *const cfg_driver_variant_names[];
+/* Where guest pages are when the run starts. */
+enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
+
+struct vm_cfg {
+	uint32_t vcpus;
+	uint64_t memory;	 /* bytes, multiple of the page size */
+	uint64_t freq_hz;	 /* guest CPU frequency */
+	double cpi;		 /* cycles per guest instruction (Unicorn code) */
+	uint64_t kernel_reserved; /* bytes the guest kernel keeps for itself */
+};
+
+struct swap_cfg {
+	uint32_t queue_depth;	 /* requests served in parallel */
+	struct dist read_latency;  /* swap-in service time per 4 KiB page */
+	struct dist write_latency; /* write-back service time per page */
+};
+
+struct host_cfg {
+	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
+	uint32_t reclaim;	 /* enum reclaim_policy */
+	uint32_t initial_state;	 /* enum initial_state */
+	struct swap_cfg swap;
+	sim_time_t minor_fault;	 /* map a resident page into stage 2 */
+	sim_time_t zero_fill;	 /* first touch: allocate and clear a page */
+	sim_time_t vmexit;	 /* guest -> host transition */
+	sim_time_t vmentry;	 /* host -> guest transition */
+	sim_time_t hypercall;	 /* HVC round trip handled in the host */
+	uint32_t workers;	 /* async-PF worker threads (kworkers) */
+	sim_time_t worker_start; /* queue_work to worker running */
+};
+
+struct guest_cfg {
+	sim_time_t timeslice;	   /* round-robin quantum */
+	sim_time_t context_switch; /* cost of switching tasks */
+	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
+	uint32_t apf_driver;	   /* enum guest_driver_variant */
+	bool wakeup_preemption;	   /* a woken task may preempt the current one */
+	sim_time_t wakeup_granularity; /* ... if it has run this much less */
+	sim_time_t sched_latency;  /* CFS period; a woken sleeper gets half as credit */
+};
+
+/* The async-PF interface numbers the VMM chooses (SET_SDEI, SET_IRQ) and
+ * the oracle's patience. */
+struct apf_cfg {
+	uint64_t sdei_event;	/* not-present SDEI event number */
+	uint32_t ppi;		/* page-ready PPI INTID, 16..31 */
+	sim_time_t stuck_bound;	/* parked this long after the page is resident = stuck */
+	sim_time_t delivery_bound; /* oracle late_page_ready bound; 0 = off */
+};
+
+/* Live migration (docs/migration.md). */
+enum migration_mode { MIG_NONE, MIG_PRECOPY, MIG_POSTCOPY, MIG_HYBRID };
+extern const char *const cfg_migration_mode_names[];
+
+struct migration_cfg {
+	uint32_t mode;		    /* enum migration_mode */
+	sim_time_t start;	    /* when migration starts */
+	uint64_t bandwidth;	    /* bytes per second */
+	sim_time_t rtt;		    /* network round trip */
+	sim_time_t max_downtime;    /* precopy stops when the rest fits this */
+	uint32_t max_rounds;	    /* precopy rounds before giving up (hybrid: go postcopy) */
+	bool postcopy_preempt;	    /* urgent pages on their own channel */
+	uint64_t stream_backlog;    /* bytes queued ahead of an urgent page without preempt */
+};
+
+/* Fault injection (docs/explore.md): probabilities and schedules. */
+/* An injection that starts on one vCPU and is undone `len` later. */
+struct fault_window {
+	sim_time_t at;		/* 0 = never (unless random) */
+	uint32_t vcpu;
+	sim_time_t len;
+	bool random;		/* instant in [0, run.duration) and vCPU drawn per seed */
+};
+
+struct faults_cfg {
+	double sdei_refuse;	/* P(kvm_sdei_inject refuses a not-present) */
+	double worker_fail;	/* P(a worker's fault-in fails) */
+	sim_time_t kick_delay;	/* added to every vCPU kick */
+	sim_time_t host_flush_at; /* the host flushes every vCPU's async-PF queue; 0 = never */
+	bool host_flush_random;	/* ... at an instant drawn in [0, run.duration) instead */
+	sim_time_t memory_spike_at; /* memory pressure: the cgroup limit drops; 0 = never */
+	uint64_t memory_spike;	/* ... by this much */
+	sim_time_t memory_spike_len; /* ... for this long */
+	bool memory_spike_random; /* ... starting at a drawn instant instead */
+	bool migrate_random;	/* migration starts at an instant drawn in [0, run.duration) */
+	struct fault_window cpu_offline; /* a guest CPU goes offline, then back online */
+	struct fault_window apf_toggle;	 /* the guest disables APF on a CPU, then re-enables */
+};
+
+struct run_cfg {
+	sim_time_t duration;	/* stop at this simulated time */
+	bool until_done;	/* stop earlier when every task has exited */
+	bool perturb_order;	/* same-instant events in a seed-keyed order (explore) */
+};
+
+struct task_cfg {
+	char name[64];
+	int32_t vcpu;			  /* pinned vCPU, -1 = any */
+	uint32_t count;			  /* instances of this task */
+	sim_time_t start;		  /* when the task becomes runnable */
+	const struct workload_ops *workload;
+	alignas(16) unsigned char params[CFG_WL_PARAMS_MAX]; /* workload params struct */
+	uint32_t line;			  /* scenario line, for messages */
+};
+
+struct apf_config {
+	char path[PARAM_STRING_MAX];	  /* scenario file */
+	char dir[PARAM_STRING_MAX];	  /* its directory, for relative paths */
+	uint64_t seed;
+	char protocol[32];		  /* preset name: "sync", "arm64-v4", ... */
+	struct apf_switches sw;		  /* the preset's switches with overrides applied */
+	bool sw_overridden;		  /* some switch differs from the preset */
+	struct vm_cfg vm;
+	struct host_cfg host;
+	struct guest_cfg guest;
+	struct apf_cfg apf;
+	struct migration_cfg migration;
+	struct faults_cfg faults;
+	struct run_cfg run;
+	uint32_t ntasks;
+	struct task_cfg *tasks;		  /* ntasks entries, owned */
+};
+
+/* A located error, printed as "FILE:LINE:COL: error: MSG". */
+struct cfg_error {
+	char file[PARAM_STRING_MAX];
+	uint32_t line, col;		  /* 0 when not tied to a position */
+	char msg[512];
+};
+
+/* Fill every field with its documented default (tasks empty). */
+void config_defaults(struct apf_config *c);
+/* Load and validate a scenario file: 0, or -1 with *err filled. */
+int config_load_file(struct apf_config *c, const char *path, struct cfg_error *err);
+/* Same from a string (tests); `name` stands for the file in messages. */
+int config_load_string(struct apf_config *c, const char *yaml, const char *name, struct cfg_error *err);
+/* Apply one "--set key=value" override (dotted path, e.g. host.swap.queue_depth=8,
+ * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
+int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);
+void config_free(struct apf_config *c);
+/* "FILE:LINE:COL: error: MSG" (or "FILE: error: MSG"). */
+void cfg_error_print(const struct cfg_error *e, void *file /* FILE* */);
+
+/* The scenario schema (model/scenario/config_schema.c), shared by the parser, the
+ * docs test and `apfsim validate`.  A section's params have offsets into
+ * struct apf_config; a key of a section whose value is a mapping names a
+ * child section ("host" holds "swap" = section "host.swap"). */
+struct cfg_section {
+	const char *path;		  /* "" = top level, "vm", "host.swap" */
+	const struct param_desc *params;  /* PARAM_END-terminated */
+	const char *doc;
+};
+/* In parse order: "vm" precedes every section that holds times, since a
+ * time given in cycles needs vm.freq.  Terminated by path == NULL. */
+extern const struct cfg_section cfg_sections[];
+/* Keys of one tasks[] entry, offsets into struct task_cfg.  name, workload
+ * and vcpu are stored by the parser itself (types shown for the docs). */
+extern const struct param_desc cfg_task_params[];
+/* Protocol presets accepted by the top-level `protocol` key. */
+extern const char *const cfg_protocol_names[];
+extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
+extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
+
+/* Per-key extras that a param_desc cannot express. */
+struct cfg_key_note {
+	const char *path;	/* full dotted key */
+	const char *word;	/* accepted instead of a value, or NULL */
+	uint64_t word_value;	/* stored when `word` is given */
+	const char *over_max;	/* why the upper bound exists, or NULL */
+};
+extern const struct cfg_key_note cfg_key_notes[];	/* path == NULL ends */
+const struct cfg_key_note *cfg_key_note_find(const char *path);
+const struct cfg_section *cfg_section_find(const char *path);
+
+/* Upper bounds at or above this value print as "no upper bound". */
+#define CFG_UNBOUNDED 1.8e19
+
+#endif

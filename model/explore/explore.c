@@ -1,0 +1,397 @@
+/* explore.c — the exploration engine (see explore.h). */
+#include "model/explore/explore.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/config/config.h"
+#include "model/vm/machine.h"
+#include "model/check/oracle.h"
+
+uint64_t explore_seed(uint64_t base, uint64_t i)
+{
+	uint64_t z = base + (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z ? z : 1;
+}
+
+static double wall_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int load(const struct explore_opts *o, const char *const *extra, unsigned nextra, uint64_t seed,
+		struct apf_config *c, char *err, size_t errlen)
+{
+	struct cfg_error e;
+	char buf[64];
+
+	if (config_load_file(c, o->scenario, &e))
+		goto fail;
+	for (unsigned i = 0; i < o->nsets; i++)
+		if (config_set(c, o->sets[i], &e))
+			goto fail_free;
+	for (unsigned i = 0; i < nextra; i++)
+		if (config_set(c, extra[i], &e))
+			goto fail_free;
+	snprintf(buf, sizeof(buf), "seed=%llu", (unsigned long long)seed);
+	if (config_set(c, buf, &e) || config_set(c, "run.perturb_order=true", &e))
+		goto fail_free;
+	return 0;
+fail_free:
+	config_free(c);
+fail:
+	if (e.line)
+		snprintf(err, errlen, "%.120s:%u:%u: error: %.300s", e.file, e.line, e.col, e.msg);
+	else
+		snprintf(err, errlen, "%.120s: error: %.300s", e.file, e.msg);
+	return -1;
+}
+
+/* One run; with `ftrace` its trace is written there as well. */
+static struct explore_run run_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
+				  uint64_t seed, const char *ftrace)
+{
+	struct explore_run r = { .seed = seed, .vcpu = UINT32_MAX };
+	struct apf_config c;
+	struct machine *m;
+	struct oracle *orc;
+
+	if (load(o, extra, nextra, seed, &c, r.message, sizeof(r.message))) {
+		r.status = 2;
+		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
+		return r;
+	}
+	m = malloc(sizeof(*m));
+	if (!m || machine_init(m, &c)) {
+		r.status = 2;
+		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
+		snprintf(r.message, sizeof(r.message), "%.255s", m ? m->err : "out of memory");
+		goto out;
+	}
+	if (ftrace && trace_ftrace_open(&m->tracer, ftrace, r.message, sizeof(r.message))) {
+		r.status = 2;
+		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
+		goto out;
+	}
+	orc = machine_attach_oracle(m);
+	if (!orc) {
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "internal_error");
+		snprintf(r.message, sizeof(r.message), "cannot start the oracle (out of memory)");
+		goto out;
+	}
+	machine_run_until(m, SIM_TIME_MAX);
+	machine_finish(m);
+	trace_finish(&m->tracer, m->end_ps);
+	if (m->failed) {
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "guest_fault");
+		snprintf(r.message, sizeof(r.message), "%.255s", m->err);
+		r.t_ps = m->end_ps;
+	} else if (oracle_nrecorded(orc)) {
+		const struct oracle_violation *v = oracle_violation_at(orc, 0);
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "%s", oracle_invariant_name(v->kind));
+		snprintf(r.message, sizeof(r.message), "%.255s", v->msg);
+		r.t_ps = v->t;
+		r.vcpu = v->vcpu;
+		snprintf(r.state, sizeof(r.state), "%s", oracle_violation_state(orc, 0));
+	}
+	oracle_destroy(orc);
+out:
+	if (m)
+		machine_fini(m);
+	free(m);
+	config_free(&c);
+	return r;
+}
+
+struct explore_run explore_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
+			       uint64_t seed)
+{
+	return run_one(o, extra, nextra, seed, NULL);
+}
+
+/* The overrides kept so far (extra[i] == store[i] for i < n). */
+struct shrink_state {
+	const struct explore_opts *o;
+	struct explore_group *g;
+	const char *extra[EXPLORE_MAX_SETS];
+	char store[EXPLORE_MAX_SETS][96];
+	unsigned n;
+};
+
+/* One shrinking attempt: the failing run with the kept overrides plus one
+ * more (`replace`: instead of the last kept one, which a halving rewrites
+ * in place).  Committed only when the run still fails the same invariant;
+ * otherwise the kept list is left exactly as it was. */
+static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, ...)
+{
+	const char *extra[EXPLORE_MAX_SETS];
+	char cand[sizeof(st->store[0])];
+	unsigned slot = replace && st->n ? st->n - 1 : st->n;
+	va_list ap;
+
+	if (slot >= EXPLORE_MAX_SETS - 1)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(cand, sizeof(cand), fmt, ap);
+	va_end(ap);
+	memcpy(extra, st->extra, slot * sizeof(extra[0]));
+	extra[slot] = cand;
+	struct explore_run t = explore_one(st->o, extra, slot + 1, st->g->first.seed);
+	st->g->shrink_steps++;
+	if (t.status != 1 || strcmp(t.invariant, st->g->invariant) || strcmp(t.state, st->g->state))
+		return false;
+	memcpy(st->store[slot], cand, sizeof(cand));
+	st->extra[slot] = st->store[slot];
+	st->n = slot + 1;
+	return true;
+}
+
+#define TRY(st, ...) shrink_try((st), false, __VA_ARGS__)
+
+/* Halve run.duration while it still fails (never below the violation);
+ * one override, rewritten as it shrinks. */
+static void shrink_duration(struct shrink_state *st, sim_time_t dur)
+{
+	for (int k = 0; k < 12; k++) {
+		sim_time_t half = dur / 2;
+
+		if (half < st->g->first.t_ps || half < SIM_MS)
+			break;
+		if (!shrink_try(st, k > 0, "run.duration=%lluns", (unsigned long long)(half / SIM_NS)))
+			break;
+		dur = half;
+	}
+}
+
+/* Switch off each injection the scenario turns on, one at a time. */
+static void shrink_injections(struct shrink_state *st, const struct faults_cfg *f)
+{
+	static const char *const window_names[2] = { "cpu_offline", "apf_toggle" };
+	const struct fault_window *w[2] = { &f->cpu_offline, &f->apf_toggle };
+
+	if (f->sdei_refuse > 0)
+		TRY(st, "faults.sdei_refuse=0");
+	if (f->worker_fail > 0)
+		TRY(st, "faults.worker_fail=0");
+	if (f->kick_delay)
+		TRY(st, "faults.kick_delay=0s");
+	if (f->host_flush_random)
+		TRY(st, "faults.host_flush_random=false");
+	if (f->host_flush_at)
+		TRY(st, "faults.host_flush_at=0s");
+	if (f->memory_spike_random)
+		TRY(st, "faults.memory_spike_random=false");
+	if (f->memory_spike_at)
+		TRY(st, "faults.memory_spike_at=0s");
+	if (f->migrate_random)
+		TRY(st, "faults.migrate_random=false");
+	for (int i = 0; i < 2; i++) {
+		/* random off falls back to the fixed schedule; then that off. */
+		if (w[i]->random && !TRY(st, "faults.%s_random=false", window_names[i]))
+			continue;
+		if (w[i]->at)
+			TRY(st, "faults.%s_at=0s", window_names[i]);
+	}
+}
+
+/* Fewer task instances: count 1, then 0 (the task dropped). */
+static void shrink_tasks(struct shrink_state *st, const struct apf_config *c)
+{
+	for (uint32_t i = 0; i < c->ntasks; i++) {
+		if (c->tasks[i].count > 1)
+			TRY(st, "tasks.%s.count=1", c->tasks[i].name);
+		TRY(st, "tasks.%s.count=0", c->tasks[i].name);
+	}
+}
+
+/* Fewer pages: halve each task's memory footprint parameters (sizes such
+ * as `region` and `buffer`, and memhog's `share`) up to three times. */
+static void shrink_pages(struct shrink_state *st, const struct apf_config *c)
+{
+	for (uint32_t i = 0; i < c->ntasks; i++) {
+		const struct task_cfg *t = &c->tasks[i];
+
+		for (const struct param_desc *d = t->workload->params; d && d->key; d++) {
+			const void *field = t->params + d->offset;
+
+			if (d->type == PT_SIZE) {
+				uint64_t v;
+
+				memcpy(&v, field, sizeof(v));
+				for (int k = 0; k < 3 && v / 2 >= 4096; k++, v /= 2)
+					if (!shrink_try(st, k > 0, "tasks.%s.%s=%lluB", t->name, d->key,
+							(unsigned long long)(v / 2)))
+						break;
+			} else if (d->type == PT_FRACTION && !strcmp(d->key, "share")) {
+				double v;
+
+				memcpy(&v, field, sizeof(v));
+				for (int k = 0; k < 3 && v / 2 > 0; k++, v /= 2)
+					if (!shrink_try(st, k > 0, "tasks.%s.%s=%.6f", t->name, d->key, v / 2))
+						break;
+			}
+		}
+	}
+}
+
+/* Replay the smallest reproducer with an ftrace sink on a temporary file
+ * and keep the lines around its violation (g->excerpt). */
+static void shrink_excerpt(struct shrink_state *st)
+{
+	char path[] = "/tmp/apfsim-explore-XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return;
+	close(fd);
+	struct explore_run t = run_one(st->o, st->extra, st->n, st->g->first.seed, path);
+	if (t.status == 1 && !strcmp(t.invariant, st->g->invariant) && !strcmp(t.state, st->g->state))
+		explore_excerpt_file(path, t.t_ps, t.vcpu, st->g->excerpt, sizeof(st->g->excerpt));
+	unlink(path);
+}
+
+/* Shrinking: keep every reduction that still fails the same invariant in
+ * the same protocol state, in this order — a shorter run, fewer
+ * injections, fewer task instances, fewer pages.  Each reduction is tried
+ * on top of those already kept. */
+static void shrink(const struct explore_opts *o, struct explore_group *g)
+{
+	struct shrink_state st = { .o = o, .g = g };
+	struct apf_config c;
+	char err[256];
+
+	if (load(o, NULL, 0, g->first.seed, &c, err, sizeof(err)))
+		return;
+	shrink_duration(&st, c.run.duration);
+	shrink_injections(&st, &c.faults);
+	shrink_tasks(&st, &c);
+	shrink_pages(&st, &c);
+	config_free(&c);
+	shrink_excerpt(&st);
+	size_t used = 0;
+	g->shrunk[0] = '\0';
+	for (unsigned i = 0; i < st.n; i++) {
+		int w = snprintf(g->shrunk + used, sizeof(g->shrunk) - used, " --set %s", st.extra[i]);
+		if (w < 0 || (size_t)w >= sizeof(g->shrunk) - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static void group_add(struct explore_result *r, const struct explore_run *run)
+{
+	for (unsigned i = 0; i < r->ngroups; i++) {
+		if (!strcmp(r->groups[i].invariant, run->invariant) && !strcmp(r->groups[i].state, run->state)) {
+			r->groups[i].count++;
+			return;
+		}
+	}
+	if (r->ngroups == EXPLORE_MAX_GROUPS)
+		return;
+	struct explore_group *g = &r->groups[r->ngroups++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->invariant, sizeof(g->invariant), "%s", run->invariant);
+	snprintf(g->state, sizeof(g->state), "%s", run->state);
+	g->count = 1;
+	g->first = *run;
+}
+
+int explore_all(const struct explore_opts *o, struct explore_result *r)
+{
+	struct apf_config base;
+	uint64_t seed0;
+	double t0 = wall_now();
+	unsigned jobs = o->jobs ? o->jobs : 1;
+	char path[EXPLORE_MAX_GROUPS][64];
+
+	memset(r, 0, sizeof(*r));
+	/* Check the scenario once, before forking anything. */
+	if (load(o, NULL, 0, 1, &base, r->error, sizeof(r->error)))
+		return -1;
+	seed0 = o->has_seed ? o->seed : base.seed;
+	snprintf(r->protocol, sizeof(r->protocol), "%s", base.protocol);
+	config_free(&base);
+	if (jobs > EXPLORE_MAX_GROUPS)
+		jobs = EXPLORE_MAX_GROUPS;
+
+	pid_t pids[EXPLORE_MAX_GROUPS];
+	for (unsigned k = 0; k < jobs; k++) {
+		snprintf(path[k], sizeof(path[k]), "/tmp/apfsim-explore-%d-%u", (int)getpid(), k);
+		pids[k] = fork();
+		if (pids[k] < 0) {
+			snprintf(r->error, sizeof(r->error), "fork: %s", strerror(errno));
+			return -1;
+		}
+		if (pids[k] == 0) {
+			FILE *f = fopen(path[k], "wb");
+			if (!f)
+				_exit(3);
+			for (uint64_t i = k; i < o->runs; i += jobs) {
+				if (o->time_limit_s > 0 && wall_now() - t0 > o->time_limit_s)
+					break;
+				struct explore_run run = explore_one(o, NULL, 0, explore_seed(seed0, i));
+				run.index = i;
+				fwrite(&run, sizeof(run), 1, f);
+			}
+			fclose(f);
+			_exit(0);
+		}
+	}
+	/* Collect, in run order. */
+	struct explore_run *all = calloc(o->runs ? o->runs : 1, sizeof(*all));
+	bool *have = calloc(o->runs ? o->runs : 1, sizeof(*have));
+	for (unsigned k = 0; k < jobs; k++) {
+		int st;
+		waitpid(pids[k], &st, 0);
+		FILE *f = fopen(path[k], "rb");
+		struct explore_run run;
+		while (f && fread(&run, sizeof(run), 1, f) == 1)
+			if (run.index < o->runs) {
+				all[run.index] = run;
+				have[run.index] = true;
+			}
+		if (f)
+			fclose(f);
+		remove(path[k]);
+	}
+	for (uint64_t i = 0; i < o->runs; i++) {
+		if (!have[i])
+			continue;
+		r->runs_done++;
+		if (all[i].status == 2) {
+			snprintf(r->error, sizeof(r->error), "%s", all[i].message);
+			free(all);
+			free(have);
+			return -1;
+		}
+		if (all[i].status) {
+			r->failures++;
+			group_add(r, &all[i]);
+		}
+	}
+	free(all);
+	free(have);
+	r->wall_s = wall_now() - t0;
+	if (o->shrink)
+		for (unsigned i = 0; i < r->ngroups; i++)
+			shrink(o, &r->groups[i]);
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* faults.c — scheduled injections and the probability draws (faults.h). */
+#include "model/host/faults.h"
+
+#include <stdio.h>
+
+#include "model/vm/machine.h"
+#include "model/apf/protocol.h"
+#include "workloads/guest/guest_abi.h"
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	static const char *const n[FAULT__COUNT] = {
+		[FAULT_SDEI_REFUSE] = "sdei_refuse", [FAULT_WORKER_FAIL] = "worker_fail",
+		[FAULT_KICK_DELAY] = "kick_delay", [FAULT_HOST_FLUSH] = "host_flush",
+		[FAULT_MEMORY_SPIKE] = "memory_spike", [FAULT_MEMORY_RESTORE] = "memory_restore",
+		[FAULT_MIGRATE_START] = "migrate_start", [FAULT_CPU_OFFLINE] = "cpu_offline",
+		[FAULT_CPU_ONLINE] = "cpu_online", [FAULT_APF_DISABLE] = "apf_disable",
+		[FAULT_APF_ENABLE] = "apf_enable",
+	};
+	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
+}
+
+json_t *faults_json(const struct faults *f)
+{
+	json_t *o = NULL;
+
+	for (int k = 1; k < FAULT__COUNT; k++) {
+		if (!f->count[k])
+			continue;
+		if (!o)
+			o = json_object();
+		json_object_set_new(o, fault_kind_name((enum fault_kind)k), json_integer((json_int_t)f->count[k]));
+	}
+	return o;
+}
+
+void faults_summary(const struct faults *f, FILE *out)
+{
+	const char *sep = "\ninjected faults: ";
+
+	for (int k = 1; k < FAULT__COUNT; k++) {
+		if (!f->count[k])
+			continue;
+		fprintf(out, "%s%s %llu", sep, fault_kind_name((enum fault_kind)k), (unsigned long long)f->count[k]);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc('\n', out);
+}
+
+bool faults_draw(struct machine *m, double p)
+{
+	return p > 0 && rng_uniform01(&m->faults.rng) < p;
+}
+
+void faults_record_at(struct machine *m, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+{
+	m->faults.count[k]++;
+	trace_emit(&m->tracer, t, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
+}
+
+void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+{
+	faults_record_at(m, m->sim.now, vcpu, k, arg);
+}
+
+static void host_flush_ev(void *ctx, uint64_t arg)
+{
+	struct machine *m = ctx;
+
+	(void)arg;
+	for (uint32_t i = 0; i < m->nvcpus; i++)
+		if (m->proto->flush)
+			faults_record(m, i, FAULT_HOST_FLUSH, m->proto->flush(m, i));
+}
+
+static void memory_ev(void *ctx, uint64_t restore)
+{
+	struct machine *m = ctx;
+	uint64_t spike = m->cfg->faults.memory_spike / CFG_PAGE_SIZE;
+
+	if (restore) {
+		hostmem_set_limit(&m->hm, m->faults.saved_limit);
+		faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_RESTORE, m->faults.saved_limit);
+		return;
+	}
+	m->faults.saved_limit = m->hm.limit;
+	hostmem_set_limit(&m->hm, m->hm.limit > spike + 1 ? m->hm.limit - spike : 1);
+	faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_SPIKE, m->hm.limit);
+	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
+}
+
+/* The start of a window (arg = vcpu << 8 | op). */
+static void window_ev(void *ctx, uint64_t arg)
+{
+	struct machine *m = ctx;
+	uint32_t op = (uint32_t)(arg & 0xFF);
+	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
+								       &m->cfg->faults.apf_toggle;
+
+	vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len);
+}
+
+/* An instant drawn uniformly in [0, run.duration) from the faults stream. */
+static sim_time_t draw_instant(struct machine *m)
+{
+	return (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+}
+
+/* Draw (random) or take the window's instant and vCPU, and schedule it.
+ * Draws come from the faults stream in a fixed order: instant, then vCPU. */
+static void window_init(struct machine *m, const struct fault_window *w, uint32_t op)
+{
+	sim_time_t at = w->at;
+	uint32_t vcpu = w->vcpu;
+
+	if (w->random) {
+		at = draw_instant(m);
+		vcpu = (uint32_t)(rng_uniform01(&m->faults.rng) * m->nvcpus);
+		if (vcpu >= m->nvcpus)
+			vcpu = m->nvcpus - 1;
+	} else if (!at) {
+		return;
+	}
+	sim_at(&m->sim, at, window_ev, m, (uint64_t)vcpu << 8 | op);
+}
+
+int faults_init(struct machine *m)
+{
+	const struct faults_cfg *f = &m->cfg->faults;
+	sim_time_t flush_at = f->host_flush_at, spike_at = f->memory_spike_at;
+
+	/* Schedules were checked against the run by config validation. */
+	rng_stream(&m->faults.rng, m->cfg->seed, "faults");
+	if (f->host_flush_random)
+		flush_at = draw_instant(m);
+	if (flush_at)
+		sim_at(&m->sim, flush_at, host_flush_ev, m, 0);
+	window_init(m, &f->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
+	window_init(m, &f->apf_toggle, GUEST_HOTPLUG_APF_OFF);
+	if (f->memory_spike_random)
+		spike_at = draw_instant(m);
+	if (spike_at && f->memory_spike)
+		sim_at(&m->sim, spike_at, memory_ev, m, 0);
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* hostmem.c — page residency, reclaim (CLOCK / LRU) and the bookkeeping of
+ * zero-fill, minor and major faults.  See hostmem.h for the state rules. */
+#include "model/host/hostmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model/config/config.h"
+
+#define LRU_NIL UINT32_MAX
+
+int hostmem_init(struct hostmem *hm, uint64_t npages, uint64_t limit_pages, uint32_t policy,
+		 char *err, size_t errlen)
+{
+	*hm = (struct hostmem){ 0 };
+	if (npages == 0 || npages >= LRU_NIL) {
+		snprintf(err, errlen, "guest memory of %llu pages cannot be modelled",
+			 (unsigned long long)npages);
+		return -1;
+	}
+	hm->npages = npages;
+	hm->limit = limit_pages;
+	hm->policy = policy;
+	hm->st = calloc(npages, 1);
+	if (!hm->st)
+		goto oom;
+	hm->lru_head = hm->lru_tail = LRU_NIL;
+	if (policy == RECLAIM_LRU && limit_pages < npages) {
+		hm->lru_prev = malloc(npages * sizeof(uint32_t));
+		hm->lru_next = malloc(npages * sizeof(uint32_t));
+		if (!hm->lru_prev || !hm->lru_next)
+			goto oom;
+	}
+	return 0;
+oom:
+	hostmem_fini(hm);
+	snprintf(err, errlen, "out of memory for the page state of %llu pages",
+		 (unsigned long long)npages);
+	return -1;
+}
+
+void hostmem_fini(struct hostmem *hm)
+{
+	free(hm->st);
+	free(hm->lru_prev);
+	free(hm->lru_next);
+	hm->st = NULL;
+	hm->lru_prev = hm->lru_next = NULL;
+}
+
+static bool lru_on(const struct hostmem *hm)
+{
+	return hm->lru_prev != NULL;
+}
+
+static void lru_unlink(struct hostmem *hm, uint32_t p)
+{
+	uint32_t pv = hm->lru_prev[p], nx = hm->lru_next[p];
+
+	if (pv != LRU_NIL)
+		hm->lru_next[pv] = nx;
+	else
+		hm->lru_head = nx;
+	if (nx != LRU_NIL)
+		hm->lru_prev[nx] = pv;
+	else
+		hm->lru_tail = pv;
+}
+
+static void lru_push_head(struct hostmem *hm, uint32_t p)
+{
+	hm->lru_prev[p] = LRU_NIL;
+	hm->lru_next[p] = hm->lru_head;
+	if (hm->lru_head != LRU_NIL)
+		hm->lru_prev[hm->lru_head] = p;
+	hm->lru_head = p;
+	if (hm->lru_tail == LRU_NIL)
+		hm->lru_tail = p;
+}
+
+void hostmem_access(struct hostmem *hm, uint64_t gfn, bool write)
+{
+	hm->st[gfn] |= HM_REF | (write ? HM_DIRTY | HM_MIGDIRTY : 0);
+	if (lru_on(hm) && hm->lru_head != (uint32_t)gfn) {
+		lru_unlink(hm, (uint32_t)gfn);
+		lru_push_head(hm, (uint32_t)gfn);
+	}
+}
+
+enum hm_fault_kind hostmem_classify(const struct hostmem *hm, uint64_t gfn)
+{
+	uint8_t s = hm->st[gfn];
+
+	if (s & HM_MAPPED)
+		return HM_FAULT_NONE;
+	if (s & HM_RESIDENT)
+		return HM_FAULT_MINOR;
+	if (s & HM_INFLIGHT)
+		return HM_FAULT_INFLIGHT;
+	if (s & HM_REMOTE)
+		return HM_FAULT_REMOTE;
+	if (s & HM_SWAPPED)
+		return HM_FAULT_MAJOR;
+	return HM_FAULT_ZERO;
+}
+
+/* Evict one resident page.  A dirty page needs a write-back; a clean one
+ * still has a valid swap copy and is dropped. */
+static void hostmem_evict(struct hostmem *hm, uint64_t gfn)
+{
+	uint8_t s = hm->st[gfn];
+
+	if (lru_on(hm))
+		lru_unlink(hm, (uint32_t)gfn);
+	hm->st[gfn] = HM_SWAPPED | (s & HM_MIGDIRTY);
+	hm->resident--;
+	hm->stats.reclaims++;
+	if (s & HM_DIRTY) {
+		hm->stats.writebacks++;
+		if (hm->writeback)
+			hm->writeback(hm->wb_ctx, gfn);
+	}
+}
+
+/* CLOCK: advance the hand, clearing referenced bits, until a resident page
+ * without one is found.  Terminates within two sweeps because every page the
+ * hand passes loses its bit. */
+static uint64_t clock_victim(struct hostmem *hm)
+{
+	for (;;) {
+		uint64_t g = hm->hand;
+
+		hm->hand = (hm->hand + 1 == hm->npages) ? 0 : hm->hand + 1;
+		uint8_t s = hm->st[g];
+		if (!(s & HM_RESIDENT))
+			continue;
+		if (s & HM_REF) {
+			hm->st[g] = s & (uint8_t)~HM_REF;
+			continue;
+		}
+		return g;
+	}
+}
+
+static void hostmem_make_room(struct hostmem *hm)
+{
+	while (hm->resident >= hm->limit && hm->resident > 0)
+		hostmem_evict(hm, lru_on(hm) ? hm->lru_tail : clock_victim(hm));
+}
+
+static void hostmem_become_resident(struct hostmem *hm, uint64_t gfn, uint8_t extra)
+{
+	if (hm->limit < hm->npages)
+		hostmem_make_room(hm);
+	hm->st[gfn] = HM_RESIDENT | HM_REF | extra;
+	hm->resident++;
+	if (hm->resident > hm->stats.peak_resident)
+		hm->stats.peak_resident = hm->resident;
+	if (lru_on(hm))
+		lru_push_head(hm, (uint32_t)gfn);
+}
+
+void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn)
+{
+	hm->stats.zero_fills++;
+	/* A new page has no swap copy: evicting it always needs a write-back. */
+	hostmem_become_resident(hm, gfn, HM_DIRTY | HM_MIGDIRTY);
+}
+
+void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
+{
+	hm->stats.major++;
+	hm->st[gfn] = HM_INFLIGHT | (hm->st[gfn] & HM_MIGDIRTY);
+}
+
+void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn)
+{
+	hostmem_become_resident(hm, gfn, hm->st[gfn] & HM_MIGDIRTY);
+}
+
+void hostmem_fetch_start(struct hostmem *hm, uint64_t gfn)
+{
+	hm->st[gfn] = HM_INFLIGHT | HM_REMOTE;
+}
+
+bool hostmem_remote_arrived(struct hostmem *hm, uint64_t gfn)
+{
+	if (!(hm->st[gfn] & HM_REMOTE))
+		return false;	/* already arrived (urgent and stream both sent it) */
+	hostmem_become_resident(hm, gfn, HM_DIRTY);
+	return true;
+}
+
+void hostmem_map(struct hostmem *hm, uint64_t gfn)
+{
+	hm->st[gfn] |= HM_MAPPED;
+}
+
+void hostmem_prefill_swapped(struct hostmem *hm)
+{
+	for (uint64_t g = 0; g < hm->npages; g++)
+		hm->st[g] = HM_SWAPPED;
+	hm->resident = 0;
+}
+
+void hostmem_prefill_resident(struct hostmem *hm, uint64_t n)
+{
+	hostmem_prefill_swapped(hm);
+	if (n > hm->limit)
+		n = hm->limit;
+	for (uint64_t g = 0; g < n; g++)
+		hostmem_become_resident(hm, g, HM_MAPPED);
+}
+
+void hostmem_make_remote(struct hostmem *hm, uint64_t gfn)
+{
+	uint8_t s = hm->st[gfn];
+
+	if (s & HM_RESIDENT) {
+		if (lru_on(hm))
+			lru_unlink(hm, (uint32_t)gfn);
+		hm->resident--;
+	}
+	hm->st[gfn] = HM_REMOTE;
+}
+
+void hostmem_set_limit(struct hostmem *hm, uint64_t pages)
+{
+	hm->limit = pages ? pages : 1;
+	/* Without LRU lists (no limit was configured) CLOCK picks the victims. */
+	while (hm->resident > hm->limit)
+		hostmem_evict(hm, lru_on(hm) ? hm->lru_tail : clock_victim(hm));
+}

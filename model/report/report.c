@@ -1,0 +1,214 @@
+/* report.c — summary table and JSON (via jansson, which keeps insertion
+ * order with JSON_PRESERVE_ORDER, escapes strings correctly and prints
+ * integers exactly; all times are integers of picoseconds). */
+#include "model/report/report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "model/apf/token.h"
+#include "model/apf/protocol.h"
+
+void report_fmt_time(sim_time_t ps, char *buf, size_t len)
+{
+	double v = (double)ps;
+
+	if (ps >= SIM_S)
+		snprintf(buf, len, "%.3f s", v / (double)SIM_S);
+	else if (ps >= SIM_MS)
+		snprintf(buf, len, "%.3f ms", v / (double)SIM_MS);
+	else if (ps >= SIM_US)
+		snprintf(buf, len, "%.3f us", v / (double)SIM_US);
+	else
+		snprintf(buf, len, "%.3f ns", v / (double)SIM_NS);
+}
+
+json_t *report_tokens_json(const struct apf_token_stats *t)
+{
+	return json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)t->issued, "zero", (json_int_t)t->zero,
+			 "wraps", (json_int_t)t->wraps);
+}
+
+uint64_t report_faults_json(json_t *o, uint64_t faults, uint64_t async, uint64_t repeated,
+			    const uint64_t sync[TR_SYNC__COUNT])
+{
+	json_t *by = json_object();
+	uint64_t nsync = 0;
+
+	for (int r = 0; r < TR_SYNC__COUNT; r++) {
+		json_object_set_new(by, trace_sync_reason_name((enum trace_sync_reason)r),
+				    json_integer((json_int_t)sync[r]));
+		nsync += sync[r];
+	}
+	json_object_set_new(o, "faults", json_integer((json_int_t)faults));
+	json_object_set_new(o, "async", json_integer((json_int_t)async));
+	json_object_set_new(o, "sync_total", json_integer((json_int_t)nsync));
+	json_object_set_new(o, "sync", by);
+	json_object_set_new(o, "repeated_faults", json_integer((json_int_t)repeated));
+	return nsync;
+}
+
+json_t *report_hist_json(const struct histogram *h)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "count", (json_int_t)h->count,
+			 "mean", (json_int_t)hist_mean(h),
+			 "p50", (json_int_t)hist_quantile(h, 0.50),
+			 "p90", (json_int_t)hist_quantile(h, 0.90),
+			 "p99", (json_int_t)hist_quantile(h, 0.99),
+			 "max", (json_int_t)(h->count ? h->max : 0),
+			 "min", (json_int_t)(h->count ? h->min : 0));
+}
+
+static const char *task_state_name(enum task_state s)
+{
+	static const char *const names[] = { "new", "runnable", "running", "sleeping", "parked", "exited" };
+	return names[s];
+}
+
+json_t *report_json(const struct machine *m, const char *version)
+{
+	const struct apf_config *c = m->cfg;
+	json_t *root = json_object();
+	json_t *tasks = json_array();
+	json_t *vcpus = json_array();
+
+	json_object_set_new(root, "apfsim_version", json_string(version));
+	json_object_set_new(root, "scenario", json_string(c->path));
+	json_object_set_new(root, "seed", json_integer((json_int_t)c->seed));
+	json_object_set_new(root, "protocol", json_string(c->protocol));
+	json_object_set_new(root, "sim_time_ps", json_integer((json_int_t)m->end_ps));
+	json_object_set_new(root, "events", json_integer((json_int_t)m->sim.events_run));
+	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
+		const struct task *t = &m->sched.tasks[i];
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+				      "name", t->name,
+				      "workload", t->wl->name,
+				      "vcpu", (json_int_t)t->vcpu,
+				      "progress", (json_int_t)t->progress,
+				      "progress_unit", t->wl->progress_unit,
+				      "cpu_ps", (json_int_t)t->cpu_ps,
+				      "stall_ps", (json_int_t)t->stall_ps,
+				      "parked_ps", (json_int_t)t->parked_ps,
+				      "faults", (json_int_t)t->faults,
+				      "switches", (json_int_t)t->switches,
+				      "state", task_state_name(t->state));
+		json_object_set_new(o, "exit_ps", t->state == TASK_EXITED ?
+					json_integer((json_int_t)t->exit_ps) : json_null());
+		json_array_append_new(tasks, o);
+	}
+	json_object_set_new(root, "tasks", tasks);
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		const struct vcpu *v = &m->vcpus[i];
+		json_array_append_new(vcpus, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+						       "id", (json_int_t)v->id,
+						       "guest_ps", (json_int_t)v->guest_ps,
+						       "host_ps", (json_int_t)v->host_ps,
+						       "idle_ps", (json_int_t)v->idle_ps,
+						       "sched_ps", (json_int_t)v->sched_ps,
+						       "exits", (json_int_t)v->exits,
+						       "switches", (json_int_t)v->switches));
+	}
+	json_object_set_new(root, "vcpus", vcpus);
+
+	const struct hostmem_stats *hs = &m->hm.stats;
+	json_t *host = json_object();
+	json_object_set_new(host, "faults", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			"total", (json_int_t)m->stats.faults,
+			"minor", (json_int_t)hs->minor,
+			"zero_fill", (json_int_t)hs->zero_fills,
+			"major", (json_int_t)m->stats.major_latency.count,
+			"user", (json_int_t)m->stats.faults_user,
+			"kernel", (json_int_t)m->stats.faults_kernel));
+	json_object_set_new(host, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			"pages", (json_int_t)m->hm.npages,
+			"limit_pages", (json_int_t)m->hm.limit,
+			"resident_pages", (json_int_t)m->hm.resident,
+			"peak_resident_pages", (json_int_t)hs->peak_resident,
+			"reclaims", (json_int_t)hs->reclaims,
+			"writebacks", (json_int_t)hs->writebacks));
+	json_t *swap = json_pack("{s:I, s:I, s:I}",
+			"swap_ins", (json_int_t)m->swap.stats.reads,
+			"writes", (json_int_t)m->swap.stats.writes,
+			"max_queued", (json_int_t)m->swap.stats.max_queued);
+	json_object_set_new(swap, "read_wait_ps", report_hist_json(&m->swap.stats.read_wait));
+	json_object_set_new(swap, "read_latency_ps", report_hist_json(&m->swap.stats.read_total));
+	json_object_set_new(host, "swap", swap);
+	json_object_set_new(host, "fault_latency_ps", report_hist_json(&m->stats.fault_latency));
+	json_object_set_new(host, "major_fault_latency_ps", report_hist_json(&m->stats.major_latency));
+	json_object_set_new(root, "host", host);
+	if (m->proto && m->proto->report_json)
+		json_object_set_new(root, "apf", m->proto->report_json(m));
+	if (m->cfg->migration.mode != MIG_NONE)
+		json_object_set_new(root, "migration", migration_json(&m->mig));
+	json_t *inj = faults_json(&m->faults);
+	if (inj)
+		json_object_set_new(root, "faults", inj);
+	return root;
+}
+
+void report_pct_line(FILE *out, const char *label, int width, const struct histogram *h)
+{
+	char a[32], b[32], c[32], d[32];
+
+	if (!h->count) {
+		fprintf(out, "  %-*s -\n", width, label);
+		return;
+	}
+	report_fmt_time(hist_quantile(h, 0.50), a, sizeof(a));
+	report_fmt_time(hist_quantile(h, 0.90), b, sizeof(b));
+	report_fmt_time(hist_quantile(h, 0.99), c, sizeof(c));
+	report_fmt_time(h->max, d, sizeof(d));
+	fprintf(out, "  %-*s p50 %-12s p90 %-12s p99 %-12s max %s\n", width, label, a, b, c, d);
+}
+
+void report_summary(const struct machine *m, FILE *out)
+{
+	const struct apf_config *c = m->cfg;
+	char t0[32], t1[32], t2[32], t3[32];
+
+	report_fmt_time(m->end_ps, t0, sizeof(t0));
+	fprintf(out, "apfsim: %s  protocol %s  seed %" PRIu64 "  simulated %s  (%" PRIu64 " events)\n\n",
+		c->path, c->protocol, c->seed, t0, m->sim.events_run);
+
+	fprintf(out, "%-20s %5s %14s %-14s %12s %12s %12s %8s\n", "task", "vcpu", "progress", "unit",
+		"cpu", "stall", "parked", "faults");
+	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
+		const struct task *t = &m->sched.tasks[i];
+		report_fmt_time(t->cpu_ps, t0, sizeof(t0));
+		report_fmt_time(t->stall_ps, t1, sizeof(t1));
+		report_fmt_time(t->parked_ps, t2, sizeof(t2));
+		fprintf(out, "%-20s %5u %14" PRIu64 " %-14s %12s %12s %12s %8" PRIu64 "%s\n", t->name,
+			t->vcpu, t->progress, t->wl->progress_unit, t0, t1, t2, t->faults,
+			t->state == TASK_EXITED ? "" : "  (running)");
+	}
+
+	fprintf(out, "\n%-6s %12s %12s %12s %10s %10s\n", "vcpu", "guest", "host", "idle", "exits",
+		"switches");
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		const struct vcpu *v = &m->vcpus[i];
+		report_fmt_time(v->guest_ps, t0, sizeof(t0));
+		report_fmt_time(v->host_ps, t1, sizeof(t1));
+		report_fmt_time(v->idle_ps, t3, sizeof(t3));
+		fprintf(out, "%-6u %12s %12s %12s %10" PRIu64 " %10" PRIu64 "\n", v->id, t0, t1, t3,
+			v->exits, v->switches);
+	}
+
+	const struct hostmem_stats *hs = &m->hm.stats;
+	fprintf(out, "\nmemory: faults %" PRIu64 " (user %" PRIu64 ", kernel %" PRIu64 "): minor %" PRIu64
+		", zero-fill %" PRIu64 ", major %" PRIu64 "\n",
+		m->stats.faults, m->stats.faults_user, m->stats.faults_kernel, hs->minor, hs->zero_fills,
+		m->stats.major_latency.count);
+	fprintf(out, "        swap-ins %" PRIu64 ", write-backs %" PRIu64 ", reclaims %" PRIu64
+		", peak resident %" PRIu64 " of %" PRIu64 " pages (limit %" PRIu64 ")\n",
+		m->swap.stats.reads, m->swap.stats.writes, hs->reclaims, hs->peak_resident, m->hm.npages,
+		m->hm.limit);
+	fprintf(out, "\nlatency:\n");
+	report_pct_line(out, "fault (exit->entry)", 22, &m->stats.fault_latency);
+	report_pct_line(out, "major fault", 22, &m->stats.major_latency);
+	report_pct_line(out, "swap-in (queue+io)", 22, &m->swap.stats.read_total);
+	if (m->proto && m->proto->report_summary)
+		m->proto->report_summary(m, out);
+	migration_summary(&m->mig, out);
+	faults_summary(&m->faults, out);
+}

@@ -1,0 +1,109 @@
+/* sched.h — the guest scheduler model: tasks, per-vCPU FIFO runqueues,
+ * timeslice round-robin, user vs kernel mode, sleeping, idle.
+ *
+ * Policy lives here in C; the guest kernel image reaches it through the
+ * simulator call (docs/guest-abi.md).  Placement is deterministic: a task
+ * pinned to a vCPU stays there; an unpinned task starts on vCPU
+ * (task index % vCPUs) and an idle vCPU steals the first unpinned task of
+ * the longest runqueue (lowest vCPU index on ties).
+ */
+#ifndef APFSIM_MODEL_SCHED_H
+#define APFSIM_MODEL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/kernel/sim.h"
+#include "workloads/workload.h"
+
+#define TASK_NONE UINT32_MAX
+
+enum task_state {
+	TASK_NEW,	/* not started yet (start time in the future) */
+	TASK_RUNNABLE,	/* on a runqueue */
+	TASK_RUNNING,	/* current on a vCPU */
+	TASK_SLEEPING,	/* timed sleep */
+	TASK_PARKED,	/* waiting for a page-ready (APF) */
+	TASK_EXITED,
+};
+
+struct task {
+	uint32_t id;
+	char name[80];
+	int32_t pinned;		/* vCPU or -1 */
+	uint32_t vcpu;		/* runqueue it belongs to */
+	enum task_state state;
+	const struct workload_ops *wl;
+	void *wl_state;
+	struct rng rng;
+	/* Current operation: op_valid says whether `op` still has work left;
+	 * op_left_ps is what remains of its CPU part; touched says a TOUCH op's
+	 * access has been performed (only its work remains). */
+	struct wl_op op;
+	bool op_valid;
+	bool touched;
+	bool kernel;		/* between KENTER and KEXIT */
+	sim_time_t op_left_ps;
+	uint32_t rq_next;
+	/* statistics */
+	uint64_t progress;
+	sim_time_t cpu_ps;	/* executing guest code */
+	sim_time_t stall_ps;	/* its vCPU blocked in the host for it */
+	sim_time_t parked_ps;	/* waiting for a page-ready */
+	sim_time_t parked_since;
+	sim_time_t start_ps;
+	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
+	uint64_t faults;	/* stage-2 faults taken */
+	uint64_t switches;	/* times it was switched in */
+	sim_time_t vr_bias;	/* vruntime = cpu_ps + vr_bias (sleeper placement) */
+	/* APF waits (guest code). */
+	uint32_t apf_token;	/* token it parked on */
+	uint64_t parks;
+	sim_time_t woken_at;
+	bool wake_pending_run;	/* woken, not yet running again */
+};
+
+struct runqueue {
+	uint32_t head, tail, len;
+};
+
+struct sched {
+	struct task *tasks;
+	uint32_t ntasks;
+	struct runqueue *rq;
+	uint32_t nvcpus;
+	uint32_t alive;		/* not yet exited */
+	bool fair;		/* pick the least vruntime first (guest.wakeup_preemption) */
+	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
+};
+
+/* CFS-like virtual runtime: the time the task held a vCPU — CPU time and
+ * the time its vCPU was blocked in the host for it (the guest cannot tell
+ * stolen time from running time without paravirt steal-time accounting,
+ * CONFIG_PARAVIRT_TIME_ACCOUNTING, off by default) — plus the placement bias. */
+static inline sim_time_t sched_vruntime(const struct task *t)
+{
+	return t->cpu_ps + t->stall_ps + t->vr_bias;
+}
+/* A task wakes on its vCPU (cur = the task running there, or NULL): like
+ * CFS's place_entity, its vruntime is raised to at least min_vruntime -
+ * credit, so a long sleeper cannot monopolise the CPU afterwards. */
+void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit);
+
+int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus);
+void sched_fini(struct sched *s);
+void sched_enqueue(struct sched *s, struct task *t);
+/* Queue at the head: a woken task that preempts the current one runs next. */
+void sched_enqueue_head(struct sched *s, struct task *t);
+/* Next task for vcpu (own runqueue first, then steal); NULL when none.
+ * FIFO (round-robin), or with s->fair the queued task with the least CPU
+ * time (CFS's pick with equal weights; FIFO order breaks ties). */
+struct task *sched_pick(struct sched *s, uint32_t vcpu);
+/* Would sched_pick(vcpu) find a task (own queue or an unpinned one to steal)? */
+bool sched_has_runnable(const struct sched *s, uint32_t vcpu);
+static inline bool sched_has_waiting(const struct sched *s, uint32_t vcpu)
+{
+	return s->rq[vcpu].len != 0;
+}
+
+#endif

@@ -1,0 +1,667 @@
+/* vcpu.c — the vCPU run loop: runs the current task's operations, takes
+ * stage-2 faults to the host, switches tasks at timeslice ends, idles.
+ *
+ * Time: each vCPU has at most one pending step event.  Inside a step the
+ * vCPU executes operations inline while they complete no later than the
+ * next event in the queue (nothing else can happen meanwhile, so this is
+ * exact); a longer CPU operation becomes a step event at its end, and a
+ * kick (a task woken onto an idle vCPU, an APF notification) settles the
+ * partial work and re-runs the loop at the kick time.  Faults are always
+ * handled at their exact time: if inline execution ran ahead of the clock,
+ * the vCPU first reschedules itself at its local time.
+ *
+ * Guest entry: whenever the vCPU goes from the host back into the guest
+ * (after a fault, a kick, or a wake-up from WFI) the protocol serves its
+ * requests (protocol_ops.entry) and, with guest code, pending SDEI events
+ * and IRQs are delivered through the real handlers (vcpu_guest.c).
+ *
+ * Accounting invariant: guest_ps + host_ps + idle_ps == elapsed time, and
+ * for every task, stall_ps == the sum of the fault latencies
+ * (exit -> re-entry) of the faults it took.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "model/vm/machine.h"
+#include "model/vm/platform.h"
+#include "model/apf/protocol.h"
+#include "model/vm/vcpu_guest.h"
+
+static void vcpu_step_ev(void *ctx, uint64_t arg);
+
+static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
+{
+	if (s == VCPU_HOST)
+		return TR_MODE_HOST;
+	if (s == VCPU_IDLE)
+		return TR_MODE_IDLE;
+	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
+}
+
+void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
+{
+	sim_time_t d = at > v->since ? at - v->since : 0;
+
+	switch (v->state) {
+	case VCPU_RUN:
+		v->guest_ps += d;
+		break;
+	case VCPU_HOST:
+		v->host_ps += d;
+		break;
+	case VCPU_IDLE:
+		v->idle_ps += d;
+		break;
+	}
+	if (s != v->state)
+		trace_emit(&v->m->tracer, at > v->since ? at : v->since, v->id,
+			   v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE, vcpu_mode(v, s), 0, 0);
+	v->state = s;
+	if (at > v->since)
+		v->since = at;
+}
+
+/* The vCPU's own step continues at `at` (> now) without an event when
+ * nothing else happens before (sim_advance): same outputs, one event fewer
+ * through the queue.  Not across a migration pause. */
+static bool vcpu_advance(struct vcpu *v, sim_time_t at)
+{
+	return at >= v->m->paused_until && sim_advance(&v->m->sim, at);
+}
+
+static void vcpu_schedule_step(struct vcpu *v, sim_time_t at)
+{
+	struct sim *sim = &v->m->sim;
+
+	if (v->step_ev.gen)
+		sim_cancel(sim, v->step_ev);
+	if (at < sim->now)
+		at = sim->now;
+	v->step_ev = sim_at(sim, at, vcpu_step_ev, v, 0);
+}
+
+void vcpu_settle(struct vcpu *v, sim_time_t at)
+{
+	struct task *t = v->cur;
+
+	if (!v->op_running)
+		return;
+	v->op_running = false;
+	if (!t || at <= v->op_start)
+		return;
+	sim_time_t done = at - v->op_start;
+	if (done > t->op_left_ps)
+		done = t->op_left_ps;
+	t->op_left_ps -= done;
+	t->cpu_ps += done;
+	v->op_start = at;
+}
+
+static void task_op_complete(struct task *t)
+{
+	if (t->op.progress)
+		t->progress++;
+	t->op_valid = false;
+	t->touched = false;
+}
+
+static void task_fetch_op(struct machine *m, struct task *t)
+{
+	t->wl->next(t->wl_state, &t->op);
+	t->op_valid = true;
+	t->touched = false;
+	t->op_left_ps = machine_cycles_ps(m, t->op.cycles);
+	if (t->op.kind == WL_OP_KENTER)
+		t->kernel = true;
+	else if (t->op.kind == WL_OP_KEXIT)
+		t->kernel = false;
+}
+
+static void machine_end_ev(void *ctx, uint64_t arg)
+{
+	struct machine *m = ctx;
+
+	(void)arg;
+	m->ended = true;
+	m->end_ps = m->sim.now;
+	sim_stop(&m->sim);
+}
+
+void machine_schedule_end(struct machine *m, sim_time_t at)
+{
+	sim_at(&m->sim, at, machine_end_ev, m, 0);
+}
+
+void machine_fail(struct machine *m, sim_time_t t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->failed)
+		return;
+	m->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	va_end(ap);
+	trace_emit(&m->tracer, t, TRACE_NO_VCPU, TRACE_NO_TASK, TR_NOTE, 0, 0, 0);
+	m->ended = true;
+	m->end_ps = t > m->sim.now ? t : m->sim.now;
+	sim_stop(&m->sim);
+}
+
+static void task_exit(struct machine *m, struct task *t, sim_time_t at)
+{
+	t->state = TASK_EXITED;
+	t->exit_ps = at;
+	t->op_valid = false;
+	m->sched.alive--;
+	if (m->sched.alive == 0 && m->cfg->run.until_done)
+		machine_schedule_end(m, at);
+}
+
+static void task_wake_ev(void *ctx, uint64_t id)
+{
+	struct machine *m = ctx;
+
+	vcpu_task_wakeup(m, &m->sched.tasks[id]);
+}
+
+/* Get an idle vCPU to look at its runqueue: with guest code through the
+ * reschedule IPI its idle loop answers, otherwise a plain kick. */
+void vcpu_wake_idle(struct machine *m, struct vcpu *v)
+{
+	if (v->offline)
+		return;
+	if (m->plat)
+		vcpu_guest_resched_ipi(m, v->id);
+	else
+		vcpu_kick(v);
+}
+
+/* CFS-like wakeup preemption: a woken task that has used clearly less CPU
+ * than the running one runs next (all tasks have equal weight, so CPU time
+ * stands for vruntime).  Returns true when it preempts. */
+static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct task *t)
+{
+	const struct guest_cfg *g = &m->cfg->guest;
+
+	return g->wakeup_preemption && v->cur && v->state != VCPU_IDLE &&
+	       sched_vruntime(t) + g->wakeup_granularity < sched_vruntime(v->cur);
+}
+
+static void vcpu_preempt(struct machine *m, struct vcpu *v)
+{
+	v->need_resched = true;
+	if (m->plat) {
+		platform_task(m->plat, v->cur->id)->flags |= GUEST_TIF_NEED_RESCHED;
+		if (m->running_vcpu != v)
+			vcpu_guest_resched_ipi(m, v->id);
+	} else {
+		vcpu_kick(v);
+	}
+}
+
+/* A task became runnable: queue it and make sure a vCPU looks at it. */
+void vcpu_task_wakeup(struct machine *m, struct task *t)
+{
+	bool woken = t->state == TASK_PARKED || t->state == TASK_SLEEPING;
+	struct vcpu *v;
+	sim_time_t now = m->running_vcpu ? vcpu_guest_now(m->running_vcpu) : m->sim.now;
+
+	/* Invariant: no task is queued on an offline vCPU. */
+	if (m->vcpus[t->vcpu].offline) {
+		t->vcpu = vcpu_online_target(m, t->vcpu);
+		t->pinned = -1;
+	}
+	v = &m->vcpus[t->vcpu];
+	trace_emit(&m->tracer, now, t->vcpu, t->id, TR_TASK_READY,
+		   t->state == TASK_NEW ? TR_READY_START : TR_READY_WAKE, 0, 0);
+
+	if (t->state == TASK_PARKED) {
+		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
+		t->parked_ps += d;
+		hist_add(&m->stats.parked, d);
+	}
+	if (woken && m->cfg->guest.wakeup_preemption)
+		sched_place_woken(&m->sched, t, v->cur, m->cfg->guest.sched_latency / 2);
+	if (woken && vcpu_wakeup_preempts(m, v, t)) {
+		sched_enqueue_head(&m->sched, t);
+		vcpu_preempt(m, v);
+		return;
+	}
+	sched_enqueue(&m->sched, t);
+	if (v->state == VCPU_IDLE || (m->running_vcpu == v && !v->cur)) {
+		vcpu_wake_idle(m, v);
+		return;
+	}
+	if (t->pinned >= 0)
+		return;
+	/* Unpinned: an idle vCPU steals it rather than let it wait. */
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		if (m->vcpus[i].state == VCPU_IDLE && !m->vcpus[i].offline) {
+			vcpu_wake_idle(m, &m->vcpus[i]);
+			return;
+		}
+	}
+}
+
+/* --- stage-2 faults ------------------------------------------------------ */
+
+static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn)
+{
+	struct machine *m = v->m;
+	sim_time_t now = m->sim.now;
+
+	m->stats.faults++;
+	if (t->kernel)
+		m->stats.faults_kernel++;
+	else
+		m->stats.faults_user++;
+	t->faults++;
+	v->exits++;
+	v->gstart = now;	/* host work for this fault is stamped now */
+	v->gcharged = 0;
+	vcpu_set_state(v, VCPU_HOST, now);
+	v->fault_gfn = gfn;
+	v->fault_start = now;
+	v->fault_major = false;
+}
+
+/* The blocking fault-in (APF off, or a fault APF may not take). */
+void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
+{
+	struct machine *m = v->m;
+	const struct host_cfg *h = &m->cfg->host;
+	sim_time_t now = m->sim.now;
+	sim_time_t cost = h->vmexit;
+
+	(void)t;
+	switch (hostmem_classify(&m->hm, gfn)) {
+	case HM_FAULT_NONE:
+		break;
+	case HM_FAULT_MINOR:
+		m->hm.stats.minor++;
+		hostmem_map(&m->hm, gfn);
+		cost += h->minor_fault;
+		break;
+	case HM_FAULT_ZERO:
+		hostmem_zero_fill(&m->hm, gfn);
+		hostmem_map(&m->hm, gfn);
+		cost += h->zero_fill;
+		break;
+	case HM_FAULT_REMOTE:
+		m->stats.remote_faults++;
+		migration_request(&m->mig, gfn);
+		v->fault_major = true;
+		v->waiting_io = true;
+		return;
+	case HM_FAULT_MAJOR:
+		hostmem_swapin_start(&m->hm, gfn);
+		swapdev_submit(&m->swap, gfn, false);
+		__attribute__((fallthrough));
+	case HM_FAULT_INFLIGHT:
+		v->fault_major = true;
+		v->waiting_io = true;
+		return;
+	}
+	vcpu_schedule_step(v, now + cost + h->vmentry);
+}
+
+void vcpu_fault_halt(struct vcpu *v)
+{
+	v->apf_halted = true;
+	v->halts++;
+}
+
+void vcpu_fault_resume(struct vcpu *v)
+{
+	const struct host_cfg *h = &v->m->cfg->host;
+
+	vcpu_schedule_step(v, v->m->sim.now + h->vmexit + h->vmentry);
+}
+
+/* Swap-in finished: map the page for every vCPU blocked on it; each
+ * re-enters the guest after the mapping and entry costs. */
+void vcpu_page_resident(struct machine *m, uint64_t gfn)
+{
+	const struct host_cfg *h = &m->cfg->host;
+
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+		if (!v->waiting_io || v->fault_gfn != gfn)
+			continue;
+		v->waiting_io = false;
+		hostmem_map(&m->hm, gfn);
+		vcpu_schedule_step(v, m->sim.now + h->minor_fault + h->vmentry);
+	}
+}
+
+static void vcpu_fault_done(struct vcpu *v, sim_time_t now)
+{
+	struct machine *m = v->m;
+	sim_time_t lat = now - v->fault_start;
+
+	if (v->cur)
+		v->cur->stall_ps += lat;
+	hist_add(&m->stats.fault_latency, lat);
+	if (v->fault_major)
+		hist_add(&m->stats.major_latency, lat);
+	vcpu_set_state(v, VCPU_RUN, now);
+}
+
+/* --- guest entry ----------------------------------------------------------- */
+
+static void vcpu_entry(struct vcpu *v, sim_time_t *t)
+{
+	struct machine *m = v->m;
+
+	/* Host work done now is stamped with this vCPU's local time. */
+	v->gstart = *t;
+	v->gcharged = 0;
+	if (m->proto->entry)
+		m->proto->entry(m, v);
+	if (m->plat)
+		vcpu_guest_deliver(v, t);
+}
+
+/* --- the run loop ------------------------------------------------------ */
+
+static void vcpu_switch_in(struct vcpu *v, struct task *tk, sim_time_t *t)
+{
+	struct machine *m = v->m;
+	const struct apf_config *cfg = m->cfg;
+
+	trace_emit(&m->tracer, *t, v->id, tk->id, TR_TASK_SWITCH, TRACE_NO_TASK, tk->id, 0);
+	tk->state = TASK_RUNNING;
+	tk->vcpu = v->id;
+	tk->switches++;
+	v->switches++;
+	v->cur = tk;
+	*t += cfg->guest.context_switch;
+	v->sched_ps += cfg->guest.context_switch;
+	v->slice_end = *t + cfg->guest.timeslice;
+	if (tk->wake_pending_run) {
+		tk->wake_pending_run = false;
+		hist_add(&m->stats.ready_to_run, *t - tk->woken_at);
+	}
+	if (m->plat) {
+		vcpu_guest_switch(v, tk, t);
+		/* An IRQ or SDEI event may already wait for the new context. */
+		vcpu_guest_deliver(v, t);
+	}
+}
+
+static void vcpu_loop(struct vcpu *v, sim_time_t t)
+{
+	struct machine *m = v->m;
+	const struct apf_config *cfg = m->cfg;
+	sim_time_t now = m->sim.now;
+
+	for (;;) {
+		sim_time_t horizon;
+		struct task *tk = v->cur;
+
+		if (m->failed)
+			return;
+		if (v->storm) {
+			v->storm = false;
+			v->redeliver = true;
+			vcpu_schedule_step(v, t > now ? t : now + SIM_NS);
+			return;
+		}
+		if (!sim_next_time(&m->sim, &horizon))
+			horizon = SIM_TIME_MAX;
+		if (!tk) {
+			tk = v->next ? v->next : sched_pick(&m->sched, v->id);
+			v->next = NULL;
+			if (!tk) {
+				if (m->plat) {
+					vcpu_guest_switch(v, NULL, &t);
+					if (!vcpu_guest_idle(v, &t))
+						continue; /* the idle loop found work */
+				}
+				vcpu_set_state(v, VCPU_IDLE, t);
+				return;
+			}
+			vcpu_switch_in(v, tk, &t);
+			continue;
+		}
+		if (t >= v->slice_end && m->plat && v->tick_taken != v->slice_end) {
+			/* The guest's timer tick: a virtual timer exit, after which
+			 * the host serves pending requests at entry (a re-raised
+			 * KVM_REQ_ASYNC_PF is polled at least once per tick). */
+			if (t > now) {
+				if (!vcpu_advance(v, t)) {
+					vcpu_schedule_step(v, t);
+					return;
+				}
+				now = t;
+			}
+			const struct host_cfg *h = &m->cfg->host;
+			v->tick_taken = v->slice_end;
+			v->exits++;
+			v->ticks++;
+			v->kick_exit = true;
+			vcpu_set_state(v, VCPU_HOST, t);
+			vcpu_schedule_step(v, t + h->vmexit + h->vmentry);
+			return;
+		}
+		if (t >= v->slice_end || v->need_resched) {
+			v->need_resched = false;
+			if (sched_has_waiting(&m->sched, v->id)) {
+				if (m->plat)
+					platform_task(m->plat, tk->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
+				trace_emit(&m->tracer, t, v->id, tk->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
+				sched_enqueue(&m->sched, tk);
+				v->cur = NULL;
+				continue;
+			}
+			if (t >= v->slice_end)
+				v->slice_end = t + cfg->guest.timeslice;
+		}
+		if (!tk->op_valid)
+			task_fetch_op(m, tk);
+
+		switch (tk->op.kind) {
+		case WL_OP_TOUCH:
+			if (!tk->touched) {
+				uint64_t gfn = tk->op.arg;
+				if (!hostmem_mapped(&m->hm, gfn)) {
+					if (t > now) {
+						/* ran ahead inline: fault at the exact time */
+						if (!vcpu_advance(v, t)) {
+							vcpu_schedule_step(v, t);
+							return;
+						}
+						now = t;
+					}
+					vcpu_fault_begin(v, tk, gfn);
+					m->proto->stage2_fault(m, v, tk, gfn);
+					return;
+				}
+				hostmem_access(&m->hm, gfn, tk->op.write);
+				tk->touched = true;
+			}
+			/* the work done on the page follows */
+			__attribute__((fallthrough));
+		case WL_OP_COMPUTE:
+		case WL_OP_KENTER:
+		case WL_OP_KEXIT: {
+			sim_time_t end = t + tk->op_left_ps;
+			sim_time_t stop = end < v->slice_end ? end : v->slice_end;
+
+			if (stop <= horizon) {
+				sim_time_t d = stop - t;
+				tk->op_left_ps -= d;
+				tk->cpu_ps += d;
+				t = stop;
+				if (tk->op_left_ps == 0)
+					task_op_complete(tk);
+				continue;
+			}
+			v->op_running = true;
+			v->op_start = t;
+			vcpu_schedule_step(v, stop);
+			return;
+		}
+		case WL_OP_SLEEP:
+			tk->op_valid = false;
+			tk->state = TASK_SLEEPING;
+			v->cur = NULL;
+			sim_at(&m->sim, t + tk->op.arg, task_wake_ev, m, tk->id);
+			continue;
+		case WL_OP_EXIT:
+		default:
+			v->cur = NULL;
+			task_exit(m, tk, t);
+			continue;
+		}
+	}
+}
+
+static void vcpu_step_ev(void *ctx, uint64_t arg)
+{
+	struct vcpu *v = ctx;
+	struct machine *m = v->m;
+	sim_time_t now = m->sim.now;
+	sim_time_t t;
+	bool enter = false;
+
+	(void)arg;
+	v->step_ev = (sim_event_id){ 0, 0 };
+	if (m->failed)
+		return;
+	if (now < m->paused_until) {
+		/* Migration downtime: nothing runs until the destination resumes. */
+		vcpu_schedule_step(v, m->paused_until);
+		return;
+	}
+	if (v->op_running) {
+		vcpu_settle(v, now);
+		if (v->cur->op_left_ps == 0)
+			task_op_complete(v->cur);
+	}
+	if (v->state == VCPU_HOST && v->kick_exit) {
+		/* Back from an IPI exit: requests that arrived meanwhile are
+		 * served at this entry. */
+		v->kick_exit = false;
+		vcpu_set_state(v, VCPU_RUN, now);
+		enter = true;
+	} else if (v->state == VCPU_HOST) {
+		vcpu_fault_done(v, now);
+		enter = true;
+	} else if (v->state == VCPU_IDLE) {
+		vcpu_set_state(v, VCPU_RUN, now);
+		enter = true;
+	} else if (v->kicked && m->plat) {
+		/* An IPI makes a running vCPU exit; it re-enters after the exit
+		 * and entry costs (the step above). */
+		const struct host_cfg *h = &m->cfg->host;
+		v->kicked = false;
+		v->exits++;
+		v->kicks++;
+		v->kick_exit = true;
+		vcpu_set_state(v, VCPU_HOST, now);
+		vcpu_schedule_step(v, now + h->vmexit + h->vmentry);
+		return;
+	}
+	v->kicked = false;
+	if (v->redeliver) {
+		/* Resume an interrupted guest run / the rest of a storm. */
+		v->redeliver = false;
+		enter = true;
+	}
+	t = now > v->since ? now : v->since;
+	m->stepping = v;
+	if (m->plat && !v->booted) {
+		vcpu_guest_boot(v, &t);
+		enter = false;
+	}
+	if (v->hp_n && !v->guest_suspended && !m->failed && vcpu_hotplug_run(v, &t)) {
+		m->stepping = NULL;
+		return;
+	}
+	if (enter)
+		vcpu_entry(v, &t);
+	vcpu_loop(v, t);
+	m->stepping = NULL;
+	/* A hotplug op that had to wait (guest code suspended mid-run) runs
+	 * at the next step: a running or blocked vCPU has one coming, an idle
+	 * one needs it. */
+	if (v->hp_n && v->state == VCPU_IDLE && !v->step_ev.gen && !m->failed)
+		vcpu_schedule_step(v, v->since > m->sim.now ? v->since : m->sim.now);
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+	sim_time_t now = v->m->sim.now;
+
+	if (v->state != VCPU_RUN)
+		return;
+	if (v->op_running) {
+		vcpu_settle(v, now);
+		v->op_running = true;	/* resumes with what is left */
+		v->op_start = v->m->paused_until;
+	}
+	v->paused = true;
+	v->kick_exit = true;	/* an exit, not a fault: no stall is charged */
+	vcpu_set_state(v, VCPU_HOST, now);
+	vcpu_schedule_step(v, v->m->paused_until);
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+	if (!v->paused)
+		return;
+	v->paused = false;
+	vcpu_schedule_step(v, v->m->sim.now);	/* re-enters through the entry path */
+}
+
+void vcpu_start(struct vcpu *v)
+{
+	v->state = VCPU_IDLE;
+	v->since = 0;
+	vcpu_schedule_step(v, 0);
+}
+
+/* Make the vCPU re-examine its state now (an idle vCPU wakes up; a
+ * running one settles its current work and, with guest code, exits to
+ * serve its requests).  A vCPU blocked in the host is left alone: the
+ * fault-in must finish first, and it re-enters the guest afterwards. */
+void vcpu_kick(struct vcpu *v)
+{
+	sim_time_t now = v->m->sim.now;
+
+	if (v->offline)
+		return;
+	if (v->state == VCPU_HOST && v->apf_halted && v->m->stepping != v) {
+		/* A wake-up ends the synthetic halt: re-enter, retry. */
+		v->apf_halted = false;
+		vcpu_schedule_step(v, now + v->m->cfg->host.vmentry);
+		return;
+	}
+	/* A vCPU in its own step re-examines everything before it returns. */
+	if (v->state == VCPU_HOST || v->m->running_vcpu == v || v->m->stepping == v)
+		return;
+	sim_time_t at = now;
+	if (v->op_running && v->op_start > at)
+		at = v->op_start;
+	if (v->since > at)
+		at = v->since;
+	if (v->state == VCPU_RUN)
+		v->kicked = true;
+	if (v->m->cfg->faults.kick_delay) {
+		at += v->m->cfg->faults.kick_delay;
+		faults_record(v->m, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
+	}
+	vcpu_schedule_step(v, at);
+}
+
+/* Close a vCPU's books at `end`: partial work, a fault still in the host. */
+void vcpu_finish(struct vcpu *v, sim_time_t end)
+{
+	if (v->op_running)
+		vcpu_settle(v, end);
+	if (v->state == VCPU_HOST && !v->kick_exit && v->cur && end > v->fault_start)
+		v->cur->stall_ps += end - v->fault_start;
+	vcpu_set_state(v, v->state, end);
+}

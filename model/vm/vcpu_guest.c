@@ -1,0 +1,492 @@
+/* vcpu_guest.c — the vCPU's guest-code side (see vcpu_guest.h).
+ *
+ * Time inside guest code: a run starts at the vCPU's local time; host work
+ * done from hypercalls is stamped with vcpu_guest_now() (start + the host
+ * calls charged so far); when the run returns, the vCPU's clock advances by
+ * instructions x cpi x cycle time plus one `host.hypercall` per SMCCC call
+ * the run made.  Simulator calls stand for in-kernel scheduler calls and
+ * cost nothing themselves (the context switch is charged by the loop).
+ *
+ * User mode is C-modelled: a task's "user PC" is a token address that no
+ * code lives at (USER_PC), so ELR/SPSR bookkeeping in the guest stays
+ * meaningful while the model executes the task.
+ */
+#include "model/vm/vcpu_guest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "gic/gic.h"
+#include "model/vm/machine.h"
+#include "model/vm/platform.h"
+#include "model/apf/protocol.h"
+#include "sdei/sdei.h"
+#include "smccc/smccc.h"
+
+#define USER_PC(id) (0x400000ULL + ((uint64_t)(id) << 12))
+/* Deliveries served in one entry before time is let pass (IRQ storms, e.g.
+ * a level PPI the guest never acknowledges, PROTOCOL.md §4.2 (iii)). */
+#define DELIVER_BURST 16
+/* Instructions one guest run may execute before the vCPU lets simulated
+ * time pass (about 50 us at 2 GHz): an interrupt that is never acknowledged
+ * re-fires for ever inside the idle loop, and the simulator must not. */
+#define GUEST_RUN_BUDGET 100000
+
+/* Every hvc #0 the guest made (SMCCC, SDEI and the apfsim range). */
+static uint64_t smccc_total(const struct machine *m)
+{
+	return platform_hypercalls(m->plat);
+}
+
+sim_time_t vcpu_guest_now(const struct vcpu *v)
+{
+	return v->gstart + v->gcharged;
+}
+
+void vcpu_guest_charge(struct vcpu *v, sim_time_t cost)
+{
+	v->gcharged += cost;
+}
+
+/* Account a finished run: guest instructions plus trapped SMCCC calls. */
+static void guest_run_account(struct vcpu *v, const struct platform_run_result *r, uint64_t calls0,
+			      sim_time_t *t)
+{
+	struct machine *m = v->m;
+	double ps = (double)r->insns * m->insn_ps;
+	sim_time_t d = (sim_time_t)(ps + 0.5) + (smccc_total(m) - calls0) * m->cfg->host.hypercall;
+
+	v->guest_insns += r->insns;
+	v->guest_code_ps += d;
+	/* Kernel time on behalf of the current task is its CPU time (and
+	 * vruntime), as Linux accounts system time. */
+	if (v->run_task)
+		v->run_task->cpu_ps += d;
+	v->last_run_hvcs = smccc_total(m) - calls0;
+	*t += d;
+}
+
+static void guest_fault(struct vcpu *v, sim_time_t t)
+{
+	struct machine *m = v->m;
+	size_t len = 0;
+
+	if (m->failed)
+		return;
+	machine_fail(m, t, "guest fault on vCPU %u: %s", v->id, platform_error(m->plat));
+	FILE *f = open_memstream(&m->fail_report, &len);
+	if (f) {
+		cpu_fault_report(platform_cpu(m->plat, v->id), f);
+		fclose(f);
+	}
+}
+
+/* What a guest run starts with. */
+enum guest_entry {
+	GE_RESUME,	/* continue the current context (IRQs at EL1 taken) */
+	GE_IDLE,	/* the idle loop on the empty kernel stack */
+	GE_IRQ_USER,	/* IRQ from user mode */
+	GE_SDEI,	/* the deliverable SDEI event */
+	GE_EXCEPTION,	/* the pending injected exception (x86 #PF) */
+	GE_HOTPLUG,	/* the hotplug entry with op v->hp_running */
+};
+
+static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e)
+{
+	struct platform *p = v->m->plat;
+
+	switch (e) {
+	case GE_IDLE:
+		return platform_enter_idle(p, v->id, GUEST_RUN_BUDGET);
+	case GE_IRQ_USER:
+		return platform_irq_from_user(p, v->id, GUEST_RUN_BUDGET);
+	case GE_SDEI:
+		return platform_sdei_deliver(p, v->id, GUEST_RUN_BUDGET);
+	case GE_EXCEPTION:
+		return platform_exception(p, v->id, v->exc_esr, v->exc_far, GUEST_RUN_BUDGET);
+	case GE_HOTPLUG:
+		return platform_hotplug(p, v->id, v->hp_running);
+	case GE_RESUME:
+	default:
+		return platform_run(p, v->id, GUEST_RUN_BUDGET);
+	}
+}
+
+/* One platform call with the bookkeeping around it. */
+static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, sim_time_t *t)
+{
+	struct machine *m = v->m;
+	uint64_t calls0 = smccc_total(m);
+	struct platform_run_result r;
+
+	v->gstart = *t;
+	v->gcharged = 0;
+	v->run_task = v->cur;
+	m->running_vcpu = v;
+	trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE,
+		   TR_MODE_KERNEL, 0, 0);
+	r = guest_start(v, e);
+	m->running_vcpu = NULL;
+	guest_run_account(v, &r, calls0, t);
+	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
+	if (r.reason == PLATFORM_STOP_BUDGET) {
+		/* Still inside guest kernel code: resume it after time passes. */
+		v->guest_suspended = true;
+		v->storm = true;
+		v->budget_stops++;
+	}
+	if (r.reason == PLATFORM_STOP_FAULT)
+		guest_fault(v, *t);
+	return r;
+}
+
+/* --- simulator calls: the guest reaches the scheduler model ------------ */
+
+static uint32_t waiter_token(struct machine *m, uint32_t cpu, uint32_t task)
+{
+	struct guest_percpu *pc = platform_percpu(m->plat, cpu);
+
+	for (uint32_t i = 0; i < GUEST_APF_TABLE_SIZE; i++)
+		if (pc->waiters[i].task == task)
+			return pc->waiters[i].token;
+	return GUEST_NO_TASK;
+}
+
+static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = &m->vcpus[cpu];
+	struct task *cur = v->cur;
+	sim_time_t now = vcpu_guest_now(v);
+
+	switch (reason) {
+	case GUEST_SCHED_PARK:
+		if (!cur)
+			return false;
+		platform_task(m->plat, cur->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
+		platform_task(m->plat, cur->id)->state = GUEST_TASK_PARKED;
+		cur->state = TASK_PARKED;
+		cur->parked_since = now;
+		cur->apf_token = waiter_token(m, cpu, cur->id);
+		cur->parks++;
+		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_PARK, cur->apf_token, 0, 0);
+		v->cur = NULL;
+		return true;
+	case GUEST_SCHED_WAIT:
+		/* The x86 driver's kvm_async_pf_task_wait: x2 = the token. */
+		if (!cur)
+			return false;
+		platform_task(m->plat, cur->id)->state = GUEST_TASK_PARKED;
+		cur->state = TASK_PARKED;
+		cur->parked_since = now;
+		cur->apf_token = (uint32_t)cpu_reg(platform_cpu(m->plat, cpu), 2);
+		cur->parks++;
+		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_PARK, cur->apf_token, 0, 0);
+		v->cur = NULL;
+		return true;
+	case GUEST_SCHED_YIELD:
+		if (cur)
+			platform_task(m->plat, cur->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
+		v->need_resched = false;
+		if (!cur || !sched_has_waiting(&m->sched, cpu))
+			return false;
+		platform_task(m->plat, cur->id)->state = GUEST_TASK_RUNNABLE;
+		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
+		sched_enqueue(&m->sched, cur);
+		v->cur = NULL;
+		return true;
+	case GUEST_SCHED_IDLE:
+	default:
+		platform_task(m->plat, GUEST_IDLE_TASK(cpu))->flags &= ~GUEST_TIF_NEED_RESCHED;
+		if (cur)
+			return false;
+		v->next = sched_pick(&m->sched, cpu);
+		return v->next != NULL;
+	}
+}
+
+static void gs_wake(void *ctx, unsigned cpu, uint32_t task)
+{
+	struct machine *m = ctx;
+	struct task *t;
+
+	if (task >= m->sched.ntasks) {
+		trace_emit(&m->tracer, vcpu_guest_now(&m->vcpus[cpu]), cpu, TRACE_NO_TASK, TR_GUEST_WARN,
+			   0xFFFF, task, 0);
+		return;
+	}
+	t = &m->sched.tasks[task];
+	trace_emit(&m->tracer, vcpu_guest_now(&m->vcpus[cpu]), cpu, task, TR_TASK_WAKE, t->apf_token,
+		   0, 0);
+	if (t->state != TASK_PARKED)
+		return; /* woken before it parked: the flag was cleared, it never sleeps */
+	t->woken_at = vcpu_guest_now(&m->vcpus[cpu]);
+	t->wake_pending_run = true;
+	platform_task(m->plat, task)->state = GUEST_TASK_RUNNABLE;
+	vcpu_task_wakeup(m, t);
+}
+
+static void gs_warn(void *ctx, unsigned cpu, uint32_t code, uint64_t arg)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = &m->vcpus[cpu];
+
+	m->guest_warns++;
+	trace_emit(&m->tracer, vcpu_guest_now(v), cpu, v->cur ? v->cur->id : TRACE_NO_TASK,
+		   TR_GUEST_WARN, code, arg, 0);
+}
+
+static void gs_log(void *ctx, unsigned cpu, uint32_t code, uint64_t arg)
+{
+	(void)ctx;
+	(void)cpu;
+	(void)code;
+	(void)arg;
+}
+
+static void gs_boot_done(void *ctx, unsigned cpu, uint32_t status)
+{
+	struct machine *m = ctx;
+
+	m->vcpus[cpu].apf_on = status == GUEST_BOOT_APF_ON;
+}
+
+static uint64_t gs_counter(void *ctx, unsigned cpu)
+{
+	struct machine *m = ctx;
+	sim_time_t now = vcpu_guest_now(&m->vcpus[cpu]);
+
+	/* CNTFRQ 62.5 MHz: 16 ns per tick. */
+	return now / (16 * SIM_NS);
+}
+
+/* The GIC's IRQ signal to a vCPU changed.  A vCPU running guest code takes
+ * it in the run; any other is kicked out of the guest or out of WFI. */
+static void gs_irq_changed(void *ctx, unsigned cpu, bool asserted)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = &m->vcpus[cpu];
+
+	if (!asserted || m->running_vcpu == v || !m->started)
+		return;
+	vcpu_kick(v);
+}
+
+static bool gs_runnable(void *ctx, unsigned cpu)
+{
+	struct machine *m = ctx;
+
+	return sched_has_runnable(&m->sched, cpu);
+}
+
+static const struct platform_sched_ops guest_sched_ops = {
+	.runnable = gs_runnable,
+	.schedule = gs_schedule,
+	.wake = gs_wake,
+	.warn = gs_warn,
+	.log = gs_log,
+	.boot_done = gs_boot_done,
+	.counter = gs_counter,
+	.irq_changed = gs_irq_changed,
+};
+
+/* --- entry points ------------------------------------------------------ */
+
+int vcpu_guest_init(struct machine *m)
+{
+	const struct apf_config *c = m->cfg;
+	struct platform_config pc = {
+		.ncpus = m->nvcpus,
+		.guest_image = c->guest.image[0] ? c->guest.image : NULL,
+		.sdei_event = c->apf.sdei_event,
+		.sched = &guest_sched_ops,
+		.sched_ctx = m,
+		.insn_trace = m->insn_trace,
+		.chain_irq = true,
+	};
+	char err[512];
+
+	if (m->proto->apf_ops)
+		pc.apf_ops = m->proto->apf_ops(m, &pc.apf_ctx);
+	if (m->proto->x86_ops)
+		pc.x86_ops = m->proto->x86_ops(m, &pc.x86_ctx);
+	/* The guest driver the switches call for (apf_switches.h). */
+	if (apf_switches_x86_driver(&c->sw)) {
+		pc.boot_flags |= GUEST_BOOT_X86;
+		if (c->sw.ack == APF_ACK_NONE)
+			pc.boot_flags |= GUEST_BOOT_X86_NO_ACK;
+		if (c->sw.pageready == APF_PR_EXCEPTION)
+			pc.boot_flags |= GUEST_BOOT_X86_LEGACY;
+	}
+	if (c->guest.apf_driver == GUEST_DRIVER_NO_IRQ_ACK)
+		pc.boot_flags |= GUEST_BOOT_NO_IRQ_ACK;
+	if (c->guest.apf_driver == GUEST_DRIVER_OFFLINE_WAKE)
+		pc.boot_flags |= GUEST_BOOT_OFFLINE_WAKE;
+	m->plat = platform_create(&pc, err, sizeof(err));
+	if (!m->plat) {
+		snprintf(m->err, sizeof(m->err), "%s", err);
+		return -1;
+	}
+	/* The x86 driver's "vector": the PPI the VMM chose (guest boot params). */
+	platform_boot_params(m->plat)->x86_irq = c->apf.ppi;
+	if (m->proto->attach && m->proto->attach(m))
+		return -1;
+	return 0;
+}
+
+void vcpu_guest_fini(struct machine *m)
+{
+	if (m->plat)
+		platform_destroy(m->plat);
+	m->plat = NULL;
+}
+
+/* Boot the vCPU through guest_boot (APF init included), then serve what
+ * the boot left pending (the wake-all that ENABLE queues) from the idle
+ * loop. */
+void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
+{
+	struct machine *m = v->m;
+	uint64_t calls0 = smccc_total(m);
+	struct platform_run_result r = { 0 };
+
+	v->gstart = *t;
+	v->gcharged = 0;
+	m->running_vcpu = v;
+	if (platform_boot(m->plat, v->id)) {
+		m->running_vcpu = NULL;
+		guest_fault(v, *t);
+		return;
+	}
+	m->running_vcpu = NULL;
+	r.reason = PLATFORM_STOP_BOOT_DONE;
+	guest_run_account(v, &r, calls0, t);
+	v->booted = true;
+	v->gstart = *t;
+	v->gcharged = 0;
+	if (m->proto->entry)
+		m->proto->entry(m, v);
+	r = guest_run(v, GE_IDLE, t);
+	if (r.reason == PLATFORM_STOP_SWITCH)
+		v->guest_wfi = false;
+}
+
+void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
+{
+	struct machine *m = v->m;
+
+	if (!v->booted)
+		return;
+	v->hp_running = op;
+	guest_run(v, GE_HOTPLUG, t);
+	v->hp_running = 0;
+	if (m->failed || op == GUEST_HOTPLUG_CPU_DOWN)
+		return;		/* an offline CPU runs nothing until CPU_UP */
+	/* The ENABLE of an online callback queued a wake-all: its return to
+	 * the guest serves it, as at boot. */
+	if (op != GUEST_HOTPLUG_APF_OFF && v->last_run_hvcs && m->proto->entry) {
+		v->gstart = *t;
+		v->gcharged = 0;
+		m->proto->entry(m, v);
+	}
+	/* The hotplug context ended at HOTPLUG_DONE and must never be
+	 * resumed: a task in user mode continues there (platform_hotplug
+	 * restored it), an idle CPU re-enters its idle loop, as after boot. */
+	if (!v->cur && !m->failed) {
+		struct platform_run_result r = guest_run(v, GE_IDLE, t);
+
+		if (r.reason == PLATFORM_STOP_SWITCH)
+			v->guest_wfi = false;
+	}
+}
+
+void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
+{
+	struct machine *m = v->m;
+	struct platform *p = m->plat;
+
+	for (unsigned n = 0; n < DELIVER_BURST && !m->failed; n++) {
+		uint64_t ev;
+		struct platform_run_result r;
+		bool user = platform_in_user(p, v->id);
+
+		if (v->guest_suspended) {
+			v->guest_suspended = false;
+			r = guest_run(v, GE_RESUME, t);
+		} else if (sdei_deliverable(platform_sdei(p), v->id, &ev)) {
+			trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK,
+				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
+				   user ? platform_user_pstate(p, v->id) : 0);
+			v->sdei_dispatches++;
+			r = guest_run(v, GE_SDEI, t);
+		} else if (v->exc_pending && (user || v->guest_wfi)) {
+			v->exc_pending = false;
+			v->exceptions++;
+			r = guest_run(v, GE_EXCEPTION, t);
+		} else if (gic_irq_asserted(platform_gic(p), v->id) && (user || v->guest_wfi || !v->cur)) {
+			v->irqs++;
+			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, t);
+		} else {
+			return;
+		}
+		/* Every hypercall was an exit: its return to the guest went
+		 * through the entry path, which serves pending requests. */
+		if (v->last_run_hvcs && m->proto->entry && !m->failed) {
+			v->gstart = *t;
+			v->gcharged = 0;
+			m->proto->entry(m, v);
+		}
+		if (r.reason != PLATFORM_STOP_USER)
+			return; /* switch, idle or fault: the loop takes over */
+	}
+	/* A storm: let simulated time pass before serving more. */
+	if (!m->failed)
+		v->storm = true;
+}
+
+void vcpu_guest_switch(struct vcpu *v, struct task *t, sim_time_t *now)
+{
+	struct machine *m = v->m;
+	struct guest_percpu *pc = platform_percpu(m->plat, v->id);
+
+	(void)now;
+	if (!t) {
+		pc->current = GUEST_IDLE_TASK(v->id);
+		return;
+	}
+	struct guest_task *gt = platform_task(m->plat, t->id);
+	pc->current = t->id;
+	gt->state = GUEST_TASK_RUNNING;
+	gt->cpu = v->id;
+	v->guest_wfi = false;
+	platform_enter_user(m->plat, v->id, USER_PC(t->id));
+}
+
+/* Run the idle loop until it halts in WFI (or the scheduler switches). */
+bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t)
+{
+	struct machine *m = v->m;
+
+	platform_percpu(m->plat, v->id)->current = GUEST_IDLE_TASK(v->id);
+	if (v->guest_wfi)
+		return true;
+	struct platform_run_result r = guest_run(v, GE_IDLE, t);
+	return r.reason == PLATFORM_STOP_WFI;
+}
+
+void vcpu_guest_resched_ipi(struct machine *m, uint32_t target)
+{
+	struct vcpu *v = &m->vcpus[target];
+
+	if (m->running_vcpu == v) {
+		/* The waker runs on this CPU: set need-resched on its idle task. */
+		platform_task(m->plat, GUEST_IDLE_TASK(target))->flags |= GUEST_TIF_NEED_RESCHED;
+		return;
+	}
+	gic_raise_sgi(platform_gic(m->plat), target, GUEST_SGI_RESCHEDULE,
+		      m->running_vcpu ? m->running_vcpu->id : target);
+	/* irq_changed kicks the target (or the IRQ was already signalled). */
+	if (v->state == VCPU_IDLE)
+		vcpu_kick(v);
+}
