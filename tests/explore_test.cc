@@ -279,7 +279,9 @@ TEST(Faults, MigrationAtARandomInstantDependsOnTheSeed)
 		ASSERT_NE(root, nullptr) << e.text;
 		json_t *mig = json_object_get(root, "migration");
 		start[s] = (uint64_t)json_integer_value(json_object_get(mig, "start_ps"));
-		EXPECT_STREQ(json_string_value(json_object_get(mig, "result")), "completed");
+		// Postcopy over a slow source swap: the switch-over (the hand-over
+		// under test) happens, the page transfer outlasts the run.
+		EXPECT_GT(json_integer_value(json_object_get(mig, "switchover_ps")), 0);
 		EXPECT_LT(start[s], (uint64_t)json_integer_value(json_object_get(root, "sim_time_ps")));
 		json_decref(root);
 		std::ifstream f(trace);

@@ -87,9 +87,12 @@ extern const char *const cfg_migration_mode_names[];
 struct migration_cfg {
 	uint32_t mode;		    /* enum migration_mode */
 	sim_time_t start;	    /* when migration starts */
-	uint64_t bandwidth;	    /* bytes per second */
+	uint64_t bandwidth;	    /* link bytes per second */
+	uint64_t max_bandwidth;	    /* precopy stream throttle (QEMU max-bandwidth) */
+	uint64_t max_postcopy_bandwidth; /* postcopy stream throttle; 0 = none */
 	sim_time_t rtt;		    /* network round trip */
-	sim_time_t max_downtime;    /* precopy stops when the rest fits this */
+	sim_time_t downtime_limit;  /* precopy stops when the rest fits this */
+	uint64_t device_state;	    /* bytes sent while stopped besides RAM */
 	uint32_t max_rounds;	    /* precopy rounds before giving up (hybrid: go postcopy) */
 	bool postcopy_preempt;	    /* urgent pages on their own channel */
 	uint64_t stream_backlog;    /* bytes queued ahead of an urgent page without preempt */

@@ -10,11 +10,18 @@
 #include "model/report/report.h"
 
 #define PAGE CFG_PAGE_SIZE
-#define STREAM_CHUNK 64	/* pages per background-stream event */
+#define BIT_TEST(bm, i) (((bm)[(i) >> 6] >> ((i) & 63)) & 1)
+#define BIT_SET(bm, i) ((bm)[(i) >> 6] |= 1ULL << ((i) & 63))
+#define BIT_CLEAR(bm, i) ((bm)[(i) >> 6] &= ~(1ULL << ((i) & 63)))
 
 static sim_time_t mig_xfer(const struct migration *g, uint64_t bytes)
 {
-	return (sim_time_t)((unsigned __int128)bytes * SIM_S / g->m->cfg->migration.bandwidth);
+	return miglink_xfer(&g->link, bytes);
+}
+
+static sim_time_t mig_at_rate(uint64_t bytes, uint64_t rate)
+{
+	return (sim_time_t)((unsigned __int128)bytes * SIM_S / rate);
 }
 
 static void mig_snapshot(struct migration *g, uint64_t *dst)
@@ -33,36 +40,192 @@ static void mig_note(struct migration *g, const char *what)
 }
 
 /* Pages with contents (never-touched pages are zero pages: not sent). */
-static uint64_t mig_count(struct migration *g, uint8_t bit, bool clear)
+static uint64_t mig_count(struct migration *g, uint8_t bit)
 {
 	struct hostmem *hm = &g->m->hm;
 	uint64_t n = 0;
 
 	for (uint64_t p = 0; p < hm->npages; p++) {
 		uint8_t s = hm->st[p];
-		if (!s || (bit && !(s & bit)))
-			continue;
-		n++;
-		if (clear)
-			hm->st[p] = s & (uint8_t)~HM_MIGDIRTY;
+		if (s && (!bit || (s & bit)))
+			n++;
 	}
 	return n;
 }
 
 static void mig_round_ev(void *ctx, uint64_t arg);
 static void mig_resume_ev(void *ctx, uint64_t arg);
-static void mig_stream_ev(void *ctx, uint64_t arg);
+static void mig_pump(struct migration *g);
+
+/* --- the sender ------------------------------------------------------ */
+
+static bool mig_candidate(const struct migration *g, uint64_t p)
+{
+	uint8_t s = g->m->hm.st[p];
+
+	switch (g->sender) {
+	case MIGS_ROUND:
+		return BIT_TEST(g->bm_send, p);
+	case MIGS_PREREAD:
+		return (s & HM_MIGDIRTY) && (s & (HM_SWAPPED | HM_INFLIGHT));
+	case MIGS_STREAM:
+		return (s & HM_REMOTE) && !(s & HM_INFLIGHT);
+	default:
+		return false;
+	}
+}
+
+/* The source reads a swapped-out page through the swap device before it
+ * can send it (QEMU's migration thread faults it in: one at a time).
+ * Returns true when the sender must wait for page `p`. */
+static bool mig_must_read(struct migration *g, uint64_t p)
+{
+	struct machine *m = g->m;
+	uint8_t s = m->hm.st[p];
+
+	if (g->sender == MIGS_STREAM) {
+		if (!BIT_TEST(g->bm_src_swapped, p))
+			return false;
+		if (!BIT_TEST(g->bm_src_reading, p)) {
+			BIT_SET(g->bm_src_reading, p);
+			g->src_swapins++;
+			swapdev_submit(&m->swap, p, false);
+		}
+	} else if (s & HM_SWAPPED) {
+		hostmem_swapin_start(&m->hm, p);
+		g->src_swapins++;
+		swapdev_submit(&m->swap, p, false);
+	} else if (!(s & HM_INFLIGHT)) {
+		return false;	/* resident: send it */
+	}
+	g->waiting = true;
+	g->wait_gfn = p;
+	return true;
+}
+
+static void mig_pump_ev(void *ctx, uint64_t arg)
+{
+	struct migration *g = ctx;
+
+	(void)arg;
+	g->timer = false;
+	mig_pump(g);
+}
+
+static void mig_link_room(void *ctx)
+{
+	mig_pump(ctx);
+}
+
+static void mig_stop_and_copy(struct migration *g);
+
+static void mig_sender_done(struct migration *g)
+{
+	enum mig_sender was = g->sender;
+
+	g->sender = MIGS_IDLE;
+	if (was == MIGS_ROUND) {
+		if (g->link.inflight == 0)
+			sim_after(&g->m->sim, g->m->cfg->migration.rtt, mig_round_ev, g, 0);
+		else
+			g->draining = true;	/* the last delivery ends the round */
+	} else if (was == MIGS_PREREAD) {
+		mig_stop_and_copy(g);
+	}
+}
+
+/* Commit stream units while the backlog (socket buffer) has room and the
+ * throttle allows; stop at a page that must be read from swap first.
+ * Throttle invariant: bytes committed since the stream began never exceed
+ * throttle x elapsed time (each unit is earned before it is sent). */
+static void mig_pump(struct migration *g)
+{
+	struct machine *m = g->m;
+	struct hostmem *hm = &m->hm;
+	const struct migration_cfg *c = &m->cfg->migration;
+	sim_time_t now = m->sim.now;
+
+	if (g->sender == MIGS_IDLE || g->waiting)
+		return;
+	for (;;) {
+		bool sending = g->sender != MIGS_PREREAD;
+		if (sending && g->link.stream_queued && g->link.stream_queued >= c->stream_backlog)
+			return;	/* mig_link_room resumes */
+		if (sending && g->throttle) {
+			sim_time_t ok = g->credit_at + mig_at_rate(MIGLINK_UNIT_PAGES * PAGE, g->throttle);
+			if (now < ok) {
+				if (!g->timer) {
+					g->timer = true;
+					sim_at(&m->sim, ok, mig_pump_ev, g, 0);
+				}
+				return;
+			}
+		}
+		struct mig_unit u = { .n = 0 };
+		bool blocked = false;
+		while (u.n < MIGLINK_UNIT_PAGES && g->pos < hm->npages) {
+			uint64_t p = g->pos;
+			if (!mig_candidate(g, p)) {
+				g->pos++;
+				continue;
+			}
+			if (mig_must_read(g, p)) {
+				blocked = true;
+				break;
+			}
+			g->pos++;
+			if (!sending)
+				continue;
+			if (g->sender == MIGS_STREAM)
+				hostmem_fetch_start(hm, p);
+			u.page[u.n++] = p;
+		}
+		if (u.n) {
+			if (g->throttle) {
+				sim_time_t earned = g->credit_at + mig_at_rate(u.n * PAGE, g->throttle);
+				sim_time_t floor = now - mig_at_rate(MIGLINK_UNIT_PAGES * PAGE, g->throttle);
+				g->credit_at = earned > floor ? earned : floor;
+			}
+			if (miglink_send(&g->link, &u))
+				machine_fail(m, now, "migration: out of memory for the link queue");
+		}
+		if (blocked)
+			return;
+		if (g->pos >= hm->npages) {
+			mig_sender_done(g);
+			return;
+		}
+	}
+}
+
+static void mig_sender_start(struct migration *g, enum mig_sender what)
+{
+	g->sender = what;
+	g->pos = 0;
+	g->waiting = false;
+	mig_pump(g);
+}
+
+/* --- precopy ---------------------------------------------------------- */
 
 /* Send one precopy round: round 0 every page with contents, later rounds
- * what was written since; the dirty bits restart now. */
+ * what was written since; the dirty bits restart now (QEMU's bitmap sync). */
 static void mig_round_start(struct migration *g)
 {
-	uint64_t pages = g->rounds == 0 ? mig_count(g, 0, true) : mig_count(g, HM_MIGDIRTY, true);
+	struct hostmem *hm = &g->m->hm;
 
+	memset(g->bm_send, 0, ((hm->npages + 63) / 64) * sizeof(uint64_t));
+	for (uint64_t p = 0; p < hm->npages; p++) {
+		uint8_t s = hm->st[p];
+		if (!s || (g->rounds && !(s & HM_MIGDIRTY)))
+			continue;
+		BIT_SET(g->bm_send, p);
+		hm->st[p] = s & (uint8_t)~HM_MIGDIRTY;
+	}
 	g->rounds++;
-	g->pages_sent += pages;
-	g->bytes += pages * PAGE;
-	sim_after(&g->m->sim, mig_xfer(g, pages * PAGE) + g->m->cfg->migration.rtt, mig_round_ev, g, 0);
+	g->round_start_ps = g->m->sim.now;
+	g->round_bytes = 0;
+	mig_sender_start(g, MIGS_ROUND);
 }
 
 /* Stop the vCPUs for `len` (stop-and-copy or the postcopy switch-over). */
@@ -73,6 +236,8 @@ static void mig_pause(struct migration *g, sim_time_t len, bool to_postcopy)
 	g->phase = MIGP_PAUSED;
 	g->to_postcopy = to_postcopy;
 	g->downtime_ps = len;
+	g->stop_ps = m->sim.now;
+	g->precopy_bytes = g->bytes;
 	m->paused_until = m->sim.now + len;
 	/* The resume event goes first: at paused_until it runs before the
 	 * vCPU steps the pause rescheduled. */
@@ -82,30 +247,68 @@ static void mig_pause(struct migration *g, sim_time_t len, bool to_postcopy)
 	mig_note(g, to_postcopy ? "migration: switch-over to postcopy" : "migration: stop-and-copy");
 }
 
+/* The VM stops; the dirty rest and the device state cross the link at its
+ * full bandwidth (QEMU lifts the rate limit for the completion), then one
+ * round trip hands over.  The pause length is fixed when it starts, so the
+ * dirty pages still on the source's swap were read just before
+ * (MIGS_PREREAD). */
+static void mig_stop_and_copy(struct migration *g)
+{
+	const struct migration_cfg *c = &g->m->cfg->migration;
+	uint64_t dirty = mig_count(g, HM_MIGDIRTY);
+	uint64_t bytes = dirty * PAGE + c->device_state;
+
+	g->last_dirty = dirty;
+	mig_pause(g, mig_xfer(g, bytes) + c->rtt, false);
+	g->pages_sent += dirty;
+	g->bytes += bytes;
+}
+
+/* The postcopy switch-over: the device state, then one round trip. */
+static void mig_to_postcopy(struct migration *g)
+{
+	const struct migration_cfg *c = &g->m->cfg->migration;
+
+	mig_pause(g, mig_xfer(g, c->device_state) + c->rtt, true);
+	g->bytes += c->device_state;
+}
+
 static void mig_round_ev(void *ctx, uint64_t arg)
 {
 	struct migration *g = ctx;
-	const struct migration_cfg *c = &g->m->cfg->migration;
-	uint64_t dirty = mig_count(g, HM_MIGDIRTY, false);
+	struct machine *m = g->m;
+	const struct migration_cfg *c = &m->cfg->migration;
+	uint64_t dirty = mig_count(g, HM_MIGDIRTY);
+	sim_time_t dur = m->sim.now - g->round_start_ps;
+	/* QEMU's switch-over test: the rest fits downtime-limit at the
+	 * bandwidth measured over the round just finished. */
+	double bw = dur && g->round_bytes ? (double)g->round_bytes * (double)SIM_S / (double)dur
+					  : (double)(g->throttle ? g->throttle : c->bandwidth);
+	double threshold = bw * (double)c->downtime_limit / (double)SIM_S;
 
 	(void)arg;
 	g->last_dirty = dirty;
-	if (c->mode == MIG_PRECOPY && mig_xfer(g, dirty * PAGE) <= c->max_downtime) {
-		g->pages_sent += dirty;
-		g->bytes += dirty * PAGE;
-		mig_pause(g, mig_xfer(g, dirty * PAGE) + c->rtt, false);
+	if (c->mode == MIG_PRECOPY && (double)(dirty * PAGE) <= threshold) {
+		bool swapped = false;
+		for (uint64_t p = 0; p < m->hm.npages && !swapped; p++)
+			swapped = (m->hm.st[p] & HM_MIGDIRTY) && (m->hm.st[p] & (HM_SWAPPED | HM_INFLIGHT));
+		if (swapped)
+			mig_sender_start(g, MIGS_PREREAD);
+		else
+			mig_stop_and_copy(g);
 		return;
 	}
 	if (g->rounds >= c->max_rounds) {
 		if (c->mode == MIG_HYBRID) {
-			mig_pause(g, c->rtt, true);
+			mig_to_postcopy(g);
 			return;
 		}
 		/* The guest dirties memory faster than the network sends it:
-		 * give up, the VM keeps running on the source. */
+		 * give up, the VM keeps running on the source (QEMU never
+		 * forces a switch-over on its own). */
 		g->phase = MIGP_FAILED;
 		g->result = "not_converged";
-		g->end_ps = g->m->sim.now;
+		g->end_ps = m->sim.now;
 		mig_snapshot(g, g->prog_switch);
 		mig_snapshot(g, g->prog_end);
 		mig_note(g, "migration: precopy did not converge");
@@ -113,6 +316,8 @@ static void mig_round_ev(void *ctx, uint64_t arg)
 	}
 	mig_round_start(g);
 }
+
+/* --- postcopy --------------------------------------------------------- */
 
 static void mig_page_arrived(struct migration *g, uint64_t page)
 {
@@ -144,6 +349,29 @@ static void mig_page_arrived(struct migration *g, uint64_t page)
 	}
 }
 
+/* A unit reached the destination. */
+static void mig_deliver(void *ctx, const struct mig_unit *u)
+{
+	struct migration *g = ctx;
+	sim_time_t now = g->m->sim.now;
+
+	if (u->urgent)
+		hist_add(&g->req_latency, now - u->t_req);
+	if (g->phase == MIGP_PRECOPY) {
+		g->bytes += u->n * PAGE;
+		g->pages_sent += u->n;
+		g->round_bytes += u->n * PAGE;
+	} else {
+		for (uint32_t i = 0; i < u->n; i++)
+			mig_page_arrived(g, u->page[i]);
+	}
+	if (g->draining && g->link.inflight == 0) {
+		/* The round's last page is in: its acknowledgement returns. */
+		g->draining = false;
+		sim_after(&g->m->sim, g->link.half_rtt, mig_round_ev, g, 0);
+	}
+}
+
 /* The destination runs: hand the APF state over, then (postcopy) every page
  * not sent yet is still at the source. */
 static void mig_resume_ev(void *ctx, uint64_t arg)
@@ -164,14 +392,21 @@ static void mig_resume_ev(void *ctx, uint64_t arg)
 			uint8_t s = hm->st[p];
 			if (!s || (!all && !(s & HM_MIGDIRTY)))
 				continue;
+			/* The source keeps what it had on swap; a swap-in in
+			 * flight there finishes as the source's read. */
+			if (s & (HM_SWAPPED | HM_INFLIGHT))
+				BIT_SET(g->bm_src_swapped, p);
+			if ((s & HM_INFLIGHT) && !(s & HM_REMOTE))
+				BIT_SET(g->bm_src_reading, p);
 			hostmem_make_remote(hm, p);
 			g->remote_left++;
 		}
 		g->remote_at_switch = g->remote_left;
 		g->phase = MIGP_POSTCOPY;
-		g->stream_pos = 0;
-		if (g->remote_left)
-			sim_after(&m->sim, m->cfg->migration.rtt, mig_stream_ev, g, 0);
+		g->throttle = m->cfg->migration.max_postcopy_bandwidth;
+		if (g->throttle >= m->cfg->migration.bandwidth)
+			g->throttle = 0;
+		g->credit_at = m->sim.now;
 	} else {
 		g->phase = MIGP_DONE;
 		g->result = "completed";
@@ -196,59 +431,101 @@ static void mig_resume_ev(void *ctx, uint64_t arg)
 			g->result = "completed";
 			g->end_ps = m->sim.now;
 			mig_snapshot(g, g->prog_end);
+		} else {
+			mig_sender_start(g, MIGS_STREAM);
 		}
 	}
 	for (uint32_t i = 0; i < m->nvcpus; i++)
 		vcpu_unpause(&m->vcpus[i]);
 }
 
-/* Background stream: deliver the chunk in flight, then send the next
- * chunk of remote pages in page order (pages already requested are on
- * the wire and skipped). */
-static void mig_stream_ev(void *ctx, uint64_t arg)
+static void mig_send_urgent(struct migration *g, uint64_t page, sim_time_t t_req)
 {
-	struct migration *g = ctx;
-	struct hostmem *hm = &g->m->hm;
-	uint32_t n = 0;
+	struct mig_unit u = { .n = 1, .urgent = true, .t_req = t_req };
 
-	(void)arg;
-	for (uint32_t i = 0; i < g->chunk_n; i++)
-		mig_page_arrived(g, g->chunk[i]);
-	g->chunk_n = 0;
-	if (g->phase != MIGP_POSTCOPY)
-		return;
-	while (n < STREAM_CHUNK && g->stream_pos < hm->npages) {
-		uint64_t p = g->stream_pos++;
-		if ((hm->st[p] & HM_REMOTE) && !(hm->st[p] & HM_INFLIGHT)) {
-			hostmem_fetch_start(hm, p);
-			g->chunk[n++] = p;
-		}
-	}
-	if (!n)
-		return;
-	g->chunk_n = n;
-	sim_after(&g->m->sim, mig_xfer(g, n * PAGE), mig_stream_ev, g, 0);
+	u.page[0] = page;
+	if (miglink_send(&g->link, &u))
+		machine_fail(g->m, g->m->sim.now, "migration: out of memory for the link queue");
 }
 
-static void mig_urgent_ev(void *ctx, uint64_t page)
+static void mig_pend_remove(struct migration *g, uint32_t i)
 {
-	mig_page_arrived(ctx, page);
+	g->pend[i] = g->pend[--g->npend];
+}
+
+/* The request reached the source: send the page, or read it from the
+ * source's swap first. */
+static void mig_request_at_source_ev(void *ctx, uint64_t page)
+{
+	struct migration *g = ctx;
+
+	for (uint32_t i = 0; i < g->npend; i++) {
+		struct mig_pending *pd = &g->pend[i];
+		if (pd->gfn != page || pd->at_source)
+			continue;
+		if (BIT_TEST(g->bm_src_swapped, page)) {
+			pd->at_source = true;
+			if (!BIT_TEST(g->bm_src_reading, page)) {
+				BIT_SET(g->bm_src_reading, page);
+				g->src_swapins++;
+				swapdev_submit(&g->m->swap, page, false);
+			}
+			return;
+		}
+		sim_time_t t = pd->t_req;
+		mig_pend_remove(g, i);
+		mig_send_urgent(g, page, t);
+		return;
+	}
 }
 
 /* A fault on a remote page (the vCPU, or an async-PF worker, waits for it
- * like for a swap-in): with postcopy-preempt the page goes on its own
- * channel; without, it queues behind the stream's backlog. */
+ * like for a swap-in): the request takes half a round trip to the source,
+ * which puts the page on the link — behind the stream's backlog without
+ * preempt, ahead of it with preempt — and it arrives half a round trip
+ * after leaving the wire. */
 void migration_request(struct migration *g, uint64_t page)
 {
-	const struct migration_cfg *c = &g->m->cfg->migration;
-	sim_time_t lat = c->rtt + mig_xfer(g, PAGE);
-
-	if (!c->postcopy_preempt)
-		lat += mig_xfer(g, c->stream_backlog);
 	hostmem_fetch_start(&g->m->hm, page);
 	g->requests++;
-	hist_add(&g->req_latency, lat);
-	sim_after(&g->m->sim, lat, mig_urgent_ev, g, page);
+	if (g->npend == g->cappend) {
+		uint32_t ncap = g->cappend ? g->cappend * 2 : 64;
+		struct mig_pending *np = realloc(g->pend, ncap * sizeof(*np));
+		if (!np) {
+			machine_fail(g->m, g->m->sim.now, "migration: out of memory for requests");
+			return;
+		}
+		g->pend = np;
+		g->cappend = ncap;
+	}
+	g->pend[g->npend++] = (struct mig_pending){ page, g->m->sim.now, false };
+	sim_after(&g->m->sim, g->link.half_rtt, mig_request_at_source_ev, g, page);
+}
+
+bool migration_source_read_done(struct migration *g, uint64_t gfn)
+{
+	if (!g->bm_src_reading || !BIT_TEST(g->bm_src_reading, gfn))
+		return false;
+	BIT_CLEAR(g->bm_src_reading, gfn);
+	BIT_CLEAR(g->bm_src_swapped, gfn);
+	for (uint32_t i = 0; i < g->npend; i++) {
+		if (g->pend[i].gfn == gfn && g->pend[i].at_source) {
+			sim_time_t t = g->pend[i].t_req;
+			mig_pend_remove(g, i);
+			mig_send_urgent(g, gfn, t);
+			break;
+		}
+	}
+	migration_page_resident(g, gfn);
+	return true;
+}
+
+void migration_page_resident(struct migration *g, uint64_t gfn)
+{
+	if (g->waiting && g->wait_gfn == gfn) {
+		g->waiting = false;
+		mig_pump(g);
+	}
 }
 
 static void mig_start_ev(void *ctx, uint64_t arg)
@@ -263,10 +540,12 @@ static void mig_start_ev(void *ctx, uint64_t arg)
 	mig_snapshot(g, g->prog_start);
 	mig_note(g, "migration: start");
 	if (c->mode == MIG_POSTCOPY) {
-		mig_pause(g, c->rtt, true);
+		mig_to_postcopy(g);
 		return;
 	}
 	g->phase = MIGP_PRECOPY;
+	g->throttle = c->max_bandwidth < c->bandwidth ? c->max_bandwidth : 0;
+	g->credit_at = g->m->sim.now;
 	/* Dirty tracking starts now: round 0 sends everything. */
 	mig_round_start(g);
 }
@@ -281,8 +560,18 @@ int migration_init(struct migration *g, struct machine *m)
 	g->prog_start = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
 	g->prog_switch = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
 	g->prog_end = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
-	if (!g->prog_start || !g->prog_switch || !g->prog_end)
+	size_t words = (m->hm.npages + 63) / 64;
+	g->bm_send = calloc(words, sizeof(uint64_t));
+	g->bm_src_swapped = calloc(words, sizeof(uint64_t));
+	g->bm_src_reading = calloc(words, sizeof(uint64_t));
+	if (!g->prog_start || !g->prog_switch || !g->prog_end || !g->bm_send || !g->bm_src_swapped ||
+	    !g->bm_src_reading)
 		return -1;
+	const struct migration_cfg *c = &m->cfg->migration;
+	miglink_init(&g->link, &m->sim, c->bandwidth, c->rtt, c->postcopy_preempt);
+	g->link.deliver = mig_deliver;
+	g->link.room = mig_link_room;
+	g->link.ctx = g;
 	sim_time_t start = m->cfg->migration.start;
 	/* Injection: the faults stream (seeded by faults_init, which runs
 	 * first) picks the instant, so every explored seed migrates at a
@@ -298,7 +587,14 @@ void migration_fini(struct migration *g)
 	free(g->prog_start);
 	free(g->prog_switch);
 	free(g->prog_end);
+	free(g->bm_send);
+	free(g->bm_src_swapped);
+	free(g->bm_src_reading);
+	free(g->pend);
+	miglink_fini(&g->link);
 	g->prog_start = g->prog_switch = g->prog_end = NULL;
+	g->bm_send = g->bm_src_swapped = g->bm_src_reading = NULL;
+	g->pend = NULL;
 }
 
 static const char *mig_phase_name(enum mig_phase p)
@@ -332,6 +628,13 @@ json_t *migration_json(const struct migration *g)
 	json_object_set_new(o, "remote_pages_arrived", json_integer((json_int_t)g->arrived));
 	json_object_set_new(o, "pages_delivered_twice", json_integer((json_int_t)g->duplicates));
 	json_object_set_new(o, "postcopy_request_latency_ps", report_hist_json(&g->req_latency));
+	json_object_set_new(o, "effective_bytes_per_s", json_real(secs > 0 ? (double)g->bytes / secs : 0));
+	json_object_set_new(o, "link_bytes_per_s", json_integer((json_int_t)c->bandwidth));
+	json_object_set_new(o, "link_busy_ps", json_integer((json_int_t)g->link.busy_ps));
+	json_object_set_new(o, "precopy_bytes", json_integer((json_int_t)g->precopy_bytes));
+	json_object_set_new(o, "precopy_ps", json_integer((json_int_t)(g->stop_ps > g->start_ps ? g->stop_ps - g->start_ps : 0)));
+	json_object_set_new(o, "device_state_bytes", json_integer((json_int_t)c->device_state));
+	json_object_set_new(o, "source_swap_ins", json_integer((json_int_t)g->src_swapins));
 	for (uint32_t i = 0; g->prog_start && i < m->sched.ntasks; i++) {
 		const struct task *t = &m->sched.tasks[i];
 		uint64_t before = g->prog_start[i];
@@ -348,16 +651,26 @@ json_t *migration_json(const struct migration *g)
 void migration_summary(const struct migration *g, FILE *out)
 {
 	const struct machine *m = g->m;
-	char a[32], b[32], c[32];
+	const struct migration_cfg *cf = &m->cfg->migration;
+	char a[32], b[32], c[32], d[32], e[32], f[32];
+	sim_time_t total = g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0;
+	double secs = (double)total / (double)SIM_S;
 
-	if (m->cfg->migration.mode == MIG_NONE)
+	if (cf->mode == MIG_NONE)
 		return;
-	report_fmt_time(g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0, a, sizeof(a));
+	report_fmt_time(total, a, sizeof(a));
 	report_fmt_time(g->downtime_ps, b, sizeof(b));
 	report_fmt_time(hist_quantile(&g->req_latency, 0.5), c, sizeof(c));
+	report_fmt_time(hist_quantile(&g->req_latency, 0.99), d, sizeof(d));
+	report_fmt_time(g->req_latency.count ? g->req_latency.min : 0, e, sizeof(e));
+	report_fmt_time(g->req_latency.count ? g->req_latency.max : 0, f, sizeof(f));
 	fprintf(out, "\nmigration (%s): %s, total %s, downtime %s, %llu precopy rounds, %llu MiB sent,"
 		     " %llu postcopy requests (p50 %s)\n",
-		cfg_migration_mode_names[m->cfg->migration.mode],
+		cfg_migration_mode_names[cf->mode],
 		g->result ? g->result : mig_phase_name(g->phase), a, b, (unsigned long long)g->rounds,
 		(unsigned long long)(g->bytes >> 20), (unsigned long long)g->requests, c);
+	fprintf(out, "  link: %.3f of %.3f Gbit/s effective, %.0f pages/s, %llu source swap-ins;"
+		     " request latency p50 %s p99 %s min %s max %s\n",
+		secs > 0 ? (double)g->bytes * 8 / secs / 1e9 : 0.0, (double)cf->bandwidth * 8 / 1e9,
+		secs > 0 ? (double)g->pages_sent / secs : 0.0, (unsigned long long)g->src_swapins, c, d, e, f);
 }

@@ -129,6 +129,9 @@ static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
 
 	if (write)
 		return;
+	/* The source's read of a page that is remote here (postcopy). */
+	if (migration_source_read_done(&m->mig, gfn))
+		return;
 	/* A swap-in finishing after a postcopy switch-over belongs to the
 	 * source: the page is remote now and will come over the network. */
 	if ((m->hm.st[gfn] & (HM_INFLIGHT | HM_REMOTE)) != HM_INFLIGHT)
@@ -136,6 +139,7 @@ static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
 	hostmem_swapin_done(&m->hm, gfn);
 	vcpu_page_resident(m, gfn);
 	workers_page_resident(&m->workers, gfn);
+	migration_page_resident(&m->mig, gfn);	/* a precopy sender waiting for it */
 }
 
 static void task_start_ev(void *ctx, uint64_t id)
