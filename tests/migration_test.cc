@@ -150,4 +150,147 @@ TEST(Migration, RunsAreDeterministic)
 	json_decref(y);
 }
 
+// --- physical bounds (issue 22) -------------------------------------------
+
+long double Bps(json_t *m) // bytes per second over the whole migration
+{
+	return (long double)I(m, "transferred_bytes") * 1e12L / (long double)I(m, "total_ps");
+}
+
+// Every byte crosses one link: over the whole migration no mode moves more
+// than the link carries, urgent postcopy pages included, with or without
+// preempt, at 10 Gbit/s and 1 Gbit/s.
+TEST(MigrationBounds, NoMigrationMovesMoreThanTheLink)
+{
+	const std::string pc = src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB --set run.duration=12s";
+	for (const char *bw : { "1192MiB", "125000000B" })
+		for (const char *pre : { "true", "false" }) {
+			int st;
+			json_t *d = run(pc + " --set migration.bandwidth=" + bw + " --set migration.postcopy_preempt=" + pre, &st);
+			ASSERT_NE(d, nullptr);
+			json_t *m = mig(d);
+			ASSERT_EQ(S(m, "result"), "completed") << bw << " preempt " << pre;
+			EXPECT_GT(I(m, "postcopy_requests"), 100) << "urgent pages share the link";
+			EXPECT_LE(Bps(m), (long double)I(m, "link_bytes_per_s")) << bw << " preempt " << pre;
+			// At least the guest's memory crossed it.
+			EXPECT_GE(I(m, "transferred_bytes"), 960LL << 20);
+			json_decref(d);
+		}
+	int st;
+	json_t *d = run(kPrecopy + " --set run.duration=3s", &st);
+	ASSERT_NE(d, nullptr);
+	ASSERT_EQ(S(mig(d), "result"), "completed");
+	EXPECT_LE(Bps(mig(d)), (long double)I(mig(d), "link_bytes_per_s"));
+	json_decref(d);
+}
+
+// QEMU's default max-bandwidth (128 MiB/s) throttles the precopy stream
+// whatever the link: the rounds never send faster than it.
+TEST(MigrationBounds, PrecopyRoundsKeepToMaxBandwidth)
+{
+	int st;
+	json_t *d = run(src("workloads/scenarios/precopy.yaml") + " --set vm.memory=256MiB --set vm.kernel_reserved=32MiB"
+			" --set migration.max_bandwidth=128MiB --set tasks.writer.count=0 --set run.duration=4s", &st);
+	ASSERT_NE(d, nullptr);
+	json_t *m = mig(d);
+	ASSERT_EQ(S(m, "result"), "completed");
+	long double rounds = (long double)I(m, "precopy_bytes") * 1e12L / (long double)I(m, "precopy_ps");
+	EXPECT_LE(rounds, (long double)(128LL << 20));
+	// ... and the throttle is what sets the pace, not the 10 Gbit/s link.
+	EXPECT_GT(rounds, 0.9L * (128LL << 20));
+	EXPECT_LE(Bps(m), (long double)I(m, "link_bytes_per_s"));
+	json_decref(d);
+}
+
+// A postcopy request costs its round trip, its wait behind what is on the
+// link and its own transfer: never less than rtt + one page, and not the
+// same for every request.
+TEST(MigrationBounds, PostcopyRequestLatencyComesFromQueueing)
+{
+	const std::string pc = src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB --set run.duration=1500ms";
+	long long mean[2];
+	int k = 0;
+	for (const char *pre : { "true", "false" }) {
+		int st;
+		json_t *d = run(pc + " --set migration.postcopy_preempt=" + pre, &st);
+		ASSERT_NE(d, nullptr);
+		json_t *h = json_object_get(mig(d), "postcopy_request_latency_ps");
+		long long page = 4096LL * 1000000000000LL / I(mig(d), "link_bytes_per_s");
+		EXPECT_GT(I(h, "count"), 100) << pre;
+		EXPECT_GE(I(h, "min"), 100LL * 1000 * 1000 + page) << pre;	// rtt 100us + 4 KiB
+		EXPECT_LT(I(h, "min"), I(h, "max")) << pre;
+		mean[k++] = I(h, "mean");
+		json_decref(d);
+	}
+	EXPECT_LT(mean[0], mean[1]) << "preempt overtakes the stream's backlog";
+}
+
+// Downtime is the dirty rest plus the device state at the link rate plus a
+// round trip: it grows with the rate the guest dirties memory.
+TEST(MigrationBounds, DowntimeGrowsWithTheDirtyRate)
+{
+	long long prev = -1;
+	for (const char *w : { "count=0", "write_cycles=80000", "write_cycles=40000", "write_cycles=20000" }) {
+		int st;
+		json_t *d = run(kPrecopy + " --set run.duration=3s --set tasks.writer." + w, &st);
+		ASSERT_NE(d, nullptr);
+		json_t *m = mig(d);
+		ASSERT_EQ(S(m, "result"), "completed") << w;
+		long long dt = I(m, "downtime_ps");
+		long long floor = 100LL * 1000 * 1000 + (1LL << 20) * 1000000000000LL / I(m, "link_bytes_per_s");
+		EXPECT_GE(dt, floor) << w << ": device state + rtt";
+		EXPECT_GT(dt, prev) << w;
+		// The switch-over test keeps it near the 300 ms limit.
+		EXPECT_LT(dt, 400LL * 1000 * 1000 * 1000) << w;
+		prev = dt;
+		json_decref(d);
+	}
+}
+
+// Pages that live only on the source's swap device are read before they are
+// sent: a migration of a partly swapped-out VM makes swap-ins that the same
+// run without it does not.
+TEST(MigrationBounds, SwappedOutPagesAreReadFromTheSourceSwap)
+{
+	const std::string base = kPrecopy + " --set host.memory_limit=512MiB --set run.duration=1500ms";
+	int st;
+	json_t *none = run(base + " --set migration.mode=none", &st);
+	json_t *pre = run(base, &st);
+	ASSERT_TRUE(none && pre);
+	long long s_none = I(json_object_get(json_object_get(none, "host"), "swap"), "swap_ins");
+	long long s_pre = I(json_object_get(json_object_get(pre, "host"), "swap"), "swap_ins");
+	EXPECT_GT(I(mig(pre), "source_swap_ins"), 0);
+	EXPECT_GT(s_pre, s_none);
+	EXPECT_GE(s_pre, I(mig(pre), "source_swap_ins"));
+	json_decref(none);
+	json_decref(pre);
+	// Postcopy from a source whose memory is all on swap.
+	json_t *pc = run(src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB --set host.initial_state=swapped"
+			 " --set run.duration=600ms", &st);
+	ASSERT_NE(pc, nullptr);
+	EXPECT_GT(I(mig(pc), "source_swap_ins"), 1000);
+	EXPECT_GT(I(mig(pc), "remote_pages_arrived"), 1000);
+	json_decref(pc);
+}
+
+// Same scenario and seed, same bytes, with the link queues and the source's
+// swap reads in play.
+TEST(MigrationBounds, SwapReadsAndLinkQueuesAreDeterministic)
+{
+	const std::string a = kPrecopy + " --set host.memory_limit=512MiB --set run.duration=1s";
+	const std::string b = src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB --set host.initial_state=swapped"
+			      " --set migration.postcopy_preempt=false --set run.duration=400ms";
+	for (const std::string &sc : { a, b }) {
+		int s1, s2;
+		json_t *x = run(sc, &s1), *y = run(sc, &s2);
+		ASSERT_TRUE(x && y);
+		char *sx = json_dumps(x, JSON_SORT_KEYS), *sy = json_dumps(y, JSON_SORT_KEYS);
+		EXPECT_STREQ(sx, sy);
+		free(sx);
+		free(sy);
+		json_decref(x);
+		json_decref(y);
+	}
+}
+
 } // namespace
