@@ -654,7 +654,8 @@ void migration_summary(const struct migration *g, FILE *out)
 	const struct migration_cfg *cf = &m->cfg->migration;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	sim_time_t total = g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0;
-	double secs = (double)total / (double)SIM_S;
+	sim_time_t end = g->end_ps ? g->end_ps : m->end_ps;	/* rates: as in the JSON */
+	double secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
 
 	if (cf->mode == MIG_NONE)
 		return;
