@@ -159,12 +159,34 @@ static uint32_t swapdev_alloc_req(struct swapdev *sd)
 	return idx;
 }
 
+/* A write that continues the last waiting write's slots joins it (the
+ * block layer's back-merge of contiguous bios): write-back of pages evicted
+ * one after another becomes one sequential request. */
+static bool swapdev_merge_write(struct swapdev *sd, uint64_t slot, const uint32_t *gfn, uint32_t n)
+{
+	struct swap_req *last;
+
+	if (!sd->qlen || slot == SWAP_NO_SLOT)
+		return false;
+	last = &sd->req[sd->q[(sd->qhead + sd->qlen - 1) % sd->qcap]];
+	if (!last->write || last->slot == SWAP_NO_SLOT || last->slot + last->n != slot ||
+	    last->n + n > SWAP_REQ_MAX)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		last->gfn[last->n + i] = gfn[i];
+	last->n += n;
+	sd->stats.merged_writes++;
+	return true;
+}
+
 int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n)
 {
 	uint32_t idx;
 
 	if (n == 0 || n > SWAP_REQ_MAX)
 		return -1;
+	if (write && swapdev_merge_write(sd, slot, gfn, n))
+		return 0;
 	if (sd->busy >= sd->depth && sd->qlen == sd->qcap && swapdev_grow_queue(sd))
 		return -1;
 	idx = swapdev_alloc_req(sd);

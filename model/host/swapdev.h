@@ -11,7 +11,8 @@
  * and then its transfer, npages * 4 KiB / bandwidth, on the device's one
  * transfer channel: transfers never overlap, in the order their service
  * ends.  The request leaves service (freeing its queue slot) when its
- * transfer ends.
+ * transfer ends.  A write contiguous with the last waiting write joins it
+ * (up to SWAP_REQ_MAX pages), as the block layer back-merges bios.
  *
  * Invariants: no read completes sooner than floor + its transfer after it
  * entered service; bytes moved / time the channel was busy <= bandwidth;
@@ -44,6 +45,7 @@ struct swap_req {
 struct swapdev_stats {
 	uint64_t reads, writes;		/* requests */
 	uint64_t pages_read, pages_written;
+	uint64_t merged_writes;		/* writes joined to a waiting contiguous write */
 	uint64_t max_queued;		/* deepest wait queue seen */
 	sim_time_t busy_ps;		/* time with at least one request in service */
 	sim_time_t transfer_ps;		/* time the transfer channel was busy */

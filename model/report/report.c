@@ -132,7 +132,7 @@ json_t *report_json(const struct machine *m, const char *version)
 			"reclaims", (json_int_t)hs->reclaims,
 			"writebacks", (json_int_t)hs->writebacks));
 	const struct swapdev_stats *ss = &m->swap.stats;
-	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"device", cfg_swap_device_names[m->cfg->host.swap.device],
 			"swap_ins", (json_int_t)hs->major,
 			"readahead_pages", (json_int_t)hs->readahead,
@@ -140,6 +140,7 @@ json_t *report_json(const struct machine *m, const char *version)
 			"read_requests", (json_int_t)ss->reads,
 			"pages_read", (json_int_t)ss->pages_read,
 			"writes", (json_int_t)ss->writes,
+			"merged_writes", (json_int_t)ss->merged_writes,
 			"pages_written", (json_int_t)ss->pages_written,
 			"max_queued", (json_int_t)ss->max_queued,
 			"busy_ps", (json_int_t)ss->busy_ps,
