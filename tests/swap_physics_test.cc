@@ -337,3 +337,28 @@ TEST(SwapBounds, SameSeedSameJson)
 }
 
 } // namespace
+
+namespace {
+
+// host.thp: the first touch of an untouched 2 MiB range maps all of it (one
+// zero-fill fault per 2 MiB); after swap-out the pages come back per 4 KiB
+// (the huge page was split), with readahead.
+TEST(Thp, FirstTouchMaps2MiBAndSwapInStaysPer4KiB)
+{
+	SwapRun small(kHog, { "run.duration=2s" });
+	SwapRun huge(kHog, { "host.thp=true", "run.duration=2s" });
+	ASSERT_TRUE(small.ok && huge.ok);
+	EXPECT_EQ(small.I({ "host", "memory", "thp_fills" }), 0);
+	long long fills = huge.I({ "host", "memory", "thp_fills" });
+	EXPECT_GT(fills, 0);
+	EXPECT_LE(huge.I({ "host", "faults", "zero_fill" }) * 100, small.I({ "host", "faults", "zero_fill" }))
+		<< "512 pages per zero-fill fault (a few ranges are not 2 MiB-aligned free)";
+	EXPECT_EQ(class_sum(huge), huge.I({ "host", "faults", "total" }));
+	// The second pass swaps in every page it does not find resident, per 4 KiB.
+	long long in = huge.I({ "host", "swap", "swap_ins" }) + huge.I({ "host", "faults", "swapcache_hits" });
+	long long in_small = small.I({ "host", "swap", "swap_ins" }) + small.I({ "host", "faults", "swapcache_hits" });
+	EXPECT_GT(in, 0);
+	EXPECT_NEAR((double)in, (double)in_small, 0.1 * (double)in_small);
+}
+
+} // namespace

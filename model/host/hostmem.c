@@ -247,6 +247,27 @@ void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn)
 	hostmem_become_resident(hm, gfn, HM_DIRTY | HM_MIGDIRTY);
 }
 
+uint32_t hostmem_zero_fill_huge(struct hostmem *hm, uint64_t gfn)
+{
+	uint64_t first = gfn & ~(uint64_t)(HM_THP_PAGES - 1);
+
+	if (first + HM_THP_PAGES > hm->npages)
+		goto small;
+	for (uint64_t g = first; g < first + HM_THP_PAGES; g++)
+		if (hm->st[g])
+			goto small;
+	hm->stats.thp_fills++;
+	for (uint64_t g = first; g < first + HM_THP_PAGES; g++) {
+		hostmem_zero_fill(hm, g);
+		hostmem_map(hm, g);
+	}
+	return HM_THP_PAGES;
+small:
+	hostmem_zero_fill(hm, gfn);
+	hostmem_map(hm, gfn);
+	return 1;
+}
+
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
 {
 	hm->stats.major++;

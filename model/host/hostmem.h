@@ -66,6 +66,7 @@ struct hostmem_stats {
 	uint64_t reclaims;	/* pages evicted */
 	uint64_t writebacks;	/* evictions of dirty pages */
 	uint64_t peak_resident;
+	uint64_t thp_fills;	/* 2 MiB zero-fills (host.thp) */
 };
 
 struct hostmem {
@@ -103,6 +104,13 @@ void hostmem_access(struct hostmem *hm, uint64_t gfn, bool write);
 enum hm_fault_kind hostmem_classify(const struct hostmem *hm, uint64_t gfn);
 /* Allocate a zeroed page (zero-fill fault); evicts first when at the limit. */
 void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn);
+#define HM_THP_PAGES 512u	/* 2 MiB / 4 KiB */
+/* THP: zero-fill and map the 2 MiB-aligned range around gfn when every
+ * page of it is still untouched (a huge page); otherwise gfn alone.
+ * Returns the pages filled (HM_THP_PAGES or 1).  The pages are then
+ * ordinary 4 KiB pages: reclaim splits the huge page as the 2020-21
+ * kernels do before swap-out. */
+uint32_t hostmem_zero_fill_huge(struct hostmem *hm, uint64_t gfn);
 /* Start a swap-in: SWAPPED -> INFLIGHT. */
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn);
 /* Start the swap-in of gfn (SWAPPED) and of every other SWAPPED page whose

@@ -124,13 +124,14 @@ json_t *report_json(const struct machine *m, const char *version)
 			"swapcache_hits", (json_int_t)fc->swapcache,
 			"user", (json_int_t)m->stats.faults_user,
 			"kernel", (json_int_t)m->stats.faults_kernel));
-	json_object_set_new(host, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(host, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"pages", (json_int_t)m->hm.npages,
 			"limit_pages", (json_int_t)m->hm.limit,
 			"resident_pages", (json_int_t)m->hm.resident,
 			"peak_resident_pages", (json_int_t)hs->peak_resident,
 			"reclaims", (json_int_t)hs->reclaims,
-			"writebacks", (json_int_t)hs->writebacks));
+			"writebacks", (json_int_t)hs->writebacks,
+			"thp_fills", (json_int_t)hs->thp_fills));
 	const struct swapdev_stats *ss = &m->swap.stats;
 	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"device", cfg_swap_device_names[m->cfg->host.swap.device],
@@ -221,7 +222,7 @@ void report_summary(const struct machine *m, FILE *out)
 		" reads (%s), write-backs %" PRIu64 ", reclaims %" PRIu64
 		", peak resident %" PRIu64 " of %" PRIu64 " pages (limit %" PRIu64 ")\n",
 		hs->major, hs->readahead, m->swap.stats.reads, cfg_swap_device_names[c->host.swap.device],
-		m->swap.stats.writes, hs->reclaims, hs->peak_resident, m->hm.npages, m->hm.limit);
+		hs->writebacks, hs->reclaims, hs->peak_resident, m->hm.npages, m->hm.limit);
 	fprintf(out, "\nlatency:\n");
 	report_pct_line(out, "fault (exit->entry)", 22, &m->stats.fault_latency);
 	report_pct_line(out, "major fault", 22, &m->stats.major_latency);

@@ -289,6 +289,11 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 		break;
 	case HM_FAULT_ZERO:
 		m->stats.cls.zero_fill++;
+		if (h->thp) {
+			/* Clearing is linear in size: 512 x the 4 KiB cost. */
+			cost += h->zero_fill * hostmem_zero_fill_huge(&m->hm, gfn);
+			break;
+		}
 		hostmem_zero_fill(&m->hm, gfn);
 		hostmem_map(&m->hm, gfn);
 		cost += h->zero_fill;
