@@ -113,6 +113,32 @@ TEST(SwapDevice, RequestsBeyondTheQueueDepthWaitInOrder)
 	}
 }
 
+// Behind a queue of writes, a read waits its turn with `none` and goes
+// first (after at most writes_starved reads) with `mq-deadline`.
+TEST(SwapDevice, MqDeadlineServesReadsBeforeWaitingWrites)
+{
+	for (uint32_t sched : { (uint32_t)SWAP_SCHED_NONE, (uint32_t)SWAP_SCHED_MQ_DEADLINE }) {
+		struct swap_cfg c = flash(10 * SIM_US, 1, 1ULL << 50);
+		dist_fixed(&c.write_latency, 10e6);
+		c.scheduler = sched;
+		Dev d(c);
+		for (uint32_t g = 0; g < 4; g++) // slots far apart: no merging
+			ASSERT_EQ(swapdev_submit_io(&d.sd, true, g * 100, &g, 1), 0);
+		uint32_t rd[3] = { 100, 101, 102 };
+		for (uint32_t i = 0; i < 3; i++)
+			ASSERT_EQ(swapdev_submit_io(&d.sd, false, 1000 + i * 100, &rd[i], 1), 0);
+		d.run();
+		ASSERT_EQ(d.done.size(), 7u);
+		std::vector<uint64_t> order;
+		for (auto &e : d.done)
+			order.push_back(e.first);
+		if (sched == SWAP_SCHED_NONE)
+			EXPECT_EQ(order, (std::vector<uint64_t>{ 0, 1, 2, 3, 100, 101, 102 }));
+		else // write 0 was in service; then 2 reads, 1 write, the last read, the rest
+			EXPECT_EQ(order, (std::vector<uint64_t>{ 0, 100, 101, 1, 102, 2, 3 }));
+	}
+}
+
 // A disk with a seek pays for distance: a far jump costs more than
 // reading on from where the head stopped.
 TEST(SwapDevice, TheSeekGrowsWithDistance)

@@ -43,6 +43,8 @@ struct vm_cfg {
 
 /* Swap device presets (host.swap.device), in cfg_swap_device_names order. */
 enum swap_device { SWAPDEV_NVME, SWAPDEV_SATA_SSD, SWAPDEV_SAS_HDD, SWAPDEV_ZRAM, SWAPDEV_OPTANE };
+/* The block-layer I/O scheduler in front of the device (cfg_swap_sched_names). */
+enum swap_sched { SWAP_SCHED_NONE, SWAP_SCHED_MQ_DEADLINE };
 
 /* A read costs floor + read_latency (+ a seek on a device with seek_max),
  * then size / bandwidth on the device's one transfer channel. */
@@ -55,12 +57,14 @@ struct swap_cfg {
 	uint64_t bandwidth;	 /* bytes per second, shared by all transfers */
 	sim_time_t seek_max;	 /* full-stroke seek; 0 = no seek (flash, zram) */
 	uint32_t page_cluster;	 /* readahead: up to 2^page_cluster slots per read */
+	uint32_t scheduler;	 /* enum swap_sched: FIFO, or reads before waiting writes */
 };
 
 /* One preset: every value is scenario text, parsed like user input. */
 struct swap_preset {
 	const char *name;
 	const char *queue_depth, *floor, *read_latency, *write_latency, *bandwidth, *seek_max;
+	const char *scheduler;
 };
 extern const struct swap_preset cfg_swap_presets[]; /* enum swap_device order */
 
@@ -211,6 +215,7 @@ extern const char *const cfg_protocol_names[];
 extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
 extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
 extern const char *const cfg_swap_device_names[];   /* enum swap_device order */
+extern const char *const cfg_swap_sched_names[];    /* enum swap_sched order */
 
 /* Per-key extras that a param_desc cannot express. */
 struct cfg_key_note {

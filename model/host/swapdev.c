@@ -3,7 +3,8 @@
  *
  * Service times are drawn when a request enters service, from one RNG
  * stream ("swap"), so the draw order follows the (deterministic) service
- * order.  Each request takes two events: end of service, then end of its
+ * order.  Request records come from a pool that doubles when empty; a
+ * waiting request sits on the read or the write list.  Each request takes two events: end of service, then end of its
  * transfer on the channel. */
 #include "model/host/swapdev.h"
 
@@ -24,20 +25,18 @@ int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg
 	sd->nslots = nslots ? nslots : 1;
 	sd->rd = &cfg->read_latency;
 	sd->wr = &cfg->write_latency;
+	sd->sched = cfg->scheduler;
 	sd->free_req = REQ_NONE;
+	sd->rhead = sd->rtail = sd->whead = sd->wtail = REQ_NONE;
 	rng_stream(&sd->rng, seed, "swap");
 	hist_init(&sd->stats.read_wait);
 	hist_init(&sd->stats.read_total);
-	sd->qcap = 256;
-	sd->q = malloc(sd->qcap * sizeof(*sd->q));
-	return sd->q ? 0 : -1;
+	return 0;
 }
 
 void swapdev_fini(struct swapdev *sd)
 {
-	free(sd->q);
 	free(sd->req);
-	sd->q = NULL;
 	sd->req = NULL;
 }
 
@@ -50,6 +49,7 @@ sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n)
 
 static void swapdev_service_end(void *ctx, uint64_t idx);
 static void swapdev_complete(void *ctx, uint64_t idx);
+static uint32_t swapdev_dequeue(struct swapdev *sd);
 
 /* Seek time from the head to `slot`: seek_max * sqrt(distance / nslots). */
 static sim_time_t swapdev_seek(struct swapdev *sd, const struct swap_req *r)
@@ -110,32 +110,55 @@ static void swapdev_complete(void *ctx, uint64_t idx)
 		sd->stats.pages_read += r.n;
 		hist_add(&sd->stats.read_total, now - r.submitted);
 	}
-	if (sd->qlen) {
-		uint32_t next = sd->q[sd->qhead];
-
-		sd->qhead = (sd->qhead + 1) % sd->qcap;
-		sd->qlen--;
-		swapdev_start(sd, next);
-	}
+	if (sd->qlen)
+		swapdev_start(sd, swapdev_dequeue(sd));
 	if (sd->done)
 		for (uint32_t i = 0; i < r.n; i++)
 			sd->done(sd->done_ctx, r.gfn[i], r.write);
 }
 
-static int swapdev_grow_queue(struct swapdev *sd)
+static uint32_t list_pop(struct swapdev *sd, uint32_t *head, uint32_t *tail)
 {
-	uint32_t ncap = sd->qcap * 2;
-	uint32_t *nq = malloc(ncap * sizeof(*nq));
+	uint32_t idx = *head;
 
-	if (!nq)
-		return -1;
-	for (uint32_t i = 0; i < sd->qlen; i++)
-		nq[i] = sd->q[(sd->qhead + i) % sd->qcap];
-	free(sd->q);
-	sd->q = nq;
-	sd->qcap = ncap;
-	sd->qhead = 0;
-	return 0;
+	*head = sd->req[idx].next;
+	if (*head == REQ_NONE)
+		*tail = REQ_NONE;
+	sd->qlen--;
+	return idx;
+}
+
+static void list_push(struct swapdev *sd, uint32_t *head, uint32_t *tail, uint32_t idx)
+{
+	sd->req[idx].next = REQ_NONE;
+	if (*tail == REQ_NONE)
+		*head = idx;
+	else
+		sd->req[*tail].next = idx;
+	*tail = idx;
+	sd->qlen++;
+}
+
+/* The next waiting request to serve (the lists are not both empty). */
+static uint32_t swapdev_dequeue(struct swapdev *sd)
+{
+	bool read;
+
+	if (sd->rhead == REQ_NONE)
+		read = false;
+	else if (sd->whead == REQ_NONE)
+		read = true;
+	else if (sd->sched == SWAP_SCHED_MQ_DEADLINE)
+		read = sd->starved < MQ_DEADLINE_WRITES_STARVED;
+	else
+		read = sd->req[sd->rhead].seq < sd->req[sd->whead].seq;
+	if (!read) {
+		sd->starved = 0;
+		return list_pop(sd, &sd->whead, &sd->wtail);
+	}
+	if (sd->whead != REQ_NONE)
+		sd->starved++;
+	return list_pop(sd, &sd->rhead, &sd->rtail);
 }
 
 /* A free request record; the pool doubles when empty. */
@@ -166,10 +189,10 @@ static bool swapdev_merge_write(struct swapdev *sd, uint64_t slot, const uint32_
 {
 	struct swap_req *last;
 
-	if (!sd->qlen || slot == SWAP_NO_SLOT)
+	if (sd->wtail == REQ_NONE || slot == SWAP_NO_SLOT)
 		return false;
-	last = &sd->req[sd->q[(sd->qhead + sd->qlen - 1) % sd->qcap]];
-	if (!last->write || last->slot == SWAP_NO_SLOT || last->slot + last->n != slot ||
+	last = &sd->req[sd->wtail];
+	if (last->slot == SWAP_NO_SLOT || last->slot + last->n != slot ||
 	    last->n + n > SWAP_REQ_MAX)
 		return false;
 	for (uint32_t i = 0; i < n; i++)
@@ -187,8 +210,6 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 		return -1;
 	if (write && swapdev_merge_write(sd, slot, gfn, n))
 		return 0;
-	if (sd->busy >= sd->depth && sd->qlen == sd->qcap && swapdev_grow_queue(sd))
-		return -1;
 	idx = swapdev_alloc_req(sd);
 	if (idx == REQ_NONE)
 		return -1;
@@ -197,6 +218,7 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 	r->slot = slot;
 	r->n = n;
 	r->write = write;
+	r->seq = sd->seq++;
 	for (uint32_t i = 0; i < n; i++)
 		r->gfn[i] = gfn[i];
 	if (write)
@@ -207,8 +229,10 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 		swapdev_start(sd, idx);
 		return 0;
 	}
-	sd->q[(sd->qhead + sd->qlen) % sd->qcap] = idx;
-	sd->qlen++;
+	if (write)
+		list_push(sd, &sd->whead, &sd->wtail, idx);
+	else
+		list_push(sd, &sd->rhead, &sd->rtail, idx);
 	if (sd->qlen > sd->stats.max_queued)
 		sd->stats.max_queued = sd->qlen;
 	return 0;

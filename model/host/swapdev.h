@@ -12,7 +12,10 @@
  * transfer channel: transfers never overlap, in the order their service
  * ends.  The request leaves service (freeing its queue slot) when its
  * transfer ends.  A write contiguous with the last waiting write joins it
- * (up to SWAP_REQ_MAX pages), as the block layer back-merges bios.
+ * (up to SWAP_REQ_MAX pages), as the block layer back-merges bios.  The
+ * waiting requests are served in submission order (scheduler `none`) or
+ * reads first (`mq-deadline`, simplified: after MQ_DEADLINE_WRITES_STARVED
+ * reads have passed waiting writes, the oldest write goes next).
  *
  * Invariants: no read completes sooner than floor + its transfer after it
  * entered service; bytes moved / time the channel was busy <= bandwidth;
@@ -32,13 +35,15 @@
 
 #define SWAP_REQ_MAX 64		/* pages per request: 2^page_cluster, page_cluster <= 6 */
 #define SWAP_NO_SLOT UINT64_MAX	/* a request with no slot: no seek, head unchanged */
+#define MQ_DEADLINE_WRITES_STARVED 2	/* mq-deadline's writes_starved default */
 
 struct swap_req {
 	sim_time_t submitted;
 	uint64_t slot;		/* first swap slot, or SWAP_NO_SLOT */
 	uint32_t n;		/* pages */
 	bool write;
-	uint32_t next;		/* free list */
+	uint64_t seq;		/* submission order */
+	uint32_t next;		/* free list, or the wait list it is on */
 	uint32_t gfn[SWAP_REQ_MAX];
 };
 
@@ -67,8 +72,13 @@ struct swapdev {
 	sim_time_t busy_since;
 	struct swap_req *req;		/* request pool */
 	uint32_t nreq, free_req;
-	uint32_t *q;			/* ring of waiting request indices */
-	uint32_t qcap, qhead, qlen;
+	uint32_t sched;			/* enum swap_sched */
+	uint32_t starved;		/* reads dispatched past waiting writes */
+	uint64_t seq;
+	/* Waiting requests: reads and writes on two FIFO lists (linked by
+	 * swap_req.next); `none` serves them in submission order across both. */
+	uint32_t rhead, rtail, whead, wtail;
+	uint64_t qlen;
 	struct swapdev_stats stats;
 	/* Completion, once per page of a request (reads: the page may now be
 	 * made resident). */

@@ -1050,6 +1050,7 @@ static int apply_swap_device(struct cfg_ctx *x, const struct param_desc *d, stru
 		{ "queue_depth", pre->queue_depth }, { "floor", pre->floor },
 		{ "read_latency", pre->read_latency }, { "write_latency", pre->write_latency },
 		{ "bandwidth", pre->bandwidth }, { "seek_max", pre->seek_max },
+		{ "scheduler", pre->scheduler },
 	};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		struct param_desc pd = *param_find(sec->params, vals[i].key);

@@ -29,6 +29,7 @@ const char *const cfg_protocol_names[] = {
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
 const char *const cfg_swap_device_names[] = { "nvme", "sata-ssd", "sas-hdd", "zram", "optane", NULL };
+const char *const cfg_swap_sched_names[] = { "none", "mq-deadline", NULL };
 
 /* Swap device presets; sources per figure in docs/scenario.md "The swap
  * device model" (from /work/shared/LATENCIES.md).  Read service time =
@@ -43,17 +44,19 @@ const char *const cfg_swap_device_names[] = { "nvme", "sata-ssd", "sas-hdd", "zr
 #define NVME_WRITE "{dist: lognormal, median: 20us, p99: 100us}"
 #define NVME_BW "3052MiB"
 #define NVME_SEEK "0s"
+#define NVME_SCHED "none"
 
 const struct swap_preset cfg_swap_presets[] = {
-	[SWAPDEV_NVME] = { "nvme", NVME_QD, NVME_FLOOR, NVME_READ, NVME_WRITE, NVME_BW, NVME_SEEK },
+	[SWAPDEV_NVME] = { "nvme", NVME_QD, NVME_FLOOR, NVME_READ, NVME_WRITE, NVME_BW, NVME_SEEK,
+			   NVME_SCHED },
 	[SWAPDEV_SATA_SSD] = { "sata-ssd", "32", "100us", "{dist: lognormal, median: 15us, p99: 150us}",
-			       "{dist: lognormal, median: 40us, p99: 200us}", "525MiB", "0s" },
+			       "{dist: lognormal, median: 40us, p99: 200us}", "525MiB", "0s", "mq-deadline" },
 	[SWAPDEV_SAS_HDD] = { "sas-hdd", "1", "2ms", "{dist: uniform, min: 0s, max: 6ms}",
-			      "{dist: uniform, min: 2ms, max: 8ms}", "191MiB", "4ms" },
+			      "{dist: uniform, min: 2ms, max: 8ms}", "191MiB", "4ms", "mq-deadline" },
 	[SWAPDEV_ZRAM] = { "zram", "8", "800ns", "{dist: lognormal, median: 50ns, p99: 500ns}",
-			   "{dist: lognormal, median: 2us, p99: 5us}", "10GiB", "0s" },
+			   "{dist: lognormal, median: 2us, p99: 5us}", "10GiB", "0s", "none" },
 	[SWAPDEV_OPTANE] = { "optane", "32", "7us", "{dist: lognormal, median: 1500ns, p99: 8us}",
-			     "{dist: lognormal, median: 10us, p99: 30us}", "2289MiB", "0s" },
+			     "{dist: lognormal, median: 10us, p99: 30us}", "2289MiB", "0s", "none" },
 };
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
@@ -132,6 +135,8 @@ static const struct param_desc swap_params[] = {
 	  "bytes per second of the device's one transfer channel, shared by all requests (nvme: 3.2GB/s, LATENCIES.md 3-7GB/s)" },
 	{ "seek_max", PT_TIME, CFG(host.swap.seek_max), NVME_SEEK, 0, 1e12, NULL,
 	  "full-stroke seek: a jump of d of D slots adds seek_max*sqrt(d/D); 0s = no seek (sas-hdd: 4ms, so a random read costs 2-12ms, LATENCIES.md)" },
+	{ "scheduler", PT_ENUM, CFG(host.swap.scheduler), NVME_SCHED, 0, 0, cfg_swap_sched_names,
+	  "I/O scheduler: none (FIFO; Linux's default for multi-queue devices such as NVMe) or mq-deadline (reads before waiting writes; the default for single-queue SATA/SAS devices)" },
 	{ "page_cluster", PT_U32, CFG(host.swap.page_cluster), "3", 0, 6, NULL,
 	  "swap readahead: one read fetches up to 2^page_cluster consecutive swap slots (vm.page-cluster, default 3, Documentation/admin-guide/sysctl/vm.rst)" },
 	PARAM_END,
