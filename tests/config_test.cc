@@ -93,12 +93,18 @@ TEST(Config, DefaultsAreTheDocumentedValues)
 	EXPECT_EQ(c.vm.kernel_reserved, 64ULL << 20);
 	EXPECT_EQ(c.host.memory_limit, UINT64_MAX);
 	EXPECT_EQ(c.host.reclaim, (uint32_t)RECLAIM_CLOCK);
+	EXPECT_EQ(c.host.swap.device, (uint32_t)SWAPDEV_NVME);
 	EXPECT_EQ(c.host.swap.queue_depth, 32u);
+	EXPECT_EQ(c.host.swap.floor, 50 * SIM_US);
 	EXPECT_EQ(c.host.swap.read_latency.kind, DIST_LOGNORMAL);
-	EXPECT_NEAR(dist_quantile(&c.host.swap.read_latency, 0.5), 15e6, 1e3);
-	EXPECT_NEAR(dist_quantile(&c.host.swap.read_latency, 0.99), 80e6, 1e4);
+	EXPECT_NEAR(dist_quantile(&c.host.swap.read_latency, 0.5), 32e6, 1e3);
+	EXPECT_NEAR(dist_quantile(&c.host.swap.read_latency, 0.99), 150e6, 1e4);
 	EXPECT_NEAR(dist_quantile(&c.host.swap.write_latency, 0.5), 20e6, 1e3);
 	EXPECT_NEAR(dist_quantile(&c.host.swap.write_latency, 0.99), 100e6, 1e4);
+	EXPECT_EQ(c.host.swap.bandwidth, 3052ULL << 20);
+	EXPECT_EQ(c.host.swap.seek_max, 0u);
+	EXPECT_EQ(c.host.swap.page_cluster, 3u);
+	EXPECT_FALSE(c.host.thp);
 	EXPECT_EQ(c.host.minor_fault, 2 * SIM_US);
 	EXPECT_EQ(c.host.zero_fill, 1 * SIM_US);
 	EXPECT_EQ(c.host.vmexit, 2600 * SIM_NS);
@@ -118,6 +124,51 @@ TEST(Config, DefaultsAreTheDocumentedValues)
 	EXPECT_EQ(c.tasks[0].start, 0u);
 	EXPECT_EQ(c.tasks[0].line, 2u);
 	config_free(&c);
+}
+
+// The host.swap defaults are the nvme preset, and every preset loads its
+// own values; a key given explicitly overrides the preset whatever the key
+// order, and a later --set of the device loads the new preset.
+TEST(Config, SwapDevicePresetsLoadAndExplicitKeysOverrideThem)
+{
+	apf_config d, c;
+
+	config_defaults(&d);
+	for (uint32_t i = 0; cfg_swap_device_names[i]; i++) {
+		std::string y = std::string("host:\n  swap:\n    device: ") + cfg_swap_device_names[i] +
+				"\ntasks:\n  - {name: a, workload: compute}\n";
+		ASSERT_EQ(load(y.c_str(), &c), "") << cfg_swap_device_names[i];
+		EXPECT_EQ(c.host.swap.device, i);
+		EXPECT_STREQ(cfg_swap_presets[i].name, cfg_swap_device_names[i]);
+		if (i == SWAPDEV_NVME) {
+			EXPECT_EQ(c.host.swap.floor, d.host.swap.floor);
+			EXPECT_EQ(c.host.swap.queue_depth, d.host.swap.queue_depth);
+			EXPECT_EQ(c.host.swap.bandwidth, d.host.swap.bandwidth);
+			EXPECT_EQ(c.host.swap.seek_max, d.host.swap.seek_max);
+			EXPECT_EQ(c.host.swap.read_latency.a, d.host.swap.read_latency.a);
+			EXPECT_EQ(c.host.swap.read_latency.b, d.host.swap.read_latency.b);
+			EXPECT_EQ(c.host.swap.write_latency.a, d.host.swap.write_latency.a);
+		}
+		config_free(&c);
+	}
+	ASSERT_EQ(load("host:\n  swap:\n    floor: 10us\n    device: sas-hdd\n"
+		       "tasks:\n  - {name: a, workload: compute}\n", &c), "");
+	EXPECT_EQ(c.host.swap.floor, 10 * SIM_US) << "explicit key wins over the preset";
+	EXPECT_EQ(c.host.swap.seek_max, 4 * SIM_MS);
+	EXPECT_EQ(c.host.swap.queue_depth, 1u);
+	EXPECT_EQ(c.host.swap.read_latency.kind, DIST_UNIFORM);
+	struct cfg_error err;
+	ASSERT_EQ(config_set(&c, "host.swap.device=sata-ssd", &err), 0) << err.msg;
+	EXPECT_EQ(c.host.swap.floor, 100 * SIM_US);
+	EXPECT_EQ(c.host.swap.bandwidth, 525ULL << 20);
+	EXPECT_EQ(config_set(&c, "host.swap.device=floppy", &err), -1);
+	EXPECT_NE(printed(err).find("--set host.swap.device: error: "), std::string::npos) << printed(err);
+	EXPECT_EQ(c.host.swap.device, (uint32_t)SWAPDEV_SATA_SSD) << "a failed --set changes nothing";
+	config_free(&c);
+	std::string bad = load("host:\n  swap:\n    device: floppy\ntasks:\n  - {name: a, workload: compute}\n");
+	EXPECT_EQ(bad.rfind("s.yaml:3:13: error: host.swap.device: ", 0), 0u) << bad;
+	EXPECT_NE(bad.find("nvme, sata-ssd, sas-hdd, zram, optane"), std::string::npos) << bad;
+	config_free(&d);
 }
 
 TEST(Config, ConfigDefaultsMatchALoadedMinimalScenario)

@@ -41,17 +41,39 @@ struct vm_cfg {
 	uint64_t kernel_reserved; /* bytes the guest kernel keeps for itself */
 };
 
+/* Swap device presets (host.swap.device), in cfg_swap_device_names order. */
+enum swap_device { SWAPDEV_NVME, SWAPDEV_SATA_SSD, SWAPDEV_SAS_HDD, SWAPDEV_ZRAM, SWAPDEV_OPTANE };
+/* The block-layer I/O scheduler in front of the device (cfg_swap_sched_names). */
+enum swap_sched { SWAP_SCHED_NONE, SWAP_SCHED_MQ_DEADLINE };
+
+/* A read costs floor + read_latency (+ a seek on a device with seek_max),
+ * then size / bandwidth on the device's one transfer channel. */
 struct swap_cfg {
-	uint32_t queue_depth;	 /* requests served in parallel */
-	struct dist read_latency;  /* swap-in service time per 4 KiB page */
-	struct dist write_latency; /* write-back service time per page */
+	uint32_t device;	 /* enum swap_device: the preset the keys below start from */
+	uint32_t queue_depth;	 /* requests in service at once; more wait (FIFO) */
+	sim_time_t floor;	 /* no read is served faster than this */
+	struct dist read_latency;  /* read service time above the floor */
+	struct dist write_latency; /* write-back service time (no floor) */
+	uint64_t bandwidth;	 /* bytes per second, shared by all transfers */
+	sim_time_t seek_max;	 /* full-stroke seek; 0 = no seek (flash, zram) */
+	uint32_t page_cluster;	 /* readahead: up to 2^page_cluster slots per read */
+	uint32_t scheduler;	 /* enum swap_sched: FIFO, or reads before waiting writes */
 };
+
+/* One preset: every value is scenario text, parsed like user input. */
+struct swap_preset {
+	const char *name;
+	const char *queue_depth, *floor, *read_latency, *write_latency, *bandwidth, *seek_max;
+	const char *scheduler;
+};
+extern const struct swap_preset cfg_swap_presets[]; /* enum swap_device order */
 
 struct host_cfg {
 	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
 	uint32_t reclaim;	 /* enum reclaim_policy */
 	uint32_t initial_state;	 /* enum initial_state */
 	struct swap_cfg swap;
+	bool thp;		 /* anonymous memory backed by 2 MiB transparent huge pages */
 	sim_time_t minor_fault;	 /* map a resident page into stage 2 */
 	sim_time_t zero_fill;	 /* first touch: allocate and clear a page */
 	sim_time_t vmexit;	 /* guest -> host transition */
@@ -195,6 +217,8 @@ extern const struct param_desc cfg_task_params[];
 extern const char *const cfg_protocol_names[];
 extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
 extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
+extern const char *const cfg_swap_device_names[];   /* enum swap_device order */
+extern const char *const cfg_swap_sched_names[];    /* enum swap_sched order */
 
 /* Per-key extras that a param_desc cannot express. */
 struct cfg_key_note {

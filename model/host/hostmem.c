@@ -44,8 +44,75 @@ void hostmem_fini(struct hostmem *hm)
 	free(hm->st);
 	free(hm->lru_prev);
 	free(hm->lru_next);
+	free(hm->slot);
+	free(hm->owner);
+	free(hm->ra);
 	hm->st = NULL;
 	hm->lru_prev = hm->lru_next = NULL;
+	hm->slot = hm->owner = NULL;
+	hm->ra = NULL;
+}
+
+/* --- swap slots ------------------------------------------------------------ */
+
+/* The slot arrays are allocated at the first swap-out (a VM that never
+ * swaps never pays for them).  False when they cannot be: the model then
+ * runs without slots (no readahead, no seek distances). */
+static bool slots_ready(struct hostmem *hm)
+{
+	if (hm->slot)
+		return true;
+	if (hm->no_slots)
+		return false;
+	hm->nslots = 2 * hm->npages;
+	hm->slot = malloc(hm->npages * sizeof(uint32_t));
+	hm->owner = malloc(hm->nslots * sizeof(uint32_t));
+	hm->ra = calloc(hm->npages, 1);
+	if (!hm->slot || !hm->owner || !hm->ra) {
+		free(hm->slot);
+		free(hm->owner);
+		free(hm->ra);
+		hm->slot = hm->owner = NULL;
+		hm->ra = NULL;
+		hm->no_slots = true;
+		return false;
+	}
+	for (uint64_t g = 0; g < hm->npages; g++)
+		hm->slot[g] = HM_NO_SLOT;
+	for (uint64_t s = 0; s < hm->nslots; s++)
+		hm->owner[s] = HM_NO_SLOT;
+	return true;
+}
+
+static bool slot_used(const struct hostmem *hm, uint64_t s)
+{
+	uint32_t g = hm->owner[s];
+
+	return g != HM_NO_SLOT && hm->slot[g] == s;
+}
+
+/* The next free slot after the last one given (at most npages are ever
+ * used, so at least half the area is free and the walk is short). */
+static void slot_alloc(struct hostmem *hm, uint64_t gfn)
+{
+	if (!slots_ready(hm) || hm->slot[gfn] != HM_NO_SLOT)
+		return;
+	while (slot_used(hm, hm->next_slot))
+		hm->next_slot = hm->next_slot + 1 == hm->nslots ? 0 : hm->next_slot + 1;
+	hm->slot[gfn] = (uint32_t)hm->next_slot;
+	hm->owner[hm->next_slot] = (uint32_t)gfn;
+	hm->next_slot = hm->next_slot + 1 == hm->nslots ? 0 : hm->next_slot + 1;
+}
+
+static void slot_free(struct hostmem *hm, uint64_t gfn)
+{
+	if (hm->slot)
+		hm->slot[gfn] = HM_NO_SLOT;
+}
+
+uint64_t hostmem_slot(const struct hostmem *hm, uint64_t gfn)
+{
+	return hm->slot && hm->slot[gfn] != HM_NO_SLOT ? hm->slot[gfn] : UINT64_MAX;
 }
 
 static bool lru_on(const struct hostmem *hm)
@@ -81,6 +148,8 @@ static void lru_push_head(struct hostmem *hm, uint32_t p)
 void hostmem_access(struct hostmem *hm, uint64_t gfn, bool write)
 {
 	hm->st[gfn] |= HM_REF | (write ? HM_DIRTY | HM_MIGDIRTY : 0);
+	if (write && hm->slot)
+		slot_free(hm, gfn);	/* the swap copy is stale now */
 	if (lru_on(hm) && hm->lru_head != (uint32_t)gfn) {
 		lru_unlink(hm, (uint32_t)gfn);
 		lru_push_head(hm, (uint32_t)gfn);
@@ -112,6 +181,16 @@ static void hostmem_evict(struct hostmem *hm, uint64_t gfn)
 
 	if (lru_on(hm))
 		lru_unlink(hm, (uint32_t)gfn);
+	if (hm->ra && hm->ra[gfn]) {
+		hm->ra[gfn] = 0;
+		hm->stats.readahead_unused++;
+	}
+	/* A clean page without a slot (the slot arrays could not be had) is
+	 * written back like a dirty one. */
+	if (!(s & HM_DIRTY) && hostmem_slot(hm, gfn) == UINT64_MAX && hm->slot)
+		s |= HM_DIRTY;
+	if (s & HM_DIRTY)
+		slot_alloc(hm, gfn);
 	hm->st[gfn] = HM_SWAPPED | (s & HM_MIGDIRTY);
 	hm->resident--;
 	hm->stats.reclaims++;
@@ -163,8 +242,30 @@ static void hostmem_become_resident(struct hostmem *hm, uint64_t gfn, uint8_t ex
 void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn)
 {
 	hm->stats.zero_fills++;
+	slot_free(hm, gfn);
 	/* A new page has no swap copy: evicting it always needs a write-back. */
 	hostmem_become_resident(hm, gfn, HM_DIRTY | HM_MIGDIRTY);
+}
+
+uint32_t hostmem_zero_fill_huge(struct hostmem *hm, uint64_t gfn)
+{
+	uint64_t first = gfn & ~(uint64_t)(HM_THP_PAGES - 1);
+
+	if (first + HM_THP_PAGES > hm->npages)
+		goto small;
+	for (uint64_t g = first; g < first + HM_THP_PAGES; g++)
+		if (hm->st[g])
+			goto small;
+	hm->stats.thp_fills++;
+	for (uint64_t g = first; g < first + HM_THP_PAGES; g++) {
+		hostmem_zero_fill(hm, g);
+		hostmem_map(hm, g);
+	}
+	return HM_THP_PAGES;
+small:
+	hostmem_zero_fill(hm, gfn);
+	hostmem_map(hm, gfn);
+	return 1;
 }
 
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
@@ -173,9 +274,62 @@ void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
 	hm->st[gfn] = HM_INFLIGHT | (hm->st[gfn] & HM_MIGDIRTY);
 }
 
+/* A page read ahead arrives without the referenced bit: nothing used it. */
 void hostmem_swapin_done(struct hostmem *hm, uint64_t gfn)
 {
+	bool ahead = hm->ra && hm->ra[gfn];
+
 	hostmem_become_resident(hm, gfn, hm->st[gfn] & HM_MIGDIRTY);
+	if (ahead)
+		hm->st[gfn] &= (uint8_t)~HM_REF;
+}
+
+uint32_t hostmem_swapin_cluster(struct hostmem *hm, uint64_t gfn, uint32_t window, uint32_t *gfns,
+				uint32_t max, uint64_t *slot)
+{
+	uint64_t s = hostmem_slot(hm, gfn), start, end;
+	uint32_t n = 0;
+
+	if (s == UINT64_MAX || window <= 1 || max <= 1) {
+		hostmem_swapin_start(hm, gfn);
+		gfns[0] = (uint32_t)gfn;
+		*slot = s;
+		return 1;
+	}
+	if (window > max)
+		window = max;
+	start = s & ~(uint64_t)(window - 1);
+	end = start + window < hm->nslots ? start + window : hm->nslots;
+	*slot = s;
+	for (uint64_t t = start; t < end; t++) {
+		uint32_t g;
+
+		if (!slot_used(hm, t))
+			continue;
+		g = hm->owner[t];
+		if (g != gfn && (hm->st[g] & (HM_SWAPPED | HM_INFLIGHT | HM_RESIDENT | HM_REMOTE)) != HM_SWAPPED)
+			continue;
+		if (g == gfn) {
+			hostmem_swapin_start(hm, g);
+		} else {
+			hm->st[g] = HM_INFLIGHT | (hm->st[g] & HM_MIGDIRTY);
+			hm->ra[g] = 1;
+			hm->stats.readahead++;
+		}
+		if (n == 0)
+			*slot = t;
+		gfns[n++] = g;
+	}
+	return n;
+}
+
+bool hostmem_swapcache_hit(struct hostmem *hm, uint64_t gfn)
+{
+	if (!hm->ra || !hm->ra[gfn])
+		return false;
+	hm->ra[gfn] = 0;
+	hm->stats.swapcache_hits++;
+	return true;
 }
 
 void hostmem_fetch_start(struct hostmem *hm, uint64_t gfn)
@@ -194,12 +348,23 @@ bool hostmem_remote_arrived(struct hostmem *hm, uint64_t gfn)
 void hostmem_map(struct hostmem *hm, uint64_t gfn)
 {
 	hm->st[gfn] |= HM_MAPPED;
+	if (hm->ra)
+		hm->ra[gfn] = 0;
 }
 
+/* The image was swapped out in page order: page g sits in slot g. */
 void hostmem_prefill_swapped(struct hostmem *hm)
 {
-	for (uint64_t g = 0; g < hm->npages; g++)
+	bool slots = slots_ready(hm);
+
+	for (uint64_t g = 0; g < hm->npages; g++) {
 		hm->st[g] = HM_SWAPPED;
+		if (slots) {
+			hm->slot[g] = (uint32_t)g;
+			hm->owner[g] = (uint32_t)g;
+		}
+	}
+	hm->next_slot = slots ? hm->npages : 0;
 	hm->resident = 0;
 }
 
@@ -221,6 +386,8 @@ void hostmem_make_remote(struct hostmem *hm, uint64_t gfn)
 			lru_unlink(hm, (uint32_t)gfn);
 		hm->resident--;
 	}
+	if (hm->ra)
+		hm->ra[gfn] = 0;
 	hm->st[gfn] = HM_REMOTE;
 }
 

@@ -57,8 +57,7 @@ static void worker_run_ev(void *ctx, uint64_t i)
 		return;
 	case HM_FAULT_MAJOR:
 		ws->stats.swap_ins++;
-		hostmem_swapin_start(&m->hm, gfn);
-		swapdev_submit(&m->swap, gfn, false);
+		swapin_start(&m->hm, &m->swap, &m->cfg->host.swap, gfn);
 		w->waiting_io = true;
 		return;
 	case HM_FAULT_REMOTE:

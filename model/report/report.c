@@ -113,24 +113,41 @@ json_t *report_json(const struct machine *m, const char *version)
 
 	const struct hostmem_stats *hs = &m->hm.stats;
 	json_t *host = json_object();
-	json_object_set_new(host, "faults", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	const struct fault_classes *fc = &m->stats.cls;
+	json_object_set_new(host, "faults", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"total", (json_int_t)m->stats.faults,
-			"minor", (json_int_t)hs->minor,
-			"zero_fill", (json_int_t)hs->zero_fills,
-			"major", (json_int_t)m->stats.major_latency.count,
+			"minor", (json_int_t)fc->minor,
+			"zero_fill", (json_int_t)fc->zero_fill,
+			"major", (json_int_t)fc->major,
+			"async", (json_int_t)fc->async,
+			"repeated", (json_int_t)fc->repeated,
+			"swapcache_hits", (json_int_t)fc->swapcache,
 			"user", (json_int_t)m->stats.faults_user,
 			"kernel", (json_int_t)m->stats.faults_kernel));
-	json_object_set_new(host, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(host, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"pages", (json_int_t)m->hm.npages,
 			"limit_pages", (json_int_t)m->hm.limit,
 			"resident_pages", (json_int_t)m->hm.resident,
 			"peak_resident_pages", (json_int_t)hs->peak_resident,
 			"reclaims", (json_int_t)hs->reclaims,
-			"writebacks", (json_int_t)hs->writebacks));
-	json_t *swap = json_pack("{s:I, s:I, s:I}",
-			"swap_ins", (json_int_t)m->swap.stats.reads,
-			"writes", (json_int_t)m->swap.stats.writes,
-			"max_queued", (json_int_t)m->swap.stats.max_queued);
+			"writebacks", (json_int_t)hs->writebacks,
+			"thp_fills", (json_int_t)hs->thp_fills));
+	const struct swapdev_stats *ss = &m->swap.stats;
+	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"device", cfg_swap_device_names[m->cfg->host.swap.device],
+			"swap_ins", (json_int_t)hs->major,
+			"readahead_pages", (json_int_t)hs->readahead,
+			"readahead_unused", (json_int_t)hs->readahead_unused,
+			"read_requests", (json_int_t)ss->reads,
+			"pages_read", (json_int_t)ss->pages_read,
+			"writes", (json_int_t)ss->writes,
+			"merged_writes", (json_int_t)ss->merged_writes,
+			"pages_written", (json_int_t)ss->pages_written,
+			"max_queued", (json_int_t)ss->max_queued,
+			"busy_ps", (json_int_t)ss->busy_ps,
+			"transfer_ps", (json_int_t)ss->transfer_ps,
+			"floor_ps", (json_int_t)m->cfg->host.swap.floor,
+			"bandwidth_bytes_per_s", (json_int_t)m->cfg->host.swap.bandwidth);
 	json_object_set_new(swap, "read_wait_ps", report_hist_json(&m->swap.stats.read_wait));
 	json_object_set_new(swap, "read_latency_ps", report_hist_json(&m->swap.stats.read_total));
 	json_object_set_new(host, "swap", swap);
@@ -195,14 +212,17 @@ void report_summary(const struct machine *m, FILE *out)
 	}
 
 	const struct hostmem_stats *hs = &m->hm.stats;
+	const struct fault_classes *fc = &m->stats.cls;
 	fprintf(out, "\nmemory: faults %" PRIu64 " (user %" PRIu64 ", kernel %" PRIu64 "): minor %" PRIu64
-		", zero-fill %" PRIu64 ", major %" PRIu64 "\n",
-		m->stats.faults, m->stats.faults_user, m->stats.faults_kernel, hs->minor, hs->zero_fills,
-		m->stats.major_latency.count);
-	fprintf(out, "        swap-ins %" PRIu64 ", write-backs %" PRIu64 ", reclaims %" PRIu64
+		" (swap cache %" PRIu64 "), zero-fill %" PRIu64 ", major %" PRIu64 ", async %" PRIu64
+		", repeated %" PRIu64 "\n",
+		m->stats.faults, m->stats.faults_user, m->stats.faults_kernel, fc->minor, fc->swapcache,
+		fc->zero_fill, fc->major, fc->async, fc->repeated);
+	fprintf(out, "        swap-ins %" PRIu64 " + readahead %" PRIu64 " pages in %" PRIu64
+		" reads (%s), write-backs %" PRIu64 ", reclaims %" PRIu64
 		", peak resident %" PRIu64 " of %" PRIu64 " pages (limit %" PRIu64 ")\n",
-		m->swap.stats.reads, m->swap.stats.writes, hs->reclaims, hs->peak_resident, m->hm.npages,
-		m->hm.limit);
+		hs->major, hs->readahead, m->swap.stats.reads, cfg_swap_device_names[c->host.swap.device],
+		hs->writebacks, hs->reclaims, hs->peak_resident, m->hm.npages, m->hm.limit);
 	fprintf(out, "\nlatency:\n");
 	report_pct_line(out, "fault (exit->entry)", 22, &m->stats.fault_latency);
 	report_pct_line(out, "major fault", 22, &m->stats.major_latency);

@@ -1029,6 +1029,40 @@ static int apply_protocol(struct cfg_ctx *x, struct fy_node *v, struct pos keypo
 	return set_protocol_name(x, text, node_pos(v), path);
 }
 
+/* ---- swap device preset --------------------------------------------------------- */
+
+/* `host.swap.device: NAME`: store the name, then load the preset's values
+ * into the other host.swap keys through the same code as user input (a key
+ * the user gives is applied after this and overrides the preset). */
+static int apply_swap_device(struct cfg_ctx *x, const struct param_desc *d, struct fy_node *v,
+			     struct pos keypos, const char *path)
+{
+	const struct cfg_section *sec = cfg_section_find("host.swap");
+	const struct swap_preset *pre;
+	char kp[PATH_MAX_LEN];
+
+	if (apply_param(x, d, x->c, v, keypos, path))
+		return -1;
+	pre = &cfg_swap_presets[x->c->host.swap.device];
+	const struct {
+		const char *key, *text;
+	} vals[] = {
+		{ "queue_depth", pre->queue_depth }, { "floor", pre->floor },
+		{ "read_latency", pre->read_latency }, { "write_latency", pre->write_latency },
+		{ "bandwidth", pre->bandwidth }, { "seek_max", pre->seek_max },
+		{ "scheduler", pre->scheduler },
+	};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct param_desc pd = *param_find(sec->params, vals[i].key);
+
+		pd.def = vals[i].text;
+		join_path(kp, "host.swap", vals[i].key);
+		if (apply_default(x, &pd, x->c, kp))
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- tasks ----------------------------------------------------------------------- */
 
 static const struct param_desc *param_find(const struct param_desc *d, const char *key)
@@ -1289,6 +1323,8 @@ static int apply_key(struct cfg_ctx *x, const struct cfg_section *sec, const cha
 		return apply_protocol(x, v, keypos, path);
 	if (!*sec->path && strcmp(key, "tasks") == 0)
 		return parse_tasks(x, v, keypos);
+	if (d && strcmp(path, "host.swap.device") == 0)
+		return apply_swap_device(x, d, v, keypos, path);
 	if (d)
 		return apply_param(x, d, x->c, v, keypos, path);
 	child = cfg_section_find(path);
@@ -1313,18 +1349,21 @@ static int apply_section(struct cfg_ctx *x, const struct cfg_section *sec, struc
 	section_names(sec, &ns);
 	if (check_keys(x, m, sec->path, &ns))
 		return -1;
-	/* vm first at the top level: times given in cycles need vm.freq. */
-	if (top) {
-		struct fy_node *vk = NULL, *vm = lookup(m, "vm", &vk);
+	/* vm first at the top level: times given in cycles need vm.freq; the
+	 * swap device first in host.swap: its preset is what the other keys
+	 * override. */
+	const char *first = top ? "vm" : strcmp(sec->path, "host.swap") == 0 ? "device" : NULL;
+	if (first) {
+		struct fy_node *fk = NULL, *fv = lookup(m, first, &fk);
 
-		if (vk && apply_key(x, sec, "vm", vm, node_pos(vk)))
+		if (fk && apply_key(x, sec, first, fv, node_pos(fk)))
 			return -1;
 	}
 	while ((pr = fy_node_mapping_iterate(m, &it))) {
 		struct fy_node *k = fy_node_pair_key(pr);
 
 		scalar_text(k, key, sizeof(key));
-		if (top && strcmp(key, "vm") == 0)
+		if (first && strcmp(key, first) == 0)
 			continue;
 		if (apply_key(x, sec, key, fy_node_pair_value(pr), node_pos(k)))
 			return -1;

@@ -28,6 +28,36 @@ const char *const cfg_protocol_names[] = {
 };
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
+const char *const cfg_swap_device_names[] = { "nvme", "sata-ssd", "sas-hdd", "zram", "optane", NULL };
+const char *const cfg_swap_sched_names[] = { "none", "mq-deadline", NULL };
+
+/* Swap device presets; sources per figure in docs/scenario.md "The swap
+ * device model" (from /work/shared/LATENCIES.md).  Read service time =
+ * floor + read_latency (+ seek), then 4 KiB / bandwidth of transfer, so the
+ * QD1 4 KiB read medians are: nvme 50+32+1.3 = 83 us (enterprise TLC NAND,
+ * 80-90 us), sata-ssd 100+15+7.4 = 122 us (100-150 us), sas-hdd 2 ms + seek
+ * + rotation (2-12 ms), zram 0.8+0.05+0.4 = 1.25 us, optane 7+1.5+1.7 =
+ * 10 us.  Write-back latencies are assumptions (no source measured them). */
+#define NVME_QD "32"
+#define NVME_FLOOR "50us"
+#define NVME_READ "{dist: lognormal, median: 32us, p99: 150us}"
+#define NVME_WRITE "{dist: lognormal, median: 20us, p99: 100us}"
+#define NVME_BW "3052MiB"
+#define NVME_SEEK "0s"
+#define NVME_SCHED "none"
+
+const struct swap_preset cfg_swap_presets[] = {
+	[SWAPDEV_NVME] = { "nvme", NVME_QD, NVME_FLOOR, NVME_READ, NVME_WRITE, NVME_BW, NVME_SEEK,
+			   NVME_SCHED },
+	[SWAPDEV_SATA_SSD] = { "sata-ssd", "32", "100us", "{dist: lognormal, median: 15us, p99: 150us}",
+			       "{dist: lognormal, median: 40us, p99: 200us}", "525MiB", "0s", "mq-deadline" },
+	[SWAPDEV_SAS_HDD] = { "sas-hdd", "1", "2ms", "{dist: uniform, min: 0s, max: 6ms}",
+			      "{dist: uniform, min: 2ms, max: 8ms}", "191MiB", "4ms", "mq-deadline" },
+	[SWAPDEV_ZRAM] = { "zram", "8", "800ns", "{dist: lognormal, median: 50ns, p99: 500ns}",
+			   "{dist: lognormal, median: 2us, p99: 5us}", "10GiB", "0s", "none" },
+	[SWAPDEV_OPTANE] = { "optane", "32", "7us", "{dist: lognormal, median: 1500ns, p99: 8us}",
+			     "{dist: lognormal, median: 10us, p99: 30us}", "2289MiB", "0s", "none" },
+};
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
 const char *const cfg_reclaim_names[] = {
@@ -68,6 +98,8 @@ static const struct param_desc host_params[] = {
 	  "page reclaim approximation: clock (second chance) or lru (exact LRU)" },
 	{ "initial_state", PT_ENUM, CFG(host.initial_state), "absent", 0, 0, cfg_initial_state_names,
 	  "guest pages at start: absent (zero-filled on first touch), swapped (on the swap device) or resident (mapped, within memory_limit)" },
+	{ "thp", PT_BOOL, CFG(host.thp), "false", 0, 0, NULL,
+	  "back guest memory with 2MiB transparent huge pages: a first touch zero-fills the whole 2MiB; swap-out splits them (2020-21 kernels), so swap-in stays per 4KiB (false: the series' tests ran without THP; assumption)" },
 	{ "minor_fault", PT_TIME, CFG(host.minor_fault), "2us", 0, 1e12, NULL,
 	  "map a resident page into stage 2 (unverified estimate)" },
 	{ "zero_fill", PT_TIME, CFG(host.zero_fill), "1us", 0, 1e12, NULL,
@@ -85,15 +117,28 @@ static const struct param_desc host_params[] = {
 	PARAM_END,
 };
 
+/* `device` is applied first (whatever the key order) and loads its preset
+ * into the keys after it; a key given explicitly overrides the preset.  The
+ * defaults below are the nvme preset (a test checks they agree). */
 static const struct param_desc swap_params[] = {
-	{ "queue_depth", PT_U32, CFG(host.swap.queue_depth), "32", 1, 65536, NULL,
-	  "requests the swap device serves in parallel (NVMe queue)" },
-	{ "read_latency", PT_DIST, CFG(host.swap.read_latency),
-	  "{dist: lognormal, median: 15us, p99: 80us}", 0, 0, NULL,
-	  "swap-in service time per 4KiB page: NVMe flash, 10-20us at QD1 (Hajnoczi, KVM Forum 2020)" },
-	{ "write_latency", PT_DIST, CFG(host.swap.write_latency),
-	  "{dist: lognormal, median: 20us, p99: 100us}", 0, 0, NULL,
-	  "write-back service time per 4KiB page: NVMe flash, writes slower than reads (estimate)" },
+	{ "device", PT_ENUM, CFG(host.swap.device), "nvme", 0, 0, cfg_swap_device_names,
+	  "swap device preset: nvme (TLC NAND, the common server case), sata-ssd, sas-hdd, zram or optane; sets the keys below (LATENCIES.md)" },
+	{ "queue_depth", PT_U32, CFG(host.swap.queue_depth), NVME_QD, 1, 65536, NULL,
+	  "requests the swap device serves at once; more wait FIFO (nvme: 32, assumption; sata-ssd: NCQ 32; sas-hdd: 1, one actuator)" },
+	{ "floor", PT_TIME, CFG(host.swap.floor), NVME_FLOOR, 0, 1e12, NULL,
+	  "service-time floor of a read: no swap-in is served faster (nvme: 50us, the low end of NAND NVMe 50-100us at QD1, LATENCIES.md)" },
+	{ "read_latency", PT_DIST, CFG(host.swap.read_latency), NVME_READ, 0, 0, NULL,
+	  "read service time above the floor (nvme: median total 83us, enterprise NVMe 80-90us at QD1, LATENCIES.md; the p99 is an assumption)" },
+	{ "write_latency", PT_DIST, CFG(host.swap.write_latency), NVME_WRITE, 0, 0, NULL,
+	  "write-back service time per request, no floor: writes land in the device cache (assumption)" },
+	{ "bandwidth", PT_SIZE, CFG(host.swap.bandwidth), NVME_BW, 1, NO_MAX, NULL,
+	  "bytes per second of the device's one transfer channel, shared by all requests (nvme: 3.2GB/s, LATENCIES.md 3-7GB/s)" },
+	{ "seek_max", PT_TIME, CFG(host.swap.seek_max), NVME_SEEK, 0, 1e12, NULL,
+	  "full-stroke seek: a jump of d of D slots adds seek_max*sqrt(d/D); 0s = no seek (sas-hdd: 4ms, so a random read costs 2-12ms, LATENCIES.md)" },
+	{ "scheduler", PT_ENUM, CFG(host.swap.scheduler), NVME_SCHED, 0, 0, cfg_swap_sched_names,
+	  "I/O scheduler: none (FIFO; Linux's default for multi-queue devices such as NVMe) or mq-deadline (reads before waiting writes; the default for single-queue SATA/SAS devices)" },
+	{ "page_cluster", PT_U32, CFG(host.swap.page_cluster), "3", 0, 6, NULL,
+	  "swap readahead: one read fetches up to 2^page_cluster consecutive swap slots (vm.page-cluster, default 3, Documentation/admin-guide/sysctl/vm.rst)" },
 	PARAM_END,
 };
 

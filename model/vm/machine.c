@@ -119,8 +119,10 @@ static const char *machine_task_name(void *ctx, uint32_t task)
 static void machine_writeback(void *ctx, uint64_t gfn)
 {
 	struct machine *m = ctx;
+	uint64_t slot = hostmem_slot(&m->hm, gfn);
+	uint32_t g = (uint32_t)gfn;
 
-	swapdev_submit(&m->swap, gfn, true);
+	swapdev_submit_io(&m->swap, true, slot == UINT64_MAX ? SWAP_NO_SLOT : slot, &g, 1);
 }
 
 static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
@@ -258,8 +260,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		hostmem_prefill_swapped(&m->hm);
 	else if (cfg->host.initial_state == INITIAL_RESIDENT)
 		hostmem_prefill_resident(&m->hm, npages);
-	if (swapdev_init(&m->swap, &m->sim, cfg->host.swap.queue_depth, &cfg->host.swap.read_latency,
-			 &cfg->host.swap.write_latency, cfg->seed)) {
+	if (swapdev_init(&m->swap, &m->sim, &cfg->host.swap, 2 * npages, cfg->seed)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the swap queue");
 		return -1;
 	}

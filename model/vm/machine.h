@@ -21,6 +21,7 @@
 #include "model/vm/sched.h"
 #include "model/kernel/sim.h"
 #include "model/host/swapdev.h"
+#include "model/host/swapin.h"
 #include "model/trace/trace.h"
 #include "model/host/workers.h"
 
@@ -96,7 +97,19 @@ struct vcpu {
 	uint64_t sdei_dispatches, irqs, exceptions;
 };
 
+/* Every stage-2 fault lands in exactly one class, counted where it is
+ * classified: faults == minor + zero_fill + major + async + repeated. */
+struct fault_classes {
+	uint64_t minor;		/* resident page (or none needed): mapped, no I/O */
+	uint64_t swapcache;	/* of minor: a page read ahead into the swap cache */
+	uint64_t zero_fill;	/* never touched: allocated and cleared */
+	uint64_t major;		/* needed I/O; the vCPU waited in the host (sync) */
+	uint64_t async;		/* needed I/O; delivered as an async PF (not-present) */
+	uint64_t repeated;	/* APF: a page whose async PF is still pending */
+};
+
 struct machine_stats {
+	struct fault_classes cls;
 	struct histogram fault_latency;	/* exit -> re-entry, every fault */
 	struct histogram major_latency;	/* same, faults that needed a swap-in */
 	uint64_t faults;		/* stage-2 aborts taken */

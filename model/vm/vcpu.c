@@ -277,28 +277,39 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 	(void)t;
 	switch (hostmem_classify(&m->hm, gfn)) {
 	case HM_FAULT_NONE:
+		m->stats.cls.minor++;
 		break;
 	case HM_FAULT_MINOR:
+		m->stats.cls.minor++;
+		if (hostmem_swapcache_hit(&m->hm, gfn))
+			m->stats.cls.swapcache++;
 		m->hm.stats.minor++;
 		hostmem_map(&m->hm, gfn);
 		cost += h->minor_fault;
 		break;
 	case HM_FAULT_ZERO:
+		m->stats.cls.zero_fill++;
+		if (h->thp) {
+			/* Clearing is linear in size: 512 x the 4 KiB cost. */
+			cost += h->zero_fill * hostmem_zero_fill_huge(&m->hm, gfn);
+			break;
+		}
 		hostmem_zero_fill(&m->hm, gfn);
 		hostmem_map(&m->hm, gfn);
 		cost += h->zero_fill;
 		break;
 	case HM_FAULT_REMOTE:
+		m->stats.cls.major++;
 		m->stats.remote_faults++;
 		migration_request(&m->mig, gfn);
 		v->fault_major = true;
 		v->waiting_io = true;
 		return;
 	case HM_FAULT_MAJOR:
-		hostmem_swapin_start(&m->hm, gfn);
-		swapdev_submit(&m->swap, gfn, false);
+		swapin_start(&m->hm, &m->swap, &h->swap, gfn);
 		__attribute__((fallthrough));
 	case HM_FAULT_INFLIGHT:
+		m->stats.cls.major++;
 		v->fault_major = true;
 		v->waiting_io = true;
 		return;

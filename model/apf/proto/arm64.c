@@ -333,6 +333,7 @@ static void arm64_stage2_fault(struct machine *m, struct vcpu *v, struct task *t
 		 * (§2.7 a, §4.8) — the vCPU spins through stage-2 aborts; with
 		 * repeated_fault: halt it waits as x86 does. */
 		a->st.repeated++;
+		m->stats.cls.repeated++;
 		arm_trace(a, i, TR_KVM_REPEATED_FAULT, gva, gfn, 0);
 		if (m->cfg->sw.repeated_fault == APF_REPEAT_HALT)
 			vcpu_fault_halt(v);
@@ -348,6 +349,7 @@ static void arm64_stage2_fault(struct machine *m, struct vcpu *v, struct task *t
 		return;
 	}
 	a->st.async++;
+	m->stats.cls.async++;
 	vcpu_fault_resume(v);
 }
 

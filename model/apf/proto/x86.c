@@ -312,6 +312,7 @@ static void x86_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, 
 	x86_trace(a, i, TR_KVM_TRY_ASYNC_GET_PAGE, gva, gfn, 0);
 	if (apf_slots_find(&av->core.slots, gfn)) {
 		a->st.repeated++;
+		m->stats.cls.repeated++;
 		x86_trace(a, i, TR_KVM_REPEATED_FAULT, gva, gfn, 0);
 		if (m->cfg->sw.repeated_fault == APF_REPEAT_HALT) {
 			a->st.halts++;
@@ -329,6 +330,7 @@ static void x86_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, 
 		return;
 	}
 	a->st.async++;
+	m->stats.cls.async++;
 	if (av->req_apf_halt) {
 		av->req_apf_halt = false;
 		a->st.halts++;
