@@ -195,3 +195,27 @@ TEST(MachineSync, MultiVcpuMixedScenarioIsDeterministic)
 }
 
 } // namespace
+
+// A background task does not keep run.until_done waiting: the run ends at the
+// memory test's exit while the compute thread beside it is still running, so a
+// test's total time and the thread's rate over it can be read from one run.
+TEST(MachineSync, UntilDoneDoesNotWaitForBackgroundTasks)
+{
+	const char *yaml = R"(
+seed: 3
+vm: {vcpus: 1, memory: 64MiB, kernel_reserved: 16MiB}
+host: {memory_limit: 24MiB}
+tasks:
+  - {name: hog, workload: memhog, share: 50%, passes: 1}
+  - {name: compute, workload: compute, iteration: 100000, background: true}
+run: {duration: 30s, until_done: true}
+)";
+	SimRun r(yaml);
+	ASSERT_TRUE(r.inited);
+	const struct task *hog = &r.m.sched.tasks[0], *compute = &r.m.sched.tasks[1];
+	ASSERT_EQ(hog->state, TASK_EXITED);
+	EXPECT_NE(compute->state, TASK_EXITED);
+	EXPECT_GT(compute->progress, 0u);
+	EXPECT_EQ(r.m.sim.now, hog->exit_ps);   // ended at the hog's exit, not at 30 s
+	EXPECT_LT(r.m.sim.now, 30 * SIM_S);
+}

@@ -155,6 +155,7 @@ struct task_cfg {
 	int32_t vcpu;			  /* pinned vCPU, -1 = any */
 	uint32_t count;			  /* instances of this task */
 	sim_time_t start;		  /* when the task becomes runnable */
+	bool background;		  /* run.until_done does not wait for it */
 	const struct workload_ops *workload;
 	alignas(16) unsigned char params[CFG_WL_PARAMS_MAX]; /* workload params struct */
 	uint32_t line;			  /* scenario line, for messages */

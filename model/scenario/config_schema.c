@@ -269,6 +269,8 @@ const struct param_desc cfg_task_params[] = {
 	  "instances, named NAME.0, NAME.1, ... by the model" },
 	{ "start", PT_TIME, TASK(start), "0s", 0, NO_MAX, NULL,
 	  "when the task becomes runnable" },
+	{ "background", PT_BOOL, TASK(background), "false", 0, 0, NULL,
+	  "run.until_done does not wait for it (a CPU-bound thread beside a test)" },
 	PARAM_END,
 };
 

@@ -203,7 +203,9 @@ static int machine_add_task(struct machine *m, const struct task_cfg *tc, uint32
 			 cfg->path, tc->line, t->name, t->wl->name, err);
 		return -1;
 	}
-	m->sched.alive++;
+	t->background = tc->background;
+	if (!t->background)
+		m->sched.awaited++;
 	sim_at(&m->sim, t->start_ps, task_start_ev, m, id);
 	return 0;
 }

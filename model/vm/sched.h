@@ -61,6 +61,7 @@ struct task {
 	uint64_t parks;
 	sim_time_t woken_at;
 	bool wake_pending_run;	/* woken, not yet running again */
+	bool background;	/* not counted in sched.awaited */
 };
 
 struct runqueue {
@@ -72,7 +73,7 @@ struct sched {
 	uint32_t ntasks;
 	struct runqueue *rq;
 	uint32_t nvcpus;
-	uint32_t alive;		/* not yet exited */
+	uint32_t awaited;	/* not yet exited and not background: run.until_done waits for these */
 	bool fair;		/* pick the least vruntime first (guest.wakeup_preemption) */
 	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
 };

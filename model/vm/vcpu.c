@@ -153,8 +153,10 @@ static void task_exit(struct machine *m, struct task *t, sim_time_t at)
 	t->state = TASK_EXITED;
 	t->exit_ps = at;
 	t->op_valid = false;
-	m->sched.alive--;
-	if (m->sched.alive == 0 && m->cfg->run.until_done)
+	if (t->background)
+		return;
+	m->sched.awaited--;
+	if (m->sched.awaited == 0 && m->cfg->run.until_done)
 		machine_schedule_end(m, at);
 }
 
