@@ -334,6 +334,7 @@ void machine_finish(struct machine *m)
 		struct task *t = &m->sched.tasks[i];
 		if (t->state == TASK_PARKED)
 			t->parked_ps += m->end_ps - t->parked_since;
+		acct_close(&t->acct, m->end_ps);
 	}
 }
 

@@ -477,6 +477,7 @@ static int64_t s_irq_ack(void *ctx, unsigned vcpu, uint64_t *unused)
 
 	(void)unused;
 	a->st.acks++;
+	a->m->vcpus[vcpu].irq_acks++;	/* its round trip goes to host_irq_ack */
 	arm_trace(a, vcpu, TR_IRQ_ACK, av->pageready_pending, 0, 0);
 	if (av->pageready_pending) {
 		a->st.acks_pending++;

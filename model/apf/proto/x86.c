@@ -393,6 +393,7 @@ static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val
 		if (a->m->cfg->sw.ack != APF_ACK_MSR)
 			goto gp;
 		a->st.acks++;
+		a->m->vcpus[cpu].irq_acks++;	/* its round trip goes to host_irq_ack */
 		if ((val & 1) && av->pageready_pending) {
 			a->st.acks_pending++;
 			av->pageready_pending = false;
