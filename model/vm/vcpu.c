@@ -705,6 +705,11 @@ void vcpu_kick(struct vcpu *v)
 		at = v->op_start;
 	if (v->since > at)
 		at = v->since;
+	/* Guest code already simulated inline (a delivery burst cut short)
+	 * ran to acct.since: an exit can only follow it, or that time would
+	 * be lived twice (the time account's backward_ps). */
+	if (v->acct.since > at)
+		at = v->acct.since;
 	if (v->state == VCPU_RUN)
 		v->kicked = true;
 	if (v->m->cfg->faults.kick_delay) {
