@@ -475,7 +475,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			vcpu_switch_in(v, tk, &t);
 			continue;
 		}
-		if (t >= v->slice_end && m->plat && v->tick_taken != v->slice_end) {
+		if (t >= v->slice_end && v->tick_taken != v->slice_end) {
 			/* The guest's timer tick: a virtual timer exit, after which
 			 * the host serves pending requests at entry (a re-raised
 			 * KVM_REQ_ASYNC_PF is polled at least once per tick). */
