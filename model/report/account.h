@@ -24,7 +24,7 @@ enum vcpu_bucket {
 	VB_GUEST_OTHER,		/* guest boot and hotplug callbacks */
 	VB_HOST_FAULT,		/* stage-2 fault: exit, classification, mapping, entry */
 	VB_HOST_APF,		/* async-PF setup: exit and entry of a fault sent async */
-	VB_HOST_INJECT,		/* injection of an SDEI event or an IRQ at entry */
+	VB_HOST_INJECT,		/* SDEI dispatch at entry, IRQ completion (host.irq_complete) */
 	VB_HOST_IRQ_ACK,	/* the IRQ_ACK hypercall / ACK MSR write round trips */
 	VB_HOST_OTHER,		/* other exits: timer ticks, IPIs, halt wake-up entries */
 	VB_HOST_IO,		/* blocked on I/O: sync swap-in or postcopy fetch, APF halt */

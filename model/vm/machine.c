@@ -233,6 +233,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	if (SIM_S % cfg->vm.freq_hz == 0)
 		m->cycle_ps_num = SIM_S / cfg->vm.freq_hz;
 	m->insn_ps = cfg->vm.cpi * (double)SIM_S / (double)cfg->vm.freq_hz;
+	trap_costs_resolve(cfg, &m->trap);
 	hist_init(&m->stats.fault_latency);
 	hist_init(&m->stats.major_latency);
 	hist_init(&m->stats.ready_to_run);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "model/config/config.h"
+#include "model/apf/trapcost.h"
 #include "model/host/faults.h"
 #include "model/kernel/histogram.h"
 #include "model/host/hostmem.h"
@@ -133,6 +134,7 @@ struct machine {
 	struct machine_stats stats;
 	const struct protocol_ops *proto;
 	void *proto_state;
+	struct trap_costs trap;		/* exit/entry/hypercall/... of this run */
 	struct platform *plat;		/* guest code; NULL for `sync` */
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;

@@ -313,7 +313,7 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 	struct machine *m = v->m;
 	const struct host_cfg *h = &m->cfg->host;
 	sim_time_t now = m->sim.now;
-	sim_time_t cost = h->vmexit;
+	sim_time_t cost = v->m->trap.vmexit;
 
 	(void)t;
 	switch (hostmem_classify(&m->hm, gfn)) {
@@ -346,7 +346,7 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 		v->waiting_io = true;
 		return;
 	}
-	vcpu_schedule_step(v, now + cost + h->vmentry);
+	vcpu_schedule_step(v, now + cost + v->m->trap.vmentry);
 }
 
 void vcpu_fault_halt(struct vcpu *v)
@@ -358,10 +358,8 @@ void vcpu_fault_halt(struct vcpu *v)
 
 void vcpu_fault_resume(struct vcpu *v)
 {
-	const struct host_cfg *h = &v->m->cfg->host;
-
 	vcpu_acct(v, VB_HOST_APF, v->m->sim.now);
-	vcpu_schedule_step(v, v->m->sim.now + h->vmexit + h->vmentry);
+	vcpu_schedule_step(v, v->m->sim.now + v->m->trap.vmexit + v->m->trap.vmentry);
 }
 
 /* Swap-in finished: map the page for every vCPU blocked on it; each
@@ -377,7 +375,7 @@ void vcpu_page_resident(struct machine *m, uint64_t gfn)
 		v->waiting_io = false;
 		vcpu_acct(v, VB_HOST_FAULT, m->sim.now);
 		hostmem_map(&m->hm, gfn);
-		vcpu_schedule_step(v, m->sim.now + h->minor_fault + h->vmentry);
+		vcpu_schedule_step(v, m->sim.now + h->minor_fault + v->m->trap.vmentry);
 	}
 }
 
@@ -486,14 +484,13 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 				}
 				now = t;
 			}
-			const struct host_cfg *h = &m->cfg->host;
 			v->tick_taken = v->slice_end;
 			v->exits++;
 			v->ticks++;
 			v->kick_exit = true;
 			v->host_bucket = VB_HOST_OTHER;
 			vcpu_set_state(v, VCPU_HOST, t);
-			vcpu_schedule_step(v, t + h->vmexit + h->vmentry);
+			vcpu_schedule_step(v, t + v->m->trap.vmexit + v->m->trap.vmentry);
 			return;
 		}
 		if (t >= v->slice_end || v->need_resched) {
@@ -609,14 +606,13 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	} else if (v->kicked && m->plat) {
 		/* An IPI makes a running vCPU exit; it re-enters after the exit
 		 * and entry costs (the step above). */
-		const struct host_cfg *h = &m->cfg->host;
 		v->kicked = false;
 		v->exits++;
 		v->kicks++;
 		v->kick_exit = true;
 		v->host_bucket = VB_HOST_OTHER;
 		vcpu_set_state(v, VCPU_HOST, now);
-		vcpu_schedule_step(v, now + h->vmexit + h->vmentry);
+		vcpu_schedule_step(v, now + v->m->trap.vmexit + v->m->trap.vmentry);
 		return;
 	}
 	v->kicked = false;
@@ -694,7 +690,7 @@ void vcpu_kick(struct vcpu *v)
 		/* A wake-up ends the synthetic halt: re-enter, retry. */
 		v->apf_halted = false;
 		vcpu_acct(v, VB_HOST_OTHER, now);
-		vcpu_schedule_step(v, now + v->m->cfg->host.vmentry);
+		vcpu_schedule_step(v, now + v->m->trap.vmentry);
 		return;
 	}
 	/* A vCPU in its own step re-examines everything before it returns. */

@@ -58,7 +58,7 @@ static void guest_run_account(struct vcpu *v, const struct platform_run_result *
 {
 	struct machine *m = v->m;
 	double ps = (double)r->insns * m->insn_ps;
-	sim_time_t hc = m->cfg->host.hypercall;
+	sim_time_t hc = m->trap.hypercall;
 	uint64_t calls = smccc_total(m) - calls0;
 	uint64_t acks = v->irq_acks - acks0;
 	sim_time_t insn_d = (sim_time_t)(ps + 0.5);
@@ -440,6 +440,9 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
 				   user ? platform_user_pstate(p, v->id) : 0);
 			v->sdei_dispatches++;
+			/* The host's side of the delivery, at this entry. */
+			vcpu_acct(v, VB_HOST_INJECT, *t);
+			*t += m->trap.sdei_dispatch;
 			r = guest_run(v, GE_SDEI, VB_GUEST_SDEI, t);
 		} else if (v->exc_pending && (user || v->guest_wfi)) {
 			v->exc_pending = false;
@@ -447,6 +450,9 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 			r = guest_run(v, GE_EXCEPTION, VB_GUEST_EXC, t);
 		} else if (gic_irq_asserted(platform_gic(p), v->id) && (user || v->guest_wfi || !v->cur)) {
 			v->irqs++;
+			/* Its completion (EOI): no trap on arm64, an exit on x86. */
+			vcpu_acct(v, VB_HOST_INJECT, *t);
+			*t += m->trap.irq_complete;
 			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, VB_GUEST_IRQ, t);
 		} else {
 			return;

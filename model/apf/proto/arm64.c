@@ -381,7 +381,7 @@ static struct arm64_apf *arm_ctx(void *ctx, unsigned vcpu)
 {
 	struct arm64_apf *a = ctx;
 
-	vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->trap.hypercall);
 	return a;
 }
 
@@ -428,7 +428,7 @@ static void arm_sdei_notify(void *ctx, unsigned vcpu, uint64_t event, enum sdei_
 		av->notpresent_token = 0;
 		a->st.notpresent_delivered++;
 	} else {
-		vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->cfg->host.hypercall);
+		vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->trap.hypercall);
 		arm_trace(a, vcpu, TR_SDEI_COMPLETE, event, 0, 0);
 	}
 }

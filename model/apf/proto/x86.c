@@ -363,7 +363,7 @@ static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val
 	struct x86_apf *a = ctx;
 	struct x86_apf_vcpu *av = &a->v[cpu];
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	switch (msr) {
 	case MSR_KVM_ASYNC_PF_INT:
 		if (val & ~0xFFULL)
@@ -410,7 +410,7 @@ static int64_t x86_msr_read(void *ctx, unsigned cpu, uint32_t msr, uint64_t *val
 {
 	struct x86_apf *a = ctx;
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	switch (msr) {
 	case MSR_KVM_ASYNC_PF_EN:
 		*val = a->v[cpu].msr_en;
@@ -430,7 +430,7 @@ static uint64_t x86_kvm_features(void *ctx, unsigned cpu)
 	struct x86_apf *a = ctx;
 	uint64_t f = 1ULL << KVM_FEATURE_ASYNC_PF | 1ULL << KVM_FEATURE_ASYNC_PF_VMEXIT;
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	if (!x86_legacy(a))
 		f |= 1ULL << KVM_FEATURE_ASYNC_PF_INT;
 	return f;
