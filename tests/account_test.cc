@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -165,6 +167,21 @@ run: {duration: 20s, until_done: true}
 		machine_fini(&m);
 		config_free(&cfg);
 	}
+}
+
+// The docs list every bucket the JSON prints (docs/output.md, "Time account").
+TEST(Account, OutputMdNamesEveryBucket)
+{
+	std::ifstream f(std::string(APFSIM_SOURCE_DIR) + "/docs/output.md");
+	std::stringstream ss;
+	ss << f.rdbuf();
+	std::string doc = ss.str();
+	for (uint32_t i = 0; i < VB_COUNT; i++)
+		EXPECT_NE(doc.find(std::string("| `") + vcpu_buckets[i].key + "` |"), std::string::npos)
+			<< vcpu_buckets[i].key;
+	for (uint32_t i = 0; i < TB_COUNT; i++)
+		EXPECT_NE(doc.find(std::string("| `") + task_buckets[i].key + "` |"), std::string::npos)
+			<< task_buckets[i].key;
 }
 
 } // namespace
