@@ -94,6 +94,7 @@ void CheckAccount(const struct machine *m, const std::string &what)
 		EXPECT_EQ(a->unwind_short_ps, 0u) << what << " task " << t->name;
 		EXPECT_EQ(a->ps[TB_STALLED], t->stall_ps) << what << " task " << t->name;
 		EXPECT_EQ(a->ps[TB_PARKED], t->parked_ps) << what << " task " << t->name;
+		EXPECT_EQ(a->ps[TB_RUNNING], t->work_ps) << what << " task " << t->name;
 	}
 	// The JSON says the same: account_ps sums to sim_time_ps / lifetime_ps.
 	json_t *doc = report_json(m, "test");

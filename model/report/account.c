@@ -24,7 +24,8 @@ const struct account_bucket_desc vcpu_buckets[VB_COUNT] = {
 };
 
 const struct account_bucket_desc task_buckets[TB_COUNT] = {
-	[TB_RUNNING] = { "running", "task", "current on its vCPU" },
+	[TB_RUNNING] = { "running", "task", "running its own operations" },
+	[TB_ONCPU_OTHER] = { "on_cpu_other", "task", "current while its vCPU does other work" },
 	[TB_RUNNABLE] = { "runnable", "task", "queued, waiting for a vCPU" },
 	[TB_PARKED] = { "parked", "task", "parked on an async page fault" },
 	[TB_STALLED] = { "stalled", "task", "its vCPU in the host for its fault" },

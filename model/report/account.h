@@ -35,7 +35,10 @@ enum vcpu_bucket {
 };
 
 enum task_bucket {
-	TB_RUNNING,		/* current on its vCPU (guest code, kernel, exits not its own) */
+	TB_RUNNING,		/* current on its vCPU, running its own operations */
+	TB_ONCPU_OTHER,		/* current on its vCPU while the vCPU does other work:
+				 * context switch, interrupts, hypercalls, exits that
+				 * are not its own faults */
 	TB_RUNNABLE,		/* on a runqueue, waiting for a vCPU */
 	TB_PARKED,		/* parked on an async page fault until page-ready */
 	TB_STALLED,		/* its vCPU in the host for its stage-2 fault (I/O under sync) */

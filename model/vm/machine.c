@@ -329,13 +329,15 @@ void machine_finish(struct machine *m)
 		m->ended = true;
 		m->end_ps = m->sim.now;
 	}
+	/* Tasks first: closing a vCPU must not move its task's account. */
+	for (uint32_t i = 0; i < m->sched.ntasks; i++)
+		acct_close(&m->sched.tasks[i].acct, m->end_ps);
 	for (uint32_t i = 0; i < m->nvcpus; i++)
 		vcpu_finish(&m->vcpus[i], m->end_ps);
 	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
 		struct task *t = &m->sched.tasks[i];
 		if (t->state == TASK_PARKED)
 			t->parked_ps += m->end_ps - t->parked_since;
-		acct_close(&t->acct, m->end_ps);
 	}
 }
 

@@ -50,6 +50,8 @@ struct task {
 	struct acct acct;	/* closed time account, enum task_bucket (report/account.h) */
 	uint64_t progress;
 	sim_time_t cpu_ps;	/* executing guest code */
+	sim_time_t work_ps;	/* executing its own operations (cpu_ps less kernel
+				 * code run while it was current) */
 	sim_time_t stall_ps;	/* its vCPU blocked in the host for it */
 	sim_time_t parked_ps;	/* waiting for a page-ready */
 	sim_time_t parked_since;

@@ -43,7 +43,14 @@ static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
 
 void vcpu_acct(struct vcpu *v, enum vcpu_bucket b, sim_time_t at)
 {
+	struct task *t = v->cur;
+
 	acct_to(&v->acct, b, at);
+	/* The current task's time on the CPU follows the vCPU's: its own
+	 * operations, or other work done while it holds the vCPU. */
+	if (t && t->state == TASK_RUNNING &&
+	    (t->acct.cur == TB_RUNNING || t->acct.cur == TB_ONCPU_OTHER))
+		task_acct(t, b == VB_GUEST_USER || b == VB_GUEST_KTASK ? TB_RUNNING : TB_ONCPU_OTHER, at);
 }
 
 void task_acct(struct task *t, enum task_bucket b, sim_time_t at)
@@ -128,6 +135,7 @@ void vcpu_settle(struct vcpu *v, sim_time_t at)
 		done = t->op_left_ps;
 	t->op_left_ps -= done;
 	t->cpu_ps += done;
+	t->work_ps += done;
 	v->op_start = at;
 }
 
@@ -417,7 +425,7 @@ static void vcpu_switch_in(struct vcpu *v, struct task *tk, sim_time_t *t)
 	const struct apf_config *cfg = m->cfg;
 
 	trace_emit(&m->tracer, *t, v->id, tk->id, TR_TASK_SWITCH, TRACE_NO_TASK, tk->id, 0);
-	task_acct(tk, TB_RUNNING, *t);
+	task_acct(tk, TB_ONCPU_OTHER, *t);	/* the context switch */
 	vcpu_acct(v, VB_GUEST_SCHED, *t);
 	tk->state = TASK_RUNNING;
 	tk->vcpu = v->id;
@@ -543,6 +551,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 				sim_time_t d = stop - t;
 				tk->op_left_ps -= d;
 				tk->cpu_ps += d;
+				tk->work_ps += d;
 				t = stop;
 				if (tk->op_left_ps == 0)
 					task_op_complete(tk);
