@@ -170,6 +170,26 @@ run: {duration: 20s, until_done: true}
 	}
 }
 
+// Same scenario and seed, same accounts and trap costs, byte for byte.
+TEST(Account, JsonIsDeterministic)
+{
+	std::string path = std::string(APFSIM_SOURCE_DIR) + "/workloads/scenarios/quickstart.yaml";
+	auto once = [&]() {
+		AcctRun r(path, { "protocol=arm64-v4", "run.duration=200ms" });
+		EXPECT_TRUE(r.ok);
+		json_t *doc = report_json(&r.m, "t");
+		char *s = json_dumps(doc, JSON_PRESERVE_ORDER);
+		std::string out(s);
+		free(s);
+		json_decref(doc);
+		return out;
+	};
+	std::string a = once();
+	EXPECT_NE(a.find("\"account_ps\""), std::string::npos);
+	EXPECT_NE(a.find("\"trap_costs\""), std::string::npos);
+	EXPECT_EQ(a, once());
+}
+
 // The docs list every bucket the JSON prints (docs/output.md, "Time account").
 TEST(Account, OutputMdNamesEveryBucket)
 {

@@ -157,6 +157,13 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_object_set_new(swap, "read_wait_ps", report_hist_json(&m->swap.stats.read_wait));
 	json_object_set_new(swap, "read_latency_ps", report_hist_json(&m->swap.stats.read_total));
 	json_object_set_new(host, "swap", swap);
+	json_object_set_new(host, "trap_costs", json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+			"arch", m->trap.arch ? m->trap.arch->name : "",
+			"vmexit_ps", (json_int_t)m->trap.vmexit,
+			"vmentry_ps", (json_int_t)m->trap.vmentry,
+			"hypercall_ps", (json_int_t)m->trap.hypercall,
+			"sdei_dispatch_ps", (json_int_t)m->trap.sdei_dispatch,
+			"irq_complete_ps", (json_int_t)m->trap.irq_complete));
 	json_object_set_new(host, "fault_latency_ps", report_hist_json(&m->stats.fault_latency));
 	json_object_set_new(host, "major_fault_latency_ps", report_hist_json(&m->stats.major_latency));
 	json_object_set_new(root, "host", host);
