@@ -286,6 +286,13 @@ TEST(Config, ExitPlusEntryAboveTheHypercallIsRefused)
 		  std::string::npos);
 	ASSERT_EQ(load(std::string("host: {vmexit: 1us, vmentry: 1us, hypercall: 2us}\n") + kOneTask, &c), "");
 	config_free(&c);
+	// The hypercall alone: exit and entry follow it, half each.
+	struct trap_costs tc;
+	ASSERT_EQ(load(std::string("host: {hypercall: 2us}\n") + kOneTask, &c), "");
+	trap_costs_resolve(&c, &tc);
+	EXPECT_EQ(tc.vmexit, SIM_US);
+	EXPECT_EQ(tc.vmentry, SIM_US);
+	config_free(&c);
 }
 
 // x86 presets run on the x86 table, not the arm64 one.

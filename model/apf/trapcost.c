@@ -58,8 +58,10 @@ void trap_costs_resolve(const struct apf_config *c, struct trap_costs *o)
 
 	o->arch = a;
 	o->hypercall = pick(c, h->hypercall, a->hypercall);
-	o->vmexit = pick(c, h->vmexit, a->vmexit);
-	o->vmentry = pick(c, h->vmentry, a->vmentry);
+	/* An automatic exit / entry is its share of the round trip in use, so
+	 * setting host.hypercall alone keeps exit + entry <= hypercall. */
+	o->vmexit = h->vmexit != CFG_TIME_AUTO ? h->vmexit : o->hypercall * a->vmexit / a->hypercall;
+	o->vmentry = h->vmentry != CFG_TIME_AUTO ? h->vmentry : o->hypercall * a->vmentry / a->hypercall;
 	o->sdei_dispatch = pick(c, h->sdei_dispatch, a->sdei_dispatch);
 	o->irq_complete = pick(c, h->irq_complete, a->irq_complete);
 }

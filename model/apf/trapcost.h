@@ -37,7 +37,8 @@ extern const struct trap_arch trap_arch_arm64_nvhe, trap_arch_x86;
 /* The architecture the scenario's protocol runs on. */
 const struct trap_arch *trap_arch_of(const struct apf_config *c);
 /* Costs of the run: the architecture's table at vm.freq, overridden by
- * every host.KEY that is not CFG_TIME_AUTO. */
+ * every host.KEY that is not CFG_TIME_AUTO; an automatic vmexit / vmentry
+ * is its share of the hypercall round trip in use (set or automatic). */
 void trap_costs_resolve(const struct apf_config *c, struct trap_costs *out);
 
 #endif
