@@ -13,6 +13,7 @@ enum {
 };
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct apf_config;
@@ -27,6 +28,7 @@ struct run_opts {
 	const char *sets[64];
 	unsigned nsets;
 	int quiet, check;
+	int explain;			/* compare: time-account differences */
 };
 
 /* The rendered outputs of one run. */
@@ -40,6 +42,11 @@ struct run_out {
 int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_compare(int argc, char **argv);
+/* compare_explain.c: the time-account difference of run documents a
+ * (protocol base) and b (other), and its printed form. */
+struct json_t;
+struct json_t *compare_explain(const char *base, struct json_t *a, const char *other, struct json_t *b);
+void compare_explain_print(struct json_t *ex, FILE *out);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
 

@@ -24,6 +24,9 @@ static const char compare_usage[] =
 	"  --seed N               override the scenario seed\n"
 	"  --set KEY=VALUE        override a scenario key in every run (repeatable)\n"
 	"  --json F               write {scenario, seed, protocols, results{P: run}} to F\n"
+	"  --explain              per task and vCPU, the time-account difference of each\n"
+	"                         protocol against the first, bucket by bucket (and\n"
+	"                         \"explain\" in --json)\n"
 	"  --oracle=off           do not check the protocol invariants\n"
 	"  --help                 this text\n";
 
@@ -187,6 +190,14 @@ int cli_compare(int argc, char **argv)
 	}
 	if (worst != CLI_EXIT_BAD_INPUT) {
 		print_table(cfgs[0].path, protos, docs, n);
+		json_t *explain = json_array();
+		for (unsigned i = 1; o.explain && i < n; i++) {
+			if (!docs[0] || !docs[i])
+				continue;
+			json_t *ex = compare_explain(protos[0], docs[0], protos[i], docs[i]);
+			compare_explain_print(ex, stdout);
+			json_array_append_new(explain, ex);
+		}
 		if (json_path) {
 			json_t *root = json_object(), *res = json_object(), *names = json_array();
 			json_object_set_new(root, "scenario", json_string(cfgs[0].path));
@@ -197,12 +208,15 @@ int cli_compare(int argc, char **argv)
 			}
 			json_object_set_new(root, "protocols", names);
 			json_object_set_new(root, "results", res);
+			if (o.explain)
+				json_object_set(root, "explain", explain);
 			char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			if (!text || cli_write_atomically(json_path, text))
 				worst = CLI_EXIT_FAIL;
 			free(text);
 			json_decref(root);
 		}
+		json_decref(explain);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		json_decref(docs[i]);

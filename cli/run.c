@@ -266,6 +266,12 @@ int cli_write_atomically(const char *path, const char *text)
 	return 0;
 }
 
+/* An option only the commands whose usage lists it accept. */
+static int usage_has(const char *usage, const char *opt)
+{
+	return strstr(usage, opt) != NULL;
+}
+
 int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
 {
 	static char seedbuf[64], protobuf[96];
@@ -280,6 +286,8 @@ int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const char *us
 			o->quiet = 1;
 		} else if (!strcmp(a, "--check-determinism")) {
 			o->check = 1;
+		} else if (!strcmp(a, "--explain") && usage_has(usage, "--explain")) {
+			o->explain = 1;
 		} else if (!strcmp(a, "--protocols")) {
 			if (!val) {
 				fprintf(stderr, "apfsim: %s needs a value\n", a);

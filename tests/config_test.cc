@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "model/config/config.h"
+#include "model/apf/trapcost.h"
 #include "workloads/workload.h"
 }
 
@@ -107,9 +108,19 @@ TEST(Config, DefaultsAreTheDocumentedValues)
 	EXPECT_FALSE(c.host.thp);
 	EXPECT_EQ(c.host.minor_fault, 2 * SIM_US);
 	EXPECT_EQ(c.host.zero_fill, 1 * SIM_US);
-	EXPECT_EQ(c.host.vmexit, 2600 * SIM_NS);
-	EXPECT_EQ(c.host.vmentry, 2600 * SIM_NS);
-	EXPECT_EQ(c.host.hypercall, 3250 * SIM_NS);
+	// Trap costs default to the protocol's architecture table (trapcost.h).
+	EXPECT_EQ(c.host.vmexit, CFG_TIME_AUTO);
+	EXPECT_EQ(c.host.vmentry, CFG_TIME_AUTO);
+	EXPECT_EQ(c.host.hypercall, CFG_TIME_AUTO);
+	EXPECT_EQ(c.host.sdei_dispatch, CFG_TIME_AUTO);
+	EXPECT_EQ(c.host.irq_complete, CFG_TIME_AUTO);
+	struct trap_costs tc;
+	trap_costs_resolve(&c, &tc);
+	EXPECT_STREQ(tc.arch->name, "arm64-nvhe");
+	EXPECT_EQ(tc.hypercall, 3250 * SIM_NS);	// 6 500 cycles at 2 GHz
+	EXPECT_EQ(tc.vmexit, 1625 * SIM_NS);
+	EXPECT_EQ(tc.vmentry, 1625 * SIM_NS);
+	EXPECT_EQ(tc.irq_complete, 35500u);	// 71 cycles
 	EXPECT_EQ(c.host.workers, 4u);
 	EXPECT_EQ(c.host.worker_start, 5 * SIM_US);
 	EXPECT_EQ(c.guest.timeslice, 4 * SIM_MS);
@@ -310,8 +321,43 @@ TEST(Config, CyclesFollowVmFreqWhereverItIsWritten)
 	apf_config c;
 
 	// vm comes after host in the file, yet cycles use its frequency.
-	ASSERT_EQ(load(std::string("host: {hypercall: 1000cycles}\nvm: {freq: 1GHz}\n") + kOneTask, &c), "");
-	EXPECT_EQ(c.host.hypercall, SIM_US);
+	ASSERT_EQ(load(std::string("host: {hypercall: 7000cycles}\nvm: {freq: 1GHz}\n") + kOneTask, &c), "");
+	EXPECT_EQ(c.host.hypercall, 7 * SIM_US);
+	config_free(&c);
+}
+
+// Exit + entry can never cost more than the hypercall round trip that
+// contains them: an override that breaks it is bad input naming the key.
+TEST(Config, ExitPlusEntryAboveTheHypercallIsRefused)
+{
+	apf_config c;
+
+	EXPECT_NE(load(std::string("host: {vmexit: 3us}\n") + kOneTask, &c).find(
+			  "host.vmexit: expected host.vmexit + host.vmentry at most host.hypercall"),
+		  std::string::npos);
+	ASSERT_EQ(load(std::string("host: {vmexit: 1us, vmentry: 1us, hypercall: 2us}\n") + kOneTask, &c), "");
+	config_free(&c);
+	// The hypercall alone: exit and entry follow it, half each.
+	struct trap_costs tc;
+	ASSERT_EQ(load(std::string("host: {hypercall: 2us}\n") + kOneTask, &c), "");
+	trap_costs_resolve(&c, &tc);
+	EXPECT_EQ(tc.vmexit, SIM_US);
+	EXPECT_EQ(tc.vmentry, SIM_US);
+	config_free(&c);
+}
+
+// x86 presets run on the x86 table, not the arm64 one.
+TEST(Config, X86PresetsHaveTheirOwnTrapCosts)
+{
+	apf_config c;
+	struct trap_costs tc;
+
+	ASSERT_EQ(load(std::string("protocol: x86-int-ack\n") + kOneTask, &c), "");
+	trap_costs_resolve(&c, &tc);
+	EXPECT_STREQ(tc.arch->name, "x86");
+	EXPECT_EQ(tc.hypercall, 650 * SIM_NS);	// 1 300 cycles at 2 GHz
+	EXPECT_EQ(tc.vmexit + tc.vmentry, tc.hypercall);
+	EXPECT_EQ(tc.irq_complete, 778 * SIM_NS);	// 1 556 cycles
 	config_free(&c);
 }
 

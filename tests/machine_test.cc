@@ -71,8 +71,11 @@ TEST(MachineSync, StallEqualsSumOfFaultLatenciesForOneTask)
 	EXPECT_GT(r.m.stats.fault_latency.count, 0u);
 	EXPECT_EQ(t.stall_ps, r.m.stats.fault_latency.sum);
 	EXPECT_EQ(t.faults, r.m.stats.fault_latency.count);
-	// With one task and one vCPU, every host picosecond is that task's stall.
-	EXPECT_EQ(r.m.vcpus[0].host_ps, t.stall_ps);
+	// With one task and one vCPU, every host picosecond but the timer-tick
+	// exits is that task's stall.
+	EXPECT_EQ(r.m.vcpus[0].host_ps - r.m.vcpus[0].acct.ps[VB_HOST_OTHER], t.stall_ps);
+	EXPECT_EQ(r.m.vcpus[0].acct.ps[VB_HOST_OTHER],
+		  r.m.vcpus[0].ticks * (r.m.trap.vmexit + r.m.trap.vmentry));
 	// 48 MiB written 3 times: 12288 pages per pass.
 	EXPECT_EQ(t.progress, 3u * 12288u);
 }
@@ -150,10 +153,14 @@ tasks:
 run: {duration: 1s, until_done: true}
 )");
 	ASSERT_TRUE(r.inited);
-	// 1000 x 10000 cycles at 2 GHz = 5 ms each, all four in parallel.
-	for (uint32_t i = 0; i < 4; i++)
-		EXPECT_EQ(r.m.sched.tasks[i].exit_ps, 5 * SIM_MS + 3 * SIM_US) << i;
-	EXPECT_EQ(r.m.end_ps, 5 * SIM_MS + 3 * SIM_US);
+	// 1000 x 10000 cycles at 2 GHz = 5 ms each, all four in parallel, after
+	// a 3 us context switch and with one timer-tick exit (at 4 ms) each.
+	sim_time_t tick = r.m.trap.vmexit + r.m.trap.vmentry;
+	for (uint32_t i = 0; i < 4; i++) {
+		EXPECT_EQ(r.m.vcpus[i].ticks, 1u) << i;
+		EXPECT_EQ(r.m.sched.tasks[i].exit_ps, 5 * SIM_MS + 3 * SIM_US + tick) << i;
+	}
+	EXPECT_EQ(r.m.end_ps, 5 * SIM_MS + 3 * SIM_US + tick);
 }
 
 TEST(MachineSync, SameSeedSameJsonDifferentSeedDifferentJson)

@@ -79,6 +79,10 @@ struct host_cfg {
 	sim_time_t vmexit;	 /* guest -> host transition */
 	sim_time_t vmentry;	 /* host -> guest transition */
 	sim_time_t hypercall;	 /* HVC round trip handled in the host */
+	sim_time_t sdei_dispatch; /* host side of an SDEI delivery at entry */
+	sim_time_t irq_complete;  /* virtual IRQ completion (EOI) per IRQ taken */
+	/* The five trap costs above: CFG_TIME_AUTO (model/apf/trapcost.h) =
+	 * the protocol's architecture table; resolved in machine->trap. */
 	uint32_t workers;	 /* async-PF worker threads (kworkers) */
 	sim_time_t worker_start; /* queue_work to worker running */
 };

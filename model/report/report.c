@@ -60,6 +60,25 @@ json_t *report_hist_json(const struct histogram *h)
 			 "min", (json_int_t)(h->count ? h->min : 0));
 }
 
+/* {KEY: ps} of an account, in the order of its bucket table. */
+static json_t *account_json(const struct acct *a, const struct account_bucket_desc *d, uint32_t n)
+{
+	json_t *o = json_object();
+
+	for (uint32_t i = 0; i < n; i++)
+		json_object_set_new(o, d[i].key, json_integer((json_int_t)a->ps[i]));
+	return o;
+}
+
+sim_time_t report_task_lifetime(const struct task *t, sim_time_t end)
+{
+	sim_time_t stop = t->state == TASK_EXITED && t->exit_ps < end ? t->exit_ps : end;
+
+	if (t->state == TASK_NEW || t->start_ps >= stop)
+		return 0;
+	return stop - t->start_ps;
+}
+
 static const char *task_state_name(enum task_state s)
 {
 	static const char *const names[] = { "new", "runnable", "running", "sleeping", "parked", "exited" };
@@ -95,19 +114,23 @@ json_t *report_json(const struct machine *m, const char *version)
 				      "state", task_state_name(t->state));
 		json_object_set_new(o, "exit_ps", t->state == TASK_EXITED ?
 					json_integer((json_int_t)t->exit_ps) : json_null());
+		json_object_set_new(o, "lifetime_ps", json_integer((json_int_t)report_task_lifetime(t, m->end_ps)));
+		json_object_set_new(o, "account_ps", account_json(&t->acct, task_buckets, TB_COUNT));
 		json_array_append_new(tasks, o);
 	}
 	json_object_set_new(root, "tasks", tasks);
 	for (uint32_t i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
-		json_array_append_new(vcpus, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 						       "id", (json_int_t)v->id,
 						       "guest_ps", (json_int_t)v->guest_ps,
 						       "host_ps", (json_int_t)v->host_ps,
 						       "idle_ps", (json_int_t)v->idle_ps,
 						       "sched_ps", (json_int_t)v->sched_ps,
 						       "exits", (json_int_t)v->exits,
-						       "switches", (json_int_t)v->switches));
+						       "switches", (json_int_t)v->switches);
+		json_object_set_new(o, "account_ps", account_json(&v->acct, vcpu_buckets, VB_COUNT));
+		json_array_append_new(vcpus, o);
 	}
 	json_object_set_new(root, "vcpus", vcpus);
 
@@ -151,6 +174,13 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_object_set_new(swap, "read_wait_ps", report_hist_json(&m->swap.stats.read_wait));
 	json_object_set_new(swap, "read_latency_ps", report_hist_json(&m->swap.stats.read_total));
 	json_object_set_new(host, "swap", swap);
+	json_object_set_new(host, "trap_costs", json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+			"arch", m->trap.arch ? m->trap.arch->name : "",
+			"vmexit_ps", (json_int_t)m->trap.vmexit,
+			"vmentry_ps", (json_int_t)m->trap.vmentry,
+			"hypercall_ps", (json_int_t)m->trap.hypercall,
+			"sdei_dispatch_ps", (json_int_t)m->trap.sdei_dispatch,
+			"irq_complete_ps", (json_int_t)m->trap.irq_complete));
 	json_object_set_new(host, "fault_latency_ps", report_hist_json(&m->stats.fault_latency));
 	json_object_set_new(host, "major_fault_latency_ps", report_hist_json(&m->stats.major_latency));
 	json_object_set_new(root, "host", host);
@@ -177,6 +207,45 @@ void report_pct_line(FILE *out, const char *label, int width, const struct histo
 	report_fmt_time(hist_quantile(h, 0.99), c, sizeof(c));
 	report_fmt_time(h->max, d, sizeof(d));
 	fprintf(out, "  %-*s p50 %-12s p90 %-12s p99 %-12s max %s\n", width, label, a, b, c, d);
+}
+
+/* One account as "label time (share)" pairs, non-zero buckets only, four
+ * to a line; `total` is what the buckets sum to. */
+static void account_lines(FILE *out, const char *who, const struct acct *a,
+			  const struct account_bucket_desc *d, uint32_t n, sim_time_t total)
+{
+	char t0[32];
+	uint32_t col = 0;
+
+	fprintf(out, "  %-12s", who);
+	for (uint32_t i = 0; i < n; i++) {
+		if (!a->ps[i])
+			continue;
+		if (col && col % 4 == 0)
+			fprintf(out, "\n  %-12s", "");
+		report_fmt_time(a->ps[i], t0, sizeof(t0));
+		fprintf(out, " %s %s (%.1f%%)", d[i].key, t0,
+			total ? 100.0 * (double)a->ps[i] / (double)total : 0.0);
+		col++;
+	}
+	fprintf(out, "\n");
+}
+
+void report_account_summary(const struct machine *m, FILE *out)
+{
+	char name[32];
+
+	fprintf(out, "\ntime account (sums to the simulated time per vCPU, to the lifetime per task):\n");
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		snprintf(name, sizeof(name), "vcpu %u", i);
+		account_lines(out, name, &m->vcpus[i].acct, vcpu_buckets, VB_COUNT, m->end_ps);
+	}
+	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
+		const struct task *t = &m->sched.tasks[i];
+
+		snprintf(name, sizeof(name), "%.12s", t->name);
+		account_lines(out, name, &t->acct, task_buckets, TB_COUNT, report_task_lifetime(t, m->end_ps));
+	}
 }
 
 void report_summary(const struct machine *m, FILE *out)
@@ -210,6 +279,8 @@ void report_summary(const struct machine *m, FILE *out)
 		fprintf(out, "%-6u %12s %12s %12s %10" PRIu64 " %10" PRIu64 "\n", v->id, t0, t1, t3,
 			v->exits, v->switches);
 	}
+
+	report_account_summary(m, out);
 
 	const struct hostmem_stats *hs = &m->hm.stats;
 	const struct fault_classes *fc = &m->stats.cls;

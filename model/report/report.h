@@ -14,6 +14,10 @@
 /* The document; the caller owns the reference. */
 json_t *report_json(const struct machine *m, const char *version);
 void report_summary(const struct machine *m, FILE *out);
+/* The closed time account of every vCPU and task (summary section). */
+void report_account_summary(const struct machine *m, FILE *out);
+/* What a task's account sums to: start to exit, or to `end` if alive. */
+sim_time_t report_task_lifetime(const struct task *t, sim_time_t end);
 /* Human time: "12.345 ms". */
 void report_fmt_time(sim_time_t ps, char *buf, size_t len);
 /* A latency histogram as {count, mean, p50, p90, p99, max, min} (ps). */

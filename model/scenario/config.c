@@ -27,6 +27,7 @@
 #include <libfyaml.h>
 
 #include "model/config/config.h"
+#include "model/apf/trapcost.h"
 #include "workloads/workload.h"
 
 #define CFG_FILE_MAX (16u << 20) /* scenario files are small; refuse more */
@@ -604,6 +605,11 @@ static int apply_text(struct cfg_ctx *x, const struct param_desc *d, void *base,
 	case PT_FREQ: {
 		int rc;
 
+		if (d->type == PT_TIME && d->def && !strcmp(d->def, "auto") && !strcmp(text, "auto")) {
+			u = CFG_TIME_AUTO;	/* the architecture's cost (trapcost.h) */
+			memcpy(field, &u, sizeof(u));
+			return 0;
+		}
 		if (d->type == PT_SIZE)
 			rc = units_parse_size(text, &u, why, sizeof(why));
 		else if (d->type == PT_TIME)
@@ -1514,6 +1520,28 @@ static int validate(struct cfg_ctx *x)
 	if (instances > CFG_MAX_TASKS)
 		return fail_key(x, "tasks", "expected at most %d task instances in total (sum of count), found %llu",
 				CFG_MAX_TASKS, (unsigned long long)instances);
+	{
+		/* A hypercall round trip contains one exit and one entry. */
+		struct trap_costs tc;
+
+		trap_costs_resolve(c, &tc);
+		if (tc.vmexit + tc.vmentry > tc.hypercall) {
+			const char *who = origin_find(x, "host.vmexit")	   ? "host.vmexit"
+					  : origin_find(x, "host.vmentry") ? "host.vmentry"
+									   : "host.hypercall";
+
+			if (x->set_key && (!strcmp(x->set_key, "host.vmexit") ||
+					   !strcmp(x->set_key, "host.vmentry") ||
+					   !strcmp(x->set_key, "host.hypercall")))
+				who = x->set_key;
+
+			units_format_time(tc.vmexit + tc.vmentry, a, sizeof(a));
+			units_format_time(tc.hypercall, b, sizeof(b));
+			return fail_key(x, who,
+					"expected host.vmexit + host.vmentry at most host.hypercall (a round trip is one exit and one entry), found exit + entry %s against a hypercall of %s",
+					a, b);
+		}
+	}
 	if (validate_instant(x, "faults.host_flush_at", c->faults.host_flush_at) ||
 	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
 	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||

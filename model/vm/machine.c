@@ -241,6 +241,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	if (SIM_S % cfg->vm.freq_hz == 0)
 		m->cycle_ps_num = SIM_S / cfg->vm.freq_hz;
 	m->insn_ps = cfg->vm.cpi * (double)SIM_S / (double)cfg->vm.freq_hz;
+	trap_costs_resolve(cfg, &m->trap);
 	hist_init(&m->stats.fault_latency);
 	hist_init(&m->stats.major_latency);
 	hist_init(&m->stats.ready_to_run);
@@ -335,6 +336,9 @@ void machine_finish(struct machine *m)
 		m->ended = true;
 		m->end_ps = m->sim.now;
 	}
+	/* Tasks first: closing a vCPU must not move its task's account. */
+	for (uint32_t i = 0; i < m->sched.ntasks; i++)
+		acct_close(&m->sched.tasks[i].acct, m->end_ps);
 	for (uint32_t i = 0; i < m->nvcpus; i++)
 		vcpu_finish(&m->vcpus[i], m->end_ps);
 	for (uint32_t i = 0; i < m->sched.ntasks; i++) {

@@ -14,10 +14,12 @@
 #include <stdint.h>
 
 #include "model/config/config.h"
+#include "model/apf/trapcost.h"
 #include "model/host/faults.h"
 #include "model/kernel/histogram.h"
 #include "model/host/hostmem.h"
 #include "model/host/migration.h"
+#include "model/report/account.h"
 #include "model/vm/sched.h"
 #include "model/kernel/sim.h"
 #include "model/host/swapdev.h"
@@ -78,13 +80,20 @@ struct vcpu {
 	bool guest_wfi;		/* the guest context is halted in WFI */
 	bool storm;		/* delivery burst cut short: retry after time passes */
 	bool guest_suspended;	/* a guest run hit its budget inside kernel code */
+	enum vcpu_bucket suspended_bucket; /* ... the run's time-account bucket */
 	bool redeliver;		/* the next step resumes guest delivery */
 	uint64_t budget_stops;
 	uint64_t last_run_hvcs;	/* hypercalls made by the last guest run */
 	struct task *run_task;	/* current task when the guest run started */
 	sim_time_t gstart;	/* start of the guest run in progress */
 	sim_time_t gcharged;	/* host calls charged to it so far */
-	/* statistics */
+	/* The closed time account (enum vcpu_bucket), and the host bucket
+	 * the next switch to VCPU_HOST charges. */
+	struct acct acct;
+	enum vcpu_bucket host_bucket;
+	uint64_t irq_acks;	/* IRQ_ACK hypercalls / ACK MSR writes served */
+	/* statistics; guest_ps, host_ps and idle_ps are the account's
+	 * groups after vcpu_finish (guest; host + io + paused; idle + offline) */
 	sim_time_t guest_ps, host_ps, idle_ps;
 	sim_time_t sched_ps;	/* context switches (part of guest_ps) */
 	sim_time_t guest_code_ps; /* guest kernel code and its hypercalls */
@@ -138,6 +147,7 @@ struct machine {
 	struct machine_stats stats;
 	const struct protocol_ops *proto;
 	void *proto_state;
+	struct trap_costs trap;		/* exit/entry/hypercall/... of this run */
 	struct platform *plat;		/* guest code; NULL for `sync` */
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;
@@ -204,6 +214,11 @@ void vcpu_fault_halt(struct vcpu *v);
 void vcpu_pause(struct vcpu *v);
 void vcpu_unpause(struct vcpu *v);
 void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at);
+/* From `at` on, the vCPU's time goes to bucket b / the task's to b. */
+void vcpu_acct(struct vcpu *v, enum vcpu_bucket b, sim_time_t at);
+void task_acct(struct task *t, enum task_bucket b, sim_time_t at);
+/* The guest bucket of what the vCPU runs now (its task's mode, or the scheduler). */
+enum vcpu_bucket vcpu_run_bucket(const struct vcpu *v);
 /* Get an idle vCPU to look at its runqueue (reschedule IPI or kick). */
 void vcpu_wake_idle(struct machine *m, struct vcpu *v);
 /* vcpu_hotplug.c: queue GUEST_HOTPLUG_* op for vCPU v's next clean step

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/kernel/acct.h"
 #include "model/kernel/sim.h"
 #include "workloads/workload.h"
 
@@ -46,8 +47,11 @@ struct task {
 	sim_time_t op_left_ps;
 	uint32_t rq_next;
 	/* statistics */
+	struct acct acct;	/* closed time account, enum task_bucket (report/account.h) */
 	uint64_t progress;
 	sim_time_t cpu_ps;	/* executing guest code */
+	sim_time_t work_ps;	/* executing its own operations (cpu_ps less kernel
+				 * code run while it was current) */
 	sim_time_t stall_ps;	/* its vCPU blocked in the host for it */
 	sim_time_t parked_ps;	/* waiting for a page-ready */
 	sim_time_t parked_since;

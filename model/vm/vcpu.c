@@ -15,9 +15,12 @@
  * requests (protocol_ops.entry) and, with guest code, pending SDEI events
  * and IRQs are delivered through the real handlers (vcpu_guest.c).
  *
- * Accounting invariant: guest_ps + host_ps + idle_ps == elapsed time, and
- * for every task, stall_ps == the sum of the fault latencies
- * (exit -> re-entry) of the faults it took.
+ * Accounting invariant: every vCPU's closed time account (vcpu->acct,
+ * enum vcpu_bucket) sums to the simulated time and every task's
+ * (task->acct, enum task_bucket) to its lifetime; each place where the
+ * vCPU's time advances first names the bucket it goes to (vcpu_acct).
+ * For every task, stall_ps == the sum of the fault latencies
+ * (exit -> re-entry) of the faults it took == its `stalled` bucket.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +41,46 @@ static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
 	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
 }
 
+void vcpu_acct(struct vcpu *v, enum vcpu_bucket b, sim_time_t at)
+{
+	struct task *t = v->cur;
+
+	acct_to(&v->acct, b, at);
+	/* The current task's time on the CPU follows the vCPU's: its own
+	 * operations, or other work done while it holds the vCPU. */
+	if (t && t->state == TASK_RUNNING &&
+	    (t->acct.cur == TB_RUNNING || t->acct.cur == TB_ONCPU_OTHER))
+		task_acct(t, b == VB_GUEST_USER || b == VB_GUEST_KTASK ? TB_RUNNING : TB_ONCPU_OTHER, at);
+}
+
+void task_acct(struct task *t, enum task_bucket b, sim_time_t at)
+{
+	acct_to(&t->acct, b, at);
+}
+
+enum vcpu_bucket vcpu_run_bucket(const struct vcpu *v)
+{
+	if (!v->cur)
+		return VB_GUEST_SCHED;
+	return v->cur->kernel ? VB_GUEST_KTASK : VB_GUEST_USER;
+}
+
+static enum vcpu_bucket vcpu_state_bucket(const struct vcpu *v, enum vcpu_state s)
+{
+	switch (s) {
+	case VCPU_RUN:
+		return vcpu_run_bucket(v);
+	case VCPU_HOST:
+		return v->host_bucket;
+	case VCPU_IDLE:
+	default:
+		return v->offline ? VB_OFFLINE : VB_IDLE;
+	}
+}
+
 void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 {
+	vcpu_acct(v, vcpu_state_bucket(v, s), at);
 	sim_time_t d = at > v->since ? at - v->since : 0;
 
 	switch (v->state) {
@@ -94,6 +135,7 @@ void vcpu_settle(struct vcpu *v, sim_time_t at)
 		done = t->op_left_ps;
 	t->op_left_ps -= done;
 	t->cpu_ps += done;
+	t->work_ps += done;
 	v->op_start = at;
 }
 
@@ -150,6 +192,7 @@ void machine_fail(struct machine *m, sim_time_t t, const char *fmt, ...)
 
 static void task_exit(struct machine *m, struct task *t, sim_time_t at)
 {
+	acct_close(&t->acct, at);
 	t->state = TASK_EXITED;
 	t->exit_ps = at;
 	t->op_valid = false;
@@ -218,6 +261,10 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 	trace_emit(&m->tracer, now, t->vcpu, t->id, TR_TASK_READY,
 		   t->state == TASK_NEW ? TR_READY_START : TR_READY_WAKE, 0, 0);
 
+	if (t->state == TASK_NEW)
+		acct_start(&t->acct, TB_RUNNABLE, now);
+	else
+		task_acct(t, TB_RUNNABLE, now);
 	if (t->state == TASK_PARKED) {
 		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
 		t->parked_ps += d;
@@ -262,7 +309,9 @@ static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn)
 	v->exits++;
 	v->gstart = now;	/* host work for this fault is stamped now */
 	v->gcharged = 0;
+	v->host_bucket = VB_HOST_FAULT;
 	vcpu_set_state(v, VCPU_HOST, now);
+	task_acct(t, TB_STALLED, now);
 	v->fault_gfn = gfn;
 	v->fault_start = now;
 	v->fault_major = false;
@@ -274,7 +323,7 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 	struct machine *m = v->m;
 	const struct host_cfg *h = &m->cfg->host;
 	sim_time_t now = m->sim.now;
-	sim_time_t cost = h->vmexit;
+	sim_time_t cost = v->m->trap.vmexit;
 
 	(void)t;
 	switch (hostmem_classify(&m->hm, gfn)) {
@@ -304,6 +353,7 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 		m->stats.cls.major++;
 		m->stats.remote_faults++;
 		migration_request(&m->mig, gfn);
+		vcpu_acct(v, VB_HOST_IO, now);
 		v->fault_major = true;
 		v->waiting_io = true;
 		return;
@@ -312,24 +362,25 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 		__attribute__((fallthrough));
 	case HM_FAULT_INFLIGHT:
 		m->stats.cls.major++;
+		vcpu_acct(v, VB_HOST_IO, now);
 		v->fault_major = true;
 		v->waiting_io = true;
 		return;
 	}
-	vcpu_schedule_step(v, now + cost + h->vmentry);
+	vcpu_schedule_step(v, now + cost + v->m->trap.vmentry);
 }
 
 void vcpu_fault_halt(struct vcpu *v)
 {
 	v->apf_halted = true;
 	v->halts++;
+	vcpu_acct(v, VB_HOST_IO, v->m->sim.now);
 }
 
 void vcpu_fault_resume(struct vcpu *v)
 {
-	const struct host_cfg *h = &v->m->cfg->host;
-
-	vcpu_schedule_step(v, v->m->sim.now + h->vmexit + h->vmentry);
+	vcpu_acct(v, VB_HOST_APF, v->m->sim.now);
+	vcpu_schedule_step(v, v->m->sim.now + v->m->trap.vmexit + v->m->trap.vmentry);
 }
 
 /* Swap-in finished: map the page for every vCPU blocked on it; each
@@ -343,8 +394,9 @@ void vcpu_page_resident(struct machine *m, uint64_t gfn)
 		if (!v->waiting_io || v->fault_gfn != gfn)
 			continue;
 		v->waiting_io = false;
+		vcpu_acct(v, VB_HOST_FAULT, m->sim.now);
 		hostmem_map(&m->hm, gfn);
-		vcpu_schedule_step(v, m->sim.now + h->minor_fault + h->vmentry);
+		vcpu_schedule_step(v, m->sim.now + h->minor_fault + v->m->trap.vmentry);
 	}
 }
 
@@ -353,8 +405,10 @@ static void vcpu_fault_done(struct vcpu *v, sim_time_t now)
 	struct machine *m = v->m;
 	sim_time_t lat = now - v->fault_start;
 
-	if (v->cur)
+	if (v->cur) {
 		v->cur->stall_ps += lat;
+		task_acct(v->cur, TB_RUNNING, now);
+	}
 	hist_add(&m->stats.fault_latency, lat);
 	if (v->fault_major)
 		hist_add(&m->stats.major_latency, lat);
@@ -384,6 +438,8 @@ static void vcpu_switch_in(struct vcpu *v, struct task *tk, sim_time_t *t)
 	const struct apf_config *cfg = m->cfg;
 
 	trace_emit(&m->tracer, *t, v->id, tk->id, TR_TASK_SWITCH, TRACE_NO_TASK, tk->id, 0);
+	task_acct(tk, TB_ONCPU_OTHER, *t);	/* the context switch */
+	vcpu_acct(v, VB_GUEST_SCHED, *t);
 	tk->state = TASK_RUNNING;
 	tk->vcpu = v->id;
 	tk->switches++;
@@ -438,7 +494,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			vcpu_switch_in(v, tk, &t);
 			continue;
 		}
-		if (t >= v->slice_end && m->plat && v->tick_taken != v->slice_end) {
+		if (t >= v->slice_end && v->tick_taken != v->slice_end) {
 			/* The guest's timer tick: a virtual timer exit, after which
 			 * the host serves pending requests at entry (a re-raised
 			 * KVM_REQ_ASYNC_PF is polled at least once per tick). */
@@ -449,13 +505,13 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 				}
 				now = t;
 			}
-			const struct host_cfg *h = &m->cfg->host;
 			v->tick_taken = v->slice_end;
 			v->exits++;
 			v->ticks++;
 			v->kick_exit = true;
+			v->host_bucket = VB_HOST_OTHER;
 			vcpu_set_state(v, VCPU_HOST, t);
-			vcpu_schedule_step(v, t + h->vmexit + h->vmentry);
+			vcpu_schedule_step(v, t + v->m->trap.vmexit + v->m->trap.vmentry);
 			return;
 		}
 		if (t >= v->slice_end || v->need_resched) {
@@ -464,6 +520,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 				if (m->plat)
 					platform_task(m->plat, tk->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
 				trace_emit(&m->tracer, t, v->id, tk->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
+				task_acct(tk, TB_RUNNABLE, t);
 				sched_enqueue(&m->sched, tk);
 				v->cur = NULL;
 				continue;
@@ -502,10 +559,12 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			sim_time_t end = t + tk->op_left_ps;
 			sim_time_t stop = end < v->slice_end ? end : v->slice_end;
 
+			vcpu_acct(v, vcpu_run_bucket(v), t);
 			if (stop <= horizon) {
 				sim_time_t d = stop - t;
 				tk->op_left_ps -= d;
 				tk->cpu_ps += d;
+				tk->work_ps += d;
 				t = stop;
 				if (tk->op_left_ps == 0)
 					task_op_complete(tk);
@@ -519,6 +578,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 		case WL_OP_SLEEP:
 			tk->op_valid = false;
 			tk->state = TASK_SLEEPING;
+			task_acct(tk, TB_SLEEPING, t);
 			v->cur = NULL;
 			sim_at(&m->sim, t + tk->op.arg, task_wake_ev, m, tk->id);
 			continue;
@@ -568,13 +628,13 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	} else if (v->kicked && m->plat) {
 		/* An IPI makes a running vCPU exit; it re-enters after the exit
 		 * and entry costs (the step above). */
-		const struct host_cfg *h = &m->cfg->host;
 		v->kicked = false;
 		v->exits++;
 		v->kicks++;
 		v->kick_exit = true;
+		v->host_bucket = VB_HOST_OTHER;
 		vcpu_set_state(v, VCPU_HOST, now);
-		vcpu_schedule_step(v, now + h->vmexit + h->vmentry);
+		vcpu_schedule_step(v, now + v->m->trap.vmexit + v->m->trap.vmentry);
 		return;
 	}
 	v->kicked = false;
@@ -617,6 +677,7 @@ void vcpu_pause(struct vcpu *v)
 	}
 	v->paused = true;
 	v->kick_exit = true;	/* an exit, not a fault: no stall is charged */
+	v->host_bucket = VB_PAUSED;
 	vcpu_set_state(v, VCPU_HOST, now);
 	vcpu_schedule_step(v, v->m->paused_until);
 }
@@ -633,6 +694,7 @@ void vcpu_start(struct vcpu *v)
 {
 	v->state = VCPU_IDLE;
 	v->since = 0;
+	acct_start(&v->acct, VB_IDLE, 0);
 	vcpu_schedule_step(v, 0);
 }
 
@@ -649,7 +711,8 @@ void vcpu_kick(struct vcpu *v)
 	if (v->state == VCPU_HOST && v->apf_halted && v->m->stepping != v) {
 		/* A wake-up ends the synthetic halt: re-enter, retry. */
 		v->apf_halted = false;
-		vcpu_schedule_step(v, now + v->m->cfg->host.vmentry);
+		vcpu_acct(v, VB_HOST_OTHER, now);
+		vcpu_schedule_step(v, now + v->m->trap.vmentry);
 		return;
 	}
 	/* A vCPU in its own step re-examines everything before it returns. */
@@ -660,6 +723,11 @@ void vcpu_kick(struct vcpu *v)
 		at = v->op_start;
 	if (v->since > at)
 		at = v->since;
+	/* Guest code already simulated inline (a delivery burst cut short)
+	 * ran to acct.since: an exit can only follow it, or that time would
+	 * be lived twice (the time account's backward_ps). */
+	if (v->acct.since > at)
+		at = v->acct.since;
 	if (v->state == VCPU_RUN)
 		v->kicked = true;
 	if (v->m->cfg->faults.kick_delay) {
@@ -676,5 +744,14 @@ void vcpu_finish(struct vcpu *v, sim_time_t end)
 		vcpu_settle(v, end);
 	if (v->state == VCPU_HOST && !v->kick_exit && v->cur && end > v->fault_start)
 		v->cur->stall_ps += end - v->fault_start;
+	/* Code that ran inline past the end (the idle loop after the last
+	 * task exited, a guest run crossing run.duration) is taken back: the
+	 * old close, through vcpu_set_state, ignored an end before `since` and
+	 * kept 5 500 ps of idle-loop code past the last exit under APF. */
+	acct_close(&v->acct, end);
 	vcpu_set_state(v, v->state, end);
+	v->guest_ps = account_vcpu_group(&v->acct, "guest");
+	v->host_ps = account_vcpu_group(&v->acct, "host") + account_vcpu_group(&v->acct, "io") +
+		     account_vcpu_group(&v->acct, "paused");
+	v->idle_ps = account_vcpu_group(&v->acct, "idle") + account_vcpu_group(&v->acct, "offline");
 }

@@ -49,13 +49,27 @@ void vcpu_guest_charge(struct vcpu *v, sim_time_t cost)
 	v->gcharged += cost;
 }
 
-/* Account a finished run: guest instructions plus trapped SMCCC calls. */
+/* Account a finished run: guest instructions plus trapped SMCCC calls.
+ * In the time account the run's instructions go to `b`, its hypercalls to
+ * guest_hypercalls but IRQ_ACKs (acks0: v->irq_acks before the run) to
+ * host_irq_ack; what follows the run stays in `b` until the next switch. */
 static void guest_run_account(struct vcpu *v, const struct platform_run_result *r, uint64_t calls0,
-			      sim_time_t *t)
+			      uint64_t acks0, enum vcpu_bucket b, sim_time_t *t)
 {
 	struct machine *m = v->m;
 	double ps = (double)r->insns * m->insn_ps;
-	sim_time_t d = (sim_time_t)(ps + 0.5) + (smccc_total(m) - calls0) * m->cfg->host.hypercall;
+	sim_time_t hc = m->trap.hypercall;
+	uint64_t calls = smccc_total(m) - calls0;
+	uint64_t acks = v->irq_acks - acks0;
+	sim_time_t insn_d = (sim_time_t)(ps + 0.5);
+	sim_time_t d = insn_d + calls * hc;
+
+	if (acks > calls)
+		acks = calls;	/* an ACK not made through hvc (cannot happen) */
+	vcpu_acct(v, b, *t);
+	vcpu_acct(v, VB_GUEST_HVC, *t + insn_d);
+	vcpu_acct(v, VB_HOST_IRQ_ACK, *t + insn_d + (calls - acks) * hc);
+	vcpu_acct(v, b, *t + d);
 
 	v->guest_insns += r->insns;
 	v->guest_code_ps += d;
@@ -114,10 +128,12 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 }
 
 /* One platform call with the bookkeeping around it. */
-static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, sim_time_t *t)
+static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, enum vcpu_bucket b,
+					     sim_time_t *t)
 {
 	struct machine *m = v->m;
 	uint64_t calls0 = smccc_total(m);
+	uint64_t acks0 = v->irq_acks;
 	struct platform_run_result r;
 
 	v->gstart = *t;
@@ -128,9 +144,10 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 		   TR_MODE_KERNEL, 0, 0);
 	r = guest_start(v, e);
 	m->running_vcpu = NULL;
-	guest_run_account(v, &r, calls0, t);
+	guest_run_account(v, &r, calls0, acks0, b, t);
 	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
 	if (r.reason == PLATFORM_STOP_BUDGET) {
+		v->suspended_bucket = b;
 		/* Still inside guest kernel code: resume it after time passes. */
 		v->guest_suspended = true;
 		v->storm = true;
@@ -167,6 +184,7 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 		platform_task(m->plat, cur->id)->flags &= ~GUEST_TIF_NEED_RESCHED;
 		platform_task(m->plat, cur->id)->state = GUEST_TASK_PARKED;
 		cur->state = TASK_PARKED;
+		task_acct(cur, TB_PARKED, now);
 		cur->parked_since = now;
 		cur->apf_token = waiter_token(m, cpu, cur->id);
 		cur->parks++;
@@ -179,6 +197,7 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 			return false;
 		platform_task(m->plat, cur->id)->state = GUEST_TASK_PARKED;
 		cur->state = TASK_PARKED;
+		task_acct(cur, TB_PARKED, now);
 		cur->parked_since = now;
 		cur->apf_token = (uint32_t)cpu_reg(platform_cpu(m->plat, cpu), 2);
 		cur->parks++;
@@ -193,6 +212,7 @@ static bool gs_schedule(void *ctx, unsigned cpu, uint32_t reason)
 			return false;
 		platform_task(m->plat, cur->id)->state = GUEST_TASK_RUNNABLE;
 		trace_emit(&m->tracer, now, cpu, cur->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
+		task_acct(cur, TB_RUNNABLE, now);
 		sched_enqueue(&m->sched, cur);
 		v->cur = NULL;
 		return true;
@@ -349,6 +369,7 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 {
 	struct machine *m = v->m;
 	uint64_t calls0 = smccc_total(m);
+	uint64_t acks0 = v->irq_acks;
 	struct platform_run_result r = { 0 };
 
 	v->gstart = *t;
@@ -361,13 +382,13 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 	}
 	m->running_vcpu = NULL;
 	r.reason = PLATFORM_STOP_BOOT_DONE;
-	guest_run_account(v, &r, calls0, t);
+	guest_run_account(v, &r, calls0, acks0, VB_GUEST_OTHER, t);
 	v->booted = true;
 	v->gstart = *t;
 	v->gcharged = 0;
 	if (m->proto->entry)
 		m->proto->entry(m, v);
-	r = guest_run(v, GE_IDLE, t);
+	r = guest_run(v, GE_IDLE, VB_GUEST_SCHED, t);
 	if (r.reason == PLATFORM_STOP_SWITCH)
 		v->guest_wfi = false;
 }
@@ -379,7 +400,7 @@ void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
 	if (!v->booted)
 		return;
 	v->hp_running = op;
-	guest_run(v, GE_HOTPLUG, t);
+	guest_run(v, GE_HOTPLUG, VB_GUEST_OTHER, t);
 	v->hp_running = 0;
 	if (m->failed || op == GUEST_HOTPLUG_CPU_DOWN)
 		return;		/* an offline CPU runs nothing until CPU_UP */
@@ -394,7 +415,7 @@ void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
 	 * resumed: a task in user mode continues there (platform_hotplug
 	 * restored it), an idle CPU re-enters its idle loop, as after boot. */
 	if (!v->cur && !m->failed) {
-		struct platform_run_result r = guest_run(v, GE_IDLE, t);
+		struct platform_run_result r = guest_run(v, GE_IDLE, VB_GUEST_SCHED, t);
 
 		if (r.reason == PLATFORM_STOP_SWITCH)
 			v->guest_wfi = false;
@@ -413,20 +434,26 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 
 		if (v->guest_suspended) {
 			v->guest_suspended = false;
-			r = guest_run(v, GE_RESUME, t);
+			r = guest_run(v, GE_RESUME, v->suspended_bucket, t);
 		} else if (sdei_deliverable(platform_sdei(p), v->id, &ev)) {
 			trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK,
 				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
 				   user ? platform_user_pstate(p, v->id) : 0);
 			v->sdei_dispatches++;
-			r = guest_run(v, GE_SDEI, t);
+			/* The host's side of the delivery, at this entry. */
+			vcpu_acct(v, VB_HOST_INJECT, *t);
+			*t += m->trap.sdei_dispatch;
+			r = guest_run(v, GE_SDEI, VB_GUEST_SDEI, t);
 		} else if (v->exc_pending && (user || v->guest_wfi)) {
 			v->exc_pending = false;
 			v->exceptions++;
-			r = guest_run(v, GE_EXCEPTION, t);
+			r = guest_run(v, GE_EXCEPTION, VB_GUEST_EXC, t);
 		} else if (gic_irq_asserted(platform_gic(p), v->id) && (user || v->guest_wfi || !v->cur)) {
 			v->irqs++;
-			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, t);
+			/* Its completion (EOI): no trap on arm64, an exit on x86. */
+			vcpu_acct(v, VB_HOST_INJECT, *t);
+			*t += m->trap.irq_complete;
+			r = guest_run(v, user ? GE_IRQ_USER : GE_RESUME, VB_GUEST_IRQ, t);
 		} else {
 			return;
 		}
@@ -471,7 +498,7 @@ bool vcpu_guest_idle(struct vcpu *v, sim_time_t *t)
 	platform_percpu(m->plat, v->id)->current = GUEST_IDLE_TASK(v->id);
 	if (v->guest_wfi)
 		return true;
-	struct platform_run_result r = guest_run(v, GE_IDLE, t);
+	struct platform_run_result r = guest_run(v, GE_IDLE, VB_GUEST_SCHED, t);
 	return r.reason == PLATFORM_STOP_WFI;
 }
 

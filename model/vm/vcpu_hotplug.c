@@ -141,6 +141,7 @@ static bool hotplug_one(struct vcpu *v, struct vcpu_hp_req rq, sim_time_t *t)
 		/* The hotplug thread preempts whatever ran here. */
 		if (cur) {
 			trace_emit(&m->tracer, *t, v->id, cur->id, TR_TASK_READY, TR_READY_PREEMPTED, 0, 0);
+			task_acct(cur, TB_RUNNABLE, *t);
 			if (m->plat)
 				platform_task(m->plat, cur->id)->state = GUEST_TASK_RUNNABLE;
 			sched_enqueue(&m->sched, cur);

@@ -383,7 +383,7 @@ static struct arm64_apf *arm_ctx(void *ctx, unsigned vcpu)
 {
 	struct arm64_apf *a = ctx;
 
-	vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->trap.hypercall);
 	return a;
 }
 
@@ -430,7 +430,7 @@ static void arm_sdei_notify(void *ctx, unsigned vcpu, uint64_t event, enum sdei_
 		av->notpresent_token = 0;
 		a->st.notpresent_delivered++;
 	} else {
-		vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->cfg->host.hypercall);
+		vcpu_guest_charge(&a->m->vcpus[vcpu], a->m->trap.hypercall);
 		arm_trace(a, vcpu, TR_SDEI_COMPLETE, event, 0, 0);
 	}
 }
@@ -479,6 +479,7 @@ static int64_t s_irq_ack(void *ctx, unsigned vcpu, uint64_t *unused)
 
 	(void)unused;
 	a->st.acks++;
+	a->m->vcpus[vcpu].irq_acks++;	/* its round trip goes to host_irq_ack */
 	arm_trace(a, vcpu, TR_IRQ_ACK, av->pageready_pending, 0, 0);
 	if (av->pageready_pending) {
 		a->st.acks_pending++;

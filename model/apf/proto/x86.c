@@ -365,7 +365,7 @@ static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val
 	struct x86_apf *a = ctx;
 	struct x86_apf_vcpu *av = &a->v[cpu];
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	switch (msr) {
 	case MSR_KVM_ASYNC_PF_INT:
 		if (val & ~0xFFULL)
@@ -395,6 +395,7 @@ static int64_t x86_msr_write(void *ctx, unsigned cpu, uint32_t msr, uint64_t val
 		if (a->m->cfg->sw.ack != APF_ACK_MSR)
 			goto gp;
 		a->st.acks++;
+		a->m->vcpus[cpu].irq_acks++;	/* its round trip goes to host_irq_ack */
 		if ((val & 1) && av->pageready_pending) {
 			a->st.acks_pending++;
 			av->pageready_pending = false;
@@ -411,7 +412,7 @@ static int64_t x86_msr_read(void *ctx, unsigned cpu, uint32_t msr, uint64_t *val
 {
 	struct x86_apf *a = ctx;
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	switch (msr) {
 	case MSR_KVM_ASYNC_PF_EN:
 		*val = a->v[cpu].msr_en;
@@ -431,7 +432,7 @@ static uint64_t x86_kvm_features(void *ctx, unsigned cpu)
 	struct x86_apf *a = ctx;
 	uint64_t f = 1ULL << KVM_FEATURE_ASYNC_PF | 1ULL << KVM_FEATURE_ASYNC_PF_VMEXIT;
 
-	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->cfg->host.hypercall);
+	vcpu_guest_charge(&a->m->vcpus[cpu], a->m->trap.hypercall);
 	if (!x86_legacy(a))
 		f |= 1ULL << KVM_FEATURE_ASYNC_PF_INT;
 	return f;
