@@ -361,6 +361,29 @@ TEST(Config, X86PresetsHaveTheirOwnTrapCosts)
 	config_free(&c);
 }
 
+// APF off on x86 hardware: sync with host.arch: x86 charges the x86 table, so
+// an x86 comparison has a baseline of its own architecture; an arch that is
+// not the protocol's hardware is bad input naming host.arch.
+TEST(Config, HostArchPicksTheTrapTableAndMustMatchTheProtocol)
+{
+	apf_config c;
+	struct trap_costs tc;
+
+	ASSERT_EQ(load(std::string("protocol: sync\n") + kOneTask, &c), "");
+	trap_costs_resolve(&c, &tc);
+	EXPECT_STREQ(tc.arch->name, "arm64-nvhe");
+	config_free(&c);
+	ASSERT_EQ(load(std::string("protocol: sync\nhost: {arch: x86}\n") + kOneTask, &c), "");
+	trap_costs_resolve(&c, &tc);
+	EXPECT_STREQ(tc.arch->name, "x86");
+	config_free(&c);
+	ASSERT_EQ(load(std::string("protocol: x86-int-ack\nhost: {arch: x86}\n") + kOneTask, &c), "");
+	config_free(&c);
+	EXPECT_NE(load(std::string("protocol: arm64-v4\nhost: {arch: x86}\n") + kOneTask, &c)
+			  .find("host.arch: expected auto or arm64 for protocol arm64-v4"),
+		  std::string::npos);
+}
+
 // Every fixture in tests/data/bad starts with "# expect: LINE:COL: error: ...".
 TEST(ConfigBadInput, EveryFixtureGivesItsExactError)
 {

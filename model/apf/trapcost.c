@@ -2,6 +2,8 @@
  * docs/scenario.md, "Trap costs", for each figure's source). */
 #include "model/apf/trapcost.h"
 
+#include <string.h>
+
 #include "model/apf/switches.h"
 
 /* KVM ARM without VHE.  Dall et al., ISCA 2016 (Table 3, transcription
@@ -36,7 +38,15 @@ const struct trap_arch trap_arch_x86 = {
 
 const struct trap_arch *trap_arch_of(const struct apf_config *c)
 {
-	return apf_switches_x86_driver(&c->sw) ? &trap_arch_x86 : &trap_arch_arm64_nvhe;
+	switch (c->host.arch) {
+	case HOST_ARCH_ARM64:
+		return &trap_arch_arm64_nvhe;
+	case HOST_ARCH_X86:
+		return &trap_arch_x86;
+	default:
+		return apf_switches_x86_driver(&c->sw) && strcmp(c->protocol, "sync") ? &trap_arch_x86
+										   : &trap_arch_arm64_nvhe;
+	}
 }
 
 static sim_time_t cyc(const struct apf_config *c, uint64_t cycles)

@@ -32,6 +32,9 @@ enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUES
 extern const char *const cfg_driver_variant_names[];
 /* Where guest pages are when the run starts. */
 enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
+/* Whose trap costs the host charges: auto = the protocol's family (sync and
+ * the arm64 presets arm64, the x86 presets x86). */
+enum host_arch { HOST_ARCH_AUTO, HOST_ARCH_ARM64, HOST_ARCH_X86 };
 
 struct vm_cfg {
 	uint32_t vcpus;
@@ -72,6 +75,7 @@ struct host_cfg {
 	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
 	uint32_t reclaim;	 /* enum reclaim_policy */
 	uint32_t initial_state;	 /* enum initial_state */
+	uint32_t arch;		 /* enum host_arch */
 	struct swap_cfg swap;
 	bool thp;		 /* anonymous memory backed by 2 MiB transparent huge pages */
 	sim_time_t minor_fault;	 /* map a resident page into stage 2 */
@@ -222,6 +226,7 @@ extern const struct param_desc cfg_task_params[];
 extern const char *const cfg_protocol_names[];
 extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
 extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
+extern const char *const cfg_host_arch_names[];     /* enum host_arch order */
 extern const char *const cfg_swap_device_names[];   /* enum swap_device order */
 extern const char *const cfg_swap_sched_names[];    /* enum swap_sched order */
 

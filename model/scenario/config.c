@@ -1520,6 +1520,16 @@ static int validate(struct cfg_ctx *x)
 	if (instances > CFG_MAX_TASKS)
 		return fail_key(x, "tasks", "expected at most %d task instances in total (sum of count), found %llu",
 				CFG_MAX_TASKS, (unsigned long long)instances);
+	if (c->host.arch != HOST_ARCH_AUTO && strcmp(c->protocol, "sync")) {
+		/* The protocol's transports are one architecture's hardware. */
+		bool x86 = apf_switches_x86_driver(&c->sw);
+
+		if (x86 != (c->host.arch == HOST_ARCH_X86))
+			return fail_key(x, "host.arch",
+					"expected auto or %s for protocol %s (its transports are %s hardware), found \"%s\"",
+					x86 ? "x86" : "arm64", c->protocol, x86 ? "x86" : "arm64",
+					cfg_host_arch_names[c->host.arch]);
+	}
 	{
 		/* A hypercall round trip contains one exit and one entry. */
 		struct trap_costs tc;

@@ -28,6 +28,7 @@ const char *const cfg_protocol_names[] = {
 };
 
 const char *const cfg_initial_state_names[] = { "absent", "swapped", "resident", NULL };
+const char *const cfg_host_arch_names[] = { "auto", "arm64", "x86", NULL };
 const char *const cfg_swap_device_names[] = { "nvme", "sata-ssd", "sas-hdd", "zram", "optane", NULL };
 const char *const cfg_swap_sched_names[] = { "none", "mq-deadline", NULL };
 
@@ -98,6 +99,8 @@ static const struct param_desc host_params[] = {
 	  "page reclaim approximation: clock (second chance) or lru (exact LRU)" },
 	{ "initial_state", PT_ENUM, CFG(host.initial_state), "absent", 0, 0, cfg_initial_state_names,
 	  "guest pages at start: absent (zero-filled on first touch), swapped (on the swap device) or resident (mapped, within memory_limit)" },
+	{ "arch", PT_ENUM, CFG(host.arch), "auto", 0, 0, cfg_host_arch_names,
+	  "whose trap costs: auto (the protocol's: sync and arm64 presets arm64, x86 presets x86), arm64 or x86 (e.g. sync on x86 costs)" },
 	{ "thp", PT_BOOL, CFG(host.thp), "false", 0, 0, NULL,
 	  "back guest memory with 2MiB transparent huge pages: a first touch zero-fills the whole 2MiB; swap-out splits them (2020-21 kernels), so swap-in stays per 4KiB (false: the series' tests ran without THP; assumption)" },
 	{ "minor_fault", PT_TIME, CFG(host.minor_fault), "2us", 0, 1e12, NULL,
