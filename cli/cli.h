@@ -42,6 +42,7 @@ int cli_validate(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
+int cli_test(int argc, char **argv);
 
 /* run.c helpers for the other commands.  cli_parse_run_args returns 0, 1
  * (help printed) or -1 (usage error). */
