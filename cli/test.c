@@ -64,6 +64,7 @@ struct tfile {
 	uint64_t seed;
 	char protos[TEST_MAX_PROTOS][32];
 	unsigned nprotos;
+	bool own;		/* the scenario's own protocol, switches and all */
 };
 
 struct tcase {
@@ -356,12 +357,14 @@ static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32
 			add_proto(f, f->exp.rels[i].lproto);
 			add_proto(f, f->exp.rels[i].rproto);
 		}
-		if (!f->nprotos)
+		if (!f->nprotos) {
 			add_proto(f, c.protocol);
+			f->own = true;
+		}
 	}
 	config_free(&c);
 	for (unsigned p = 0; p < f->nprotos; p++) {
-		if (load_config(f->path, o, f->protos[p], 0, false, &c))
+		if (load_config(f->path, o, f->own ? NULL : f->protos[p], 0, false, &c))
 			return -1;
 		json_t *skel = skeleton(&c);
 		int rc = skel ? 0 : -1;
@@ -394,7 +397,7 @@ static void run_case(const struct tfile *f, const struct topts *o, struct tcase 
 	struct machine *m;
 
 	k->exit_status = CLI_EXIT_BAD_INPUT;
-	if (load_config(f->path, o, f->protos[k->proto], k->seed, true, &c))
+	if (load_config(f->path, o, f->own ? NULL : f->protos[k->proto], k->seed, true, &c))
 		return;
 	m = malloc(sizeof(*m));
 	if (!m || machine_init(m, &c)) {
@@ -516,8 +519,8 @@ static void replay_cmd(char *buf, size_t len, const char *cmd, const char *file,
 		       const char *proto, uint64_t seed, const struct topts *o)
 {
 	size_t used = 0;
-	int w = snprintf(buf, len, "apfsim %s %s %s %s --seed %llu", cmd, file, proto_opt, proto,
-			 (unsigned long long)seed);
+	int w = snprintf(buf, len, "apfsim %s %s%s%s%s%s --seed %llu", cmd, file, proto ? " " : "",
+			 proto ? proto_opt : "", proto ? " " : "", proto ? proto : "", (unsigned long long)seed);
 	used = w > 0 ? (size_t)w : 0;
 	for (unsigned i = 0; i < o->nsets && used < len; i++) {
 		if (o->image && !strncmp(o->sets[i], "guest.image=", 12))
@@ -701,8 +704,8 @@ int cli_test(int argc, char **argv)
 		x->file = k->file;
 		snprintf(x->name, sizeof(x->name), "%s [%s seed %llu]", f->path, f->protos[k->proto],
 			 (unsigned long long)k->seed);
-		replay_cmd(x->replay, sizeof(x->replay), "run", f->path, "--protocol", f->protos[k->proto],
-			   k->seed, &o);
+		replay_cmd(x->replay, sizeof(x->replay), "run", f->path, "--protocol",
+			   f->own ? NULL : f->protos[k->proto], k->seed, &o);
 		k->doc = k->json ? json_loads(k->json, 0, &je) : NULL;
 		if (!k->doc) {
 			const char *why = k->fail_msg ? k->fail_msg : "no report (the worker did not finish)";
