@@ -385,15 +385,17 @@ static void list_invariants(uint32_t mask, char *buf, size_t len)
 /* A violation found while running a user's guest image points at it. */
 static void guest_hint(json_t *doc, const struct expect_outcome *oc, FILE *f)
 {
-	double pr = num(expect_lookup(doc, "oracle.counts.page_ready"));
-	double acks = num(expect_lookup(doc, "oracle.counts.irq_acks"));
+	json_t *prj = expect_lookup(doc, "apf.pageready_delivered");
+	json_t *ackj = expect_lookup(doc, "apf.acks");
+	double pr = prj ? num(prj) : num(expect_lookup(doc, "oracle.counts.page_ready"));
+	double acks = ackj ? num(ackj) : num(expect_lookup(doc, "oracle.counts.irq_acks"));
 
 	if (!oc->guest_image || !oc->guest_image[0])
 		return;
 	if (pr > 0 && acks == 0)
-		fprintf(f, "hint: the guest image %s issued no IRQ_ACK after %.0f page-ready notifications: "
-			"its page-ready handler must acknowledge each one (docs/guest-abi.md)\n",
-			oc->guest_image, pr);
+		fprintf(f, "hint: the guest image %s never issued IRQ_ACK after %.0f page-ready notification%s "
+			"(apf.pageready_delivered %.0f, apf.acks 0): its page-ready handler must acknowledge "
+			"each one (docs/guest-abi.md)\n", oc->guest_image, pr, pr == 1 ? "" : "s", pr);
 	else
 		fprintf(f, "hint: this run used the guest image %s; the APF handler there is the first "
 			"suspect (docs/guest-abi.md)\n", oc->guest_image);
