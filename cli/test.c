@@ -15,6 +15,7 @@
  * scenario and seed. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,13 +463,16 @@ static int run_all(const struct tfile *files, const struct topts *o, struct tcas
 	fflush(stderr);
 	for (unsigned w = 0; w < jobs; w++) {
 		out[w] = tmpfile();
-		if (!out[w]) {
-			fprintf(stderr, "apfsim test: cannot create a temporary file: %s\n", strerror(errno));
-			return -1;
-		}
-		pid[w] = fork();
+		pid[w] = out[w] ? fork() : -1;
 		if (pid[w] < 0) {
-			fprintf(stderr, "apfsim test: fork: %s\n", strerror(errno));
+			fprintf(stderr, "apfsim test: cannot start worker %u: %s\n", w, strerror(errno));
+			if (out[w])
+				fclose(out[w]);
+			for (unsigned k = 0; k < w; k++) {
+				kill(pid[k], SIGTERM);
+				waitpid(pid[k], NULL, 0);
+				fclose(out[k]);
+			}
 			return -1;
 		}
 		if (pid[w] == 0) {
@@ -489,10 +493,10 @@ static int run_all(const struct tfile *files, const struct topts *o, struct tcas
 		int st;
 		unsigned i;
 		waitpid(pid[w], &st, 0);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "apfsim test: worker %u failed\n", w);
-			rc = -1;
-		}
+		/* A worker that died leaves its remaining cases without a
+		 * report: they are judged as failed, the others still count. */
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			fprintf(stderr, "apfsim test: worker %u ended abnormally (status %d)\n", w, st);
 		rewind(out[w]);
 		while (fread(&i, sizeof(i), 1, out[w]) == 1 && i < n) {
 			struct tcase *k = &cases[i];
@@ -708,11 +712,12 @@ int cli_test(int argc, char **argv)
 			   f->own ? NULL : f->protos[k->proto], k->seed, &o);
 		k->doc = k->json ? json_loads(k->json, 0, &je) : NULL;
 		if (!k->doc) {
-			const char *why = k->fail_msg ? k->fail_msg : "no report (the worker did not finish)";
+			const char *why = k->fail_msg ? k->fail_msg :
+					  "no report: the worker process running this case ended early";
 			size_t l = strlen(why) + 32;
 			x->detail = malloc(l);
 			if (x->detail)
-				snprintf(x->detail, l, "the run did not start: %s\n", why);
+				snprintf(x->detail, l, "%s%s\n", k->fail_msg ? "the run did not start: " : "", why);
 		} else {
 			struct expect_outcome oc = { .exit_status = k->exit_status, .fail_msg = k->fail_msg,
 						     .guest_image = o.image };
