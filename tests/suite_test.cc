@@ -170,6 +170,24 @@ TEST(SuiteRun, ProtocolsOptionOverridesTheScenarios)
 			 "2 cases from 1 scenario\n");
 }
 
+// --protocols leaving out one side of a relation: the relation is not judged.
+// An explicit exit: is checked on its own.
+TEST(SuiteRun, RelationsNeedBothSidesAndExitIsChecked)
+{
+	Result r = apfsim("test tests/data/suite/mixed/b-fail.yaml --protocols arm64-v4");
+	EXPECT_EQ(r.status, 1);
+	EXPECT_FALSE(has(r.out, "[relations")) << r.out;
+	EXPECT_TRUE(has(r.out, "0 passed, 1 failed")) << r.out;
+
+	std::string f = tmp("exit.yaml");
+	std::ofstream(f) << slurp(std::string(APFSIM_SOURCE_DIR) + "/tests/data/suite/mixed/a-pass.yaml")
+			 << "  exit: 1\n";
+	r = apfsim("test " + f);
+	EXPECT_EQ(r.status, 1);
+	EXPECT_TRUE(has(r.out, "     exit status: wanted 1, got 0\n")) << r.out;
+	std::remove(f.c_str());
+}
+
 // The repository suite holds (a smaller copy of what scripts/suite-smoke.sh does).
 TEST(SuiteRepository, KnownBugsFailUnderTheirVariantAndPassUnderTheirFix)
 {
