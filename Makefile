@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAPFSIM_WERROR=ON
 endif
 
-.PHONY: all deps build demo test test-sanitize bench clean
+.PHONY: all deps build demo test test-sanitize bench suite clean
 
 all: build
 
@@ -34,6 +34,11 @@ test-sanitize: deps
 
 bench: build
 	$(BUILD)/apfsim-bench
+
+# The repository suite (workloads/suites/, docs/testing.md), every case;
+# CI runs the shortened scripts/suite-smoke.sh.
+suite: build
+	$(BUILD)/apfsim test workloads/suites --jobs 2 --junit $(BUILD)/suite-junit.xml
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -20,6 +20,7 @@ static const struct bench_case *const bench_suites[] = {
 	bench_e2e,
 	bench_guest,
 	bench_explore,
+	bench_suite,
 };
 
 #define BENCH_MAX_ONLY 16

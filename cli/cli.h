@@ -49,6 +49,7 @@ struct json_t *compare_explain(const char *base, struct json_t *a, const char *o
 void compare_explain_print(struct json_t *ex, FILE *out);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
+int cli_test(int argc, char **argv);
 
 /* run.c helpers for the other commands.  cli_parse_run_args returns 0, 1
  * (help printed) or -1 (usage error). */

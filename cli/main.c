@@ -17,6 +17,7 @@ static const char usage[] =
 	"  protocols           list the protocol presets and their switches\n"
 	"  explore SCENARIO --runs N [--jobs J]\n"
 	"                      many seeds and event orders, oracle on, reproducers\n"
+	"  test PATH...        run scenarios as regression cases, check their expect:\n"
 	"\n"
 	"options:\n"
 	"  --help              this text (also: apfsim <command> --help)\n"
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
 		return cli_protocols(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explore"))
 		return cli_explore(argc - 1, argv + 1);
+	if (!strcmp(cmd, "test"))
+		return cli_test(argc - 1, argv + 1);
 	fprintf(stderr, "apfsim: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_EXIT_BAD_INPUT;
 }
