@@ -115,7 +115,7 @@ static int open_one(const struct cli_outputs *s, struct cli_output *o)
 
 	if (o->in_place) {
 		/* Never truncated or replaced: a device, a FIFO, stdout. */
-		fd = !strcmp(o->path, "-") ? dup(STDOUT_FILENO) : open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		fd = o->to_stdout ? dup(STDOUT_FILENO) : open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			say(s, o, "cannot open", errno);
 			return -1;
@@ -161,9 +161,10 @@ static int open_one(const struct cli_outputs *s, struct cli_output *o)
 int cli_outputs_open(struct cli_outputs *s, bool stdout_busy)
 {
 	struct stat out, null;
+	bool have_stdout = fstat(STDOUT_FILENO, &out) == 0;
 	/* Standard output on /dev/null prints nothing an output could mix with. */
-	bool have_out = fstat(STDOUT_FILENO, &out) == 0 &&
-			!(stat("/dev/null", &null) == 0 && null.st_dev == out.st_dev && null.st_ino == out.st_ino);
+	bool out_is_null = have_stdout && stat("/dev/null", &null) == 0 && null.st_dev == out.st_dev &&
+			   null.st_ino == out.st_ino;
 
 	for (unsigned i = 0; i < s->n; i++) {
 		struct cli_output *o = &s->v[i];
@@ -187,15 +188,14 @@ int cli_outputs_open(struct cli_outputs *s, bool stdout_busy)
 				return -1;
 			}
 		}
-		if (stdout_busy && o->have_ino && have_out && o->dev == out.st_dev && o->ino == out.st_ino) {
-			fprintf(stderr, "apfsim %s: %s '%s' is standard output, where the %s goes\n", s->cmd, o->opt,
-				o->path, strcmp(s->cmd, "run") ? "report" : "summary (add --quiet)");
-			return -1;
-		}
-		if (stdout_busy && !strcmp(o->path, "-") && have_out) {
-			fprintf(stderr, "apfsim %s: %s '-' is standard output, where the %s goes\n", s->cmd, o->opt,
-				strcmp(s->cmd, "run") ? "report" : "summary (add --quiet)");
-			return -1;
+		if (o->have_ino && have_stdout && o->dev == out.st_dev && o->ino == out.st_ino) {
+			o->to_stdout = o->in_place = true;
+			if (stdout_busy && !out_is_null) {
+				bool run = !strcmp(s->cmd, "run");
+				fprintf(stderr, "apfsim %s: %s '%s' is standard output, where the %s goes%s\n", s->cmd,
+					o->opt, o->path, run ? "summary" : "report", run ? " (add --quiet)" : "");
+				return -1;
+			}
 		}
 	}
 	for (unsigned i = 0; i < s->n; i++) {

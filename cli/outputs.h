@@ -9,7 +9,10 @@
  * was.  A symlink to a regular file is resolved: the file it points to is
  * replaced, the link stays.  A path that is not a regular file — a
  * device, a FIFO, "-" for standard output, or a symlink to one — is opened
- * where it is and written in place, never replaced or truncated.
+ * where it is and written in place, never replaced or truncated.  The file
+ * standard output already goes to ("-", /dev/stdout, or the file named
+ * by the shell's redirection) is written through descriptor 1, at its
+ * position.
  *
  * Invariants: after cli_outputs_open() succeeds every output has an open
  * stream (or has handed it to a trace sink), no two outputs name one file
@@ -37,6 +40,7 @@ struct cli_output {
 	char final[PATH_MAX];		/* where it ends: path with links resolved */
 	char tmp[PATH_MAX];		/* the temporary beside final; "" when in place */
 	bool in_place;			/* not a regular file: written where it is */
+	bool to_stdout;			/* "-", or the file standard output is: through fd 1 */
 	bool scratch;			/* a temporary only, never renamed (determinism check) */
 	bool handed;			/* f belongs to a trace sink, which closes it */
 	int of;				/* scratch: index of the output it shadows */
