@@ -130,12 +130,14 @@ static int open_one(const struct cli_outputs *s, struct cli_output *o)
 			umask(mask);
 			mode = 0666 & ~mask;
 		}
-		if (snprintf(o->tmp, sizeof(o->tmp), "%s.%s.XXXXXX", o->final, o->scratch ? "check" : "tmp") >=
-		    (int)sizeof(o->tmp)) {
-			o->tmp[0] = '\0';
+		const char *suffix = o->scratch ? ".check.XXXXXX" : ".tmp.XXXXXX";
+		size_t len = strlen(o->final), slen = strlen(suffix);
+		if (len + slen >= sizeof(o->tmp)) {
 			say(s, o, "cannot write", ENAMETOOLONG);
 			return -1;
 		}
+		memcpy(o->tmp, o->final, len);
+		memcpy(o->tmp + len, suffix, slen + 1);
 		fd = mkstemp(o->tmp);
 		if (fd < 0) {
 			fprintf(stderr, "apfsim %s: %s: cannot write '%s': creating a temporary file beside it: %s\n",
@@ -176,7 +178,7 @@ int cli_outputs_open(struct cli_outputs *s, bool stdout_busy)
 						"runs: %s '%s' must be a regular file\n", s->cmd, of->opt, of->path);
 				return -1;
 			}
-			snprintf(o->final, sizeof(o->final), "%s", of->final);
+			memcpy(o->final, of->final, sizeof(o->final));
 			continue;
 		}
 		if (resolve(s, o))

@@ -213,6 +213,8 @@ TEST(CliOutputs, ReplacedFileKeepsItsModeAndSymlinksToFilesStay)
 	spit(d / "real.json", "{}\n");
 	ASSERT_EQ(chmod((d / "real.json").c_str(), 0640), 0);
 	ASSERT_EQ(symlink("real.json", (d / "link.json").c_str()), 0);
+	// Another run's temporary under the old fixed name is not ours to touch.
+	spit(d / "real.json.tmp", "another run\n");
 	Result r = apfsim("run " + quick() + " -q --json " + (d / "link.json"));
 	ASSERT_EQ(r.status, 0) << r.err;
 	struct stat st;
@@ -221,6 +223,8 @@ TEST(CliOutputs, ReplacedFileKeepsItsModeAndSymlinksToFilesStay)
 	ASSERT_EQ(stat((d / "real.json").c_str(), &st), 0);
 	EXPECT_EQ(st.st_mode & 0777, 0640u);
 	EXPECT_TRUE(is_json(slurp(d / "real.json")));
+	EXPECT_EQ(slurp(d / "real.json.tmp"), "another run\n");
+	EXPECT_EQ(d.list().size(), 3u);
 }
 
 // ---- command line ----------------------------------------------------------
