@@ -1,34 +1,61 @@
 /* compare.c — `apfsim compare SCENARIO --protocols P1,P2,...`: the same
  * scenario and seed under each protocol, one table with a column per
- * protocol (and --json with every run's full document). */
+ * protocol (and --json with every run's full document; each trace option
+ * writes one file per protocol, its name suffixed with the protocol). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "model/config/config.h"
 #include "model/report/report.h"
 
 #define MAX_PROTOCOLS 8
 
-static const char compare_usage[] =
+const char cli_compare_usage[] =
 	"usage: apfsim compare SCENARIO --protocols P1,P2,... [options]\n"
 	"\n"
 	"Run SCENARIO under each protocol with the same seed and print one table\n"
-	"with a column per protocol.\n"
+	"with a column per protocol.  Values come as --opt=V or --opt V.\n"
 	"\n"
 	"options:\n"
-	"  --protocols P1,P2,...  protocol presets to compare (apfsim protocols lists them)\n"
-	"  --seed N               override the scenario seed\n"
+	"  --protocols P1,P2,...  distinct protocol presets to compare (apfsim protocols)\n"
+	"  --seed N               override the scenario seed (1 to 2^64-1)\n"
 	"  --set KEY=VALUE        override a scenario key in every run (repeatable)\n"
 	"  --json F               write {scenario, seed, protocols, results{P: run}} to F\n"
 	"  --explain              per task and vCPU, the time-account difference of each\n"
 	"                         protocol against the first, bucket by bucket (and\n"
 	"                         \"explain\" in --json)\n"
-	"  --oracle=off           do not check the protocol invariants\n"
-	"  --help                 this text\n";
+	"  --trace-ftrace F       one ftrace per protocol: F.ftrace gives F.P.ftrace\n"
+	"  --trace-perfetto F     one Chrome trace JSON per protocol, named likewise\n"
+	"  --vcd F                one VCD per protocol, named likewise\n"
+	"  --trace-insn F         one instruction trace per protocol that runs guest code\n"
+	"  --guest-image F        guest kernel ELF for the protocols that run guest code\n"
+	"  --oracle=off|on        check the protocol invariants (default on)\n"
+	"  --max-wall T           stop after T of wall time in all (e.g. 60s): exit 1\n"
+	"  --help, -h             this text\n";
+
+static const struct option compare_table[] = {
+	{ "protocols", required_argument, NULL, CLI_O_PROTOCOLS },
+	{ "seed", required_argument, NULL, CLI_O_SEED },
+	{ "set", required_argument, NULL, CLI_O_SET },
+	{ "json", required_argument, NULL, CLI_O_JSON },
+	{ "trace-ftrace", required_argument, NULL, CLI_O_FTRACE },
+	{ "trace-perfetto", required_argument, NULL, CLI_O_PERFETTO },
+	{ "vcd", required_argument, NULL, CLI_O_VCD },
+	{ "trace-insn", required_argument, NULL, CLI_O_INSN },
+	{ "guest-image", required_argument, NULL, CLI_O_IMAGE },
+	{ "oracle", required_argument, NULL, CLI_O_ORACLE },
+	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL },
+	{ "explain", no_argument, NULL, CLI_O_EXPLAIN },
+	{ "help", no_argument, NULL, CLI_O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* A JSON value by a dotted path ("apf.sync_total", "tasks.0.progress"). */
 static json_t *jpath(json_t *doc, const char *path)
@@ -131,64 +158,150 @@ static void print_table(const char *scenario, char protos[][32], json_t **docs, 
 	row("oracle violations", docs, n, "oracle.violations", F_INT);
 }
 
+/* The protocol list: names separated by commas, each once. */
+static int parse_protocols(const char *list, char protos[][32], unsigned *n)
+{
+	*n = 0;
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == 0 || l >= sizeof(protos[0]) || *n == MAX_PROTOCOLS) {
+			fprintf(stderr, "apfsim compare: --protocols: expected up to %d names separated by commas, "
+					"found \"%s\"\n", MAX_PROTOCOLS, list);
+			return -1;
+		}
+		snprintf(protos[*n], sizeof(protos[0]), "%.*s", (int)l, p);
+		for (unsigned k = 0; k < *n; k++) {
+			if (!strcmp(protos[k], protos[*n])) {
+				fprintf(stderr, "apfsim compare: --protocols: %s named twice in \"%s\"\n", protos[k],
+					list);
+				return -1;
+			}
+		}
+		(*n)++;
+		p += l + (p[l] == ',');
+	}
+	if (*n == 0) {
+		fprintf(stderr, "apfsim compare: --protocols: expected names separated by commas, found \"\"\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* A trace option of compare names one file per protocol, derived from F:
+ * F itself must be a file name, not standard output or a device. */
+static int per_protocol_path(const char *opt, const char *path)
+{
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+		fprintf(stderr, "apfsim compare: %s '%s': compare writes one file per protocol (F.P.ext), "
+				"so F must name a regular file\n", opt, path);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_cfgs(struct apf_config *cfgs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		config_free(&cfgs[i]);
+}
+
 int cli_compare(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	struct run_opts o = { .cmd = "compare" };
 	char protos[MAX_PROTOCOLS][32], set[96];
 	json_t *docs[MAX_PROTOCOLS] = { 0 };
-	unsigned n = 0;
-	int rc = cli_parse_run_args(argc, argv, &o, compare_usage), worst = CLI_EXIT_OK;
+	struct run_streams st[MAX_PROTOCOLS] = { 0 };
+	struct cli_outputs outs = { .cmd = "compare" };
+	unsigned n = 0, guests = 0;
+	int rc = cli_parse_run_args(argc, argv, &o, compare_table, cli_compare_usage), worst = CLI_EXIT_OK;
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (!o.protocols) {
-		fprintf(stderr, "apfsim: compare needs --protocols P1,P2,...\n\n%s", compare_usage);
+		fprintf(stderr, "apfsim compare: needs --protocols P1,P2,...\n\n%s", cli_compare_usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
-	for (const char *p = o.protocols; *p;) {
-		size_t l = strcspn(p, ",");
-		if (l == 0 || l >= sizeof(protos[0]) || n == MAX_PROTOCOLS) {
-			fprintf(stderr, "apfsim: --protocols: expected up to %d names separated by commas, "
-					"found \"%s\"\n", MAX_PROTOCOLS, o.protocols);
-			return CLI_EXIT_BAD_INPUT;
-		}
-		snprintf(protos[n++], sizeof(protos[0]), "%.*s", (int)l, p);
-		p += l + (p[l] == ',');
-	}
+	if (parse_protocols(o.protocols, protos, &n) || per_protocol_path("--trace-ftrace", o.ftrace) ||
+	    per_protocol_path("--trace-perfetto", o.perfetto) || per_protocol_path("--vcd", o.vcd) ||
+	    per_protocol_path("--trace-insn", o.insn))
+		return CLI_EXIT_BAD_INPUT;
 	/* Load and check every configuration before running anything. */
 	struct apf_config cfgs[MAX_PROTOCOLS];
 	for (unsigned i = 0; i < n; i++) {
 		struct cfg_error err;
 		if (cli_load_config(&o, &cfgs[i])) {
-			while (i--)
-				config_free(&cfgs[i]);
+			free_cfgs(cfgs, i);
 			return CLI_EXIT_BAD_INPUT;
 		}
 		snprintf(set, sizeof(set), "protocol=%.31s", protos[i]);
 		if (config_set(&cfgs[i], set, &err)) {
 			cfg_error_print(&err, stderr);
-			for (unsigned k = 0; k <= i; k++)
-				config_free(&cfgs[k]);
+			free_cfgs(cfgs, i + 1);
 			return CLI_EXIT_BAD_INPUT;
 		}
+		guests += cli_protocol_runs_guest(&cfgs[i]);
+	}
+	if ((o.image || o.insn) && !guests) {
+		fprintf(stderr, "apfsim compare: %s does nothing: none of %s runs guest code\n",
+			o.image ? "--guest-image" : "--trace-insn", o.protocols);
+		free_cfgs(cfgs, n);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	/* Every output, per protocol, opened before the first run. */
+	struct cli_output *json = cli_outputs_add(&outs, "--json", o.json, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		st[i].ftrace = cli_outputs_add(&outs, "--trace-ftrace", o.ftrace, protos[i]);
+		st[i].perfetto = cli_outputs_add(&outs, "--trace-perfetto", o.perfetto, protos[i]);
+		st[i].vcd = cli_outputs_add(&outs, "--vcd", o.vcd, protos[i]);
+		if (cli_protocol_runs_guest(&cfgs[i]))
+			st[i].insn = cli_outputs_add(&outs, "--trace-insn", o.insn, protos[i]);
+	}
+	if (cli_outputs_open(&outs, true)) {
+		free_cfgs(cfgs, n);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	cli_signals_install();
+	if (cli_max_wall("compare", o.max_wall_s)) {
+		cli_outputs_abort(&outs);
+		free_cfgs(cfgs, n);
+		return CLI_EXIT_FAIL;
 	}
 	o.quiet = 1;
-	const char *json_path = o.json;
-	o.json = NULL;
+	bool io_error = false;
+	int stop = 0;
+	unsigned done = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct run_out out = { 0 };
 		json_error_t je;
-		int r = cli_simulate(&cfgs[i], &o, 0, &out);
-		if (r == CLI_EXIT_BAD_INPUT) {
-			worst = r;
+		int r = cli_simulate(&cfgs[i], &o, &st[i], &out);
+		io_error |= out.io_error;
+		stop = out.interrupted;
+		if (r == CLI_EXIT_BAD_INPUT || stop || io_error) {
+			worst = stop ? cli_interrupted_exit(stop) : r;
+			cli_run_out_free(&out);
 			break;
 		}
 		if (r != CLI_EXIT_OK)
 			worst = CLI_EXIT_FAIL;
 		docs[i] = out.json ? json_loads(out.json, 0, &je) : NULL;
 		cli_run_out_free(&out);
+		done++;
 	}
-	if (worst != CLI_EXIT_BAD_INPUT) {
+	if (stop) {
+		if (stop == SIGALRM)
+			fprintf(stderr, "apfsim compare: stopped: --max-wall %s exceeded", o.max_wall);
+		else
+			fprintf(stderr, "apfsim compare: interrupted by %s", cli_signal_name(stop));
+		fprintf(stderr, " while running %s (%u of %u protocols done); no table or file written\n",
+			protos[done], done, n);
+	}
+	if (stop || io_error || worst == CLI_EXIT_BAD_INPUT) {
+		cli_outputs_abort(&outs);
+	} else {
 		print_table(cfgs[0].path, protos, docs, n);
 		json_t *explain = json_array();
 		for (unsigned i = 1; o.explain && i < n; i++) {
@@ -198,7 +311,7 @@ int cli_compare(int argc, char **argv)
 			compare_explain_print(ex, stdout);
 			json_array_append_new(explain, ex);
 		}
-		if (json_path) {
+		if (json) {
 			json_t *root = json_object(), *res = json_object(), *names = json_array();
 			json_object_set_new(root, "scenario", json_string(cfgs[0].path));
 			json_object_set_new(root, "seed", json_integer((json_int_t)cfgs[0].seed));
@@ -211,16 +324,21 @@ int cli_compare(int argc, char **argv)
 			if (o.explain)
 				json_object_set(root, "explain", explain);
 			char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			if (!text || cli_write_atomically(json_path, text))
-				worst = CLI_EXIT_FAIL;
+			if (!text || cli_output_write(json, text))
+				io_error = true;
 			free(text);
 			json_decref(root);
 		}
 		json_decref(explain);
+		if (io_error)
+			cli_outputs_abort(&outs);
+		else if (cli_outputs_commit(&outs))
+			io_error = true;
+		if (io_error)
+			worst = CLI_EXIT_FAIL;
 	}
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		json_decref(docs[i]);
-		config_free(&cfgs[i]);
-	}
+	free_cfgs(cfgs, n);
 	return worst;
 }

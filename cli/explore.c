@@ -9,44 +9,58 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "model/config/config.h"
 #include "model/explore/explore.h"
 
-static const char explore_usage[] =
+/* Runs of one batch: every run's record is kept in memory (a few hundred
+ * bytes each) until the report is made. */
+#define CLI_EXPLORE_MAX_RUNS 1000000ULL
+
+const char cli_explore_usage[] =
 	"usage: apfsim explore SCENARIO --runs N [options]\n"
 	"\n"
 	"Run SCENARIO N times, each run with its own seed and its own order of\n"
 	"same-instant events, the oracle checking every run; print the distinct\n"
 	"violations with the command that replays each and a shrunk reproducer.\n"
+	"Values come as --opt=V or --opt V.\n"
 	"\n"
 	"options:\n"
-	"  --runs N               runs to make (at least 1)\n"
-	"  --jobs J               worker processes (default 1; results do not depend on it)\n"
-	"  --seed S               base seed (default: the scenario's)\n"
+	"  --runs N               runs to make (1 to 1000000)\n"
+	"  --jobs J               worker processes (1 to 32, default 1; results do not depend on it)\n"
+	"  --seed S               base seed (0 to 2^64-1; default: the scenario's)\n"
 	"  --protocol P           protocol preset for every run\n"
 	"  --set KEY=VALUE        scenario override for every run (repeatable)\n"
 	"  --time-limit T         stop starting runs after T of wall time (e.g. 30s)\n"
 	"  --no-shrink            do not shrink the failing runs\n"
 	"  --json F               write the report as JSON to F\n"
-	"  --help                 this text\n";
+	"  --help, -h             this text\n"
+	"\n"
+	"SIGINT/SIGTERM stop every worker and exit 130/143 without a report.\n";
 
-static int bad(const char *msg, const char *val)
+enum { O_RUNS = 2000, O_JOBS, O_TIME_LIMIT, O_NO_SHRINK };
+
+static const struct option explore_table[] = {
+	{ "runs", required_argument, NULL, O_RUNS },
+	{ "jobs", required_argument, NULL, O_JOBS },
+	{ "seed", required_argument, NULL, CLI_O_SEED },
+	{ "protocol", required_argument, NULL, CLI_O_PROTOCOL },
+	{ "set", required_argument, NULL, CLI_O_SET },
+	{ "time-limit", required_argument, NULL, O_TIME_LIMIT },
+	{ "no-shrink", no_argument, NULL, O_NO_SHRINK },
+	{ "json", required_argument, NULL, CLI_O_JSON },
+	{ "help", no_argument, NULL, CLI_O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int add_set(struct explore_opts *o, const char *kv)
 {
-	fprintf(stderr, "apfsim explore: %s%s%s%s\n", msg, val ? ", found \"" : "", val ? val : "",
-		val ? "\"" : "");
-	return CLI_EXIT_BAD_INPUT;
-}
-
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-')
+	if (o->nsets == EXPLORE_MAX_SETS) {
+		fprintf(stderr, "apfsim explore: too many overrides (at most %d --set and --protocol)\n",
+			EXPLORE_MAX_SETS);
 		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end)
-		return -1;
-	*out = v;
+	}
+	o->sets[o->nsets++] = kv;
 	return 0;
 }
 
@@ -55,73 +69,114 @@ int cli_explore(int argc, char **argv)
 	struct explore_opts o = { .jobs = 1, .shrink = true };
 	struct explore_result *r;
 	static char protobuf[96];
-	const char *json = NULL;
+	const char *json = NULL, *jobs = NULL, *limit = NULL;
 	uint64_t v;
 	bool have_runs = false;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(explore_usage, stdout);
+	if (cli_check_args("explore", argc, argv, explore_table, "h"))
+		return CLI_EXIT_BAD_INPUT;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", explore_table, NULL)) != -1) {
+		const char *val = optarg;
+		switch (c) {
+		case CLI_O_HELP:
+			fputs(cli_explore_usage, stdout);
 			return CLI_EXIT_OK;
-		}
-		if (!strcmp(a, "--no-shrink")) {
+		case O_NO_SHRINK:
 			o.shrink = false;
-			continue;
-		}
-		if (a[0] == '-' && a[1]) {
-			if (!val)
-				return bad("option needs a value", a);
-			i++;
-			if (!strcmp(a, "--runs")) {
-				if (parse_count(val, &o.runs) || o.runs == 0)
-					return bad("--runs: expected a number of runs of at least 1", val);
-				have_runs = true;
-			} else if (!strcmp(a, "--jobs")) {
-				if (parse_count(val, &v) || v < 1 || v > EXPLORE_MAX_GROUPS)
-					return bad("--jobs: expected 1 to 32 worker processes", val);
-				o.jobs = (unsigned)v;
-			} else if (!strcmp(a, "--seed")) {
-				if (parse_count(val, &o.seed))
-					return bad("--seed: expected a non-negative integer", val);
-				o.has_seed = true;
-			} else if (!strcmp(a, "--time-limit")) {
-				sim_time_t ps;
-				char why[128];
-				if (units_parse_time(val, 2000000000ULL, &ps, why, sizeof(why)) || ps == 0)
-					return bad("--time-limit: expected a positive time with a unit (30s, 2ms)", val);
-				o.time_limit_s = (double)ps / (double)SIM_S;
-			} else if (!strcmp(a, "--protocol")) {
-				snprintf(protobuf, sizeof(protobuf), "protocol=%s", val);
-				if (o.nsets == EXPLORE_MAX_SETS)
-					return bad("too many overrides", NULL);
-				o.sets[o.nsets++] = protobuf;
-			} else if (!strcmp(a, "--set")) {
-				if (o.nsets == EXPLORE_MAX_SETS)
-					return bad("too many overrides", NULL);
-				o.sets[o.nsets++] = val;
-			} else if (!strcmp(a, "--json")) {
-				json = val;
-			} else {
-				return bad("unknown option", a);
+			break;
+		case O_RUNS:
+			if (have_runs)
+				return cli_twice("explore", "--runs"), CLI_EXIT_BAD_INPUT;
+			if (cli_parse_u64("explore", "--runs", val, 1, CLI_EXPLORE_MAX_RUNS, &o.runs))
+				return CLI_EXIT_BAD_INPUT;
+			have_runs = true;
+			break;
+		case O_JOBS:
+			if (jobs)
+				return cli_twice("explore", "--jobs"), CLI_EXIT_BAD_INPUT;
+			if (cli_parse_u64("explore", "--jobs", val, 1, EXPLORE_MAX_GROUPS, &v))
+				return CLI_EXIT_BAD_INPUT;
+			jobs = val;
+			o.jobs = (unsigned)v;
+			break;
+		case CLI_O_SEED:
+			if (o.has_seed)
+				return cli_twice("explore", "--seed"), CLI_EXIT_BAD_INPUT;
+			if (cli_parse_u64("explore", "--seed", val, 0, UINT64_MAX, &o.seed))
+				return CLI_EXIT_BAD_INPUT;
+			o.has_seed = true;
+			break;
+		case O_TIME_LIMIT:
+			if (limit)
+				return cli_twice("explore", "--time-limit"), CLI_EXIT_BAD_INPUT;
+			limit = val;
+			if (cli_parse_wall("explore", "--time-limit", val, &o.time_limit_s))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case CLI_O_PROTOCOL:
+			if (protobuf[0])
+				return cli_twice("explore", "--protocol"), CLI_EXIT_BAD_INPUT;
+			if (strlen(val) >= sizeof(protobuf) - 10) {
+				fprintf(stderr, "apfsim explore: --protocol: expected a preset name, found \"%.40s...\"\n",
+					val);
+				return CLI_EXIT_BAD_INPUT;
 			}
-		} else if (!o.scenario) {
-			o.scenario = a;
-		} else {
-			return bad("unexpected argument", a);
+			snprintf(protobuf, sizeof(protobuf), "protocol=%s", val);
+			if (add_set(&o, protobuf))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case CLI_O_SET:
+			if (add_set(&o, val))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case CLI_O_JSON:
+			if (json)
+				return cli_twice("explore", "--json"), CLI_EXIT_BAD_INPUT;
+			json = val;
+			break;
+		default:
+			return CLI_EXIT_BAD_INPUT;	/* cli_check_args refused it already */
 		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o.scenario) {
+			fprintf(stderr, "apfsim explore: unexpected argument '%s' (one SCENARIO only)\n", argv[i]);
+			return CLI_EXIT_BAD_INPUT;
+		}
+		o.scenario = argv[i];
 	}
 	if (!o.scenario || !have_runs) {
-		fprintf(stderr, "apfsim explore: needs SCENARIO and --runs N\n\n%s", explore_usage);
+		fprintf(stderr, "apfsim explore: needs SCENARIO and --runs N\n\n%s", cli_explore_usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
+	struct cli_outputs outs = { .cmd = "explore" };
+	struct cli_output *jout = cli_outputs_add(&outs, "--json", json, NULL);
+	if (cli_outputs_open(&outs, true))
+		return CLI_EXIT_BAD_INPUT;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		cli_outputs_abort(&outs);
 		return CLI_EXIT_FAIL;
+	}
+	cli_signals_install();
 	if (explore_all(&o, r)) {
 		fprintf(stderr, "%s\n", r->error);
 		free(r);
+		cli_outputs_abort(&outs);
 		return CLI_EXIT_BAD_INPUT;
+	}
+	if (r->interrupted) {
+		fprintf(stderr, "apfsim explore: interrupted by %s: %llu of %llu runs recorded, %llu failed; "
+				"every worker stopped, no report written\n", cli_signal_name(r->interrupted),
+			(unsigned long long)r->runs_done, (unsigned long long)o.runs,
+			(unsigned long long)r->failures);
+		int sig = r->interrupted;
+		free(r);
+		cli_outputs_abort(&outs);
+		return cli_interrupted_exit(sig);
 	}
 
 	/* The replay command repeats the user's overrides. */
@@ -174,12 +229,16 @@ int cli_explore(int argc, char **argv)
 	json_object_set_new(doc, "failures", json_integer((json_int_t)r->failures));
 	json_object_set_new(doc, "groups", groups);
 	int rc = r->failures ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (json) {
+	if (jout) {
 		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (!text || cli_write_atomically(json, text))
+		if (!text || cli_output_write(jout, text)) {
 			rc = CLI_EXIT_FAIL;
+			cli_outputs_abort(&outs);
+		}
 		free(text);
 	}
+	if (cli_outputs_commit(&outs))
+		rc = CLI_EXIT_FAIL;
 	json_decref(doc);
 	free(r);
 	return rc;

@@ -6,6 +6,19 @@
 #include "cli/cli.h"
 #include "model/apf/switches.h"
 
+const char cli_protocols_usage[] =
+	"usage: apfsim protocols\n"
+	"\n"
+	"List the protocol presets and their switches.\n"
+	"\n"
+	"options:\n"
+	"  --help, -h             this text\n";
+
+static const struct option protocols_table[] = {
+	{ "help", no_argument, NULL, CLI_O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void switch_value(const struct param_desc *d, const struct apf_switches *sw, char *buf, size_t len)
 {
 	const unsigned char *f = (const unsigned char *)sw + d->offset;
@@ -32,9 +45,15 @@ int cli_protocols(int argc, char **argv)
 {
 	char v[64];
 
+	if (cli_check_args("protocols", argc, argv, protocols_table, "h"))
+		return CLI_EXIT_BAD_INPUT;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: apfsim protocols\n\nList the protocol presets and their switches.");
+		fputs(cli_protocols_usage, stdout);
 		return CLI_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "apfsim protocols: unexpected argument '%s'\n", argv[1]);
+		return CLI_EXIT_BAD_INPUT;
 	}
 	puts("presets:");
 	printf("  %-14s %s\n", "sync", "APF off: a stage-2 fault that needs I/O blocks the vCPU");

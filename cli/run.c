@@ -1,29 +1,35 @@
 /* run.c — `apfsim run` and `apfsim validate`.
  *
- * Outputs are produced only after a run completes: the summary goes to
- * stdout, the JSON document is written to a temporary file and renamed
- * over --json F, so bad input or a failed run never leaves a half-written
- * file behind. */
+ * Every output is opened before the run starts (cli/outputs.h): a path
+ * that cannot be written is bad input and nothing is touched.  Files are
+ * written to temporaries and renamed over their names only when the
+ * command completes; a write error (reported with the file and strerror)
+ * or an interrupt removes them all.  A failed run (oracle violation, guest
+ * fault: exit 1) still gets its outputs: they show what failed. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
+#include "model/apf/protocol.h"
 #include "model/config/config.h"
 #include "model/vm/machine.h"
 #include "model/check/oracle.h"
 #include "model/report/report.h"
 #include "model/trace/trace.h"
 
-static const char run_usage[] =
+const char cli_run_usage[] =
 	"usage: apfsim run SCENARIO [options]\n"
 	"\n"
 	"Simulate SCENARIO (a YAML file, see docs/scenario.md) and print a summary.\n"
+	"Values come as --opt=V or --opt V.\n"
 	"\n"
 	"options:\n"
-	"  --seed N               override the scenario seed\n"
+	"  --seed N               override the scenario seed (1 to 2^64-1)\n"
 	"  --protocol P           override the protocol preset (sync, arm64-v4, ...)\n"
 	"  --set KEY=VALUE        override one scenario key, e.g. host.swap.queue_depth=8\n"
 	"                         or tasks.0.passes=3 (repeatable)\n"
@@ -31,19 +37,61 @@ static const char run_usage[] =
 	"  --trace-ftrace F       trace-cmd report style text: KVM tracepoints + apfsim events\n"
 	"  --trace-perfetto F     Chrome trace JSON for ui.perfetto.dev / chrome://tracing\n"
 	"  --vcd F                waveforms: PPI line, SDEI pending/running, buffer, vCPU mode\n"
-	"  --trace-insn F         capstone disassembly of every guest instruction (slow)\n"
+	"  --trace-insn F         capstone disassembly of every guest instruction (slow;\n"
+	"                         protocols that run guest code only)\n"
 	"  --guest-image F        run this guest kernel ELF instead of the built-in one\n"
-	"  --oracle=off           do not check the protocol invariants (benchmarks only)\n"
-	"  --quiet                do not print the summary\n"
+	"                         (protocols that run guest code only)\n"
+	"  --oracle=off|on        check the protocol invariants (default on; off: benchmarks)\n"
+	"  --max-wall T           stop after T of wall time (e.g. 10s, 500ms): exit 1\n"
+	"  --quiet, -q            do not print the summary\n"
 	"  --check-determinism    run twice and compare the digests of all outputs\n"
-	"  --help                 this text\n";
-
-static const char validate_usage[] =
-	"usage: apfsim validate SCENARIO [--set KEY=VALUE]...\n"
+	"  --help, -h             this text\n"
 	"\n"
-	"Parse and check SCENARIO; print errors as FILE:LINE:COL: error: ... and\n"
-	"exit 2, or print a one-line confirmation and exit 0.\n";
+	"Files (F) are written under a temporary name and renamed when the run ends;\n"
+	"F = - is standard output; devices and FIFOs are written in place.\n"
+	"exit status: 0 ok, 1 run failure or write error, 2 bad input,\n"
+	"130/143 interrupted by SIGINT/SIGTERM (no file written)\n";
 
+const char cli_validate_usage[] =
+	"usage: apfsim validate SCENARIO [options]\n"
+	"\n"
+	"Check SCENARIO as `apfsim run` would before it starts — the YAML, every\n"
+	"key, the files it names (page-access traces, the guest image) — and print\n"
+	"a one-line confirmation (exit 0), or FILE:LINE:COL: error: ... (exit 2).\n"
+	"\n"
+	"options:\n"
+	"  --seed N               override the scenario seed\n"
+	"  --protocol P           override the protocol preset\n"
+	"  --set KEY=VALUE        override one scenario key (repeatable)\n"
+	"  --guest-image F        the guest kernel ELF to check\n"
+	"  --help, -h             this text\n";
+
+static const struct option run_table[] = {
+	{ "seed", required_argument, NULL, CLI_O_SEED },
+	{ "protocol", required_argument, NULL, CLI_O_PROTOCOL },
+	{ "set", required_argument, NULL, CLI_O_SET },
+	{ "json", required_argument, NULL, CLI_O_JSON },
+	{ "trace-ftrace", required_argument, NULL, CLI_O_FTRACE },
+	{ "trace-perfetto", required_argument, NULL, CLI_O_PERFETTO },
+	{ "vcd", required_argument, NULL, CLI_O_VCD },
+	{ "trace-insn", required_argument, NULL, CLI_O_INSN },
+	{ "guest-image", required_argument, NULL, CLI_O_IMAGE },
+	{ "oracle", required_argument, NULL, CLI_O_ORACLE },
+	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL },
+	{ "quiet", no_argument, NULL, CLI_O_QUIET },
+	{ "check-determinism", no_argument, NULL, CLI_O_CHECK },
+	{ "help", no_argument, NULL, CLI_O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option validate_table[] = {
+	{ "seed", required_argument, NULL, CLI_O_SEED },
+	{ "protocol", required_argument, NULL, CLI_O_PROTOCOL },
+	{ "set", required_argument, NULL, CLI_O_SET },
+	{ "guest-image", required_argument, NULL, CLI_O_IMAGE },
+	{ "help", no_argument, NULL, CLI_O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
 
 static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 {
@@ -72,28 +120,151 @@ int cli_load_config(const struct run_opts *o, struct apf_config *cfg)
 	return 0;
 }
 
-/* Path of a trace file for run number `run` (the determinism check writes
- * its second run beside the first, compares, and removes it). */
-static const char *trace_path(const char *path, int run, char *buf, size_t len)
+bool cli_protocol_runs_guest(const struct apf_config *cfg)
 {
-	if (!path || run == 0)
-		return path;
-	snprintf(buf, len, "%s.det-check", path);
-	return buf;
+	const struct protocol_ops *p = protocol_for(cfg);
+
+	return p && p->needs_guest;
 }
 
-static int attach_sinks(struct machine *m, const struct run_opts *o, int run)
+static int add_set(struct run_opts *o, const char *kv)
 {
-	char err[512], buf[4096];
-	const char *p;
+	if (o->nsets == CLI_MAX_SETS) {
+		fprintf(stderr, "apfsim %s: too many overrides (at most %d --set, --seed, --protocol, "
+				"--guest-image)\n", o->cmd, CLI_MAX_SETS);
+		return -1;
+	}
+	o->sets[o->nsets++] = kv;
+	return 0;
+}
 
-	if ((p = trace_path(o->ftrace, run, buf, sizeof(buf))) &&
-	    trace_ftrace_open(&m->tracer, p, err, sizeof(err)))
+/* A single-valued option: once only. */
+static int once(struct run_opts *o, const char **slot, const char *opt, const char *val)
+{
+	if (*slot)
+		return cli_twice(o->cmd, opt);
+	*slot = val;
+	return 0;
+}
+
+static int take_option(struct run_opts *o, int c, const char *val)
+{
+	uint64_t v;
+
+	switch (c) {
+	case CLI_O_QUIET:
+		o->quiet = 1;
+		return 0;
+	case CLI_O_CHECK:
+		o->check = 1;
+		return 0;
+	case CLI_O_EXPLAIN:
+		o->explain = 1;
+		return 0;
+	case CLI_O_JSON:
+		return once(o, &o->json, "--json", val);
+	case CLI_O_FTRACE:
+		return once(o, &o->ftrace, "--trace-ftrace", val);
+	case CLI_O_PERFETTO:
+		return once(o, &o->perfetto, "--trace-perfetto", val);
+	case CLI_O_VCD:
+		return once(o, &o->vcd, "--vcd", val);
+	case CLI_O_INSN:
+		return once(o, &o->insn, "--trace-insn", val);
+	case CLI_O_PROTOCOLS:
+		return once(o, &o->protocols, "--protocols", val);
+	case CLI_O_ORACLE:
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			fprintf(stderr, "apfsim %s: --oracle: expected on or off, found \"%s\"\n", o->cmd, val);
+			return -1;
+		}
+		o->oracle_off = !strcmp(val, "off");
+		return 0;
+	case CLI_O_MAX_WALL:
+		if (once(o, &o->max_wall, "--max-wall", val))
+			return -1;
+		return cli_parse_wall(o->cmd, "--max-wall", val, &o->max_wall_s);
+	case CLI_O_SEED:
+		if (o->seedbuf[0])
+			return cli_twice(o->cmd, "--seed");
+		if (cli_parse_u64(o->cmd, "--seed", val, 1, UINT64_MAX, &v))
+			return -1;
+		snprintf(o->seedbuf, sizeof(o->seedbuf), "seed=%llu", (unsigned long long)v);
+		return add_set(o, o->seedbuf);
+	case CLI_O_PROTOCOL:
+		if (o->protobuf[0])
+			return cli_twice(o->cmd, "--protocol");
+		if (strlen(val) >= sizeof(o->protobuf) - 10) {
+			fprintf(stderr, "apfsim %s: --protocol: expected a preset name (apfsim protocols), "
+					"found \"%.40s...\"\n", o->cmd, val);
+			return -1;
+		}
+		snprintf(o->protobuf, sizeof(o->protobuf), "protocol=%s", val);
+		return add_set(o, o->protobuf);
+	case CLI_O_IMAGE:
+		if (once(o, &o->image, "--guest-image", val))
+			return -1;
+		if (strlen(val) >= PARAM_STRING_MAX) {
+			fprintf(stderr, "apfsim %s: --guest-image: a path of at most %d bytes expected\n", o->cmd,
+				PARAM_STRING_MAX - 1);
+			return -1;
+		}
+		snprintf(o->imagebuf, sizeof(o->imagebuf), "guest.image=%s", val);
+		return add_set(o, o->imagebuf);
+	case CLI_O_SET:
+		return add_set(o, val);
+	default:
+		return -1;	/* cli_check_args refused everything else */
+	}
+}
+
+int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const struct option *table,
+		       const char *usage)
+{
+	char shorts[8] = ":h";
+	int c;
+
+	for (const struct option *t = table; t->name; t++)
+		if (t->val == CLI_O_QUIET)
+			strcat(shorts, "q");
+	if (cli_check_args(o->cmd, argc, argv, table, shorts + 1))
+		return -1;
+	optind = 0;	/* glibc: start afresh */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, table, NULL)) != -1) {
+		if (c == CLI_O_HELP) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':' || take_option(o, c, optarg))
+			return -1;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->scenario) {
+			fprintf(stderr, "apfsim %s: unexpected argument '%s' (one SCENARIO only)\n", o->cmd, argv[i]);
+			return -1;
+		}
+		o->scenario = argv[i];
+	}
+	if (!o->scenario) {
+		fprintf(stderr, "apfsim %s: missing SCENARIO\n\n%s", o->cmd, usage);
+		return -1;
+	}
+	return 0;
+}
+
+static int attach_sinks(struct machine *m, const struct run_streams *s)
+{
+	char err[512];
+	struct cli_output *o;
+
+	if ((o = s->ftrace) &&
+	    trace_ftrace_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
 		goto fail;
-	if ((p = trace_path(o->perfetto, run, buf, sizeof(buf))) &&
-	    trace_perfetto_open(&m->tracer, p, err, sizeof(err)))
+	if ((o = s->perfetto) &&
+	    trace_perfetto_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
 		goto fail;
-	if ((p = trace_path(o->vcd, run, buf, sizeof(buf))) && trace_vcd_open(&m->tracer, p, err, sizeof(err)))
+	if ((o = s->vcd) && trace_vcd_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
 		goto fail;
 	return 0;
 fail:
@@ -101,35 +272,24 @@ fail:
 	return -1;
 }
 
-int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run, struct run_out *out)
+int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, const struct run_streams *s,
+		 struct run_out *out)
 {
 	struct machine *m = malloc(sizeof(*m));
 	struct machine_opts mo = { 0 };
 	struct oracle *orc = NULL;
-	FILE *insn = NULL;
-	char buf[4096];
 	int rc = CLI_EXIT_OK;
 
 	if (!m) {
 		fprintf(stderr, "apfsim: out of memory\n");
 		return CLI_EXIT_FAIL;
 	}
-	if (o->insn) {
-		const char *ip = trace_path(o->insn, run, buf, sizeof(buf));
-		insn = fopen(ip, "w");
-		if (!insn) {
-			fprintf(stderr, "apfsim: cannot write %s: %s\n", ip, strerror(errno));
-			free(m);
-			return CLI_EXIT_BAD_INPUT;
-		}
-		mo.insn_trace = insn;
-	}
+	if (s->insn)
+		mo.insn_trace = s->insn->f;
 	if (machine_init_opts(m, cfg, &mo)) {
 		fprintf(stderr, "%s\n", m->err);
 		machine_fini(m);
 		free(m);
-		if (insn)
-			fclose(insn);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	if (!o->oracle_off) {
@@ -140,22 +300,32 @@ int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run
 			goto out;
 		}
 	}
-	if (attach_sinks(m, o, run)) {
-		rc = CLI_EXIT_BAD_INPUT;
+	if (attach_sinks(m, s)) {
+		rc = CLI_EXIT_FAIL;
+		out->io_error = true;
 		goto out;
 	}
 	struct cli_progress *p = cli_progress_start(o->quiet ? 0 : 1);
 	sim_time_t dur = cfg->run.duration, slice = dur / 200 ? dur / 200 : 1;
-	for (sim_time_t lim = slice; !machine_done(m); lim += slice) {
+	for (sim_time_t lim = slice; !machine_done(m) && !sim_interrupted; lim += slice) {
 		machine_run_until(m, lim);
 		cli_progress_update(p, (double)m->sim.now / (double)dur);
 		if (lim >= dur)
 			break;
 	}
 	cli_progress_end(p);
+	if (sim_interrupted) {
+		/* Stopped at an event boundary: nothing of this run is kept. */
+		out->interrupted = sim_interrupted;
+		out->stopped_ps = m->sim.now;
+		trace_abandon(&m->tracer);
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
 	machine_finish(m);
 	if (trace_finish(&m->tracer, m->end_ps)) {
-		fprintf(stderr, "apfsim: writing a trace failed\n");
+		fprintf(stderr, "apfsim: %s\n", m->tracer.error[0] ? m->tracer.error : "writing a trace failed");
+		out->io_error = true;
 		rc = CLI_EXIT_FAIL;
 	}
 
@@ -186,22 +356,31 @@ int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, int run
 		rc = CLI_EXIT_FAIL;
 	}
 	if (orc && oracle_violations(orc)) {
-		if (run == 0)
+		if (!s->second)
 			oracle_report(orc, stderr);
 		rc = CLI_EXIT_FAIL;
 	}
 out:
+	trace_abandon(&m->tracer);	/* sinks never attached or already finished */
 	if (orc)
 		oracle_destroy(orc);
 	machine_fini(m);
 	free(m);
-	if (insn)
-		fclose(insn);
+	/* The instruction trace is ours: close it here, checking every write. */
+	if (s->insn && s->insn->f) {
+		int err = cli_close_checked(s->insn->f);
+		s->insn->f = NULL;
+		if (err && !out->interrupted) {
+			fprintf(stderr, "apfsim: --trace-insn: cannot write '%s': %s\n", s->insn->path, strerror(err));
+			out->io_error = true;
+			rc = CLI_EXIT_FAIL;
+		}
+	}
 	return rc;
 }
 
-/* Compare a trace file of the second run with the first, then remove it. */
-static int same_file(const char *a, const char *b)
+/* Whether two closed files hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
 {
 	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
 	int same = fa && fb;
@@ -220,21 +399,17 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
-static int check_trace_files(const struct run_opts *o)
+static int check_trace_files(const struct run_streams *a, const struct run_streams *b)
 {
-	const char *paths[] = { o->ftrace, o->perfetto, o->vcd, o->insn };
-	char buf[4096];
+	const struct cli_output *pa[] = { a->ftrace, a->perfetto, a->vcd, a->insn };
+	const struct cli_output *pb[] = { b->ftrace, b->perfetto, b->vcd, b->insn };
 	int ok = 1;
 
 	for (unsigned i = 0; i < 4; i++) {
-		if (!paths[i])
-			continue;
-		const char *b = trace_path(paths[i], 1, buf, sizeof(buf));
-		if (!same_file(paths[i], b)) {
-			fprintf(stderr, "apfsim: determinism check FAILED: %s differs between runs\n", paths[i]);
+		if (pa[i] && !same_bytes(pa[i]->tmp, pb[i]->tmp)) {
+			fprintf(stderr, "apfsim: determinism check FAILED: %s differs between runs\n", pa[i]->path);
 			ok = 0;
 		}
-		remove(b);
 	}
 	return ok;
 }
@@ -246,134 +421,81 @@ void cli_run_out_free(struct run_out *o)
 	*o = (struct run_out){ 0 };
 }
 
-int cli_write_atomically(const char *path, const char *text)
+/* --guest-image and --trace-insn act on guest code only. */
+static int check_guest_options(const struct run_opts *o, const struct apf_config *cfg)
 {
-	char tmp[4096];
+	const char *opt = o->image ? "--guest-image" : o->insn ? "--trace-insn" : NULL;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		fprintf(stderr, "apfsim: cannot write %s: %s\n", tmp, strerror(errno));
-		return -1;
-	}
-	int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		fprintf(stderr, "apfsim: cannot write %s: %s\n", path, strerror(errno));
-		remove(tmp);
+	if (opt && !cli_protocol_runs_guest(cfg)) {
+		fprintf(stderr, "apfsim %s: %s does nothing under protocol %s, which runs no guest code\n", o->cmd,
+			opt, cfg->protocol);
 		return -1;
 	}
 	return 0;
 }
 
-/* An option only the commands whose usage lists it accept. */
-static int usage_has(const char *usage, const char *opt)
+static int report_interrupt(const struct run_opts *o, const struct apf_config *cfg, const struct run_out *r,
+			    int run)
 {
-	return strstr(usage, opt) != NULL;
-}
+	char at[48], of[48];
 
-int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
-{
-	static char seedbuf[64], protobuf[96];
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return 1;
-		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-			o->quiet = 1;
-		} else if (!strcmp(a, "--check-determinism")) {
-			o->check = 1;
-		} else if (!strcmp(a, "--explain") && usage_has(usage, "--explain")) {
-			o->explain = 1;
-		} else if (!strcmp(a, "--protocols")) {
-			if (!val) {
-				fprintf(stderr, "apfsim: %s needs a value\n", a);
-				return -1;
-			}
-			o->protocols = val;
-			i++;
-		} else if (!strcmp(a, "--oracle=off")) {
-			o->oracle_off = 1;
-		} else if (!strcmp(a, "--oracle=on")) {
-			o->oracle_off = 0;
-		} else if (!strcmp(a, "--trace-ftrace") || !strcmp(a, "--trace-perfetto") ||
-			   !strcmp(a, "--vcd") || !strcmp(a, "--trace-insn") || !strcmp(a, "--guest-image")) {
-			static char imagebuf[PARAM_STRING_MAX + 16];
-			if (!val) {
-				fprintf(stderr, "apfsim: %s needs a value\n", a);
-				return -1;
-			}
-			i++;
-			if (!strcmp(a, "--trace-ftrace"))
-				o->ftrace = val;
-			else if (!strcmp(a, "--trace-perfetto"))
-				o->perfetto = val;
-			else if (!strcmp(a, "--vcd"))
-				o->vcd = val;
-			else if (!strcmp(a, "--trace-insn"))
-				o->insn = val;
-			else if (o->nsets < 62) {
-				snprintf(imagebuf, sizeof(imagebuf), "guest.image=%s", val);
-				o->sets[o->nsets++] = imagebuf;
-			}
-		} else if (!strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
-			   !strcmp(a, "--protocol")) {
-			if (!val) {
-				fprintf(stderr, "apfsim: %s needs a value\n", a);
-				return -1;
-			}
-			i++;
-			if (o->nsets >= 62 && strcmp(a, "--json")) {
-				fprintf(stderr, "apfsim: too many overrides\n");
-				return -1;
-			}
-			if (!strcmp(a, "--json")) {
-				o->json = val;
-			} else if (!strcmp(a, "--seed")) {
-				snprintf(seedbuf, sizeof(seedbuf), "seed=%s", val);
-				o->sets[o->nsets++] = seedbuf;
-			} else if (!strcmp(a, "--protocol")) {
-				snprintf(protobuf, sizeof(protobuf), "protocol=%s", val);
-				o->sets[o->nsets++] = protobuf;
-			} else {
-				o->sets[o->nsets++] = val;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "apfsim: unknown option '%s'\n\n%s", a, usage);
-			return -1;
-		} else if (!o->scenario) {
-			o->scenario = a;
-		} else {
-			fprintf(stderr, "apfsim: unexpected argument '%s'\n", a);
-			return -1;
-		}
-	}
-	if (!o->scenario) {
-		fprintf(stderr, "apfsim: missing SCENARIO\n\n%s", usage);
-		return -1;
-	}
-	return 0;
+	report_fmt_time(r->stopped_ps, at, sizeof(at));
+	report_fmt_time(cfg->run.duration, of, sizeof(of));
+	if (r->interrupted == SIGALRM)
+		fprintf(stderr, "apfsim run: stopped: --max-wall %s exceeded", o->max_wall);
+	else
+		fprintf(stderr, "apfsim run: interrupted by %s", cli_signal_name(r->interrupted));
+	fprintf(stderr, " at simulated time %s of %s%s; no output file written\n", at, of,
+		run ? " (second run of --check-determinism)" : "");
+	return cli_interrupted_exit(r->interrupted);
 }
 
 int cli_run(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	struct run_opts o = { .cmd = "run" };
 	struct apf_config cfg;
 	struct run_out a = { 0 }, b = { 0 };
-	int rc = cli_parse_run_args(argc, argv, &o, run_usage);
+	struct cli_outputs outs = { .cmd = "run" };
+	struct run_streams s1 = { 0 }, s2 = { 0 };
+	int rc = cli_parse_run_args(argc, argv, &o, run_table, cli_run_usage);
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (cli_load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
-	rc = cli_simulate(&cfg, &o, 0, &a);
-	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.check) {
-		int rc2 = cli_simulate(&cfg, &o, 1, &b);
-		if (rc2 != CLI_EXIT_BAD_INPUT && b.json) {
-			if (!check_trace_files(&o) || a.digest != b.digest || strcmp(a.json, b.json) ||
+	if (check_guest_options(&o, &cfg)) {
+		config_free(&cfg);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	struct cli_output *json = cli_outputs_add(&outs, "--json", o.json, NULL);
+	s1.ftrace = cli_outputs_add(&outs, "--trace-ftrace", o.ftrace, NULL);
+	s1.perfetto = cli_outputs_add(&outs, "--trace-perfetto", o.perfetto, NULL);
+	s1.vcd = cli_outputs_add(&outs, "--vcd", o.vcd, NULL);
+	s1.insn = cli_outputs_add(&outs, "--trace-insn", o.insn, NULL);
+	if (o.check) {
+		s2.second = true;
+		s2.ftrace = s1.ftrace ? cli_outputs_add_scratch(&outs, s1.ftrace) : NULL;
+		s2.perfetto = s1.perfetto ? cli_outputs_add_scratch(&outs, s1.perfetto) : NULL;
+		s2.vcd = s1.vcd ? cli_outputs_add_scratch(&outs, s1.vcd) : NULL;
+		s2.insn = s1.insn ? cli_outputs_add_scratch(&outs, s1.insn) : NULL;
+	}
+	if (cli_outputs_open(&outs, !o.quiet)) {
+		config_free(&cfg);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	cli_signals_install();
+	if (cli_max_wall("run", o.max_wall_s)) {
+		cli_outputs_abort(&outs);
+		config_free(&cfg);
+		return CLI_EXIT_FAIL;
+	}
+	rc = cli_simulate(&cfg, &o, &s1, &a);
+	if (rc != CLI_EXIT_BAD_INPUT && !a.interrupted && !a.io_error && a.json && o.check) {
+		int rc2 = cli_simulate(&cfg, &o, &s2, &b);
+		if (b.interrupted || b.io_error) {
+			rc = rc2;
+		} else if (rc2 != CLI_EXIT_BAD_INPUT && b.json) {
+			if (!check_trace_files(&s1, &s2) || a.digest != b.digest || strcmp(a.json, b.json) ||
 			    a.summary_len != b.summary_len || memcmp(a.summary, b.summary, a.summary_len)) {
 				fprintf(stderr, "apfsim: determinism check FAILED: digests %016llx and %016llx\n",
 					(unsigned long long)a.digest, (unsigned long long)b.digest);
@@ -384,11 +506,22 @@ int cli_run(int argc, char **argv)
 			}
 		}
 	}
-	/* A failed run (exit 1) still gets its outputs: they show what failed. */
-	if (rc != CLI_EXIT_BAD_INPUT && a.json && o.json && cli_write_atomically(o.json, a.json))
-		rc = CLI_EXIT_FAIL;
-	if (rc != CLI_EXIT_BAD_INPUT && a.summary && !o.quiet)
-		fwrite(a.summary, 1, a.summary_len, stdout);
+	int stop = a.interrupted ? a.interrupted : b.interrupted;
+	if (stop) {
+		cli_outputs_abort(&outs);
+		rc = report_interrupt(&o, &cfg, a.interrupted ? &a : &b, !a.interrupted);
+	} else if (rc == CLI_EXIT_BAD_INPUT || a.io_error || b.io_error || !a.json) {
+		cli_outputs_abort(&outs);
+	} else {
+		if (json && cli_output_write(json, a.json))
+			rc = CLI_EXIT_FAIL, a.io_error = true;
+		if (a.io_error)
+			cli_outputs_abort(&outs);
+		else if (cli_outputs_commit(&outs))
+			rc = CLI_EXIT_FAIL;
+		if (a.summary && !o.quiet)
+			fwrite(a.summary, 1, a.summary_len, stdout);
+	}
 	cli_run_out_free(&a);
 	cli_run_out_free(&b);
 	config_free(&cfg);
@@ -397,18 +530,39 @@ int cli_run(int argc, char **argv)
 
 int cli_validate(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	struct run_opts o = { .cmd = "validate" };
 	struct apf_config cfg;
-	int rc = cli_parse_run_args(argc, argv, &o, validate_usage);
+	int rc = cli_parse_run_args(argc, argv, &o, validate_table, cli_validate_usage);
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (cli_load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < cfg.ntasks; i++)
-		n += cfg.tasks[i].count;
-	printf("%s: ok (%u vCPUs, %u tasks, protocol %s)\n", cfg.path, cfg.vm.vcpus, n, cfg.protocol);
+	if (check_guest_options(&o, &cfg)) {
+		config_free(&cfg);
+		return CLI_EXIT_BAD_INPUT;
+	}
+	/* Everything `run` checks before it starts: the machine is built (the
+	 * files the scenario names are read, the guest image is loaded), then
+	 * dropped without running. */
+	struct machine *m = malloc(sizeof(*m));
+	if (!m) {
+		fprintf(stderr, "apfsim: out of memory\n");
+		config_free(&cfg);
+		return CLI_EXIT_FAIL;
+	}
+	if (machine_init(m, &cfg)) {
+		fprintf(stderr, "%s\n", m->err);
+		rc = CLI_EXIT_BAD_INPUT;
+	}
+	machine_fini(m);
+	free(m);
+	if (rc == CLI_EXIT_OK) {
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < cfg.ntasks; i++)
+			n += cfg.tasks[i].count;
+		printf("%s: ok (%u vCPUs, %u tasks, protocol %s)\n", cfg.path, cfg.vm.vcpus, n, cfg.protocol);
+	}
 	config_free(&cfg);
-	return CLI_EXIT_OK;
+	return rc;
 }

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "model/check/expect.h"
 #include "model/check/oracle.h"
 #include "model/config/config.h"
@@ -39,7 +40,7 @@
 #define TEST_MAX_JOBS 32
 #define TEST_MAX_SEEDS 1000
 
-static const char test_usage[] =
+const char cli_test_usage[] =
 	"usage: apfsim test PATH... [options]\n"
 	"\n"
 	"Run every scenario in PATH (files, or folders searched for *.yaml) and check\n"
@@ -117,7 +118,7 @@ static int parse_args(int argc, char **argv, struct topts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(test_usage, stdout);
+			fputs(cli_test_usage, stdout);
 			return 1;
 		}
 		if (!strcmp(a, "--list")) {
@@ -149,7 +150,7 @@ static int parse_args(int argc, char **argv, struct topts *o)
 				if (parse_uint(val, 1, TEST_MAX_SEEDS, &o->seeds))
 					return bad("--seeds: expected 1 to 1000 seeds per case, found \"%s\"", val), -1;
 			} else {
-				fprintf(stderr, "apfsim test: unknown option '%s'\n\n%s", a, test_usage);
+				fprintf(stderr, "apfsim test: unknown option '%s'\n\n%s", a, cli_test_usage);
 				return -1;
 			}
 		} else {
@@ -159,7 +160,7 @@ static int parse_args(int argc, char **argv, struct topts *o)
 		}
 	}
 	if (!o->npaths) {
-		fprintf(stderr, "apfsim test: missing PATH\n\n%s", test_usage);
+		fprintf(stderr, "apfsim test: missing PATH\n\n%s", cli_test_usage);
 		return -1;
 	}
 	return 0;
@@ -690,7 +691,17 @@ int cli_test(int argc, char **argv)
 		free(files);
 		return CLI_EXIT_OK;
 	}
+	/* The JUnit file is opened before any case runs (a path that cannot be
+	 * written is bad input) and renamed into place only at the end. */
+	struct cli_outputs outs = { .cmd = "test" };
+	struct cli_output *junit_out = cli_outputs_add(&outs, "--junit", o.junit, NULL);
+	if (cli_outputs_open(&outs, true)) {
+		free(cases);
+		free(files);
+		return CLI_EXIT_BAD_INPUT;
+	}
 	if (run_all(files, &o, cases, n)) {
+		cli_outputs_abort(&outs);
 		free(cases);
 		free(files);
 		return CLI_EXIT_FAIL;
@@ -769,15 +780,19 @@ int cli_test(int argc, char **argv)
 	}
 	printf("\n%u passed, %u failed\n", nv - failed, failed);
 	rc = failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (o.junit) {
+	if (junit_out) {
 		char *xml = junit(files, nfiles, v, nv, failed);
 		size_t l = xml ? strlen(xml) : 0;
 		if (l && xml[l - 1] == '\n')
-			xml[l - 1] = 0; /* cli_write_atomically adds it back */
-		if (!xml || cli_write_atomically(o.junit, xml))
+			xml[l - 1] = 0; /* cli_output_write adds it back */
+		if (!xml || cli_output_write(junit_out, xml))
 			rc = CLI_EXIT_FAIL;
 		free(xml);
 	}
+	if (rc == CLI_EXIT_FAIL && junit_out && !failed)
+		cli_outputs_abort(&outs);
+	else if (cli_outputs_commit(&outs))
+		rc = CLI_EXIT_FAIL;
 	for (unsigned i = 0; i < nv; i++)
 		free(v[i].detail);
 	for (unsigned i = 0; i < n; i++) {

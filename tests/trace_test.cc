@@ -7,6 +7,9 @@
 #include <jansson.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -580,6 +583,11 @@ TEST(TraceErrors, WriteErrorSurfacesAtFinish)
 		for (int i = 0; i < 1000; i++)
 			Emit(&tr, (sim_time_t)i * SIM_NS, 0, TRACE_NO_TASK, TR_PPI_LEVEL, 18, i & 1);
 		EXPECT_EQ(trace_finish(&tr, SIM_MS), -1);
+		// The message names the option, the file and the reason.
+		std::string msg = tr.error;
+		EXPECT_EQ(msg.rfind("--", 0), 0u) << msg;
+		EXPECT_NE(msg.find("cannot write '/dev/full': "), std::string::npos) << msg;
+		EXPECT_NE(msg.find(strerror(ENOSPC)), std::string::npos) << msg;
 	}
 }
 

@@ -2,6 +2,7 @@
 #include "model/explore/explore.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ static bool shrink_try(struct shrink_state *st, bool replace, const char *fmt, .
 	unsigned slot = replace && st->n ? st->n - 1 : st->n;
 	va_list ap;
 
-	if (slot >= EXPLORE_MAX_SETS - 1)
+	if (slot >= EXPLORE_MAX_SETS - 1 || sim_interrupted)
 		return false;
 	va_start(ap, fmt);
 	vsnprintf(cand, sizeof(cand), fmt, ap);
@@ -314,6 +315,36 @@ static void group_add(struct explore_result *r, const struct explore_run *run)
 	g->first = *run;
 }
 
+/* Wait for worker `pid`; -1 without reaping it when sim_interrupted gets
+ * set meanwhile (the caller then stops every worker). */
+static int wait_worker(pid_t pid, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0;	/* not ours any more: nothing to wait for */
+		if (sim_interrupted)
+			return -1;
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* An interrupt: end every worker still running (they hold nothing that
+ * must be saved) and reap them all, so none outlives the command. */
+static void stop_workers(const pid_t *pids, const bool *reaped, unsigned jobs)
+{
+	for (unsigned k = 0; k < jobs; k++)
+		if (!reaped[k])
+			kill(pids[k], SIGKILL);
+	for (unsigned k = 0; k < jobs; k++)
+		if (!reaped[k])
+			while (waitpid(pids[k], NULL, 0) < 0 && errno == EINTR)
+				;
+}
+
 int explore_all(const struct explore_opts *o, struct explore_result *r)
 {
 	struct apf_config base;
@@ -333,15 +364,29 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 		jobs = EXPLORE_MAX_GROUPS;
 
 	pid_t pids[EXPLORE_MAX_GROUPS];
-	for (unsigned k = 0; k < jobs; k++) {
-		snprintf(path[k], sizeof(path[k]), "/tmp/apfsim-explore-%d-%u", (int)getpid(), k);
+	bool reaped[EXPLORE_MAX_GROUPS] = { 0 };
+	unsigned started = 0;
+	for (unsigned k = 0; k < jobs && !sim_interrupted; k++) {
+		/* A unique name per worker (mkstemp), removed by the parent. */
+		snprintf(path[k], sizeof(path[k]), "/tmp/apfsim-explore-%d-%u-XXXXXX", (int)getpid(), k);
+		int fd = mkstemp(path[k]);
+		if (fd < 0) {
+			snprintf(r->error, sizeof(r->error), "%s: %s", path[k], strerror(errno));
+			path[k][0] = '\0';
+			break;
+		}
 		pids[k] = fork();
 		if (pids[k] < 0) {
 			snprintf(r->error, sizeof(r->error), "fork: %s", strerror(errno));
-			return -1;
+			close(fd);
+			unlink(path[k]);
+			break;
 		}
 		if (pids[k] == 0) {
-			FILE *f = fopen(path[k], "wb");
+			/* A worker ends at once on SIGINT/SIGTERM; its parent cleans up. */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			FILE *f = fdopen(fd, "wb");
 			if (!f)
 				_exit(3);
 			for (uint64_t i = k; i < o->runs; i += jobs) {
@@ -354,13 +399,32 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 			fclose(f);
 			_exit(0);
 		}
+		close(fd);
+		started++;
+	}
+	if (started < jobs && !sim_interrupted) {
+		/* Could not start them all: stop those that run, remove every file. */
+		stop_workers(pids, reaped, started);
+		for (unsigned k = 0; k < started; k++)
+			unlink(path[k]);
+		return -1;
 	}
 	/* Collect, in run order. */
 	struct explore_run *all = calloc(o->runs ? o->runs : 1, sizeof(*all));
 	bool *have = calloc(o->runs ? o->runs : 1, sizeof(*have));
-	for (unsigned k = 0; k < jobs; k++) {
+	for (unsigned k = 0; k < started; k++) {
 		int st;
-		waitpid(pids[k], &st, 0);
+		if (!reaped[k] && wait_worker(pids[k], &st)) {
+			stop_workers(pids, reaped, started);
+			r->interrupted = sim_interrupted;
+			for (unsigned j = 0; j < started; j++)
+				reaped[j] = true;
+		}
+		reaped[k] = true;
+	}
+	if (sim_interrupted && !r->interrupted)
+		r->interrupted = sim_interrupted;
+	for (unsigned k = 0; k < started; k++) {
 		FILE *f = fopen(path[k], "rb");
 		struct explore_run run;
 		while (f && fread(&run, sizeof(run), 1, f) == 1)
@@ -376,7 +440,7 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 		if (!have[i])
 			continue;
 		r->runs_done++;
-		if (all[i].status == 2) {
+		if (all[i].status == 2 && !r->interrupted) {
 			snprintf(r->error, sizeof(r->error), "%s", all[i].message);
 			free(all);
 			free(have);
@@ -391,7 +455,9 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 	free(have);
 	r->wall_s = wall_now() - t0;
 	if (o->shrink)
-		for (unsigned i = 0; i < r->ngroups; i++)
+		for (unsigned i = 0; i < r->ngroups && !sim_interrupted; i++)
 			shrink(o, &r->groups[i]);
+	if (sim_interrupted && !r->interrupted)
+		r->interrupted = sim_interrupted;
 	return 0;
 }

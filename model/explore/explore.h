@@ -63,6 +63,12 @@ struct explore_result {
 	unsigned ngroups;
 	char protocol[32];
 	char error[512];		/* bad input or an internal failure */
+	/* The signal (sim_interrupted) that stopped the batch, or 0: every
+	 * worker was then ended and reaped and its file removed; runs_done
+	 * and failures count the runs the workers had recorded (a worker
+	 * ends on the signal, never records a run cut short); shrinking
+	 * stops. */
+	int interrupted;
 };
 
 /* Derived seed of run i. */
@@ -74,7 +80,8 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
  * (UINT32_MAX: every line), whole lines, into out; 0, or -1 if the file
  * cannot be read. */
 int explore_excerpt_file(const char *path, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen);
-/* All runs; 0, or -1 with r->error (bad input, fork failure). */
+/* All runs; 0, or -1 with r->error (bad input, fork failure).  When
+ * sim_interrupted gets set (a signal), returns 0 early with r->interrupted. */
 int explore_all(const struct explore_opts *o, struct explore_result *r);
 
 #endif

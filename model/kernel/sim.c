@@ -16,6 +16,8 @@
 
 #include "model/kernel/sim.h"
 
+volatile sig_atomic_t sim_interrupted;
+
 /* Room for this many pending events before the first growth. */
 #define SIM_INITIAL_CAPACITY 1024
 
@@ -77,7 +79,7 @@ bool sim_advance(struct sim *s, sim_time_t when)
 {
 	sim_time_t next;
 
-	if (when < s->now || when > s->limit || s->stop)
+	if (when < s->now || when > s->limit || s->stop || sim_interrupted)
 		return false;
 	if (s->ops->next_time(s->impl, &next) && next <= when)
 		return false;
@@ -121,7 +123,7 @@ void sim_run_until(struct sim *s, sim_time_t limit)
 	s->stop = false;
 	s->limit = limit;
 	s->ops->run(s, limit);
-	if (!s->stop && limit != SIM_TIME_MAX && s->now < limit)
+	if (!s->stop && !sim_interrupted && limit != SIM_TIME_MAX && s->now < limit)
 		s->now = limit;
 }
 

@@ -13,6 +13,7 @@
 #ifndef APFSIM_MODEL_SIM_H
 #define APFSIM_MODEL_SIM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,8 +39,8 @@ typedef struct sim_event_id {
 struct sim;
 
 /* Backend: owns the pending-event set.  `run` dispatches events in
- * (time, seq) order while their time is <= limit and s->stop is false,
- * setting s->now before each handler. */
+ * (time, seq) order while their time is <= limit, s->stop is false and
+ * sim_interrupted is zero, setting s->now before each handler. */
 struct sim_backend_ops {
 	const char *name;
 	void *(*create)(size_t initial_capacity);
@@ -70,6 +71,15 @@ struct sim {
 
 extern const struct sim_backend_ops sim_backend_native;
 
+/* Process-wide asynchronous stop request.  Only a signal handler sets it
+ * (the CLI stores the signal number: SIGINT, SIGTERM, or SIGALRM for its
+ * wall-clock limit); the model never writes it.  While it is non-zero no
+ * backend dispatches another event, sim_advance() refuses and
+ * sim_run_until() returns at the next event boundary without advancing the
+ * clock, so the caller regains control within one handler.  A run that
+ * was never interrupted cannot observe it: outputs stay deterministic. */
+extern volatile sig_atomic_t sim_interrupted;
+
 /* ops == NULL selects sim_backend_native.  Returns 0 on success, -1 when
  * the backend could not allocate. */
 int sim_init(struct sim *s, const struct sim_backend_ops *ops);
@@ -90,8 +100,8 @@ bool sim_cancel(struct sim *s, sim_event_id id);
 bool sim_is_pending(struct sim *s, sim_event_id id);
 bool sim_next_time(struct sim *s, sim_time_t *when);
 size_t sim_pending(struct sim *s);
-/* Dispatch events with time <= limit (SIM_TIME_MAX: until empty or stopped).
- * Clears a previous stop first.  Unless stopped, the clock then advances to
+/* Dispatch events with time <= limit (SIM_TIME_MAX: until empty or stopped
+ * or sim_interrupted).  Clears a previous stop first.  Unless stopped, the clock then advances to
  * limit (now == max(now, limit)); SIM_TIME_MAX leaves it at the last event.
  * Not reentrant: handlers must not call it. */
 void sim_run_until(struct sim *s, sim_time_t limit);

@@ -355,7 +355,7 @@ static void native_run(struct sim *s, sim_time_t limit)
 	struct native *q = s->impl;
 
 	native_settle(q);
-	while (!s->stop && q->n > 0) {
+	while (!s->stop && !sim_interrupted && q->n > 0) {
 		struct native_ent top = q->heap[0];
 		struct native_slot *sl;
 		sim_handler_fn fn;

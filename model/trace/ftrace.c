@@ -393,18 +393,30 @@ static const struct trace_sink_ops ftrace_ops = {
 	.destroy = ftrace_destroy,
 };
 
-int trace_ftrace_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+static int ftrace_start(struct tracer *tr, FILE *f, const char *path, char *err, size_t errlen)
 {
 	struct ftrace_sink *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, errlen, "--trace-ftrace: out of memory");
+		if (f)
+			fclose(f);
 		return -1;
 	}
 	s->tr = tr;
-	if (trace_sink_open(tr, &ftrace_ops, s, &s->out, path, "--trace-ftrace", err, errlen)) {
+	if (trace_sink_open(tr, &ftrace_ops, s, &s->out, f, path, "--trace-ftrace", err, errlen)) {
 		free(s);
 		return -1;
 	}
 	return 0;
+}
+
+int trace_ftrace_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+{
+	return ftrace_start(tr, NULL, path, err, errlen);
+}
+
+int trace_ftrace_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return ftrace_start(tr, f, name, err, errlen);
 }

@@ -737,17 +737,19 @@ static const struct trace_sink_ops pf_ops = {
 	.destroy = pf_destroy,
 };
 
-int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+static int perfetto_start(struct tracer *tr, FILE *f, const char *path, char *err, size_t errlen)
 {
 	struct pf_sink *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, errlen, "--trace-perfetto: out of memory");
+		if (f)
+			fclose(f);
 		return -1;
 	}
 	s->tr = tr;
 	s->first = true;
-	if (trace_sink_open(tr, &pf_ops, s, &s->out, path, "--trace-perfetto", err, errlen)) {
+	if (trace_sink_open(tr, &pf_ops, s, &s->out, f, path, "--trace-perfetto", err, errlen)) {
 		free(s);
 		return -1;
 	}
@@ -757,4 +759,14 @@ int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t e
 	pf_meta(s, PF_PID_TASKS, 0, "process_name", "tasks");
 	pf_meta(s, PF_PID_TASKS, 0, "process_sort_index", NULL);
 	return 0;
+}
+
+int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+{
+	return perfetto_start(tr, NULL, path, err, errlen);
+}
+
+int trace_perfetto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return perfetto_start(tr, f, name, err, errlen);
 }

@@ -32,19 +32,27 @@ struct trace_out {
 	char *buf;		/* TRACE_OUT_SIZE + TRACE_OUT_SLACK bytes */
 	size_t len;
 	int err;		/* errno of the first failed write, or 0 */
+	const char *what;	/* the option, for messages ("--vcd") */
+	char *name;		/* the file, for messages (owned) */
+	char *report;		/* where the first I/O error is described: the
+				 * tracer's `error` (TRACE_ERROR_LEN bytes) */
 };
 
-/* Open `path` for writing; on failure fills err and returns -1. */
-int trace_out_open(struct trace_out *o, const char *path, const char *what,
+/* Open `path` for writing (f == NULL), or take the stream f the caller
+ * opened (named `path` in messages; owned by `o` from here on, also on
+ * failure); on failure fills err and returns -1. */
+int trace_out_open(struct trace_out *o, FILE *f, const char *path, const char *what,
 		   char *err, size_t errlen);
-/* Open `path` into `out` and register (ops, ctx) with the tracer; on
+/* trace_out_open() into `out` and register (ops, ctx) with the tracer; on
  * failure fills err (prefixed with `what`, the option name), leaves
  * nothing open and returns -1.  The caller still owns ctx. */
-int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx,
-		    struct trace_out *out, const char *path, const char *what, char *err, size_t errlen);
+int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx, struct trace_out *out,
+		    FILE *f, const char *path, const char *what, char *err, size_t errlen);
 /* Write the buffer out (no-op after an error). */
 void trace_out_flush(struct trace_out *o);
-/* Flush, close the file and free the buffer; 0, or -1 after any error. */
+/* Flush, close the file and free the buffer; 0, or -1 after any error,
+ * which is then described in o->report as "WHAT: cannot write 'NAME':
+ * strerror" unless an earlier error is already there. */
 int trace_out_close(struct trace_out *o);
 /* Append n bytes of arbitrary length. */
 void trace_out_write(struct trace_out *o, const char *s, size_t n);

@@ -7,6 +7,7 @@
  * finished and destroyed exactly once, by trace_finish().
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,19 @@ int trace_finish(struct tracer *tr, sim_time_t end)
 		tr->ctx[i] = NULL;
 	}
 	return ret;
+}
+
+void trace_abandon(struct tracer *tr)
+{
+	unsigned i, n = tr->nsinks;
+
+	tr->nsinks = 0;
+	for (i = 0; i < n; i++) {
+		if (tr->ops[i]->destroy)
+			tr->ops[i]->destroy(tr->ctx[i]);
+		tr->ops[i] = NULL;
+		tr->ctx[i] = NULL;
+	}
 }
 
 /* Stable: text sinks, statistics and docs/traces.md use these names. */
@@ -116,34 +130,43 @@ const char *trace_sync_reason_name(enum trace_sync_reason r)
 
 /* ---- buffered output for the file sinks -------------------------------- */
 
-int trace_out_open(struct trace_out *o, const char *path, const char *what,
+int trace_out_open(struct trace_out *o, FILE *f, const char *path, const char *what,
 		   char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
+	o->what = what;
 	o->buf = malloc(TRACE_OUT_SIZE + TRACE_OUT_SLACK);
-	if (!o->buf) {
+	o->name = strdup(path);
+	if (!o->buf || !o->name) {
 		snprintf(err, errlen, "%s: out of memory for the output buffer", what);
-		return -1;
+		goto fail;
 	}
-	o->f = fopen(path, "wb");
+	o->f = f ? f : fopen(path, "wb");
 	if (!o->f) {
 		snprintf(err, errlen, "%s: cannot open '%s': %s", what, path, strerror(errno));
-		free(o->buf);
-		o->buf = NULL;
-		return -1;
+		goto fail;
 	}
 	/* Our buffer is the large one: whole chunks go straight to write(2). */
 	setvbuf(o->f, NULL, _IONBF, 0);
 	return 0;
+fail:
+	if (f)
+		fclose(f);
+	free(o->buf);
+	free(o->name);
+	memset(o, 0, sizeof(*o));
+	return -1;
 }
 
-int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx,
-		    struct trace_out *out, const char *path, const char *what, char *err, size_t errlen)
+int trace_sink_open(struct tracer *tr, const struct trace_sink_ops *ops, void *ctx, struct trace_out *out,
+		    FILE *f, const char *path, const char *what, char *err, size_t errlen)
 {
-	if (trace_out_open(out, path, what, err, errlen))
+	if (trace_out_open(out, f, path, what, err, errlen))
 		return -1;
+	out->report = tr->error;
 	if (trace_add_sink(tr, ops, ctx)) {
 		snprintf(err, errlen, "%s: too many trace sinks (at most %d)", what, TRACE_MAX_SINKS);
+		out->report = NULL;
 		trace_out_close(out);
 		return -1;
 	}
@@ -183,12 +206,19 @@ int trace_out_close(struct trace_out *o)
 	if (!o->f)
 		return -1;
 	trace_out_flush(o);
-	if (o->err)
+	errno = 0;
+	if (fclose(o->f) != 0 && !o->err)
+		o->err = errno ? errno : EIO;
+	if (o->err) {
 		ret = -1;
-	if (fclose(o->f) != 0)
-		ret = -1;
+		if (o->report && !o->report[0])
+			snprintf(o->report, TRACE_ERROR_LEN, "%s: cannot write '%s': %s", o->what, o->name,
+				 strerror(o->err));
+	}
 	o->f = NULL;
 	free(o->buf);
 	o->buf = NULL;
+	free(o->name);
+	o->name = NULL;
 	return ret;
 }

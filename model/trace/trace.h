@@ -16,12 +16,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model/kernel/sim.h"
 
 #define TRACE_NO_TASK UINT32_MAX
 #define TRACE_NO_VCPU UINT32_MAX
 #define TRACE_MAX_SINKS 8
+#define TRACE_ERROR_LEN 512
 
 enum trace_kind {
 	/* KVM tracepoints, printed in their exact formats (PROTOCOL.md §5). */
@@ -114,6 +116,9 @@ struct tracer {
 	const char *(*task_name)(void *ctx, uint32_t task);
 	void *names_ctx;
 	uint32_t ntasks, nvcpus;
+	/* The first I/O error of a file sink, "" if none:
+	 * "OPTION: cannot write 'FILE': reason" (filled by trace_finish). */
+	char error[TRACE_ERROR_LEN];
 };
 
 void trace_init(struct tracer *tr);
@@ -134,8 +139,13 @@ static inline void trace_emit(struct tracer *tr, sim_time_t t, uint32_t vcpu, ui
 	}
 }
 
-/* Finish every sink (first error wins) and destroy them. */
+/* Finish every sink (first error wins, described in tr->error) and
+ * destroy them. */
 int trace_finish(struct tracer *tr, sim_time_t end);
+/* Destroy every sink without finishing it: an interrupted run.  File
+ * sinks close their files as they stand (incomplete); the caller, who
+ * named them, removes them. */
+void trace_abandon(struct tracer *tr);
 
 /* Names of kinds and sync reasons, for text sinks and statistics. */
 const char *trace_kind_name(enum trace_kind k);
@@ -145,9 +155,16 @@ const char *trace_sync_reason_name(enum trace_sync_reason r);
  * docs/traces.md).  Each opens `path`, adds itself to `tr` and returns 0, or
  * returns -1 with a message in err.  They read tr's name callback and
  * counts (ntasks, nvcpus) lazily, so those may be set after opening but
- * must be set before the first event.  I/O errors surface at trace_finish. */
+ * must be set before the first event.  I/O errors surface at trace_finish,
+ * with the option, the file and strerror in tr->error. */
 int trace_ftrace_open(struct tracer *tr, const char *path, char *err, size_t errlen);
 int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t errlen);
 int trace_vcd_open(struct tracer *tr, const char *path, char *err, size_t errlen);
+/* The same sinks on a stream the caller opened (the CLI opens every output
+ * before a run starts, cli/outputs.c); `name` names it in messages.  The
+ * sink owns f from the call on, also when it fails. */
+int trace_ftrace_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
+int trace_perfetto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
+int trace_vcd_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
 
 #endif

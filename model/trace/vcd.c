@@ -225,18 +225,30 @@ static const struct trace_sink_ops vcd_ops = {
 	.destroy = vcd_destroy,
 };
 
-int trace_vcd_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+static int vcd_start(struct tracer *tr, FILE *f, const char *path, char *err, size_t errlen)
 {
 	struct vcd_sink *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, errlen, "--vcd: out of memory");
+		if (f)
+			fclose(f);
 		return -1;
 	}
 	s->tr = tr;
-	if (trace_sink_open(tr, &vcd_ops, s, &s->out, path, "--vcd", err, errlen)) {
+	if (trace_sink_open(tr, &vcd_ops, s, &s->out, f, path, "--vcd", err, errlen)) {
 		free(s);
 		return -1;
 	}
 	return 0;
+}
+
+int trace_vcd_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+{
+	return vcd_start(tr, NULL, path, err, errlen);
+}
+
+int trace_vcd_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return vcd_start(tr, f, name, err, errlen);
 }
