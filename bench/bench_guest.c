@@ -1,5 +1,5 @@
 /* bench_guest.c — round trips through the real aarch64 guest handlers
- * (workloads/guest/, PROTOCOL.md §2.8) run by Unicorn via model/vm/platform.c.
+ * (workloads/guest/, docs/reference.md §2.8) run by Unicorn via model/vm/platform.c.
  *
  * guest.page_ready_roundtrips_per_s: a vCPU idles in WFI (guest_idle);
  *   the host writes token + reason 2 and raises the PPI; the guest takes

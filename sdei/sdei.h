@@ -1,6 +1,6 @@
 /* sdei.h — the SDEI dispatcher as KVM virtualises it for a guest
  * (Arm DEN 0054 "Software Delegated Exception Interface" v1.1; KVM
- * SDEI-virt v4 semantics per PROTOCOL.md §2.2, §2.7(e)/(i), §4.3).
+ * SDEI-virt v4 semantics per docs/reference.md §2.2, §2.7(e)/(i), §4.3).
  *
  * All events are private (per vCPU).  Built in: event 0 (the standard
  * software-signalled event), KVM_SDEI_DEFAULT_NUM and
@@ -174,7 +174,7 @@ const struct sdei_event_info *sdei_event_lookup(const struct sdei *s, uint64_t n
 int sdei_set_notifier(struct sdei *s, uint64_t event, sdei_notifier_fn fn, void *ctx);
 void sdei_set_request_hook(struct sdei *s, sdei_request_fn fn, void *ctx);
 /* Whether sdei_deliver() also writes ELR_EL1 = interrupted PC (default
- * true).  KVM v4 writes only SPSR_EL1 (PROTOCOL.md §2.7(e)); pass false
+ * true).  KVM v4 writes only SPSR_EL1 (docs/reference.md §2.7(e)); pass false
  * for that. */
 void sdei_set_deliver_writes_elr(struct sdei *s, bool on);
 

@@ -1,6 +1,6 @@
 /* sdei_dispatch.c — host side of the virtual SDEI dispatcher: injection,
  * cancellation, the delivery decision, handler entry and completion.
- * Rules from PROTOCOL.md §2.7(e)/(i) and §4.3 (KVM SDEI-virt v4) and
+ * Rules from docs/reference.md §2.7(e)/(i) and §4.3 (KVM SDEI-virt v4) and
  * DEN 0054 §6 (event handling, priorities, preemption).
  *
  * Per vCPU and event, `count` is KVM's refcount: instances injected and
@@ -177,7 +177,7 @@ int sdei_deliver(struct sdei *s, unsigned vcpu, struct sdei_regs *r)
 	ctx->pc = r->pc;
 	ctx->pstate = r->pstate;
 
-	/* Handler entry (DEN 0054 §6.4; KVM per PROTOCOL.md §2.7(e)). */
+	/* Handler entry (DEN 0054 §6.4; KVM per docs/reference.md §2.7(e)). */
 	r->x[0] = slot->info.num;
 	r->x[1] = v->ev[idx].arg;
 	r->x[2] = ctx->pc;

@@ -1,5 +1,5 @@
 /* sdei_events.c — SDEI event table and per-vCPU state (DEN 0054 §4:
- * event numbers, types, priorities; PROTOCOL.md §2.2 for KVM's numbers).
+ * event numbers, types, priorities; docs/reference.md §2.2 for KVM's numbers).
  *
  * KVM's rule for its virtual event numbers: the number fits in 32 bits
  * and bits [23:22] (the type field of the 24-bit event index) equal 1.

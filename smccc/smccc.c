@@ -1,6 +1,6 @@
 /* smccc.c — dispatch of guest SMCCC calls (Arm DEN 0028 v1.1): the Arm
  * architecture service, KVM's vendor hypervisor service with the arm64
- * APF function (PROTOCOL.md §2.2), and the SDEI range (owner STANDARD,
+ * APF function (docs/reference.md §2.2), and the SDEI range (owner STANDARD,
  * functions 0x20-0x3F, DEN 0054).  Anything else is NOT_SUPPORTED.
  *
  * Register convention (as KVM's kvm_hvc_call_handler): W0 is the
@@ -136,7 +136,7 @@ static void smccc_async_pf(struct smccc *sc, unsigned vcpu, struct sdei_regs *r)
 		query = ops->irq;
 		break;
 	case SMCCC_KVM_ASYNC_PF_ENABLE:
-		/* KVM ORs x3 << 32 with the whole of x2 (PROTOCOL.md §2.2). */
+		/* KVM ORs x3 << 32 with the whole of x2 (docs/reference.md §2.2). */
 		if (ops->enable)
 			a0 = ops->enable(sc->apf_ctx, vcpu, (r->x[3] << 32) | r->x[2]);
 		goto out;

@@ -1,7 +1,7 @@
 /* smccc.h — SMC Calling Convention function-ID decoding and the dispatch
  * of guest HVC/SMC calls (Arm DEN 0028 "SMC Calling Convention" v1.1,
  * §2.5 function identifiers, §6 Arm architecture calls; KVM vendor
- * hypervisor service and the arm64 APF function per PROTOCOL.md §2.2).
+ * hypervisor service and the arm64 APF function per docs/reference.md §2.2).
  *
  * Served: SMCCC_VERSION, SMCCC_ARCH_FEATURES; the KVM vendor-hypervisor
  * UID, FEATURES and ASYNC_PF (sub-functions forwarded to an ops table);
@@ -67,7 +67,7 @@ extern "C" {
 #define SMCCC_ARCH_FEATURES_FUNC_ID	0x80000001u
 #define SMCCC_VERSION_1_1		0x10001	/* major [30:16], minor [15:0] */
 
-/* ---- KVM vendor hypervisor service (PROTOCOL.md §2.2) ---------------- */
+/* ---- KVM vendor hypervisor service (docs/reference.md §2.2) ---------------- */
 #define SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID	0x8600FF01u
 #define SMCCC_KVM_FUNC_FEATURES			0
 #define SMCCC_KVM_FUNC_PTP			1

@@ -1,4 +1,4 @@
-// apf_core_test.cc — the generic async-PF core of PROTOCOL.md §1 (setup
+// apf_core_test.cc — the generic async-PF core of docs/reference.md §1 (setup
 // order, limit, completion FIFO, first-on-done notification, retirement
 // gated by can_dequeue, wake-all, flush) and the §5 tracepoint text.
 // A fake arch records every hook call in order.

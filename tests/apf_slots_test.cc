@@ -1,4 +1,4 @@
-// apf_slots_test.cc — the per-vCPU gfn slot table of PROTOCOL.md §1.7,
+// apf_slots_test.cc — the per-vCPU gfn slot table of docs/reference.md §1.7,
 // checked against hand-worked layouts.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// apf_token_test.cc — token sequences of PROTOCOL.md §2.5 (arm64) and
+// apf_token_test.cc — token sequences of docs/reference.md §2.5 (arm64) and
 // §3.3 (x86, with and without the 2022 zero skip).
 #include <gtest/gtest.h>
 

@@ -219,7 +219,7 @@ TEST(CliOracle, CatchesAGuestDriverThatNeverAcknowledges)
 	Result r = apfsim("run " + scen + " --quiet --json " + base + ".json");
 	EXPECT_EQ(r.status, 1) << r.err;
 	// The boot wake-all is never acknowledged: the level PPI re-fires for
-	// ever (PROTOCOL.md §4.2 iii) and no task gets the CPU again.
+	// ever (docs/reference.md §4.2 iii) and no task gets the CPU again.
 	EXPECT_NE(r.err.find("starved_task"), std::string::npos) << r.err;
 	EXPECT_NE(r.err.find("token"), std::string::npos);
 	EXPECT_NE(r.err.find("vcpu"), std::string::npos);

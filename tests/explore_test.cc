@@ -197,7 +197,7 @@ TEST(Faults, BadInjectionSettingsAreBadInput)
 	EXPECT_NE(out.find("unknown key"), std::string::npos) << out;
 }
 
-// Refused SDEI injections expose the v4 hole of PROTOCOL.md §4.2 (ii): the
+// Refused SDEI injections expose the v4 hole of docs/reference.md §4.2 (ii): the
 // buffer keeps the unconsumed not-present, the cancellation fails, and the
 // page-ready is written over it.  Every injection appears in the trace.
 TEST(Faults, RefusedSdeiInjectionExposesTheBufferHole)
@@ -297,7 +297,7 @@ TEST(Faults, MigrationAtARandomInstantDependsOnTheSeed)
 }
 
 // Guest CPU offline (cpu-offline.yaml): arm64 v4 leaves the offline CPU's
-// waiters parked until it is back online (PROTOCOL.md §4.5), so with the
+// waiters parked until it is back online (docs/reference.md §4.5), so with the
 // CPU away for 1.5 s the oracle reports stuck_task; the arm64 driver with
 // the fix and the x86 driver wake them and pass.  The injection is counted
 // and traced, and the host sees ENABLE(0) then ENABLE again on that vCPU.

@@ -2,7 +2,7 @@
 // run by Unicorn through model/vm/platform.c against the real GIC/SDEI/SMCCC
 // models, with a fake APF host (smccc_apf_ops) and a fake scheduler.
 //
-// Asserts the guest side of PROTOCOL.md §2.8: the init call sequence and
+// Asserts the guest side of docs/reference.md §2.8: the init call sequence and
 // arguments, the SDEI page-not-present handler (waiter table, TIF_ASYNC_PF,
 // buffer clear order, reschedule SGI, EVENT_COMPLETE restoring the
 // interrupted context), the PPI page-ready handler (wake, clear, IRQ_ACK,
@@ -724,7 +724,7 @@ TEST_F(GuestImage, UserImageWithoutHotplugEntryFailsOnlyAtHotplug)
 
 TEST(GuestAbi, SharedLayoutMatchesProtocol)
 {
-	// PROTOCOL.md §2.3
+	// docs/reference.md §2.3
 	EXPECT_EQ(offsetof(kvm_vcpu_pv_apf_data, reason), 0u);
 	EXPECT_EQ(offsetof(kvm_vcpu_pv_apf_data, token), 4u);
 	EXPECT_EQ(offsetof(kvm_vcpu_pv_apf_data, enabled), 64u);

@@ -3,7 +3,7 @@
 // model/vm/platform.c with a fake x86 host (platform_x86_ops: MSRs and the
 // CPUID feature leaf) and a fake scheduler.
 //
-// Asserts the guest side of PROTOCOL.md §3.6/§3.7 as docs/guest-abi.md maps
+// Asserts the guest side of docs/reference.md §3.6/§3.7 as docs/guest-abi.md maps
 // it onto aarch64: the enable sequence (features, INT, EN; legacy: EN only),
 // the async #PF (read-and-zero flags, park with GUEST_SCHED_WAIT + token),
 // the page-ready PPI (EOI first, wake, token = 0, ACK MSR), dummies (wake

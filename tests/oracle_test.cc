@@ -1,5 +1,5 @@
 // oracle_test.cc — the invariant oracle (model/check/oracle.c, docs/oracle.md):
-// a clean arm64 APF round trip (PROTOCOL.md §2.7/§2.8) passes, and each
+// a clean arm64 APF round trip (docs/reference.md §2.7/§2.8) passes, and each
 // invariant fires on a minimal broken sequence.  Events are fed straight to
 // the sink ops, as the tracer would.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The arm64-v4 host protocol (PROTOCOL.md §2.6, §2.7) on a booted machine:
+// The arm64-v4 host protocol (docs/reference.md §2.6, §2.7) on a booted machine:
 // the real guest kernel image runs its APF init, then the host side is
 // driven directly or through scenarios.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The x86 protocol family (PROTOCOL.md §3.3–§3.5, §3.7) on a booted machine
+// The x86 protocol family (docs/reference.md §3.3–§3.5, §3.7) on a booted machine
 // whose guest runs the x86-semantics driver, and the protocol switches.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // sdei_test.cc — the virtual SDEI dispatcher: guest calls and their
-// return codes (DEN 0054), KVM's inject/cancel rules (PROTOCOL.md §2.7),
+// return codes (DEN 0054), KVM's inject/cancel rules (docs/reference.md §2.7),
 // handler entry/exit state, critical/normal nesting, masking.
 #include <gtest/gtest.h>
 

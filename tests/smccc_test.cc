@@ -1,6 +1,6 @@
 // smccc_test.cc — SMCCC function-ID decoding (DEN 0028) and the dispatch
 // of the architecture service, the KVM vendor hypervisor service with the
-// APF function (PROTOCOL.md §2.2), and the SDEI range.
+// APF function (docs/reference.md §2.2), and the SDEI range.
 #include <gtest/gtest.h>
 
 #include <cstring>

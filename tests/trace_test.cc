@@ -1,5 +1,5 @@
 // trace_test.cc — the tracer (model/trace/trace.c) and its file sinks: ftrace text
-// in the exact KVM tracepoint formats of PROTOCOL.md §5, Chrome/Perfetto
+// in the exact KVM tracepoint formats of docs/reference.md §5, Chrome/Perfetto
 // JSON (parsed back with jansson), VCD waveforms; determinism and I/O
 // errors.  Events are hand-built sequences, not a simulation.
 #include <gtest/gtest.h>

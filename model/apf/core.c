@@ -1,4 +1,4 @@
-/* apf_core.c — the generic async page fault core, PROTOCOL.md §1 and §5.
+/* apf_core.c — the generic async page fault core, docs/reference.md §1 and §5.
  *
  * Lists are index-linked inside a fixed per-vCPU pool (no allocation after
  * apf_vcpu_init), so iteration order depends only on the order of calls,

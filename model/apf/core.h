@@ -1,6 +1,6 @@
 /* apf_core.h — the generic async page fault core (virt/kvm/async_pf.c).
  *
- * Models PROTOCOL.md §1: per-vCPU `queue` (every work set up and not yet
+ * Models docs/reference.md §1: per-vCPU `queue` (every work set up and not yet
  * retired), `done` (works whose fault-in finished, FIFO) and `queued`
  * (outstanding count, wake-all items included), the ASYNC_PF_PER_VCPU limit,
  * setup order (§1.2), worker completion with first-on-done notification

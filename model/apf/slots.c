@@ -1,4 +1,4 @@
-/* apf_slots.c — per-vCPU gfn slot table, PROTOCOL.md §1.7.
+/* apf_slots.c — per-vCPU gfn slot table, docs/reference.md §1.7.
  *
  * Open addressing with linear probing over 64 slots and backward-shift
  * deletion.  See apf_slots.h for the invariant every operation keeps.

@@ -1,6 +1,6 @@
 /* apf_slots.h — the per-vCPU gfn slot table ("repeated fault" detector).
  *
- * Models PROTOCOL.md §1.7: a 64-entry open-addressing hash of guest frame
+ * Models docs/reference.md §1.7: a 64-entry open-addressing hash of guest frame
  * numbers that have an async fault outstanding.  x86 keeps it private
  * (vcpu->arch.apf.gfns); Gavin Shan's arm64 series moves it to generic code
  * as kvm_async_pf_{reset,add,remove,find}_slot.  Behaviour is identical:

@@ -1,5 +1,5 @@
 /* apf_switches.c — presets and the switch schema (see apf_switches.h).
- * Sources for each preset: PROTOCOL.md §2 (arm64 v4), §3.3–§3.5 (x86 with
+ * Sources for each preset: docs/reference.md §2 (arm64 v4), §3.3–§3.5 (x86 with
  * interrupt delivery and MSR_KVM_ASYNC_PF_ACK, mainline since 5.10), §4.1
  * (the no-ACK situation the ACK was added for), §3.7 (legacy #PF-only). */
 #include "model/apf/switches.h"
@@ -72,7 +72,7 @@ int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 		return -1;
 	}
 	if (sw->notpresent == APF_NP_SDEI) {
-		/* The arm64 v4 guest driver (PROTOCOL.md §2.8). */
+		/* The arm64 v4 guest driver (docs/reference.md §2.8). */
 		if (sw->pageready != APF_PR_INTERRUPT || sw->ack != APF_ACK_HYPERCALL) {
 			snprintf(why, len, "notpresent: sdei runs the arm64 guest driver, which takes page-ready "
 					   "as an interrupt and acknowledges it with the IRQ_ACK hypercall "
@@ -96,7 +96,7 @@ int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 		}
 		return 0;
 	}
-	/* The x86-semantics guest driver (PROTOCOL.md §3.6, §3.7). */
+	/* The x86-semantics guest driver (docs/reference.md §3.6, §3.7). */
 	if (sw->ack == APF_ACK_HYPERCALL) {
 		snprintf(why, len, "ack: hypercall is the arm64 IRQ_ACK; the x86 guest driver acknowledges "
 				   "with the MSR (ack: msr) or not at all (ack: none)");

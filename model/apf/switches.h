@@ -1,5 +1,5 @@
 /* apf_switches.h — every decision that distinguishes the APF protocol
- * variants, as named switches (PROTOCOL.md §2–§4).  A preset (`arm64-v4`,
+ * variants, as named switches (docs/reference.md §2–§4).  A preset (`arm64-v4`,
  * `x86-int-ack`, ...) is a full set of switches; a scenario may override
  * single switches:
  *

@@ -1,4 +1,4 @@
-/* apf_token.c — async-PF token allocators, PROTOCOL.md §2.5 (arm64) and
+/* apf_token.c — async-PF token allocators, docs/reference.md §2.5 (arm64) and
  * §3.3 (x86).  See apf_token.h for the formulas and their hazards.
  */
 #include "model/apf/token.h"

@@ -3,10 +3,10 @@
  * A token ties a not-present notification to its page-ready.  Both arches
  * put a per-vCPU sequence number above bit 12 and the vCPU id below it:
  *
- *   arm64 (PROTOCOL.md §2.5, Gavin Shan v4):  token = (id++ << 12) | vcpu_id,
+ *   arm64 (docs/reference.md §2.5, Gavin Shan v4):  token = (id++ << 12) | vcpu_id,
  *     id a u16: bits [27:12] sequence, wraps every 65 536 faults; token 0
  *     is produced for vCPU 0 at id 0 and again after every wrap.
- *   x86 (PROTOCOL.md §3.3, alloc_apf_token):   id a u32, the u32 shift keeps
+ *   x86 (docs/reference.md §3.3, alloc_apf_token):   id a u32, the u32 shift keeps
  *     a 20-bit sequence in bits [31:12].  Since Feb 2022 (zero skip): if
  *     (u32)(id << 12) == 0, id = 1 first, so the sequence cycles 1..0xFFFFF
  *     and vCPU 0 never gets token 0.  Pre-2022 (skip off): plain id++.

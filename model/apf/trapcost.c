@@ -7,10 +7,10 @@
 #include "model/apf/switches.h"
 
 /* KVM ARM without VHE.  Dall et al., ISCA 2016 (Table 3, transcription
- * unverified in LATENCIES.md): hypercall round trip 6 500 cycles, virtual
+ * unverified in docs/latencies.md): hypercall round trip 6 500 cycles, virtual
  * IRQ completion 71 (the GIC virtual CPU interface, no trap).  Exit and
  * entry: the round trip split evenly (assumption), so exit + entry equals
- * the round trip that contains them.  SDEI dispatch: LATENCIES.md models a
+ * the round trip that contains them.  SDEI dispatch: docs/latencies.md models a
  * delivery as one entry plus one hypercall round trip (COMPLETE, charged as
  * the guest's hypercall); the entry part is this one (no published figure). */
 const struct trap_arch trap_arch_arm64_nvhe = {

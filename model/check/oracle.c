@@ -550,7 +550,7 @@ static void fmt_time(char *buf, size_t n, sim_time_t t)
 	snprintf(buf, n, "%" PRIu64 ".%06" PRIu64 " us", t / SIM_US, t % SIM_US);
 }
 
-/* stuck_task, on the fly (PROTOCOL.md §4.5): a parked task not woken more
+/* stuck_task, on the fly (docs/reference.md §4.5): a parked task not woken more
  * than stuck_bound after its token's work completed.  Scans tasks in id
  * order only when `now` passed the earliest deadline. */
 static void check_deadlines(struct oracle *o, sim_time_t now)

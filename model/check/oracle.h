@@ -1,7 +1,7 @@
 /* oracle.h — the invariant oracle: a trace sink that judges a run.
  *
  * The oracle consumes the event stream of model/trace/trace.h and checks the APF
- * invariants of PROTOCOL.md (generic core §1, arm64 §2.3–§2.8, the races
+ * invariants of docs/reference.md (generic core §1, arm64 §2.3–§2.8, the races
  * and known bugs of §4) on the fly and at the end of the run:
  *
  *   stuck_task            no task stays parked forever (§4.5)

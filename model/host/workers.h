@@ -1,5 +1,5 @@
 /* workers.h — the host's async-PF worker pool (the kworkers that run
- * async_pf_execute, PROTOCOL.md §1.3).
+ * async_pf_execute, docs/reference.md §1.3).
  *
  * `host.workers` workers take jobs FIFO.  A job starts `host.worker_start`
  * after a worker picks it up, then faults the page in through the host

@@ -1,7 +1,7 @@
 /* config_schema.c — the scenario schema: every key, its type, its default
  * written as scenario text, its bounds and a doc line naming the source of
  * each modelled default (sources are detailed in docs/scenario.md and
- * /work/shared/LATENCIES.md).
+ * docs/latencies.md).
  *
  * Invariants: every default parses with the same code as user input and
  * lies within its bounds (tests/config_test.cc loads an empty-but-valid
@@ -33,7 +33,7 @@ const char *const cfg_swap_device_names[] = { "nvme", "sata-ssd", "sas-hdd", "zr
 const char *const cfg_swap_sched_names[] = { "none", "mq-deadline", NULL };
 
 /* Swap device presets; sources per figure in docs/scenario.md "The swap
- * device model" (from /work/shared/LATENCIES.md).  Read service time =
+ * device model" (from docs/latencies.md).  Read service time =
  * floor + read_latency (+ seek), then 4 KiB / bandwidth of transfer, so the
  * QD1 4 KiB read medians are: nvme 50+32+1.3 = 83 us (enterprise TLC NAND,
  * 80-90 us), sata-ssd 100+15+7.4 = 122 us (100-150 us), sas-hdd 2 ms + seek
@@ -114,7 +114,7 @@ static const struct param_desc host_params[] = {
 	{ "hypercall", PT_TIME, CFG(host.hypercall), "auto", 0, 1e12, NULL,
 	  "hypercall round trip; auto = KVM ARM 6500 / KVM x86 1300 cycles (Dall et al., ISCA 2016)" },
 	{ "sdei_dispatch", PT_TIME, CFG(host.sdei_dispatch), "auto", 0, 1e12, NULL,
-	  "host side of an SDEI delivery: one entry (LATENCIES.md; no published measurement)" },
+	  "host side of an SDEI delivery: one entry (docs/latencies.md; no published measurement)" },
 	{ "irq_complete", PT_TIME, CFG(host.irq_complete), "auto", 0, 1e12, NULL,
 	  "virtual IRQ completion per IRQ taken; auto = arm64 71 / x86 1556 cycles (Dall et al., ISCA 2016)" },
 	{ "workers", PT_U32, CFG(host.workers), "4", 1, 1024, NULL,
@@ -129,19 +129,19 @@ static const struct param_desc host_params[] = {
  * defaults below are the nvme preset (a test checks they agree). */
 static const struct param_desc swap_params[] = {
 	{ "device", PT_ENUM, CFG(host.swap.device), "nvme", 0, 0, cfg_swap_device_names,
-	  "swap device preset: nvme (TLC NAND, the common server case), sata-ssd, sas-hdd, zram or optane; sets the keys below (LATENCIES.md)" },
+	  "swap device preset: nvme (TLC NAND, the common server case), sata-ssd, sas-hdd, zram or optane; sets the keys below (docs/latencies.md)" },
 	{ "queue_depth", PT_U32, CFG(host.swap.queue_depth), NVME_QD, 1, 65536, NULL,
 	  "requests the swap device serves at once; more wait FIFO (nvme: 32, assumption; sata-ssd: NCQ 32; sas-hdd: 1, one actuator)" },
 	{ "floor", PT_TIME, CFG(host.swap.floor), NVME_FLOOR, 0, 1e12, NULL,
-	  "service-time floor of a read: no swap-in is served faster (nvme: 50us, the low end of NAND NVMe 50-100us at QD1, LATENCIES.md)" },
+	  "service-time floor of a read: no swap-in is served faster (nvme: 50us, the low end of NAND NVMe 50-100us at QD1, docs/latencies.md)" },
 	{ "read_latency", PT_DIST, CFG(host.swap.read_latency), NVME_READ, 0, 0, NULL,
-	  "read service time above the floor (nvme: median total 83us, enterprise NVMe 80-90us at QD1, LATENCIES.md; the p99 is an assumption)" },
+	  "read service time above the floor (nvme: median total 83us, enterprise NVMe 80-90us at QD1, docs/latencies.md; the p99 is an assumption)" },
 	{ "write_latency", PT_DIST, CFG(host.swap.write_latency), NVME_WRITE, 0, 0, NULL,
 	  "write-back service time per request, no floor: writes land in the device cache (assumption)" },
 	{ "bandwidth", PT_SIZE, CFG(host.swap.bandwidth), NVME_BW, 1, NO_MAX, NULL,
-	  "bytes per second of the device's one transfer channel, shared by all requests (nvme: 3.2GB/s, LATENCIES.md 3-7GB/s)" },
+	  "bytes per second of the device's one transfer channel, shared by all requests (nvme: 3.2GB/s, docs/latencies.md 3-7GB/s)" },
 	{ "seek_max", PT_TIME, CFG(host.swap.seek_max), NVME_SEEK, 0, 1e12, NULL,
-	  "full-stroke seek: a jump of d of D slots adds seek_max*sqrt(d/D); 0s = no seek (sas-hdd: 4ms, so a random read costs 2-12ms, LATENCIES.md)" },
+	  "full-stroke seek: a jump of d of D slots adds seek_max*sqrt(d/D); 0s = no seek (sas-hdd: 4ms, so a random read costs 2-12ms, docs/latencies.md)" },
 	{ "scheduler", PT_ENUM, CFG(host.swap.scheduler), NVME_SCHED, 0, 0, cfg_swap_sched_names,
 	  "I/O scheduler: none (FIFO; Linux's default for multi-queue devices such as NVMe) or mq-deadline (reads before waiting writes; the default for single-queue SATA/SAS devices)" },
 	{ "page_cluster", PT_U32, CFG(host.swap.page_cluster), "3", 0, 6, NULL,
@@ -153,7 +153,7 @@ static const struct param_desc guest_params[] = {
 	{ "timeslice", PT_TIME, CFG(guest.timeslice), "4ms", 1e6, 1e13, NULL,
 	  "round-robin quantum: one tick at CONFIG_HZ=250" },
 	{ "context_switch", PT_TIME, CFG(guest.context_switch), "3us", 0, 1e12, NULL,
-	  "cost of switching guest tasks: a few us with cache effects (LATENCIES.md, guest-side costs)" },
+	  "cost of switching guest tasks: a few us with cache effects (docs/latencies.md, guest-side costs)" },
 	{ "wakeup_preemption", PT_BOOL, CFG(guest.wakeup_preemption), "true", 0, 0, NULL,
 	  "a woken task preempts the running one when it has used less CPU (CFS-like); false = pure round-robin" },
 	{ "wakeup_granularity", PT_TIME, CFG(guest.wakeup_granularity), "1ms", 0, 1e13, NULL,
@@ -169,7 +169,7 @@ static const struct param_desc guest_params[] = {
 
 static const struct param_desc apf_params[] = {
 	{ "sdei_event", PT_U64, CFG(apf.sdei_event), "0x40400001", 1, 4294967295.0, NULL,
-	  "not-present SDEI event (KVM_SDEI_ASYNC_PF_NUM of the v4 series, PROTOCOL.md 2.2)" },
+	  "not-present SDEI event (KVM_SDEI_ASYNC_PF_NUM of the v4 series, docs/reference.md 2.2)" },
 	{ "ppi", PT_U32, CFG(apf.ppi), "18", 16, 31, NULL,
 	  "page-ready PPI INTID chosen by the VMM (any of 16-31; 18 is free on the QEMU virt board)" },
 	{ "delivery_bound", PT_TIME, CFG(apf.delivery_bound), "0s", 0, NO_MAX, NULL,

@@ -8,7 +8,7 @@
  * the CPU as at least 3 digits, "] ", the time in seconds with 6 decimals
  * (picoseconds truncated to microseconds) right-aligned in 12, ": ", the
  * event name, ": ", its arguments.  The five KVM tracepoints print exactly
- * the TP_printk formats of PROTOCOL.md §5 (%#llx: "0" for zero, else
+ * the TP_printk formats of docs/reference.md §5 (%#llx: "0" for zero, else
  * "0x..."); apfsim's own events are `apfsim_<kind>` with key=value fields.
  * The file starts with trace-cmd's "cpus=N" line and nothing else: no date.
  *

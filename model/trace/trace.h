@@ -26,7 +26,7 @@
 #define TRACE_ERROR_LEN 512
 
 enum trace_kind {
-	/* KVM tracepoints, printed in their exact formats (PROTOCOL.md §5). */
+	/* KVM tracepoints, printed in their exact formats (docs/reference.md §5). */
 	TR_KVM_TRY_ASYNC_GET_PAGE,	/* a = gva, b = gfn */
 	TR_KVM_REPEATED_FAULT,		/* a = gva, b = gfn */
 	TR_KVM_NOT_PRESENT,		/* a = token, b = gva */

@@ -22,7 +22,7 @@ struct oracle *machine_attach_oracle(struct machine *m)
 
 	oc.sdei_critical[0] = c->apf.sdei_event;
 	/* The buffer and PPI-line invariants describe arm64's shared
-	 * {reason, token} buffer and level PPI (PROTOCOL.md §2.3, §2.7); the
+	 * {reason, token} buffer and level PPI (docs/reference.md §2.3, §2.7); the
 	 * x86 family has separate words and a vector-like PPI. */
 	if (apf_switches_x86_driver(&c->sw) && strcmp(c->protocol, "sync"))
 		oc.checks = ORACLE_CHECK_ALL & ~(ORACLE_CHECK(ORACLE_BUFFER_OVERWRITE) |

@@ -3,7 +3,7 @@
  * host model.  Interfaces: model/vm/platform.h; the guest side of the
  * contract: workloads/guest/guest_abi.h and docs/guest-abi.md.
  *
- * Protocol references: PROTOCOL.md §2.2 (SMCCC/SDEI numbers), §2.3 (the
+ * Protocol references: docs/reference.md §2.2 (SMCCC/SDEI numbers), §2.3 (the
  * shared buffer), §2.7 e (SDEI delivery and completion), §2.8 (the guest
  * driver these exits come from); §3.4/§3.6 for the x86-semantics driver
  * (apfsim hypercalls, the async #PF as a synchronous exception).
@@ -43,7 +43,7 @@ _Static_assert(GUEST_GICD_BASE == GIC_DIST_BASE, "guest_abi.h GICD base == gic/g
 _Static_assert(GUEST_GICR_BASE == GIC_REDIST_BASE, "guest_abi.h GICR base == gic/gic.h");
 _Static_assert(GUEST_GICR_STRIDE == GIC_REDIST_STRIDE, "guest_abi.h GICR stride == gic/gic.h");
 _Static_assert(GUEST_MAX_CPUS <= GIC_MAX_CPUS, "GIC affinity covers every guest CPU");
-_Static_assert(GUEST_SDEI_EVENT_COMPLETE == SDEI_EVENT_COMPLETE, "SDEI numbering (PROTOCOL.md §2.2)");
+_Static_assert(GUEST_SDEI_EVENT_COMPLETE == SDEI_EVENT_COMPLETE, "SDEI numbering (docs/reference.md §2.2)");
 _Static_assert(GUEST_SMCCC_VENDOR_HYP_KVM_ASYNC_PF == SMCCC_VENDOR_HYP_KVM_ASYNC_PF_FUNC_ID,
 	       "ASYNC_PF function ID agrees with smccc/");
 
@@ -624,7 +624,7 @@ struct platform *platform_create(const struct platform_config *cfg, char *err, s
 			   "(32 bits, bits [23:22] == 1)", p->sdei_event);
 		goto fail;
 	}
-	/* KVM v4 sets SPSR_EL1 only at delivery (PROTOCOL.md §2.7 e). */
+	/* KVM v4 sets SPSR_EL1 only at delivery (docs/reference.md §2.7 e). */
 	sdei_set_deliver_writes_elr(p->sdei, false);
 	p->smccc = smccc_create(cfg->ncpus, p->sdei, cfg->apf_ops, cfg->apf_ctx);
 	if (!p->smccc) {

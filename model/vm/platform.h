@@ -4,7 +4,7 @@
  * and MMIO frames), the SDEI dispatcher with the APF event, and SMCCC.
  *
  * Guest exits are routed as docs/guest-abi.md describes:
- *   hvc #0      -> smccc_dispatch (SMCCC, vendor hyp, SDEI; PROTOCOL.md
+ *   hvc #0      -> smccc_dispatch (SMCCC, vendor hyp, SDEI; docs/reference.md
  *                  §2.2).  EVENT_COMPLETE restores the interrupted context;
  *                  if that context is user mode the run ends and the C
  *                  model resumes user mode (§2.7 e).

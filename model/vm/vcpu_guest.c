@@ -26,7 +26,7 @@
 
 #define USER_PC(id) (0x400000ULL + ((uint64_t)(id) << 12))
 /* Deliveries served in one entry before time is let pass (IRQ storms, e.g.
- * a level PPI the guest never acknowledges, PROTOCOL.md §4.2 (iii)). */
+ * a level PPI the guest never acknowledges, docs/reference.md §4.2 (iii)). */
 #define DELIVER_BURST 16
 /* Instructions one guest run may execute before the vCPU lets simulated
  * time pass (about 50 us at 2 GHz): an interrupt that is never acknowledged

@@ -9,7 +9,7 @@
  *
  *   CPU_DOWN  the running task is preempted, the guest's hotplug entry
  *             runs the APF driver's offline callback and the SDEI client's
- *             PE mask (PROTOCOL.md §2.8 / §3.6 "Offline"), then every task
+ *             PE mask (docs/reference.md §2.8 / §3.6 "Offline"), then every task
  *             queued on the vCPU moves to an online vCPU with its affinity
  *             broken (Linux: "no longer affine to cpuN"), and the vCPU
  *             stops (idle, never stepped) until CPU_UP.

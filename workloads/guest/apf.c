@@ -1,5 +1,5 @@
 /* apf.c — the guest side of arm64 KVM Asynchronous Page Fault, as Gavin
- * Shan's v4 series implements it (PROTOCOL.md §2.8): per-CPU init through
+ * Shan's v4 series implements it (docs/reference.md §2.8): per-CPU init through
  * the vendor-hyp SMCCC service, the SDEI page-not-present handler that
  * parks the interrupted task in this CPU's waiter table, and the PPI
  * page-ready handler that wakes it and acknowledges with IRQ_ACK.

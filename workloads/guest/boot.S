@@ -5,7 +5,7 @@
  * v0-v9), points SP at this CPU's empty kernel stack, TPIDR_EL1 at
  * guest_percpu[cpu], stores that pointer in the lowest word of the stack
  * (how entry.S finds it without a system-register access), then runs the
- * C start-up (GIC init, APF init of PROTOCOL.md §2.8, SIMCALL_BOOT_DONE)
+ * C start-up (GIC init, APF init of docs/reference.md §2.8, SIMCALL_BOOT_DONE)
  * and falls into the idle loop if the host lets it continue.
  *
  * guest_idle: entered with SP = kstack_top, DAIF masked; runs with IRQs

@@ -9,7 +9,7 @@
  *         (-ffixed-x18) and x19-x29 are callee-saved, so the C handler can
  *         clobber exactly x0-x17 and x30.  No store at all.
  *   SDEI: the dispatcher saved x0-x17 and restores them on EVENT_COMPLETE
- *         (PROTOCOL.md §2.7 e); only x30 is kept, in d16 (distinct from the
+ *         (docs/reference.md §2.7 e); only x30 is kept, in d16 (distinct from the
  *         IRQ slots, in case an event ever lands inside an IRQ handler).
  * The per-CPU area pointer sits in the lowest word of this CPU's kernel
  * stack (boot.S), found as ((sp - 1) & ~(GUEST_STACK_SIZE - 1)).
@@ -22,7 +22,7 @@
  *
  * The x86-semantics driver's entries (guest_x86_vectors, in .x86.text) are
  * the same with its own C handlers, plus the synchronous exceptions that
- * carry its async #PF (PROTOCOL.md §3.6/§3.7).  Their C handler returns 0
+ * carry its async #PF (docs/reference.md §3.6/§3.7).  Their C handler returns 0
  * when it handled the exception; anything else restores the registers and
  * executes the `udf` the arm64 table has at that vector, so the host
  * reports it as a guest fault exactly as before.  From EL0 they end at the

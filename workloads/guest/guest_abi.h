@@ -7,16 +7,16 @@
  * What is shared (docs/guest-abi.md has the full description):
  *   - the guest physical map (kernel region at GUEST_RAM_BASE, GIC frames);
  *   - struct guest_percpu: this CPU's struct kvm_vcpu_pv_apf_data exactly
- *     as PROTOCOL.md §2.3 lays it out, the current task, the APF waiter
+ *     as docs/reference.md §2.3 lays it out, the current task, the APF waiter
  *     table of §2.8 and guest-side counters;
  *   - struct guest_task: TIF flags (TIF_ASYNC_PF = bit 7, §2.8), the
  *     waiter-table link ("thread.data") and the CPU;
  *   - the simulator call `hvc #GUEST_SIMCALL_IMM` through which guest code
  *     reaches the C scheduler model;
  *   - the names of the symbols the host looks up in the image.
- * SMCCC/SDEI constants are the ones of PROTOCOL.md §2.2.
+ * SMCCC/SDEI constants are the ones of docs/reference.md §2.2.
  *
- * The image carries a second APF driver with x86 semantics (PROTOCOL.md
+ * The image carries a second APF driver with x86 semantics (docs/reference.md
  * §3.6/§3.7), selected by GUEST_BOOT_X86: MSRs and the CPUID feature leaf
  * become apfsim hypercalls (APFSIM_HC_*), the async #PF is a synchronous
  * data abort with DFSC APFSIM_ESR_DFSC_APF and FAR = token, the shared
@@ -60,7 +60,7 @@
 #define GUEST_STACK_SHIFT	12
 #define GUEST_STACK_SIZE	(1 << GUEST_STACK_SHIFT) /* per-CPU kernel stack, aligned */
 
-/* ---- SMCCC / SDEI / APF constants (PROTOCOL.md §2.2) ------------------ */
+/* ---- SMCCC / SDEI / APF constants (docs/reference.md §2.2) ------------------ */
 #define GUEST_SMCCC_VENDOR_HYP_CALL_UID	0x8600FF01u
 #define GUEST_SMCCC_VENDOR_HYP_KVM_FEATURES	0x86000000u
 #define GUEST_SMCCC_VENDOR_HYP_KVM_ASYNC_PF	0x86000002u
@@ -99,7 +99,7 @@
 #define GUEST_KVM_PV_REASON_PAGE_READY	2
 #define GUEST_APF_WAKE_ALL_TOKEN		0xFFFFFFFFu
 
-/* ---- x86-semantics driver (PROTOCOL.md §3.1) ---------------------------
+/* ---- x86-semantics driver (docs/reference.md §3.1) ---------------------------
  * apfsim hypercalls: SMCCC fast calls, SMC64, in the range apfsim reserves
  * (Standard Hypervisor Service Calls, OEN 6, 0x100..).  Conduit hvc #0.
  *   MSR_WRITE     x1 = MSR, x2 = value      -> x0 = 0, or -1 (#GP)
@@ -178,7 +178,7 @@
 
 #ifndef __ASSEMBLER__
 
-/* struct kvm_vcpu_pv_apf_data (arm64), PROTOCOL.md §2.3: the host writes
+/* struct kvm_vcpu_pv_apf_data (arm64), docs/reference.md §2.3: the host writes
  * token then reason; the guest reads both and clears token then reason.
  * The host maps bytes 0..7 only; `enabled` is guest-private. */
 struct kvm_vcpu_pv_apf_data {
@@ -235,7 +235,7 @@ struct guest_x86_stats {
  * sits at offset 0, so its physical address is the one passed to ENABLE and
  * it owns its 64-byte line (plus `enabled` in the next one). */
 struct guest_percpu {
-	struct kvm_vcpu_pv_apf_data apf;	/* 0: PROTOCOL.md §2.3 */
+	struct kvm_vcpu_pv_apf_data apf;	/* 0: docs/reference.md §2.3 */
 	uint8_t pad0[60];			/* 68 -> 128 */
 	uint32_t cpu;				/* 128: this CPU's index */
 	uint32_t current;			/* 132: running task id */

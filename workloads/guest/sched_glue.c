@@ -5,7 +5,7 @@
  *
  * IRQ handler: ICC_IAR1_EL1 -> INTID; 1023 spurious; SGI 0 sets
  * TIF_NEED_RESCHED on the current task; the APF PPI runs the page-ready
- * handler (PROTOCOL.md §2.8); then ICC_EOIR1_EL1 = INTID.
+ * handler (docs/reference.md §2.8); then ICC_EOIR1_EL1 = INTID.
  *
  * Return to user (after an IRQ from EL0, IRQs masked): TIF_ASYNC_PF is
  * checked before TIF_NEED_RESCHED (§2.8).  While TIF_ASYNC_PF is set the

@@ -1,8 +1,8 @@
 /* sdei_client.c — the guest's SDEI client: event registration calls
- * (SDEI 1.0 function IDs, PROTOCOL.md §2.2) and the C side of the event
+ * (SDEI 1.0 function IDs, docs/reference.md §2.2) and the C side of the event
  * handler entered through guest_sdei_entry (entry.S).
  *
- * Entry state (SDEI spec, as KVM's dispatcher sets it, PROTOCOL.md §2.7 e):
+ * Entry state (SDEI spec, as KVM's dispatcher sets it, docs/reference.md §2.7 e):
  * EL1h, DAIF masked, x0 = event number, x1 = the argument given at
  * registration (here: this CPU's struct guest_percpu), x2 = interrupted PC,
  * x3 = interrupted PSTATE.  The dispatcher saved x0-x17 and restores them,

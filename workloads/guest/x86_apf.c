@@ -1,5 +1,5 @@
 /* x86_apf.c — the guest side of KVM Asynchronous Page Fault with x86
- * semantics (PROTOCOL.md §3.6, legacy delivery §3.7), mapped onto the
+ * semantics (docs/reference.md §3.6, legacy delivery §3.7), mapped onto the
  * simulated aarch64 machine (docs/guest-abi.md, "x86-semantics driver"):
  *
  *   CPUID 0x40000001, WRMSR      -> apfsim hypercalls APFSIM_HC_* (hvc #0)

@@ -1,5 +1,5 @@
 /* proto_arm64.c — the `arm64-v4` protocol: host side of the arm64 APF
- * series v4 (PROTOCOL.md §2.4–§2.7) on the generic core (§1), faithful
+ * series v4 (docs/reference.md §2.4–§2.7) on the generic core (§1), faithful
  * including the holes of §4.2 that the oracle must be able to expose.
  *
  * Guest frame numbers: the model numbers guest pages from 0; KVM's gfn is

@@ -1,5 +1,5 @@
 /* proto_arm64.h — the arm64 host side of Gavin Shan's v4 series
- * (PROTOCOL.md §2.4–§2.7, §2.9), faithful including its holes.
+ * (docs/reference.md §2.4–§2.7, §2.9), faithful including its holes.
  *
  * Per vCPU, struct arm64_apf_vcpu is the series' kvm_arch_async_pf_control
  * (control block, send_user_only, SDEI event, PPI, the u16 token id,

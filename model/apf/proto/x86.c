@@ -1,7 +1,7 @@
 /* proto_x86.c — the x86 protocol family on the simulated aarch64 machine:
  * `x86-int-ack` (mainline since 5.10), `x86-int-noack` (interrupt
  * page-ready without the ACK, §4.1) and `x86-legacy` (both notifications as
- * #PF with `reason`, §3.7), PROTOCOL.md §3.3–§3.5, on the generic core.
+ * #PF with `reason`, §3.7), docs/reference.md §3.3–§3.5, on the generic core.
  *
  * The mapping onto aarch64 (docs/protocols.md): the async #PF is a
  * synchronous exception injected into the guest (ESR data abort with DFSC
@@ -33,7 +33,7 @@
 #define BASE_GFN (GUEST_RAM_BASE >> 12)
 #define HVA(gfn) (0x7f0000000000ULL + (((uint64_t)(gfn) - BASE_GFN) << 12))
 
-/* MSRs and bits (PROTOCOL.md §3.1). */
+/* MSRs and bits (docs/reference.md §3.1). */
 #define MSR_KVM_ASYNC_PF_EN 0x4b564d02u
 #define MSR_KVM_ASYNC_PF_INT 0x4b564d06u
 #define MSR_KVM_ASYNC_PF_ACK 0x4b564d07u

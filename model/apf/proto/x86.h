@@ -1,7 +1,7 @@
 /* proto_x86.h — state of the x86 protocol family (model/apf/proto/x86.c),
  * exposed for tests and statistics: per vCPU the MSR values, the token
  * allocator, pageready_pending and the KVM_REQ_APF_READY / APF_HALT
- * requests on top of the generic core (PROTOCOL.md §3.4, §3.5). */
+ * requests on top of the generic core (docs/reference.md §3.4, §3.5). */
 #ifndef APFSIM_MODEL_PROTO_X86_H
 #define APFSIM_MODEL_PROTO_X86_H
 
