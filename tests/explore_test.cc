@@ -74,11 +74,13 @@ TEST(Explore, BadInputExitsTwo)
 }
 
 // The zero-token hang of x86 before Feb 2022 (token_wrap.yaml): found within
-// 12 runs; the fixed variant passes the same 12 runs.
+// 12 runs; the fixed variant passes the same 12 runs.  The race is rare under
+// the sourced x86 exit costs (about 1 run in 30): base seed 3's 12 runs hold one.
 TEST(Explore, FindsTheZeroTokenHangAndTheFixPassesTheSameRuns)
 {
 	const std::string tw = src("workloads/scenarios/token-wrap.yaml") +
-			       " --runs 12 --jobs 2 --protocol x86-int-ack --set run.duration=1100ms --no-shrink";
+			       " --runs 12 --jobs 2 --seed 3 --protocol x86-int-ack --set run.duration=1100ms"
+			       " --no-shrink";
 	Out bug = explore(tw + " --set protocol.token_zero_skip=false");
 	ASSERT_NE(bug.doc, nullptr) << bug.err;
 	EXPECT_EQ(bug.status, 1);
