@@ -27,6 +27,7 @@
 #include <libfyaml.h>
 
 #include "model/config/config.h"
+#include "model/scenario/text_guard.h"
 #include "workloads/workload.h"
 
 #define CFG_FILE_MAX (16u << 20) /* scenario files are small; refuse more */
@@ -1527,6 +1528,19 @@ static int yaml_load(struct cfg_ctx *x, const char *text, size_t len, struct fy_
 
 	*fypp = NULL;
 	*doc = NULL;
+	/* The same guard for every text (scenario file or --set value). */
+	if (len > CFG_FILE_MAX)
+		return fail(x, p, NULL, "expected at most 16MiB of YAML (the scenario size limit), found %zu bytes",
+			    len);
+	{
+		struct text_fault tf;
+
+		if (text_guard(text, len, &tf)) {
+			struct pos bad = { tf.line, tf.col };
+
+			return fail(x, bad, NULL, "expected UTF-8 text of printable characters, %s", tf.what);
+		}
+	}
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
 	dc.colorize = false;
