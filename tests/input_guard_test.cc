@@ -6,6 +6,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <elf.h>
+#include <fstream>
+#include <vector>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -15,6 +19,7 @@
 extern "C" {
 #include "model/config/config.h"
 #include "model/scenario/text_guard.h"
+#include "guest_image.h"
 }
 
 namespace {
@@ -139,4 +144,65 @@ TEST(TextGuard, ReportsLineAndCharacterColumnOfTheFirstBadByte)
 	EXPECT_STREQ(f.what, "found the control character U+007F");
 	EXPECT_EQ(text_guard("\xf4\x90\x80\x80", 4, &f), -1); // above U+10FFFF
 	EXPECT_EQ(text_guard("\xc2\x85\t\xef\xbf\xbd", 6, &f), 0); // NEL, tab, U+FFFD
+}
+
+// The built-in guest image with symbol `name` moved to `value`, written to a
+// temp file; "" when the symbol is absent.
+static std::string image_with_symbol_at(const char *name, uint64_t value)
+{
+	std::vector<unsigned char> elf(apfsim_guest_elf, apfsim_guest_elf + apfsim_guest_elf_size);
+	auto *eh = reinterpret_cast<Elf64_Ehdr *>(elf.data());
+	auto *sh = reinterpret_cast<Elf64_Shdr *>(elf.data() + eh->e_shoff);
+	bool found = false;
+
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB)
+			continue;
+		auto *sym = reinterpret_cast<Elf64_Sym *>(elf.data() + sh[i].sh_offset);
+		const char *str = reinterpret_cast<const char *>(elf.data() + sh[sh[i].sh_link].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(Elf64_Sym); k++)
+			if (strcmp(str + sym[k].st_name, name) == 0) {
+				sym[k].st_value = value;
+				found = true;
+			}
+	}
+	if (!found)
+		return "";
+	char path[] = "/tmp/apfsim-elf-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return "";
+	bool ok = write(fd, elf.data(), elf.size()) == static_cast<ssize_t>(elf.size());
+	close(fd);
+	return ok ? path : "";
+}
+
+static std::string run_cli(const std::string &args, int *rc)
+{
+	std::string out = "/tmp/apfsim-guard-out-" + std::to_string(getpid());
+	std::string cmd = std::string("timeout 60 ") + APFSIM_CLI + " " + args + " >" + out + " 2>&1";
+	int st = std::system(cmd.c_str());
+	*rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	std::ifstream in(out);
+	std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	unlink(out.c_str());
+	return s;
+}
+
+// Addresses from a guest image are checked without wrapping: guest_percpu
+// near 2^64 once passed "percpu + size <= end" and was written through.
+TEST(GuestImageBounds, SymbolNearTheTopOfTheAddressSpaceIsRefused)
+{
+	for (uint64_t at : { 0xFFFFFFFFFFFFFFC0ull, 0x40000000ull + 0x400000ull - 64 }) {
+		std::string img = image_with_symbol_at("guest_percpu", at);
+		ASSERT_FALSE(img.empty());
+		int rc = 0;
+		std::string out = run_cli(std::string("run ") + APFSIM_SOURCE_DIR +
+					  "/workloads/scenarios/single-fault.yaml --guest-image " + img, &rc);
+		unlink(img.c_str());
+		EXPECT_EQ(rc, 2) << out;
+		EXPECT_NE(out.find(img + ": guest_percpu at 0x"), std::string::npos) << out;
+		EXPECT_NE(out.find("must lie in the kernel region [0x40000000, 0x40400000)"), std::string::npos)
+			<< out;
+	}
 }

@@ -166,6 +166,9 @@ void config_defaults(struct apf_config *c);
 int config_load_file(struct apf_config *c, const char *path, struct cfg_error *err);
 /* Same from a string (tests); `name` stands for the file in messages. */
 int config_load_string(struct apf_config *c, const char *yaml, const char *name, struct cfg_error *err);
+/* Same from len bytes that may hold NULs (fuzz/); `name` as above. */
+int config_load_text(struct apf_config *c, const char *text, size_t len, const char *name,
+		     struct cfg_error *err);
 /* Apply one "--set key=value" override (dotted path, e.g. host.swap.queue_depth=8,
  * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);

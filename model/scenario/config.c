@@ -1654,6 +1654,12 @@ int config_load_string(struct apf_config *c, const char *yaml, const char *name,
 	return load_commit(c, yaml, strlen(yaml), name, name, err);
 }
 
+int config_load_text(struct apf_config *c, const char *text, size_t len, const char *name,
+		     struct cfg_error *err)
+{
+	return load_commit(c, text, len, name, name, err);
+}
+
 static int file_error(struct apf_config *c, struct cfg_error *err, const char *path, const char *fmt,
 		      ...) __attribute__((format(printf, 4, 5)));
 
