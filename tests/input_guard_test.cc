@@ -206,3 +206,84 @@ TEST(GuestImageBounds, SymbolNearTheTopOfTheAddressSpaceIsRefused)
 			<< out;
 	}
 }
+
+// A looping trace of 0-cycle records made progress at no simulated cost
+// and spun forever; the operations-per-instant bound stops it (exit 1).
+TEST(RunBounds, WorkloadWithoutSimulatedCostStops)
+{
+	int rc = 0;
+	std::string out = run_cli(std::string("run ") + APFSIM_SOURCE_DIR + "/tests/data/runaway/zero-cost.yaml", &rc);
+	EXPECT_EQ(rc, 1) << out;
+	EXPECT_NE(out.find("task spin (workload trace): more than 1000000 operations at simulated time"),
+		  std::string::npos) << out;
+	EXPECT_NE(out.find("(limit: 1000000 operations per simulated instant;"), std::string::npos) << out;
+}
+
+static std::string scenario_with_trace(const std::string &trace)
+{
+	char path[] = "/tmp/apfsim-guard-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	if (fd < 0)
+		return "";
+	std::string y = "vm: {vcpus: 1, memory: 256MiB}\nrun: {duration: 1ms}\ntasks:\n"
+			"  - {name: t, workload: trace, file: " + trace + "}\n";
+	bool ok = write(fd, y.data(), y.size()) == static_cast<ssize_t>(y.size());
+	close(fd);
+	return ok ? path : "";
+}
+
+// Trace files are read with limits: /dev/zero once grew one getline()
+// buffer until the OOM killer came; a huge line or file is refused.
+TEST(RunBounds, TraceFileIsReadWithLimits)
+{
+	struct Case {
+		std::string content, want;
+	};
+	std::string big;
+	for (int i = 0; i < 17000; i++)
+		big += "0 C #" + std::string(4000, 'x') + "\n"; // 68 MB
+	std::vector<Case> cases = {
+		{ "", "/dev/zero:1: error: NUL byte in column 1 (a trace is text)" },
+		{ "0 C\n0 " + std::string(5000, 'x') + "\n", ":2: error: line longer than 4096 characters (the record length limit)" },
+		{ big, ": error: trace larger than 64 MiB (the trace size limit)" },
+	};
+	for (const Case &c : cases) {
+		std::string trace = "/dev/zero";
+		if (!c.content.empty()) {
+			char p[] = "/tmp/apfsim-guard-XXXXXX";
+			int fd = mkstemp(p);
+			ASSERT_GE(fd, 0);
+			ASSERT_EQ(write(fd, c.content.data(), c.content.size()), static_cast<ssize_t>(c.content.size()));
+			close(fd);
+			trace = p;
+		}
+		std::string sc = scenario_with_trace(trace);
+		ASSERT_FALSE(sc.empty());
+		int rc = 0;
+		std::string out = run_cli("run " + sc, &rc);
+		unlink(sc.c_str());
+		if (trace != "/dev/zero")
+			unlink(trace.c_str());
+		EXPECT_EQ(rc, 2) << out;
+		EXPECT_NE(out.find(c.want), std::string::npos) << out;
+	}
+}
+
+// The scenario file is read with a size limit, whatever its kind.
+TEST(InputGuard, ScenarioLargerThanTheLimitIsRefusedUnread)
+{
+	char p[] = "/tmp/apfsim-guard-XXXXXX";
+	int fd = mkstemp(p);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, (17 << 20)), 0); // sparse: nothing is written
+	close(fd);
+	std::string r = bounded([&p] {
+		apf_config c;
+		cfg_error e;
+		std::string s = config_load_file(&c, p, &e) ? printed(e) : "ok";
+		config_free(&c);
+		return s;
+	});
+	unlink(p);
+	EXPECT_EQ(r, std::string(p) + ": error: expected a scenario of at most 16MiB, found 17825792 bytes");
+}

@@ -24,6 +24,10 @@
 #define CFG_MAX_TASKS 1024
 #define CFG_MAX_MEMORY (1ULL << 40)  /* 1 TiB: flat per-page arrays stay < 256 Mi entries */
 #define CFG_WL_PARAMS_MAX 512
+/* vm.vcpus x run.duration / guest.timeslice: a run's timer ticks, the floor
+ * of its event count; bounded so that a run stays well under the machine's
+ * event budget (MACHINE_MAX_EVENTS, 2^32) and ends in minutes, not days. */
+#define CFG_MAX_TICKS 5e8
 
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
 /* The guest APF driver as built, or a deliberately broken variant (for

@@ -77,7 +77,8 @@ bool sim_advance(struct sim *s, sim_time_t when)
 {
 	sim_time_t next;
 
-	if (when < s->now || when > s->limit || s->stop)
+	if (when < s->now || when > s->limit || s->stop ||
+	    (s->max_events && s->events_run >= s->max_events))
 		return false;
 	if (s->ops->next_time(s->impl, &next) && next <= when)
 		return false;

@@ -1476,6 +1476,20 @@ static int validate(struct cfg_ctx *x)
 	if (instances > CFG_MAX_TASKS)
 		return fail_key(x, "tasks", "expected at most %d task instances in total (sum of count), found %llu",
 				CFG_MAX_TASKS, (unsigned long long)instances);
+	{
+		/* duration x event rate: each busy vCPU takes a timer tick per
+		 * timeslice, so this product is the floor of a run's events. */
+		double ticks = (double)c->run.duration / (double)c->guest.timeslice * c->vm.vcpus;
+
+		if (ticks > CFG_MAX_TICKS) {
+			units_format_time(c->run.duration, a, sizeof(a));
+			units_format_time(c->guest.timeslice, b, sizeof(b));
+			return fail_key(x, "run.duration",
+					"expected at most %.0f timer ticks per run (vm.vcpus x run.duration / "
+					"guest.timeslice, the run-length limit), found %.3g (%u vCPUs x %s / %s)",
+					CFG_MAX_TICKS, ticks, c->vm.vcpus, a, b);
+		}
+	}
 	if (validate_instant(x, "faults.host_flush_at", c->faults.host_flush_at) ||
 	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
 	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
