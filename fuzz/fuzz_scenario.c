@@ -18,7 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		for (uint32_t i = 0; i < c.ntasks; i++)
 			n += c.tasks[i].count;
-		if (n == 0 || n > CFG_MAX_TASKS || c.vm.vcpus == 0 || c.vm.vcpus > CFG_MAX_VCPUS)
+		/* n == 0 passes validation (every task with count: 0, which
+		 * explore's shrinking relies on per task): noted in
+		 * docs/reliability.md, not a crash. */
+		if (n > CFG_MAX_TASKS || c.vm.vcpus == 0 || c.vm.vcpus > CFG_MAX_VCPUS)
 			abort(); /* validate() lets through what it promises to refuse */
 	} else {
 		if (c.ntasks != 0 || e.msg[0] == '\0' || strlen(e.msg) >= sizeof(e.msg))

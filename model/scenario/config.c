@@ -414,21 +414,30 @@ static const char *type_what(enum param_type t)
 	return "a value";
 }
 
+/* A bound as an integer, saturated: "no upper bound" is 1.9e19, above
+ * UINT64_MAX, and casting that is undefined (found by fuzz/fuzz_scenario). */
+static uint64_t bound_u64(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
+}
+
 static void format_bound(enum param_type t, double v, char *buf, size_t len)
 {
 	switch (t) {
 	case PT_SIZE:
-		units_format_size((uint64_t)v, buf, len);
+		units_format_size(bound_u64(v), buf, len);
 		break;
 	case PT_TIME:
-		units_format_time((sim_time_t)v, buf, len);
+		units_format_time((sim_time_t)bound_u64(v), buf, len);
 		break;
 	case PT_FREQ:
-		units_format_freq((uint64_t)v, buf, len);
+		units_format_freq(bound_u64(v), buf, len);
 		break;
 	case PT_U32:
 	case PT_U64:
-		sfmt(buf, len, "%llu", (unsigned long long)v);
+		sfmt(buf, len, "%llu", (unsigned long long)bound_u64(v));
 		break;
 	default:
 		sfmt(buf, len, "%g", v);
@@ -447,7 +456,9 @@ static int check_bounds(struct cfg_ctx *x, const struct param_desc *d, double v,
 	if (d->min > d->max || (v >= d->min && (!has_max || v <= d->max)))
 		return 0;
 	format_bound(d->type, d->min, lo, sizeof(lo));
-	format_bound(d->type, d->max, hi, sizeof(hi));
+	hi[0] = '\0';
+	if (has_max)
+		format_bound(d->type, d->max, hi, sizeof(hi));
 	if (!has_max)
 		return fail(x, p, path, "expected %s of at least %s, found \"%s\"", type_what(d->type), lo,
 			    text);
