@@ -35,7 +35,7 @@ cmake --build "$BUILD" -j "${JOBS:-2}" --target "${tlist[@]}" >/dev/null
 seed_dir() {	# prints the seed files of target $1, one per line
 	case $1 in
 	scenario) ls "$ROOT"/workloads/scenarios/*.yaml "$ROOT"/tests/data/bad/*.yaml "$ROOT"/tests/data/fuzz/scenario-* ;;
-	set) ls "$ROOT"/fuzz/seeds/set/*.txt ;;
+	set) ls "$ROOT"/fuzz/seeds/set/*.txt "$ROOT"/tests/data/fuzz/set-* ;;
 	guest_elf) ls "$ROOT/$BUILD"/workloads/guest/apfsim-guest.elf ;;
 	trace) ls "$ROOT"/workloads/traces/*.trace ;;
 	esac
