@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAPFSIM_WERROR=ON
 endif
 
-.PHONY: all deps build demo test test-sanitize bench suite clean
+.PHONY: all deps build demo test test-sanitize fuzz fuzz-smoke bench suite clean
 
 all: build
 
@@ -32,6 +32,16 @@ test-sanitize: deps
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (docs/reliability.md): `make fuzz-smoke` is the short CI
+# run; `make fuzz FUZZ_S=3600` runs each target FUZZ_S seconds in turn,
+# keeping its corpus in build-fuzz/corpus/ and findings in build-fuzz/findings/.
+FUZZ_S ?= 3600
+fuzz-smoke: deps
+	scripts/fuzz-smoke.sh
+
+fuzz: deps
+	FUZZ_S=$(FUZZ_S) nice -n 19 scripts/fuzz-smoke.sh
+
 bench: build
 	$(BUILD)/apfsim-bench
 
@@ -41,4 +51,4 @@ suite: build
 	$(BUILD)/apfsim test workloads/suites --jobs 2 --junit $(BUILD)/suite-junit.xml
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz

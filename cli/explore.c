@@ -187,10 +187,17 @@ int cli_explore(int argc, char **argv)
 		if (w > 0 && (size_t)w < sizeof(user) - used)
 			used += (size_t)w;
 	}
-	printf("apfsim explore: %s, protocol %s: %llu runs, %llu failed, %u distinct violation%s,"
-	       " %.1f runs/s\n", o.scenario, r->protocol, (unsigned long long)r->runs_done,
+	char lost[48] = "";
+	if (r->lost)
+		snprintf(lost, sizeof(lost), " (%llu lost)", (unsigned long long)r->lost);
+	printf("apfsim explore: %s, protocol %s: %llu runs%s, %llu failed, %u distinct violation%s,"
+	       " %.1f runs/s\n", o.scenario, r->protocol, (unsigned long long)r->runs_done, lost,
 	       (unsigned long long)r->failures, r->ngroups, r->ngroups == 1 ? "" : "s",
 	       r->wall_s > 0 ? (double)r->runs_done / r->wall_s : 0);
+	if (r->worker_deaths)
+		fprintf(stderr, "apfsim explore: %u worker%s died; %llu run%s re-run, %llu lost:\n%s",
+			r->worker_deaths, r->worker_deaths == 1 ? "" : "s", (unsigned long long)r->rerun,
+			r->rerun == 1 ? "" : "s", (unsigned long long)r->lost, r->deaths);
 	json_t *doc = json_object(), *groups = json_array();
 	for (unsigned i = 0; i < r->ngroups; i++) {
 		const struct explore_group *g = &r->groups[i];
@@ -228,7 +235,9 @@ int cli_explore(int argc, char **argv)
 	json_object_set_new(doc, "runs", json_integer((json_int_t)r->runs_done));
 	json_object_set_new(doc, "failures", json_integer((json_int_t)r->failures));
 	json_object_set_new(doc, "groups", groups);
-	int rc = r->failures ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	json_object_set_new(doc, "worker_deaths", json_integer((json_int_t)r->worker_deaths));
+	json_object_set_new(doc, "lost", json_integer((json_int_t)r->lost));
+	int rc = r->failures || r->worker_deaths ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	if (jout) {
 		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (!text || cli_output_write(jout, text)) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages apfsim builds with, when any is missing.
 # Needs root (apt-get); does nothing when everything is already there.
+# libclang-rt-14-dev: libFuzzer and the clang sanitizer runtimes (fuzz/).
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config clang lld llvm
+PKGS=(build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
       libunicorn-dev libcapstone-dev libsystemc-dev libfyaml-dev libjansson-dev
       libgtest-dev googletest)
 missing=()

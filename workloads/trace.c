@@ -65,8 +65,17 @@ static void trace_error(char *err, size_t errlen, const char *path, unsigned lon
 	va_end(ap);
 }
 
+/* Bounds on a trace file (docs/reliability.md): it is read whole into
+ * memory, so its size, its lines and the ops made from it are capped; a
+ * FIFO or /dev/zero given as the file ends with an error, not an OOM kill. */
+#define TRACE_FILE_MAX (64u << 20)	/* bytes */
+#define TRACE_LINE_MAX 4096u		/* characters per record, comment included */
+#define TRACE_OPS_MAX (1u << 24)	/* replay ops (16 bytes each: 256 MiB) */
+
 static int trace_push(struct trace_state *s, uint8_t kind, uint32_t cycles, uint64_t arg, bool progress)
 {
+	if (s->nops == TRACE_OPS_MAX)
+		return -3;
 	if (s->nops == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 256;
 		struct wl_op *ops = realloc(s->ops, cap * sizeof(*ops));
@@ -118,7 +127,8 @@ static int trace_number(const char *f, uint64_t *v)
 }
 
 /* Parse one record (comment already stripped); a blank line is fine.
- * *max_addr tracks the highest R/W address, *exited an X record. */
+ * *max_addr tracks the highest R/W address, *exited an X record.
+ * 0, -1 (message in err), -2 out of memory, -3 more than TRACE_OPS_MAX ops. */
 static int trace_record(struct trace_state *s, char *line, const struct trace_params *p, const char *path,
 			unsigned long lineno, uint64_t *max_addr, bool *exited, char *err, size_t errlen)
 {
@@ -127,6 +137,7 @@ static int trace_record(struct trace_state *s, char *line, const struct trace_pa
 	sim_time_t ps = 0;
 	uint8_t kind;
 	char why[256];
+	int rc;
 
 	f_cycles = trace_field(&line);
 	if (!f_cycles)
@@ -200,19 +211,19 @@ static int trace_record(struct trace_state *s, char *line, const struct trace_pa
 	if (*exited)
 		return 0;
 	if (kind == WL_OP_COMPUTE)
-		return trace_push(s, kind, (uint32_t)cycles, 0, true) ? -2 : 0;
-	if (cycles && trace_push(s, WL_OP_COMPUTE, (uint32_t)cycles, 0, false))
-		return -2;
+		return trace_push(s, kind, (uint32_t)cycles, 0, true);
+	if (cycles && (rc = trace_push(s, WL_OP_COMPUTE, (uint32_t)cycles, 0, false)))
+		return rc;
 	if (kind == WL_OP_TOUCH) {
 		/* arg holds the page index until the region is allocated. */
-		if (trace_push(s, kind, 0, addr / s->env.page_size, true))
-			return -2;
+		if ((rc = trace_push(s, kind, 0, addr / s->env.page_size, true)))
+			return rc;
 		s->ops[s->nops - 1].write = f_op[0] == 'W';
 		return 0;
 	}
 	if (kind == WL_OP_EXIT)
 		*exited = true;
-	return trace_push(s, kind, 0, ps, kind != WL_OP_EXIT) ? -2 : 0;
+	return trace_push(s, kind, 0, ps, kind != WL_OP_EXIT);
 
 bad_cycles:
 	trace_error(err, errlen, path, lineno, "bad cycle count '%s' (expected a decimal number up to %lu)", f_cycles,
@@ -228,10 +239,10 @@ static int trace_init(void *state, const void *params, const struct wl_env *env,
 	unsigned long lineno = 0;
 	uint64_t max_addr = 0;
 	bool exited = false;
-	char *line = NULL;
-	size_t linecap = 0;
+	char line[TRACE_LINE_MAX + 2];
+	uint64_t bytes = 0;
 	FILE *f;
-	int rc;
+	int rc, ch;
 
 	*s = (struct trace_state){ 0 };
 	s->env = *env;
@@ -244,15 +255,41 @@ static int trace_init(void *state, const void *params, const struct wl_env *env,
 		trace_error(err, errlen, path, 0, "cannot open trace: %s", strerror(errno));
 		return -1;
 	}
-	while (getline(&line, &linecap, f) != -1) {
-		char *hash = strchr(line, '#');
+	for (ch = 0; ch != EOF;) {
+		size_t n = 0;
+		char *hash;
 
 		lineno++;
-		if (hash)
+		while ((ch = getc(f)) != EOF && ch != '\n') {
+			if (++bytes > TRACE_FILE_MAX) {
+				trace_error(err, errlen, path, lineno, "trace larger than %u MiB (the trace size limit)",
+					    TRACE_FILE_MAX >> 20);
+				goto fail;
+			}
+			if (ch == '\0') {
+				trace_error(err, errlen, path, lineno, "NUL byte in column %zu (a trace is text)", n + 1);
+				goto fail;
+			}
+			if (n == TRACE_LINE_MAX) {
+				trace_error(err, errlen, path, lineno, "line longer than %u characters (the record length limit)",
+					    TRACE_LINE_MAX);
+				goto fail;
+			}
+			line[n++] = (char)ch;
+		}
+		line[n] = '\0';
+		if (ch == EOF && n == 0)
+			break;
+		if ((hash = strchr(line, '#')))
 			*hash = '\0';
 		rc = trace_record(s, line, p, path, lineno, &max_addr, &exited, err, errlen);
 		if (rc == -2) {
 			trace_error(err, errlen, path, lineno, "out of memory");
+			goto fail;
+		}
+		if (rc == -3) {
+			trace_error(err, errlen, path, lineno, "more than %u operations (the trace replay limit)",
+				    TRACE_OPS_MAX);
 			goto fail;
 		}
 		if (rc)
@@ -267,8 +304,9 @@ static int trace_init(void *state, const void *params, const struct wl_env *env,
 		goto fail;
 	}
 	if (exited || !p->loop) {
-		if (!exited && trace_push(s, WL_OP_EXIT, 0, 0, false)) {
-			trace_error(err, errlen, path, 0, "out of memory");
+		if (!exited && (rc = trace_push(s, WL_OP_EXIT, 0, 0, false))) {
+			trace_error(err, errlen, path, 0, rc == -3 ? "more than %u operations (the trace replay limit)"
+								 : "out of memory", TRACE_OPS_MAX);
 			goto fail;
 		}
 		s->restart = s->nops - 1;
@@ -283,12 +321,10 @@ static int trace_init(void *state, const void *params, const struct wl_env *env,
 	for (size_t i = 0; i < s->nops; i++)
 		if (s->ops[i].kind == WL_OP_TOUCH)
 			s->ops[i].arg += s->first;
-	free(line);
 	fclose(f);
 	return 0;
 
 fail:
-	free(line);
 	fclose(f);
 	free(s->ops);
 	s->ops = NULL;

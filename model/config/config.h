@@ -24,6 +24,10 @@
 #define CFG_MAX_TASKS 1024
 #define CFG_MAX_MEMORY (1ULL << 40)  /* 1 TiB: flat per-page arrays stay < 256 Mi entries */
 #define CFG_WL_PARAMS_MAX 512
+/* vm.vcpus x run.duration / guest.timeslice: a run's timer ticks, the floor
+ * of its event count; bounded so that a run stays well under the machine's
+ * event budget (MACHINE_MAX_EVENTS, 2^32) and ends in minutes, not days. */
+#define CFG_MAX_TICKS 5e8
 
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
 /* The guest APF driver as built, or a deliberately broken variant (for
@@ -200,6 +204,9 @@ void config_defaults(struct apf_config *c);
 int config_load_file(struct apf_config *c, const char *path, struct cfg_error *err);
 /* Same from a string (tests); `name` stands for the file in messages. */
 int config_load_string(struct apf_config *c, const char *yaml, const char *name, struct cfg_error *err);
+/* Same from len bytes that may hold NULs (fuzz/); `name` as above. */
+int config_load_text(struct apf_config *c, const char *text, size_t len, const char *name,
+		     struct cfg_error *err);
 /* Apply one "--set key=value" override (dotted path, e.g. host.swap.queue_depth=8,
  * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,13 +346,91 @@ static void stop_workers(const pid_t *pids, const bool *reaped, unsigned jobs)
 				;
 }
 
+/* Test hook (tests/explore_test.cc): APFSIM_EXPLORE_TEST_ABORT=N makes the
+ * worker that reaches run N abort() in the first attempt; "N,always" in
+ * the re-run as well.  Deterministic, so the test knows which runs die. */
+static void test_abort_hook(uint64_t i, bool rerun)
+{
+	const char *e = getenv("APFSIM_EXPLORE_TEST_ABORT");
+	char *end;
+
+	if (!e || !*e)
+		return;
+	unsigned long long n = strtoull(e, &end, 10);
+	if (n == i && (!rerun || strcmp(end, ",always") == 0))
+		abort();
+}
+
+/* A worker: runs idx[0..n) in order, each result written to `f` (an
+ * unlinked temp file, so nothing is left behind whatever happens). */
+static pid_t spawn_worker(const struct explore_opts *o, uint64_t seed0, const uint64_t *idx, size_t n,
+			  FILE *f, double t0, bool rerun)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* A worker ends at once on SIGINT/SIGTERM; its parent cleans up. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	for (size_t j = 0; j < n; j++) {
+		if (o->time_limit_s > 0 && wall_now() - t0 > o->time_limit_s)
+			break;
+		test_abort_hook(idx[j], rerun);
+		struct explore_run run = explore_one(o, NULL, 0, explore_seed(seed0, idx[j]));
+		run.index = idx[j];
+		if (fwrite(&run, sizeof(run), 1, f) != 1 || fflush(f))
+			_exit(3);
+	}
+	_exit(fclose(f) ? 3 : 0);
+}
+
+/* Reads a worker's results into all/have; its status into *died. */
+static void collect(FILE *f, const struct explore_opts *o, struct explore_run *all, bool *have)
+{
+	struct explore_run run;
+
+	rewind(f);
+	while (fread(&run, sizeof(run), 1, f) == 1)
+		if (run.index < o->runs) {
+			all[run.index] = run;
+			have[run.index] = true;
+		}
+	fclose(f);
+}
+
+static void describe_death(struct explore_result *r, unsigned k, int st, const uint64_t *idx, size_t n,
+			   const bool *have, bool rerun)
+{
+	size_t used = strlen(r->deaths);
+	int w;
+
+	if (WIFSIGNALED(st))
+		w = snprintf(r->deaths + used, sizeof(r->deaths) - used, "%sworker %u died (signal %d, %s): runs",
+			     rerun ? "re-run " : "", k, WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		w = snprintf(r->deaths + used, sizeof(r->deaths) - used, "%sworker %u died (exit %d): runs",
+			     rerun ? "re-run " : "", k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (w < 0 || (size_t)w >= sizeof(r->deaths) - used)
+		return;
+	used += (size_t)w;
+	for (size_t j = 0; j < n; j++) {
+		if (have[idx[j]])
+			continue;
+		w = snprintf(r->deaths + used, sizeof(r->deaths) - used, " %llu", (unsigned long long)idx[j]);
+		if (w < 0 || (size_t)w >= sizeof(r->deaths) - used)
+			return;
+		used += (size_t)w;
+	}
+	snprintf(r->deaths + used, sizeof(r->deaths) - used, "\n");
+}
+
 int explore_all(const struct explore_opts *o, struct explore_result *r)
 {
 	struct apf_config base;
 	uint64_t seed0;
 	double t0 = wall_now();
 	unsigned jobs = o->jobs ? o->jobs : 1;
-	char path[EXPLORE_MAX_GROUPS][64];
 
 	memset(r, 0, sizeof(*r));
 	/* Check the scenario once, before forking anything. */
@@ -363,78 +442,91 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 	if (jobs > EXPLORE_MAX_GROUPS)
 		jobs = EXPLORE_MAX_GROUPS;
 
+	size_t nr = o->runs ? o->runs : 1;
+	struct explore_run *all = calloc(nr, sizeof(*all));
+	bool *have = calloc(nr, sizeof(*have));
+	uint64_t *idx = calloc(nr, sizeof(*idx));
+	uint64_t *missing = calloc(nr, sizeof(*missing));
 	pid_t pids[EXPLORE_MAX_GROUPS];
-	bool reaped[EXPLORE_MAX_GROUPS] = { 0 };
-	unsigned started = 0;
-	for (unsigned k = 0; k < jobs && !sim_interrupted; k++) {
-		/* A unique name per worker (mkstemp), removed by the parent. */
-		snprintf(path[k], sizeof(path[k]), "/tmp/apfsim-explore-%d-%u-XXXXXX", (int)getpid(), k);
-		int fd = mkstemp(path[k]);
-		if (fd < 0) {
-			snprintf(r->error, sizeof(r->error), "%s: %s", path[k], strerror(errno));
-			path[k][0] = '\0';
-			break;
-		}
-		pids[k] = fork();
+	FILE *out[EXPLORE_MAX_GROUPS];
+	size_t nmissing = 0;
+
+	if (!all || !have || !idx || !missing) {
+		snprintf(r->error, sizeof(r->error), "out of memory for %llu runs", (unsigned long long)o->runs);
+		goto fail;
+	}
+	/* Worker k holds runs k, k + jobs, ...: idx[] is that order. */
+	size_t at = 0, start[EXPLORE_MAX_GROUPS + 1];
+	for (unsigned k = 0; k < jobs; k++) {
+		start[k] = at;
+		for (uint64_t i = k; i < o->runs; i += jobs)
+			idx[at++] = i;
+	}
+	start[jobs] = at;
+	fflush(NULL);	/* nothing buffered is written twice by the children */
+	for (unsigned k = 0; k < jobs; k++) {
+		out[k] = tmpfile();
+		pids[k] = out[k] ? spawn_worker(o, seed0, idx + start[k], start[k + 1] - start[k], out[k], t0, false)
+				 : -1;
 		if (pids[k] < 0) {
-			snprintf(r->error, sizeof(r->error), "fork: %s", strerror(errno));
-			close(fd);
-			unlink(path[k]);
-			break;
-		}
-		if (pids[k] == 0) {
-			/* A worker ends at once on SIGINT/SIGTERM; its parent cleans up. */
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			FILE *f = fdopen(fd, "wb");
-			if (!f)
-				_exit(3);
-			for (uint64_t i = k; i < o->runs; i += jobs) {
-				if (o->time_limit_s > 0 && wall_now() - t0 > o->time_limit_s)
-					break;
-				struct explore_run run = explore_one(o, NULL, 0, explore_seed(seed0, i));
-				run.index = i;
-				fwrite(&run, sizeof(run), 1, f);
+			snprintf(r->error, sizeof(r->error), "cannot start worker %u: %s", k, strerror(errno));
+			for (unsigned j = 0; j < k; j++) {
+				kill(pids[j], SIGKILL);
+				waitpid(pids[j], NULL, 0);
+				fclose(out[j]);
 			}
-			fclose(f);
-			_exit(0);
+			if (out[k])
+				fclose(out[k]);
+			goto fail;
 		}
-		close(fd);
-		started++;
 	}
-	if (started < jobs && !sim_interrupted) {
-		/* Could not start them all: stop those that run, remove every file. */
-		stop_workers(pids, reaped, started);
-		for (unsigned k = 0; k < started; k++)
-			unlink(path[k]);
-		return -1;
-	}
-	/* Collect, in run order. */
-	struct explore_run *all = calloc(o->runs ? o->runs : 1, sizeof(*all));
-	bool *have = calloc(o->runs ? o->runs : 1, sizeof(*have));
-	for (unsigned k = 0; k < started; k++) {
-		int st;
-		if (!reaped[k] && wait_worker(pids[k], &st)) {
-			stop_workers(pids, reaped, started);
+	/* Collect, in worker order; a dead worker's missing runs are noted.  An
+	 * interrupt (sim_interrupted) ends every worker still running and keeps
+	 * only what they had recorded: no death is counted, nothing re-run. */
+	bool reaped[EXPLORE_MAX_GROUPS] = { 0 };
+	for (unsigned k = 0; k < jobs; k++) {
+		int st = 0;
+
+		if (!r->interrupted && wait_worker(pids[k], &st)) {
+			stop_workers(pids, reaped, jobs);
 			r->interrupted = sim_interrupted;
-			for (unsigned j = 0; j < started; j++)
+			for (unsigned j = 0; j < jobs; j++)
 				reaped[j] = true;
 		}
 		reaped[k] = true;
+		collect(out[k], o, all, have);
+		if (r->interrupted || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			continue;
+		r->worker_deaths++;
+		describe_death(r, k, st, idx + start[k], start[k + 1] - start[k], have, false);
+		for (size_t j = start[k]; j < start[k + 1]; j++)
+			if (!have[idx[j]])
+				missing[nmissing++] = idx[j];
 	}
 	if (sim_interrupted && !r->interrupted)
 		r->interrupted = sim_interrupted;
-	for (unsigned k = 0; k < started; k++) {
-		FILE *f = fopen(path[k], "rb");
-		struct explore_run run;
-		while (f && fread(&run, sizeof(run), 1, f) == 1)
-			if (run.index < o->runs) {
-				all[run.index] = run;
-				have[run.index] = true;
+	/* Re-run them once, in one fresh worker; what is still missing is lost. */
+	if (nmissing && !r->interrupted) {
+		int st = 0;
+		FILE *f = tmpfile();
+		pid_t pid = f ? spawn_worker(o, seed0, missing, nmissing, f, t0, true) : -1;
+
+		if (pid > 0) {
+			waitpid(pid, &st, 0);
+			collect(f, o, all, have);
+			if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+				r->worker_deaths++;
+				describe_death(r, jobs, st, missing, nmissing, have, true);
 			}
-		if (f)
+		} else if (f) {
 			fclose(f);
-		remove(path[k]);
+		}
+		for (size_t j = 0; j < nmissing; j++) {
+			if (have[missing[j]])
+				r->rerun++;
+			else
+				r->lost++;
+		}
 	}
 	for (uint64_t i = 0; i < o->runs; i++) {
 		if (!have[i])
@@ -442,9 +534,7 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 		r->runs_done++;
 		if (all[i].status == 2 && !r->interrupted) {
 			snprintf(r->error, sizeof(r->error), "%s", all[i].message);
-			free(all);
-			free(have);
-			return -1;
+			goto fail;
 		}
 		if (all[i].status) {
 			r->failures++;
@@ -453,6 +543,8 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 	}
 	free(all);
 	free(have);
+	free(idx);
+	free(missing);
 	r->wall_s = wall_now() - t0;
 	if (o->shrink)
 		for (unsigned i = 0; i < r->ngroups && !sim_interrupted; i++)
@@ -460,4 +552,10 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 	if (sim_interrupted && !r->interrupted)
 		r->interrupted = sim_interrupted;
 	return 0;
+fail:
+	free(all);
+	free(have);
+	free(idx);
+	free(missing);
+	return -1;
 }

@@ -69,6 +69,13 @@ struct explore_result {
 	 * ends on the signal, never records a run cut short); shrinking
 	 * stops. */
 	int interrupted;
+	/* Workers that died (signal or non-zero exit): their runs were
+	 * re-run once in a fresh worker; those still missing are lost.  Any
+	 * death makes the batch fail.  `deaths` lists "worker K (signal S):
+	 * runs I, J, ..." one per line. */
+	unsigned worker_deaths;
+	uint64_t rerun, lost;
+	char deaths[1024];
 };
 
 /* Derived seed of run i. */

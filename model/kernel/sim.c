@@ -79,7 +79,8 @@ bool sim_advance(struct sim *s, sim_time_t when)
 {
 	sim_time_t next;
 
-	if (when < s->now || when > s->limit || s->stop || sim_interrupted)
+	if (when < s->now || when > s->limit || s->stop || sim_interrupted ||
+	    (s->max_events && s->events_run >= s->max_events))
 		return false;
 	if (s->ops->next_time(s->impl, &next) && next <= when)
 		return false;

@@ -65,6 +65,11 @@ struct sim {
 	 * reproducible interleaving per salt (apfsim explore). */
 	uint64_t perturb_salt;
 	sim_time_t limit;	/* of the sim_run_until() in progress */
+	/* Event budget: non-zero = run() dispatches no event once events_run
+	 * reaches it, sets budget_hit and returns (a bound on run time that
+	 * the owner reports as an error). */
+	uint64_t max_events;
+	bool budget_hit;
 	const struct sim_backend_ops *ops;
 	void *impl;
 };

@@ -364,6 +364,10 @@ static void native_run(struct sim *s, sim_time_t limit)
 
 		if (top.time > limit)
 			break;
+		if (s->max_events && s->events_run >= s->max_events) {
+			s->budget_hit = true;
+			break;
+		}
 		sl = &q->pool[top.slot];
 		fn = sl->fn;
 		ctx = sl->ctx;

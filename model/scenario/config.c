@@ -28,6 +28,7 @@
 
 #include "model/config/config.h"
 #include "model/apf/trapcost.h"
+#include "model/scenario/text_guard.h"
 #include "workloads/workload.h"
 
 #define CFG_FILE_MAX (16u << 20) /* scenario files are small; refuse more */
@@ -414,21 +415,30 @@ static const char *type_what(enum param_type t)
 	return "a value";
 }
 
+/* A bound as an integer, saturated: "no upper bound" is 1.9e19, above
+ * UINT64_MAX, and casting that is undefined (found by fuzz/fuzz_scenario). */
+static uint64_t bound_u64(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
+}
+
 static void format_bound(enum param_type t, double v, char *buf, size_t len)
 {
 	switch (t) {
 	case PT_SIZE:
-		units_format_size((uint64_t)v, buf, len);
+		units_format_size(bound_u64(v), buf, len);
 		break;
 	case PT_TIME:
-		units_format_time((sim_time_t)v, buf, len);
+		units_format_time((sim_time_t)bound_u64(v), buf, len);
 		break;
 	case PT_FREQ:
-		units_format_freq((uint64_t)v, buf, len);
+		units_format_freq(bound_u64(v), buf, len);
 		break;
 	case PT_U32:
 	case PT_U64:
-		sfmt(buf, len, "%llu", (unsigned long long)v);
+		sfmt(buf, len, "%llu", (unsigned long long)bound_u64(v));
 		break;
 	default:
 		sfmt(buf, len, "%g", v);
@@ -447,7 +457,9 @@ static int check_bounds(struct cfg_ctx *x, const struct param_desc *d, double v,
 	if (d->min > d->max || (v >= d->min && (!has_max || v <= d->max)))
 		return 0;
 	format_bound(d->type, d->min, lo, sizeof(lo));
-	format_bound(d->type, d->max, hi, sizeof(hi));
+	hi[0] = '\0';
+	if (has_max)
+		format_bound(d->type, d->max, hi, sizeof(hi));
 	if (!has_max)
 		return fail(x, p, path, "expected %s of at least %s, found \"%s\"", type_what(d->type), lo,
 			    text);
@@ -1557,6 +1569,20 @@ static int validate(struct cfg_ctx *x)
 					a, b);
 		}
 	}
+	{
+		/* duration x event rate: each busy vCPU takes a timer tick per
+		 * timeslice, so this product is the floor of a run's events. */
+		double ticks = (double)c->run.duration / (double)c->guest.timeslice * c->vm.vcpus;
+
+		if (ticks > CFG_MAX_TICKS) {
+			units_format_time(c->run.duration, a, sizeof(a));
+			units_format_time(c->guest.timeslice, b, sizeof(b));
+			return fail_key(x, "run.duration",
+					"expected at most %.0f timer ticks per run (vm.vcpus x run.duration / "
+					"guest.timeslice, the run-length limit), found %.3g (%u vCPUs x %s / %s)",
+					CFG_MAX_TICKS, ticks, c->vm.vcpus, a, b);
+		}
+	}
 	if (validate_instant(x, "faults.host_flush_at", c->faults.host_flush_at) ||
 	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
 	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
@@ -1609,6 +1635,19 @@ static int yaml_load(struct cfg_ctx *x, const char *text, size_t len, struct fy_
 
 	*fypp = NULL;
 	*doc = NULL;
+	/* The same guard for every text (scenario file or --set value). */
+	if (len > CFG_FILE_MAX)
+		return fail(x, p, NULL, "expected at most 16MiB of YAML (the scenario size limit), found %zu bytes",
+			    len);
+	{
+		struct text_fault tf;
+
+		if (text_guard(text, len, &tf)) {
+			struct pos bad = { tf.line, tf.col };
+
+			return fail(x, bad, NULL, "expected UTF-8 text of printable characters, %s", tf.what);
+		}
+	}
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
 	dc.colorize = false;
@@ -1720,6 +1759,12 @@ static int load_commit(struct apf_config *c, const char *text, size_t len, const
 int config_load_string(struct apf_config *c, const char *yaml, const char *name, struct cfg_error *err)
 {
 	return load_commit(c, yaml, strlen(yaml), name, name, err);
+}
+
+int config_load_text(struct apf_config *c, const char *text, size_t len, const char *name,
+		     struct cfg_error *err)
+{
+	return load_commit(c, text, len, name, name, err);
 }
 
 static int file_error(struct apf_config *c, struct cfg_error *err, const char *path, const char *fmt,

@@ -313,6 +313,7 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	for (uint32_t i = 0; i < m->nvcpus; i++)
 		vcpu_start(&m->vcpus[i]);
 	machine_schedule_end(m, cfg->run.duration);
+	m->sim.max_events = MACHINE_MAX_EVENTS;
 	return 0;
 }
 
@@ -323,6 +324,10 @@ void machine_run_until(struct machine *m, sim_time_t limit)
 	m->started = true;
 	m->sim.stop = false;
 	sim_run_until(&m->sim, limit);
+	if (m->sim.budget_hit)
+		machine_fail(m, m->sim.now, "more than %llu simulated events (limit: %llu events per run, "
+			     "docs/reliability.md): shorten run.duration or lower the event rate",
+			     (unsigned long long)MACHINE_MAX_EVENTS, (unsigned long long)MACHINE_MAX_EVENTS);
 }
 
 bool machine_done(const struct machine *m)

@@ -180,6 +180,11 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 /* Stop the run: a guest fault or a broken model invariant (m->err). */
 void machine_fail(struct machine *m, sim_time_t t, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A run dispatches at most this many simulated events (sim.max_events),
+ * then fails naming the limit: whatever the scenario, a run ends.  2^32 is
+ * some minutes of wall time at the simulator's event rate and far above
+ * every stock scenario (docs/reliability.md). */
+#define MACHINE_MAX_EVENTS (1ULL << 32)
 /* Run until the scenario ends (duration, or every task exited).  May be
  * called repeatedly with growing limits (progress display). */
 void machine_run_until(struct machine *m, sim_time_t limit);

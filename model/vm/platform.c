@@ -63,10 +63,7 @@ struct platform {
 	uint64_t sdei_event;
 	void *ram;
 	struct cpu_image *img;
-	struct {
-		uint64_t boot, vectors, sdei_entry, ret_to_user, idle, percpu, tasks, boot_params;
-		uint64_t hotplug;	/* optional: 0 when the image has none */
-	} sym;
+	struct platform_syms sym;
 	struct gic *gic;
 	struct sdei *sdei;
 	struct smccc *smccc;
@@ -489,24 +486,75 @@ static int map_gic_frames(struct platform *p, struct platform_vcpu *v)
 
 /* ---- creation ------------------------------------------------------------- */
 
-static int load_image(struct platform *p)
+/* [addr, addr + len) lies inside the kernel region, computed without wrapping. */
+static bool in_kernel_region(uint64_t addr, uint64_t len)
+{
+	return addr >= GUEST_RAM_BASE && len <= GUEST_KERNEL_SIZE &&
+	       addr - GUEST_RAM_BASE <= GUEST_KERNEL_SIZE - len;
+}
+
+int platform_check_image(const struct cpu_image *img, const char *what, struct platform_syms *out,
+			 char *err, size_t errlen)
 {
 	static const struct {
 		const char *name;
 		size_t off;
+		uint64_t size;		/* bytes the platform reads or writes there; 4 = code */
 	} required[] = {
-		{ GUEST_SYM_BOOT, offsetof(struct platform, sym.boot) },
-		{ GUEST_SYM_VECTORS, offsetof(struct platform, sym.vectors) },
-		{ GUEST_SYM_SDEI_ENTRY, offsetof(struct platform, sym.sdei_entry) },
-		{ GUEST_SYM_RET_TO_USER, offsetof(struct platform, sym.ret_to_user) },
-		{ GUEST_SYM_IDLE, offsetof(struct platform, sym.idle) },
-		{ GUEST_SYM_PERCPU, offsetof(struct platform, sym.percpu) },
-		{ GUEST_SYM_TASKS, offsetof(struct platform, sym.tasks) },
-		{ GUEST_SYM_BOOT_PARAMS, offsetof(struct platform, sym.boot_params) },
+		{ GUEST_SYM_BOOT, offsetof(struct platform_syms, boot), 4 },
+		{ GUEST_SYM_VECTORS, offsetof(struct platform_syms, vectors), 0x800 },
+		{ GUEST_SYM_SDEI_ENTRY, offsetof(struct platform_syms, sdei_entry), 4 },
+		{ GUEST_SYM_RET_TO_USER, offsetof(struct platform_syms, ret_to_user), 4 },
+		{ GUEST_SYM_IDLE, offsetof(struct platform_syms, idle), 4 },
+		{ GUEST_SYM_PERCPU, offsetof(struct platform_syms, percpu),
+		  (uint64_t)GUEST_MAX_CPUS * sizeof(struct guest_percpu) },
+		{ GUEST_SYM_TASKS, offsetof(struct platform_syms, tasks),
+		  (uint64_t)GUEST_NR_TASK_SLOTS * sizeof(struct guest_task) },
+		{ GUEST_SYM_BOOT_PARAMS, offsetof(struct platform_syms, boot_params),
+		  sizeof(struct guest_boot_params) },
 	};
+	struct platform_syms s = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		uint64_t *dst = (uint64_t *)((char *)&s + required[i].off);
+
+		if (cpu_image_symbol(img, required[i].name, dst) != 0) {
+			snprintf(err, errlen, "%s: required symbol '%s' is missing (docs/guest-abi.md)", what,
+				 required[i].name);
+			return -1;
+		}
+		if (!in_kernel_region(*dst, required[i].size)) {
+			snprintf(err, errlen, "%s: %s at 0x%" PRIx64 " (%" PRIu64 " bytes) must lie in the "
+				 "kernel region [0x%llx, 0x%llx)", what, required[i].name, *dst,
+				 required[i].size, GUEST_RAM_BASE, GUEST_RAM_BASE + GUEST_KERNEL_SIZE);
+			return -1;
+		}
+	}
+	if (cpu_image_symbol(img, GUEST_SYM_HOTPLUG, &s.hotplug) != 0)
+		s.hotplug = 0;
+	else if (!in_kernel_region(s.hotplug, 4)) {
+		snprintf(err, errlen, "%s: %s at 0x%" PRIx64 " must lie in the kernel region [0x%llx, 0x%llx)",
+			 what, GUEST_SYM_HOTPLUG, s.hotplug, GUEST_RAM_BASE, GUEST_RAM_BASE + GUEST_KERNEL_SIZE);
+		return -1;
+	}
+	if (s.vectors & 0x7FF) {
+		snprintf(err, errlen, "%s: guest_vectors at 0x%" PRIx64 " is not 2 KiB aligned", what, s.vectors);
+		return -1;
+	}
+	if ((s.percpu & 63) || (s.tasks & 3) || (s.boot_params & 3)) {
+		snprintf(err, errlen, "%s: guest_percpu must be 64-byte aligned, guest_tasks and "
+			 "guest_boot_params 4-byte aligned", what);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static int load_image(struct platform *p)
+{
 	const char *what = p->cfg.guest_image ? p->cfg.guest_image : "built-in guest image";
 	char msg[256];
-	size_t i;
 
 	if (p->cfg.guest_image)
 		p->img = cpu_image_load_file(p->cfg.guest_image, msg, sizeof(msg));
@@ -516,38 +564,8 @@ static int load_image(struct platform *p)
 		set_err(p, "%s: %s", what, msg);
 		return -1;
 	}
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		uint64_t *dst = (uint64_t *)((char *)p + required[i].off);
-
-		if (cpu_image_symbol(p->img, required[i].name, dst) != 0) {
-			set_err(p, "%s: required symbol '%s' is missing (docs/guest-abi.md)", what,
-				required[i].name);
-			return -1;
-		}
-	}
-	if (cpu_image_symbol(p->img, GUEST_SYM_HOTPLUG, &p->sym.hotplug) != 0)
-		p->sym.hotplug = 0;
-	if (p->sym.vectors & 0x7FF) {
-		set_err(p, "%s: guest_vectors at 0x%" PRIx64 " is not 2 KiB aligned", what,
-			p->sym.vectors);
-		return -1;
-	}
-	if ((p->sym.percpu & 63) || (p->sym.tasks & 3) || (p->sym.boot_params & 3)) {
-		set_err(p, "%s: guest_percpu must be 64-byte aligned, guest_tasks and "
-			   "guest_boot_params 4-byte aligned", what);
-		return -1;
-	}
-	if (p->sym.percpu < GUEST_RAM_BASE ||
-	    p->sym.percpu + (uint64_t)GUEST_MAX_CPUS * sizeof(struct guest_percpu) >
-		    GUEST_RAM_BASE + GUEST_KERNEL_SIZE ||
-	    p->sym.tasks < GUEST_RAM_BASE ||
-	    p->sym.tasks + (uint64_t)GUEST_NR_TASK_SLOTS * sizeof(struct guest_task) >
-		    GUEST_RAM_BASE + GUEST_KERNEL_SIZE ||
-	    p->sym.boot_params < GUEST_RAM_BASE ||
-	    p->sym.boot_params + sizeof(struct guest_boot_params) > GUEST_RAM_BASE + GUEST_KERNEL_SIZE) {
-		set_err(p, "%s: guest_percpu, guest_tasks and guest_boot_params must lie in the "
-			   "kernel region [0x%llx, 0x%llx)", what, GUEST_RAM_BASE,
-			GUEST_RAM_BASE + GUEST_KERNEL_SIZE);
+	if (platform_check_image(p->img, what, &p->sym, msg, sizeof(msg))) {
+		set_err(p, "%s", msg);
 		return -1;
 	}
 	if (cpu_image_place(p->img, p->ram, GUEST_RAM_BASE, GUEST_KERNEL_SIZE, msg, sizeof(msg))) {

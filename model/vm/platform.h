@@ -119,6 +119,20 @@ struct platform_run_result {
 	uint64_t insns;			/* guest instructions executed */
 };
 
+/* Addresses the platform takes from a guest image's symbol table. */
+struct platform_syms {
+	uint64_t boot, vectors, sdei_entry, ret_to_user, idle, percpu, tasks, boot_params;
+	uint64_t hotplug;	/* optional: 0 when the image has none */
+};
+
+struct cpu_image;
+/* Finds the guest-ABI symbols of a loaded image and checks them: present,
+ * aligned, code inside the kernel region and the shared structures wholly
+ * inside it (checked without wrapping arithmetic: an address near 2^64 is
+ * refused, not wrapped).  0 with *out, or -1 with "WHAT: ..." in err. */
+int platform_check_image(const struct cpu_image *img, const char *what, struct platform_syms *out,
+			 char *err, size_t errlen);
+
 /* Create everything and load the image; NULL with a message in err (for
  * example naming a required symbol missing from --guest-image). */
 struct platform *platform_create(const struct platform_config *cfg, char *err, size_t errlen);

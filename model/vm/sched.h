@@ -45,6 +45,9 @@ struct task {
 	bool touched;
 	bool kernel;		/* between KENTER and KEXIT */
 	sim_time_t op_left_ps;
+	/* Ops fetched at simulated instant instant_at (bound: vcpu.c). */
+	sim_time_t instant_at;
+	uint32_t instant_ops;
 	uint32_t rq_next;
 	/* statistics */
 	struct acct acct;	/* closed time account, enum task_bucket (report/account.h) */

@@ -147,8 +147,25 @@ static void task_op_complete(struct task *t)
 	t->touched = false;
 }
 
-static void task_fetch_op(struct machine *m, struct task *t)
+/* A workload must cost simulated time: a task that fetches more than this
+ * many ops at one simulated instant (a looping trace of 0-cycle records,
+ * say) would otherwise spin forever at that instant.  No stock workload
+ * comes near it; a real op costs at least one cycle. */
+#define MAX_OPS_PER_INSTANT 1000000u
+
+static bool task_fetch_op(struct machine *m, struct task *t, sim_time_t now)
 {
+	if (now != t->instant_at || t->instant_ops == 0) {
+		t->instant_at = now;
+		t->instant_ops = 0;
+	}
+	if (++t->instant_ops > MAX_OPS_PER_INSTANT) {
+		machine_fail(m, now, "task %s (workload %s): more than %u operations at simulated time %llu ps "
+			     "without simulated time advancing (limit: %u operations per simulated instant; "
+			     "every workload operation must cost time)", t->name, t->wl->name,
+			     MAX_OPS_PER_INSTANT, (unsigned long long)now, MAX_OPS_PER_INSTANT);
+		return false;
+	}
 	t->wl->next(t->wl_state, &t->op);
 	t->op_valid = true;
 	t->touched = false;
@@ -157,6 +174,7 @@ static void task_fetch_op(struct machine *m, struct task *t)
 		t->kernel = true;
 	else if (t->op.kind == WL_OP_KEXIT)
 		t->kernel = false;
+	return true;
 }
 
 static void machine_end_ev(void *ctx, uint64_t arg)
@@ -540,8 +558,8 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			if (t >= v->slice_end)
 				v->slice_end = t + cfg->guest.timeslice;
 		}
-		if (!tk->op_valid)
-			task_fetch_op(m, tk);
+		if (!tk->op_valid && !task_fetch_op(m, tk, t))
+			return;
 
 		switch (tk->op.kind) {
 		case WL_OP_TOUCH:
