@@ -1,4 +1,4 @@
-/* options.c — the strict command line (docs/reliability-outputs.md,
+/* options.c — the strict command line (docs/reliability.md,
  * "Command line").
  *
  * Each subcommand has its own getopt_long table.  Before getopt_long walks

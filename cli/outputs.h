@@ -1,5 +1,5 @@
 /* outputs.h — every file a command writes, opened before it starts
- * (docs/reliability-outputs.md, "Outputs").
+ * (docs/reliability.md, "Outputs").
  *
  * A regular file, or one that does not exist yet, is written to a
  * temporary with a unique name beside it (mkstemp: "PATH.tmp.XXXXXX",
