@@ -66,3 +66,22 @@ table "(c) without the thread" c-loop-1g.yaml --set tasks.compute.count=0 "$@"
 table "(c) no limit" c-loop-1g.yaml --set host.memory_limit=none "$@"
 table "(d) 24 vCPUs, parallel-build-like mix" d-build-24.yaml "$@"
 table "(e) postcopy of (b)'s guest, 10 Gbit/s" e-postcopy-4g.yaml "$@"
+
+# The sign of the headline depends on the swap device: (b) at 2 GiB on every preset.
+echo; echo "#### (b) at 2 GiB on every swap device preset: compute thread rate and memory test time"; echo
+echo "\`apfsim compare $S/b-testsuite-4g.yaml --protocols $P --set host.swap.device=DEV\`"; echo
+echo "| device | sync: test time / compute it/s | arm64-v4 | x86-int-ack (with sync on x86 costs) | arm64-v4 compute gain | x86 compute gain |"
+echo "|---|---|---|---|---|---|"
+for dev in zram optane nvme sata-ssd sas-hdd; do
+	"$B/apfsim" compare "$S/b-testsuite-4g.yaml" --protocols sync,arm64-v4 --set host.swap.device=$dev "$@" --json "$tmp/a.json" > /dev/null
+	"$B/apfsim" compare "$S/b-testsuite-4g.yaml" --protocols sync,x86-int-ack --set host.arch=x86 --set host.swap.device=$dev "$@" --json "$tmp/x.json" > /dev/null
+	perl -MJSON::PP -e '
+	sub ld { decode_json(do { local $/; open my $f, "<", $_[0] or die; <$f> }) }
+	my ($a, $x) = (ld($ARGV[0]), ld($ARGV[1]));
+	sub rate { my $r = shift; for (@{ $r->{tasks} }) { return $_->{progress} / ($r->{sim_time_ps} / 1e12) if $_->{name} eq "compute" } 0 }
+	sub cell { my $r = shift; sprintf "%.2f s / %.0f", $r->{sim_time_ps} / 1e12, rate($r) }
+	my ($as, $aa, $xs, $xa) = map { $_->[0]{results}{$_->[1]} } [$a, "sync"], [$a, "arm64-v4"], [$x, "sync"], [$x, "x86-int-ack"];
+	printf "| %s | %s | %s | %s (sync %s) | %+.1f %% | %+.1f %% |\n", $ARGV[2], cell($as), cell($aa), cell($xa), cell($xs),
+		100 * (rate($aa) / rate($as) - 1), 100 * (rate($xa) / rate($xs) - 1);
+	' "$tmp/a.json" "$tmp/x.json" $dev
+done

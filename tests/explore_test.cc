@@ -74,11 +74,13 @@ TEST(Explore, BadInputExitsTwo)
 }
 
 // The zero-token hang of x86 before Feb 2022 (token_wrap.yaml): found within
-// 12 runs; the fixed variant passes the same 12 runs.
+// 12 runs; the fixed variant passes the same 12 runs.  The race is rare under
+// the sourced x86 exit costs (about 1 run in 30): base seed 3's 12 runs hold one.
 TEST(Explore, FindsTheZeroTokenHangAndTheFixPassesTheSameRuns)
 {
 	const std::string tw = src("workloads/scenarios/token-wrap.yaml") +
-			       " --runs 12 --jobs 2 --protocol x86-int-ack --set run.duration=1100ms --no-shrink";
+			       " --runs 12 --jobs 2 --seed 3 --protocol x86-int-ack --set run.duration=1100ms"
+			       " --no-shrink";
 	Out bug = explore(tw + " --set protocol.token_zero_skip=false");
 	ASSERT_NE(bug.doc, nullptr) << bug.err;
 	EXPECT_EQ(bug.status, 1);
@@ -431,11 +433,14 @@ TEST(Explore, FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns)
 		EXPECT_EQ(I(ok.doc, "failures"), 0) << fix;
 		json_decref(ok.doc);
 	}
-	// Shrunk (the first seed fails): the reproducer replays the violation,
+	// Shrunk (the one seed fails): the reproducer replays the violation,
 	// and the report carries the ftrace of its vCPU around the violation —
 	// here the offline itself: ENABLE(0), then the injection.
+	// Base seed: run 4's of the sweep above, whose offline catches parked
+	// waiters (which runs do depends on the model's interleavings).
 	Out one = explore(src("workloads/scenarios/cpu-offline.yaml") +
-			  " --runs 1 --set faults.cpu_offline_random=true --set run.duration=2s");
+			  " --runs 1 --seed 8195237237126968761 --set faults.cpu_offline_random=true"
+			  " --set run.duration=2s");
 	ASSERT_NE(one.doc, nullptr) << one.err;
 	g = json_array_get(json_object_get(one.doc, "groups"), 0);
 	ASSERT_NE(g, nullptr);

@@ -343,8 +343,14 @@ void machine_finish(struct machine *m)
 		vcpu_finish(&m->vcpus[i], m->end_ps);
 	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
 		struct task *t = &m->sched.tasks[i];
-		if (t->state == TASK_PARKED)
+		/* Parked time counts up to the end only: a park that began
+		 * past it (guest code run inline beyond the end) adds nothing,
+		 * one that ended past it gives the excess back. */
+		if (t->state == TASK_PARKED && m->end_ps > t->parked_since)
 			t->parked_ps += m->end_ps - t->parked_since;
+		if (t->last_park_to > m->end_ps)
+			t->parked_ps -= t->last_park_to -
+					(t->last_park_from > m->end_ps ? t->last_park_from : m->end_ps);
 	}
 }
 

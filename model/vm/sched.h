@@ -55,6 +55,10 @@ struct task {
 	sim_time_t stall_ps;	/* its vCPU blocked in the host for it */
 	sim_time_t parked_ps;	/* waiting for a page-ready */
 	sim_time_t parked_since;
+	/* The latest park that ended (from, to): guest code runs inline past
+	 * the run's end, so a park can end after it; machine_finish takes the
+	 * part past the end back, as the time account does. */
+	sim_time_t last_park_from, last_park_to;
 	sim_time_t start_ps;
 	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
 	uint64_t faults;	/* stage-2 faults taken */

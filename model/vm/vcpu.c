@@ -268,6 +268,8 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 	if (t->state == TASK_PARKED) {
 		sim_time_t d = now > t->parked_since ? now - t->parked_since : 0;
 		t->parked_ps += d;
+		t->last_park_from = t->parked_since;
+		t->last_park_to = now;
 		hist_add(&m->stats.parked, d);
 	}
 	if (woken && m->cfg->guest.wakeup_preemption)
@@ -482,6 +484,16 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 		if (!tk) {
 			tk = v->next ? v->next : sched_pick(&m->sched, v->id);
 			v->next = NULL;
+			if (tk && tk->acct.since > t) {
+				/* Queued in this vCPU's future: its waker was guest
+				 * code running inline ahead on another vCPU.  This
+				 * vCPU cannot run the task before it was woken: it
+				 * idles until then (else the task's time between
+				 * would be lived twice, its account's backward_ps). */
+				vcpu_set_state(v, VCPU_IDLE, t);
+				t = tk->acct.since;
+				vcpu_set_state(v, VCPU_RUN, t);
+			}
 			if (!tk) {
 				if (m->plat) {
 					vcpu_guest_switch(v, NULL, &t);
