@@ -313,6 +313,7 @@ int cli_compare(int argc, char **argv)
 		}
 		if (json) {
 			json_t *root = json_object(), *res = json_object(), *names = json_array();
+			json_object_set_new(root, "format_version", json_integer(APFSIM_JSON_FORMAT_VERSION));
 			json_object_set_new(root, "scenario", json_string(cfgs[0].path));
 			json_object_set_new(root, "seed", json_integer((json_int_t)cfgs[0].seed));
 			for (unsigned i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include "cli/outputs.h"
 #include "model/config/config.h"
 #include "model/explore/explore.h"
+#include "model/report/report.h"
 
 /* Runs of one batch: every run's record is kept in memory (a few hundred
  * bytes each) until the report is made. */
@@ -230,6 +231,7 @@ int cli_explore(int argc, char **argv)
 			"message", g->first.message, "replay", replay, "shrunk", shrunk,
 			"excerpt", g->excerpt));
 	}
+	json_object_set_new(doc, "format_version", json_integer(APFSIM_JSON_FORMAT_VERSION));
 	json_object_set_new(doc, "scenario", json_string(o.scenario));
 	json_object_set_new(doc, "protocol", json_string(r->protocol));
 	json_object_set_new(doc, "runs", json_integer((json_int_t)r->runs_done));

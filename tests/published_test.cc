@@ -119,21 +119,25 @@ TEST_P(Published, KeepsPhysicalBoundsAndItsClaims)
 								  Int(d, "host.faults.major") + Int(d, "host.faults.async") +
 								  Int(d, "host.faults.repeated"));
 		// No swap-in below the device's floor.
-		if (Int(d, "host.swap.read_latency_ps.count") > 0)
+		if (Int(d, "host.swap.read_latency_ps.count") > 0) {
 			EXPECT_GE(Int(d, "host.swap.read_latency_ps.min"), Int(d, "host.swap.floor_ps"));
+		}
 		// Claims.
 		const bool apf = std::string(p) != "sync";
 		if (c.swaps) {
 			EXPECT_GT(Int(d, "host.swap.read_requests"), 0);
-			if (apf)
+			if (apf) {
 				EXPECT_GT(Int(d, "apf.async"), 0);
+			}
 		} else if (!json_object_get(d, "migration")) {
 			EXPECT_EQ(Int(d, "host.swap.read_requests"), 0);
-			if (apf)
+			if (apf) {
 				EXPECT_EQ(Int(d, "apf.async"), 0);
+			}
 		}
-		if (!apf)
+		if (!apf) {
 			EXPECT_EQ(Int(d, "host.faults.async"), 0);
+		}
 		if (json_t *mig = json_object_get(d, "migration")) {
 			EXPECT_GT(Int(mig, "remote_pages_arrived"), 0);
 			// The link is the bound: never more bytes per second than it carries.

@@ -92,6 +92,7 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_t *tasks = json_array();
 	json_t *vcpus = json_array();
 
+	json_object_set_new(root, "format_version", json_integer(APFSIM_JSON_FORMAT_VERSION));
 	json_object_set_new(root, "apfsim_version", json_string(version));
 	json_object_set_new(root, "scenario", json_string(c->path));
 	json_object_set_new(root, "seed", json_integer((json_int_t)c->seed));

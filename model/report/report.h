@@ -11,6 +11,12 @@
 
 #include "model/vm/machine.h"
 
+/* The layout version of every JSON document apfsim writes (top-level key
+ * `format_version`; docs/output.md).  Bumped when a key is removed or
+ * renamed or its meaning changes; adding keys does not bump it.  2: the time
+ * account, fault classes, swap and migration keys. */
+#define APFSIM_JSON_FORMAT_VERSION 2
+
 /* The document; the caller owns the reference. */
 json_t *report_json(const struct machine *m, const char *version);
 void report_summary(const struct machine *m, FILE *out);
