@@ -14,12 +14,16 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 table() {   # table TITLE SCENARIO [--set ...]
 	local title=$1 sc=$2; shift 2
 	"$B/apfsim" compare "$S/$sc" --protocols $P "$@" --json "$tmp/c.json" > /dev/null
+	"$B/apfsim" compare "$S/$sc" --protocols sync --set host.arch=x86 "$@" --json "$tmp/x.json" > /dev/null
 	echo; echo "#### $title"; echo
-	echo "\`apfsim compare $S/$sc --protocols $P $*\`"; echo
+	echo "\`apfsim compare $S/$sc --protocols $P $*\` and, for the column \"sync (x86)\", the same with"
+	echo "\`--protocols sync --set host.arch=x86\` (APF off on x86 trap costs: the baseline of x86-int-ack)"; echo
 	perl -MJSON::PP -e '
 	my $d = decode_json(do { local $/; open my $f, "<", $ARGV[0] or die; <$f> });
-	my @p = @{ $d->{protocols} };
-	my %r = map { $_ => $d->{results}{$_} } @p;
+	my $x = decode_json(do { local $/; open my $f, "<", $ARGV[1] or die; <$f> });
+	my @p = (@{ $d->{protocols} }, "sync (x86)");
+	my %r = map { $_ => $d->{results}{$_} } @{ $d->{protocols} };
+	$r{"sync (x86)"} = $x->{results}{sync};
 	sub task { my ($r, $n) = @_; for (@{ $r->{tasks} }) { return $_ if $_->{name} eq $n } undef }
 	sub secs { sprintf "%.3f s", $_[0] / 1e12 }
 	my @rows;
@@ -34,8 +38,8 @@ table() {   # table TITLE SCENARIO [--set ...]
 		push @rows, ["compute iterations per simulated s", map { my $t = task($r{$_}, "compute");
 			sprintf "%.1f", $t->{progress} / ($r{$_}{sim_time_ps} / 1e12) } @p];
 	}
-	push @rows, ["stage-2 faults (minor / swap-cache / major / async)", map { my $f = $r{$_}{host}{faults};
-		"$f->{total} ($f->{minor} / $f->{swapcache_hits} / $f->{major} / $f->{async})" } @p];
+	push @rows, ["stage-2 faults: total (minor, of them swap-cache hits / major / async / repeated)", map { my $f = $r{$_}{host}{faults};
+		"$f->{total} ($f->{minor}, $f->{swapcache_hits} / $f->{major} / $f->{async} / $f->{repeated})" } @p];
 	push @rows, ["device reads (pages read)", map { my $w = $r{$_}{host}{swap};
 		"$w->{read_requests} ($w->{pages_read})" } @p];
 	push @rows, ["vCPU time blocked on swap-in", map { my ($io, $all) = (0, 0);
@@ -49,9 +53,10 @@ table() {   # table TITLE SCENARIO [--set ...]
 		push @rows, ["downtime", map { sprintf "%.3f ms", $r{$_}{migration}{downtime_ps} / 1e9 } @p];
 	}
 	push @rows, ["oracle violations", map { $r{$_}{oracle}{violations} } @p];
+	$_ =~ s/^sync \(x86\)$/sync (x86)/ for @p;
 	print "| | ", join(" | ", @p), " |\n|---|", "---|" x @p, "\n";
 	print "| ", join(" | ", @$_), " |\n" for @rows;
-	' "$tmp/c.json"
+	' "$tmp/c.json" "$tmp/x.json"
 }
 
 table "(a) 8 GiB guest, 2 GiB cgroup, memory test + CPU-bound thread" a-testsuite-8g.yaml "$@"
