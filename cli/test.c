@@ -577,7 +577,7 @@ static char *junit(const struct tfile *files, unsigned nfiles, const struct verd
 		for (unsigned i = 0; i < nv; i++) {
 			if (v[i].file != fi)
 				continue;
-			char cname[160];
+			char cname[sizeof(v[i].name)];
 			const char *br = strchr(v[i].name, '[');
 			snprintf(cname, sizeof(cname), "%s", br ? br + 1 : v[i].name);
 			cname[strcspn(cname, "]")] = 0;
