@@ -121,7 +121,7 @@ TEST(Config, DefaultsAreTheDocumentedValues)
 	EXPECT_EQ(tc.vmexit, 1625 * SIM_NS);
 	EXPECT_EQ(tc.vmentry, 1625 * SIM_NS);
 	EXPECT_EQ(tc.irq_complete, 35500u);	// 71 cycles
-	EXPECT_EQ(c.host.workers, 4u);
+	EXPECT_EQ(c.host.workers, 256u);
 	EXPECT_EQ(c.host.worker_start, 5 * SIM_US);
 	EXPECT_EQ(c.guest.timeslice, 4 * SIM_MS);
 	EXPECT_EQ(c.guest.context_switch, 3 * SIM_US);
