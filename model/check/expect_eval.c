@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "model/check/expect.h"
+#include "model/kernel/strdist.h"
 #include "model/check/oracle.h"
 #include "model/config/config.h"
 
@@ -110,30 +111,7 @@ static bool sparse_path(const char *path)
 
 size_t expect_edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *row = malloc((lb + 1) * sizeof(*row));
-
-	if (!row)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	size_t d = row[lb];
-	free(row);
-	return d;
+	return str_edit_distance(a, b);
 }
 
 struct guess {

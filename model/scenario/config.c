@@ -29,6 +29,7 @@
 #include "model/config/config.h"
 #include "model/apf/trapcost.h"
 #include "model/scenario/text_guard.h"
+#include "model/kernel/strdist.h"
 #include "workloads/workload.h"
 
 #define CFG_FILE_MAX (16u << 20) /* scenario files are small; refuse more */
@@ -216,33 +217,6 @@ static const char *found(struct fy_node *n, char *buf, size_t len)
 
 /* ---- keys: unknown, duplicate, suggestions ------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[PARAM_STRING_MAX + 1];
-
-	if (la > PARAM_STRING_MAX || lb > PARAM_STRING_MAX)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
 
 /* A set of accepted names, for "expected one of ..." and suggestions. */
 struct names {
@@ -280,7 +254,7 @@ static void names_explain(const struct names *ns, const char *bad, char *list, s
 	list[0] = '\0';
 	hint[0] = '\0';
 	for (size_t i = 0; i < ns->n; i++) {
-		size_t d = edit_distance(bad, ns->v[i]);
+		size_t d = str_edit_distance(bad, ns->v[i]);
 		int w = snprintf(list + used, llen - used, "%s%s", i ? ", " : "", ns->v[i]);
 
 		if (w > 0 && (size_t)w < llen - used)
