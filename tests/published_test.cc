@@ -84,6 +84,8 @@ json_t *RunCase(const Case &c, const char *protocol)
 		if (orc)
 			json_object_set_new(doc, "oracle", oracle_json(orc));
 		machine_fini(&m);
+		if (orc)
+			oracle_destroy(orc);
 	} else {
 		ADD_FAILURE() << m.err;
 	}
