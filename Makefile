@@ -27,10 +27,15 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Tests left out of the sanitizer run: each repeats, hundreds of times, code
+# paths the rest of the suite already covers under ASan/UBSan, and together
+# they took 940 of the 1 376 CPU seconds of that run (CTestCostData.txt,
+# 2026-12-06). They still run in `make test`.
+SAN_SKIP ?= ^(Explore\.FindsTheZeroTokenHangAndTheFixPassesTheSameRuns|Explore\.FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns|CliScenarios\.TokenWrapClaims|OutputKeys\.EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)$$
 test-sanitize: deps
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_FLAGS) -DAPFSIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(BUILD_SAN) -j $(JOBS)
-	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E '$(SAN_SKIP)'
 
 # libFuzzer targets (docs/reliability.md): `make fuzz-smoke` is the short CI
 # run; `make fuzz FUZZ_S=3600` runs each target FUZZ_S seconds in turn,
