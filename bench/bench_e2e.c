@@ -83,7 +83,7 @@ static double e2e_apf_roundtrips(const struct bench_opts *o)
 	machine_run_until(&m, SIM_TIME_MAX);
 	machine_finish(&m);
 	double wall = bench_now() - t0;
-	const struct arm64_apf *a = m.proto_state;
+	const struct apf_host *a = m.proto_state;
 	double trips = (double)(a->st.pageready - a->st.pageready_wakeall);
 	machine_fini(&m);
 	config_free(&cfg);

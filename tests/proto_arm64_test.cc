@@ -40,10 +40,11 @@ struct Arm64 {
 		machine_fini(&m);
 		config_free(&cfg);
 	}
-	struct arm64_apf *apf() { return static_cast<struct arm64_apf *>(m.proto_state); }
+	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_state); }
+	struct arm64_apf_vcpu *tv(uint32_t i) { return arm64_apf_vcpu(apf(), i); }
 	uint32_t *buffer(uint32_t vcpu)
 	{
-		uint64_t gpa = apf()->v[vcpu].control_block & ~0x3FULL;
+		uint64_t gpa = tv(vcpu)->control_block & ~0x3FULL;
 		return static_cast<uint32_t *>(platform_guest_ptr(m.plat, gpa, 8));
 	}
 };
@@ -62,10 +63,11 @@ TEST(Arm64Protocol, GuestInitEnablesApfOnEveryVcpu)
 	Arm64 a(kBootOnly);
 	ASSERT_TRUE(a.ok);
 	for (uint32_t i = 0; i < 2; i++) {
-		const struct arm64_apf_vcpu &v = a.apf()->v[i];
+		const struct arm64_apf_vcpu &v = *a.tv(i);
+		const struct apf_host_vcpu &hv = a.apf()->hv[i];
 		EXPECT_TRUE(a.m.vcpus[i].apf_on);
 		EXPECT_TRUE(v.control_block & 1) << "ENABLED bit";
-		EXPECT_TRUE(v.send_user_only) << "the v4 guest never sets SEND_ALWAYS";
+		EXPECT_TRUE(hv.send_user_only) << "the v4 guest never sets SEND_ALWAYS";
 		// The per-CPU buffer the guest passed lies in guest RAM and is free.
 		ASSERT_NE(a.buffer(i), nullptr);
 		EXPECT_EQ(a.buffer(i)[0], 0u);
@@ -81,13 +83,13 @@ TEST(Arm64Protocol, EnableReturnCodes)
 {
 	Arm64 a(kBootOnly);
 	ASSERT_TRUE(a.ok);
-	struct arm64_apf *p = a.apf();
-	uint64_t ctl = p->v[0].control_block;
+	struct apf_host *p = a.apf();
+	uint64_t ctl = arm64_apf_vcpu(p, 0)->control_block;
 	// Same enable bit again: NOT_REQUIRED, nothing changes (§2.6 step 2).
 	EXPECT_EQ(arm64_apf_enable(p, 0, ctl), -2);
 	// Disable: SUCCESS, queues flushed (step 3).
 	EXPECT_EQ(arm64_apf_enable(p, 0, ctl & ~1ULL), 0);
-	EXPECT_FALSE(p->v[0].control_block & 1);
+	EXPECT_FALSE(arm64_apf_vcpu(p, 0)->control_block & 1);
 	EXPECT_EQ(arm64_apf_enable(p, 0, ctl & ~1ULL), -2);
 	// Enable with no PPI configured: INVALID_PARAMETER (step 4).
 	uint64_t irq = 0;
@@ -99,8 +101,8 @@ TEST(Arm64Protocol, EnableReturnCodes)
 	EXPECT_EQ(arm64_apf_enable(p, 0, 0x1000 | 1), -1);
 	// Back on: SUCCESS and a wake-all is queued (step 4).
 	EXPECT_EQ(arm64_apf_enable(p, 0, ctl), 0);
-	EXPECT_EQ(apf_done_len(&p->v[0].core), 1u);
-	EXPECT_TRUE(apf_done_head(&p->v[0].core)->wakeup_all);
+	EXPECT_EQ(apf_done_len(&p->hv[0].core), 1u);
+	EXPECT_TRUE(apf_done_head(&p->hv[0].core)->wakeup_all);
 	// SET_CONTROL maps a refused ENABLE to -EIO; GET_VERSION is 1.0.0.
 	uint64_t v = ctl;
 	EXPECT_EQ(arm64_apf_vmm_command(p, 0, ARM64_APF_SET_CONTROL, &v), -EIO);
@@ -125,12 +127,12 @@ run: {duration: 100ms, until_done: false}
 )";
 	Arm64 a(y);
 	ASSERT_TRUE(a.ok);
-	const struct arm64_apf_stats &s = a.apf()->st;
+	const struct apf_host_stats &s = a.apf()->st;
 	EXPECT_EQ(s.async, 64u);
 	EXPECT_GE(s.sync[TR_SYNC_LIMIT], 1u);
-	EXPECT_EQ(apf_queued(&a.apf()->v[0].core), 64u);
-	EXPECT_EQ(a.apf()->v[0].core.stats.refused_limit, s.sync[TR_SYNC_LIMIT]);
-	EXPECT_EQ(a.apf()->v[0].core.stats.max_queued, 64u);
+	EXPECT_EQ(apf_queued(&a.apf()->hv[0].core), 64u);
+	EXPECT_EQ(a.apf()->hv[0].core.stats.refused_limit, s.sync[TR_SYNC_LIMIT]);
+	EXPECT_EQ(a.apf()->hv[0].core.stats.max_queued, 64u);
 }
 
 // Cancellation (§2.7 g, i): the work completes while its not-present SDEI
@@ -139,16 +141,17 @@ TEST(Arm64Protocol, CompletionBeforeDeliveryCancelsBothNotifications)
 {
 	Arm64 a(kBootOnly);
 	ASSERT_TRUE(a.ok);
-	struct arm64_apf *p = a.apf();
-	struct arm64_apf_vcpu *av = &p->v[1];
+	struct apf_host *p = a.apf();
+	struct arm64_apf_vcpu *av = arm64_apf_vcpu(p, 1);
+	struct apf_host_vcpu *hv = &p->hv[1];
 	struct apf_work *w = nullptr;
 	const uint64_t gfn = 0x40000 + 20000;
 	uint64_t page = gfn - 0x40000;
 
 	// The page is resident (a worker brought it in) but not mapped.
 	hostmem_zero_fill(&a.m.hm, page);
-	uint32_t token = apf_token_arm64_alloc(&av->tok, 1);
-	ASSERT_TRUE(apf_setup(&av->core, token, gfn, gfn << 12, 0, a.m.sim.now, &w));
+	uint32_t token = apf_token_alloc(&hv->tok, 1);
+	ASSERT_TRUE(apf_setup(&hv->core, token, gfn, gfn << 12, 0, a.m.sim.now, &w));
 	EXPECT_TRUE(av->notpresent_pending);
 	EXPECT_EQ(a.buffer(1)[0], 1u);
 	EXPECT_EQ(a.buffer(1)[1], token);
@@ -156,16 +159,16 @@ TEST(Arm64Protocol, CompletionBeforeDeliveryCancelsBothNotifications)
 	EXPECT_TRUE(sdei_deliverable(platform_sdei(a.m.plat), 1, &ev)) << "SDEI queued, not delivered";
 	// The worker finishes before the next guest entry.
 	workers_cancel(&a.m.workers, w);
-	ASSERT_TRUE(apf_work_completed(&av->core, w));
+	ASSERT_TRUE(apf_work_completed(&hv->core, w));
 	a.m.proto->entry(&a.m, &a.m.vcpus[1]);
 	EXPECT_EQ(p->st.cancelled, 1u);
 	EXPECT_FALSE(av->notpresent_pending);
-	EXPECT_FALSE(av->pageready_pending);
+	EXPECT_FALSE(hv->pageready_pending);
 	EXPECT_EQ(a.buffer(1)[0], 0u);
 	EXPECT_EQ(a.buffer(1)[1], 0u);
 	EXPECT_FALSE(sdei_deliverable(platform_sdei(a.m.plat), 1, &ev)) << "SDEI cancelled";
 	EXPECT_FALSE(gic_line_level(platform_gic(a.m.plat), 1, 18)) << "no page-ready PPI";
-	EXPECT_EQ(apf_queued(&av->core), 0u);
+	EXPECT_EQ(apf_queued(&hv->core), 0u);
 	// The prefault mapped the page: the retry will not exit again.
 	EXPECT_TRUE(hostmem_mapped(&a.m.hm, page));
 }
@@ -176,21 +179,21 @@ TEST(Arm64Protocol, BusyBufferDefersPageReadyAndReRaisesRequest)
 {
 	Arm64 a(kBootOnly);
 	ASSERT_TRUE(a.ok);
-	struct arm64_apf *p = a.apf();
-	struct arm64_apf_vcpu *av = &p->v[0];
+	struct apf_host *p = a.apf();
+	struct apf_host_vcpu *hv = &p->hv[0];
 	a.buffer(0)[0] = 2; // pretend the guest has not consumed a page-ready
 	a.buffer(0)[1] = 0x1234;
 	// A wake-all completion is waiting to be delivered.
-	ASSERT_EQ(apf_wakeup_all(&av->core), 0);
+	ASSERT_EQ(apf_wakeup_all(&hv->core), 0);
 	a.m.proto->entry(&a.m, &a.m.vcpus[0]);
-	EXPECT_TRUE(av->req_async_pf) << "re-polled at the next entry";
-	EXPECT_EQ(apf_done_len(&av->core), 1u);
+	EXPECT_TRUE(hv->req_ready) << "re-polled at the next entry";
+	EXPECT_EQ(apf_done_len(&hv->core), 1u);
 	EXPECT_GE(p->st.dequeue_refused, 1u);
 	a.buffer(0)[0] = 0;
 	a.buffer(0)[1] = 0;
 	a.m.proto->entry(&a.m, &a.m.vcpus[0]);
-	EXPECT_EQ(apf_done_len(&av->core), 0u);
-	EXPECT_TRUE(av->pageready_pending);
+	EXPECT_EQ(apf_done_len(&hv->core), 0u);
+	EXPECT_TRUE(hv->pageready_pending);
 	EXPECT_EQ(a.buffer(0)[1], 0xFFFFFFFFu) << "wake-all token";
 }
 
@@ -211,12 +214,12 @@ TEST(Arm64Protocol, ParkedTasksLetOthersRunAndEveryApfCompletesItsRoundTrip)
 {
 	Arm64 a(kHogAndCompute);
 	ASSERT_TRUE(a.ok);
-	const struct arm64_apf_stats &s = a.apf()->st;
+	const struct apf_host_stats &s = a.apf()->st;
 	ASSERT_GT(s.async, 100u);
 	// Every not-present injected was delivered or cancelled, but for one
 	// the run's end may catch between its injection and its delivery; and
 	// every page-ready was acknowledged by the guest driver.
-	const uint32_t in_flight = a.apf()->v[0].notpresent_pending ? 1 : 0;
+	const uint32_t in_flight = a.tv(0)->notpresent_pending ? 1 : 0;
 	EXPECT_EQ(s.notpresent_delivered + s.cancelled + in_flight, s.notpresent_injected);
 	EXPECT_EQ(s.acks_pending, s.pageready);
 	// Every wake ends a park: parks minus outstanding at the end.
@@ -253,7 +256,7 @@ tasks:
 run: {duration: 1s, until_done: true}
 )");
 	ASSERT_TRUE(a.ok);
-	const struct arm64_apf_stats &s = a.apf()->st;
+	const struct apf_host_stats &s = a.apf()->st;
 	EXPECT_EQ(s.async, 0u);
 	EXPECT_GT(s.sync[TR_SYNC_KERNEL_MODE], 0u);
 	EXPECT_EQ(s.sync[TR_SYNC_KERNEL_MODE], s.faults);

@@ -250,30 +250,31 @@ run: {duration: 10ms, until_done: true}
 		machine_fini(&m);
 		config_free(&cfg);
 	}
-	struct x86_apf *apf() { return static_cast<struct x86_apf *>(m.proto_state); }
+	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_state); }
+	struct x86_apf_vcpu *tv(uint32_t i) { return x86_apf_vcpu(apf(), i); }
 	uint32_t *buf()
 	{
-		return static_cast<uint32_t *>(platform_guest_ptr(m.plat, apf()->v[0].msr_en & ~0x3FULL, 8));
+		return static_cast<uint32_t *>(platform_guest_ptr(m.plat, tv(0)->msr_en & ~0x3FULL, 8));
 	}
 	// Set up a work whose not-present is injected and consumed by the guest,
 	// then complete it (the worker's job withdrawn: done by hand).
 	struct apf_work *fault_and_complete(uint64_t gfn)
 	{
-		struct x86_apf_vcpu *av = &apf()->v[0];
-		uint32_t token = apf_token_x86_alloc(&av->tok, 0);
+		struct apf_host_vcpu *hv = &apf()->hv[0];
+		uint32_t token = apf_token_alloc(&hv->tok, 0);
 		struct apf_work *w = nullptr;
-		m.vcpus[0].exc_pending = false;
-		EXPECT_TRUE(apf_setup(&av->core, token, gfn, gfn << 12, 0, m.sim.now, &w));
+		tv(0)->exc_pending = false;
+		EXPECT_TRUE(apf_setup(&hv->core, token, gfn, gfn << 12, 0, m.sim.now, &w));
 		EXPECT_TRUE(w->notpresent_injected);
-		EXPECT_TRUE(m.vcpus[0].exc_pending) << "async #PF queued for injection";
-		m.vcpus[0].exc_pending = false; // the guest took it ...
+		EXPECT_TRUE(tv(0)->exc_pending) << "async #PF queued for injection";
+		tv(0)->exc_pending = false; // the guest took it ...
 		buf()[0] = 0;			 // ... and read-and-cleared `flags`
 		return w;
 	}
 	void complete(struct apf_work *w)
 	{
 		workers_cancel(&m.workers, w);
-		EXPECT_TRUE(apf_work_completed(&apf()->v[0].core, w));
+		EXPECT_TRUE(apf_work_completed(&apf()->hv[0].core, w));
 	}
 };
 
@@ -281,9 +282,10 @@ TEST(X86HostRules, ZeroTokenPageReadyIsOverwrittenInTheSamePass)
 {
 	X86Host h("{base: x86-int-ack, token_zero_skip: false}");
 	ASSERT_TRUE(h.ok);
-	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	struct x86_apf_vcpu *av = h.tv(0);
+	struct apf_host_vcpu *hv = &h.apf()->hv[0];
 	ASSERT_TRUE(av->msr_en & 1) << "the guest enabled APF";
-	ASSERT_EQ(av->tok.id, 0u);
+	ASSERT_EQ(hv->tok.id, 0u);
 	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
 	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
 	EXPECT_EQ(w0->token, 0u) << "vCPU 0's first token, no zero skip";
@@ -295,7 +297,7 @@ TEST(X86HostRules, ZeroTokenPageReadyIsOverwrittenInTheSamePass)
 	// token 0 looks like "slot free" to can_dequeue: both went out in one
 	// pass and the second overwrote the first (§3.3, §4.5).
 	EXPECT_EQ(h.apf()->st.pageready - pr, 2u);
-	EXPECT_EQ(apf_done_len(&av->core), 0u);
+	EXPECT_EQ(apf_done_len(&hv->core), 0u);
 	EXPECT_EQ(h.buf()[1], 0x1000u) << "token 0's page-ready is gone";
 }
 
@@ -303,7 +305,8 @@ TEST(X86HostRules, NonZeroTokenHoldsTheSlotUntilTheAck)
 {
 	X86Host h("x86-int-ack");
 	ASSERT_TRUE(h.ok);
-	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	struct x86_apf_vcpu *av = h.tv(0);
+	struct apf_host_vcpu *hv = &h.apf()->hv[0];
 	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
 	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
 	uint32_t t0 = w0->token, t1 = w1->token;
@@ -312,15 +315,15 @@ TEST(X86HostRules, NonZeroTokenHoldsTheSlotUntilTheAck)
 	h.complete(w1);
 	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
 	EXPECT_EQ(h.buf()[1], t0);
-	EXPECT_TRUE(av->pageready_pending);
-	EXPECT_EQ(apf_done_len(&av->core), 1u) << "the slot is busy: the second waits, no re-request";
-	EXPECT_FALSE(av->req_apf_ready);
+	EXPECT_TRUE(hv->pageready_pending);
+	EXPECT_EQ(apf_done_len(&hv->core), 1u) << "the slot is busy: the second waits, no re-request";
+	EXPECT_FALSE(hv->req_ready);
 	// The guest's handler clears `token`, then writes the ACK MSR: the host
 	// clears pageready_pending and delivers the next one at once (§3.5 12).
 	h.buf()[1] = 0;
 	EXPECT_EQ(x86_apf_msr_write(h.apf(), 0, 0x4b564d07, 1), 0);
 	EXPECT_EQ(h.buf()[1], t1);
-	EXPECT_EQ(apf_done_len(&av->core), 0u);
+	EXPECT_EQ(apf_done_len(&hv->core), 0u);
 	// Reserved EN bits give #GP; so does the ACK MSR when the preset has no ACK.
 	EXPECT_EQ(x86_apf_msr_write(h.apf(), 0, 0x4b564d02, av->msr_en | (1u << 4)), -1);
 }
@@ -329,7 +332,8 @@ TEST(X86HostRules, LegacyDeliversOneExceptionAtATime)
 {
 	X86Host h("x86-legacy");
 	ASSERT_TRUE(h.ok);
-	struct x86_apf_vcpu *av = &h.apf()->v[0];
+	struct x86_apf_vcpu *av = h.tv(0);
+	struct apf_host_vcpu *hv = &h.apf()->hv[0];
 	ASSERT_TRUE(av->msr_en & 1);
 	EXPECT_FALSE(av->msr_en & (1u << 3)) << "legacy guests do not ask for DELIVERY_AS_INT";
 	struct apf_work *w0 = h.fault_and_complete(0x40000 + 100);
@@ -337,16 +341,16 @@ TEST(X86HostRules, LegacyDeliversOneExceptionAtATime)
 	h.complete(w0);
 	h.complete(w1);
 	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
-	EXPECT_TRUE(h.m.vcpus[0].exc_pending) << "page-ready as #PF with reason 2";
+	EXPECT_TRUE(h.tv(0)->exc_pending) << "page-ready as #PF with reason 2";
 	EXPECT_EQ(h.buf()[0], 2u);
-	EXPECT_EQ(h.m.vcpus[0].exc_far, w0->token);
-	EXPECT_EQ(apf_done_len(&av->core), 1u) << "one exception at a time";
+	EXPECT_EQ(h.tv(0)->exc_far, w0->token);
+	EXPECT_EQ(apf_done_len(&hv->core), 1u) << "one exception at a time";
 	// The guest takes it; the next entry re-checks (no ACK) and sends the next.
-	h.m.vcpus[0].exc_pending = false;
+	h.tv(0)->exc_pending = false;
 	h.buf()[0] = 0;
 	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
-	EXPECT_EQ(h.m.vcpus[0].exc_far, w1->token);
-	EXPECT_EQ(apf_done_len(&av->core), 0u);
+	EXPECT_EQ(h.tv(0)->exc_far, w1->token);
+	EXPECT_EQ(apf_done_len(&hv->core), 0u);
 }
 
 } // namespace

@@ -50,6 +50,11 @@ struct protocol_ops {
 	/* Fault injection: kvm_clear_async_pf_completion_queue on one vCPU
 	 * (no notifications); returns the works dropped. */
 	uint32_t (*flush)(struct machine *m, uint32_t vcpu);
+	/* An exception the family injects (x86 async #PF) waiting for the
+	 * next entry that can take it; take clears it and gives its ESR/FAR.
+	 * NULL for families that inject none. */
+	bool (*exception_pending)(const struct machine *m, uint32_t vcpu);
+	void (*exception_take)(struct machine *m, uint32_t vcpu, uint64_t *esr, uint64_t *far);
 	void (*report_summary)(const struct machine *m, FILE *out);
 	json_t *(*report_json)(const struct machine *m);
 };

@@ -1,14 +1,18 @@
-/* apf_token.c — async-PF token allocators, docs/reference.md §2.5 (arm64) and
- * §3.3 (x86).  See apf_token.h for the formulas and their hazards.
+/* apf_token.c — the async-PF token allocator, docs/reference.md §2.5 (arm64)
+ * and §3.3 (x86).  See apf_token.h for the formula and its hazards.
  */
 #include "model/apf/token.h"
 
 #include <string.h>
 
-#define APF_X86_SEQ_MASK 0xFFFFFu	/* bits of id that survive (u32)(id << 12) */
+/* The bits of id that survive in the token: u16 whole; of a u32 the 20
+ * that (u32)(id << 12) keeps. */
+static uint32_t token_seq_mask(const struct apf_token *t)
+{
+	return t->bits == 16 ? 0xFFFFu : 0xFFFFFu;
+}
 
-static void apf_token_count(struct apf_token_stats *st, uint32_t token,
-			    bool wrapped)
+static void apf_token_count(struct apf_token_stats *st, uint32_t token, bool wrapped)
 {
 	st->issued++;
 	st->zero += token == 0;
@@ -16,40 +20,31 @@ static void apf_token_count(struct apf_token_stats *st, uint32_t token,
 	st->wraps += wrapped;
 }
 
-void apf_token_arm64_init(struct apf_token_arm64 *t)
+void apf_token_init(struct apf_token *t, uint32_t bits, bool skip_zero)
 {
 	memset(t, 0, sizeof(*t));
-}
-
-uint32_t apf_token_arm64_alloc(struct apf_token_arm64 *t, uint32_t vcpu_id)
-{
-	uint32_t token = ((uint32_t)t->id << APF_TOKEN_SEQ_SHIFT) | vcpu_id;
-
-	t->id++;			/* u16: 0xFFFF + 1 == 0 */
-	apf_token_count(&t->stats, token, t->id == 0);
-	return token;
-}
-
-void apf_token_x86_init(struct apf_token_x86 *t, bool skip_zero)
-{
-	memset(t, 0, sizeof(*t));
+	t->bits = bits;
 	t->skip_zero = skip_zero;
 }
 
-uint32_t apf_token_x86_alloc(struct apf_token_x86 *t, uint32_t vcpu_id)
+uint32_t apf_token_alloc(struct apf_token *t, uint32_t vcpu_id)
 {
 	uint32_t token;
 
 	/*
-	 * Zero skip: a sequence field of 0 would give vCPU 0 the token 0,
-	 * which the guest's "slot free" test cannot tell from no token at
-	 * all, so the page-ready would never be delivered.
+	 * The zero skip, the one place it is written: a sequence field of 0
+	 * would give vCPU 0 the token 0, which the guest's "slot free" test
+	 * cannot tell from no token at all, so the page-ready would never be
+	 * delivered.  The kernel's u32 allocator restarts every vCPU's
+	 * sequence at 1; the u16 allocator of the switch only vCPU 0's.
 	 */
-	if (t->skip_zero && (uint32_t)(t->id << APF_TOKEN_SEQ_SHIFT) == 0)
+	if (t->skip_zero && (t->id & token_seq_mask(t)) == 0 && (t->bits == 32 || vcpu_id == 0))
 		t->id = 1;
 	token = (uint32_t)(t->id << APF_TOKEN_SEQ_SHIFT) | vcpu_id;
 	t->id++;
-	apf_token_count(&t->stats, token, (t->id & APF_X86_SEQ_MASK) == 0);
+	if (t->bits == 16)
+		t->id &= 0xFFFFu;	/* u16: 0xFFFF + 1 == 0 */
+	apf_token_count(&t->stats, token, (t->id & token_seq_mask(t)) == 0);
 	return token;
 }
 

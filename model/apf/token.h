@@ -1,15 +1,23 @@
-/* apf_token.h — async-PF token allocators, arm64 and x86.
+/* apf_token.h — the async-PF token allocator, one for both families.
  *
  * A token ties a not-present notification to its page-ready.  Both arches
  * put a per-vCPU sequence number above bit 12 and the vCPU id below it:
  *
- *   arm64 (docs/reference.md §2.5, Gavin Shan v4):  token = (id++ << 12) | vcpu_id,
- *     id a u16: bits [27:12] sequence, wraps every 65 536 faults; token 0
- *     is produced for vCPU 0 at id 0 and again after every wrap.
- *   x86 (docs/reference.md §3.3, alloc_apf_token):   id a u32, the u32 shift keeps
- *     a 20-bit sequence in bits [31:12].  Since Feb 2022 (zero skip): if
- *     (u32)(id << 12) == 0, id = 1 first, so the sequence cycles 1..0xFFFFF
- *     and vCPU 0 never gets token 0.  Pre-2022 (skip off): plain id++.
+ *   token = (id++ << 12) | vcpu_id
+ *
+ *   16-bit id (arm64, docs/reference.md §2.5, Gavin Shan v4): bits [27:12]
+ *     sequence, wraps every 65 536 faults; token 0 is produced for vCPU 0
+ *     at id 0 and again after every wrap.
+ *   32-bit id (x86, docs/reference.md §3.3, alloc_apf_token): the u32 shift
+ *     keeps a 20-bit sequence in bits [31:12].
+ *
+ * The zero skip (x86 since Feb 2022; the `token_zero_skip` switch for the
+ * 16-bit allocator) is one rule, apf_token_alloc(): when the sequence field
+ * is 0, id = 1 first.  The kernel's 32-bit allocator applies it on every
+ * vCPU (so the sequence cycles 1..0xFFFFF everywhere); the 16-bit allocator
+ * of the switch applies it where the token itself would be 0, on vCPU 0
+ * only, leaving other vCPUs' first token (= their id) as v4 issues it.
+ * Without the skip (pre-2022, v4): plain id++.
  *
  * `id` is the kernel's field and is public: it starts at 0 on a new vCPU,
  * is not reset on disable/enable, and migration code may save/restore it.
@@ -33,30 +41,24 @@ struct apf_token_stats {
 	uint64_t wraps;		/* times the sequence field returned to 0 */
 };
 
-struct apf_token_arm64 {
-	uint16_t id;
-	struct apf_token_stats stats;
-};
-
-struct apf_token_x86 {
-	uint32_t id;
-	bool skip_zero;		/* true: 2022+ zero skip; false: pre-2022 */
+struct apf_token {
+	uint32_t id;		/* < 2^16 when bits == 16 */
+	uint32_t bits;		/* width of id: 16 (arm64 u16) or 32 (x86 u32) */
+	bool skip_zero;		/* true: the zero skip; false: plain id++ */
 	struct apf_token_stats stats;
 };
 
 /* sum += s, field by field (per-vCPU and per-family totals for reports). */
 void apf_token_stats_add(struct apf_token_stats *sum, const struct apf_token_stats *s);
 
-/* id = 0, counters cleared. */
-void apf_token_arm64_init(struct apf_token_arm64 *t);
-void apf_token_x86_init(struct apf_token_x86 *t, bool skip_zero);
+/* id = 0, counters cleared; bits is 16 or 32. */
+void apf_token_init(struct apf_token *t, uint32_t bits, bool skip_zero);
 
 /*
  * Allocate the next token for vcpu_id.  A wrap is counted when, after the
- * increment, the sequence field (arm64: id; x86: id & 0xFFFFF) is 0 again,
+ * increment, the sequence field (16: id; 32: id & 0xFFFFF) is 0 again,
  * i.e. the allocation just made used the last sequence value.
  */
-uint32_t apf_token_arm64_alloc(struct apf_token_arm64 *t, uint32_t vcpu_id);
-uint32_t apf_token_x86_alloc(struct apf_token_x86 *t, uint32_t vcpu_id);
+uint32_t apf_token_alloc(struct apf_token *t, uint32_t vcpu_id);
 
 #endif

@@ -7,19 +7,6 @@
 #include "model/apf/protocol.h"
 #include "workloads/guest/guest_abi.h"
 
-const char *fault_kind_name(enum fault_kind k)
-{
-	static const char *const n[FAULT__COUNT] = {
-		[FAULT_SDEI_REFUSE] = "sdei_refuse", [FAULT_WORKER_FAIL] = "worker_fail",
-		[FAULT_KICK_DELAY] = "kick_delay", [FAULT_HOST_FLUSH] = "host_flush",
-		[FAULT_MEMORY_SPIKE] = "memory_spike", [FAULT_MEMORY_RESTORE] = "memory_restore",
-		[FAULT_MIGRATE_START] = "migrate_start", [FAULT_CPU_OFFLINE] = "cpu_offline",
-		[FAULT_CPU_ONLINE] = "cpu_online", [FAULT_APF_DISABLE] = "apf_disable",
-		[FAULT_APF_ENABLE] = "apf_enable",
-	};
-	return (unsigned)k < FAULT__COUNT && n[k] ? n[k] : "?";
-}
-
 json_t *faults_json(const struct faults *f)
 {
 	json_t *o = NULL;

@@ -11,25 +11,13 @@
 
 #include <jansson.h>
 
+#include "model/config/inject.h"
 #include "model/kernel/rng.h"
 #include "model/kernel/sim.h"
 
 struct machine;
 
-enum fault_kind {
-	FAULT_SDEI_REFUSE = 1,	/* b = token whose not-present was refused */
-	FAULT_WORKER_FAIL,	/* b = page whose fault-in failed */
-	FAULT_KICK_DELAY,	/* b = delay in ps */
-	FAULT_HOST_FLUSH,	/* b = works dropped */
-	FAULT_MEMORY_SPIKE,	/* b = new limit in pages */
-	FAULT_MEMORY_RESTORE,	/* b = limit restored, pages */
-	FAULT_MIGRATE_START,	/* b = 0: the migration started at a drawn instant */
-	FAULT_CPU_OFFLINE,	/* b = tasks moved to other vCPUs */
-	FAULT_CPU_ONLINE,	/* b = 0 */
-	FAULT_APF_DISABLE,	/* b = 0: the guest disabled APF (CPU stays up) */
-	FAULT_APF_ENABLE,	/* b = 0: ... and enabled it again */
-	FAULT__COUNT
-};
+/* enum fault_kind and fault_kind_name(): the injection table, model/config/inject.h. */
 
 struct faults {
 	struct rng rng;
@@ -44,7 +32,6 @@ bool faults_draw(struct machine *m, double p);
 void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg);
 /* Same, stamped at t >= now (a vCPU's local time inside its step). */
 void faults_record_at(struct machine *m, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg);
-const char *fault_kind_name(enum fault_kind k);
 /* Injections per kind: {"kind": count} with only the kinds that happened,
  * or NULL when none did (reports of runs without faults stay as they were). */
 json_t *faults_json(const struct faults *f);

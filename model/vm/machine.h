@@ -61,8 +61,6 @@ struct vcpu {
 	bool paused;		/* stopped for migration downtime while running */
 	sim_time_t tick_taken;	/* slice_end whose timer exit was taken */
 	bool need_resched;	/* a woken task preempts cur at the next chance */
-	bool exc_pending;	/* an exception to inject at the next entry (x86 #PF) */
-	uint64_t exc_esr, exc_far;
 	bool apf_halted;	/* synthetic halt (x86 KVM_REQ_APF_HALT): blocked in the
 				 * host until a wake-up, then the access is retried */
 	struct task *next;	/* picked by the guest's idle-loop schedule call */

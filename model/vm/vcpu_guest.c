@@ -117,8 +117,12 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 		return platform_irq_from_user(p, v->id, GUEST_RUN_BUDGET);
 	case GE_SDEI:
 		return platform_sdei_deliver(p, v->id, GUEST_RUN_BUDGET);
-	case GE_EXCEPTION:
-		return platform_exception(p, v->id, v->exc_esr, v->exc_far, GUEST_RUN_BUDGET);
+	case GE_EXCEPTION: {
+		uint64_t esr, far;
+
+		v->m->proto->exception_take(v->m, v->id, &esr, &far);
+		return platform_exception(p, v->id, esr, far, GUEST_RUN_BUDGET);
+	}
 	case GE_HOTPLUG:
 		return platform_hotplug(p, v->id, v->hp_running);
 	case GE_RESUME:
@@ -444,8 +448,8 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 			vcpu_acct(v, VB_HOST_INJECT, *t);
 			*t += m->trap.sdei_dispatch;
 			r = guest_run(v, GE_SDEI, VB_GUEST_SDEI, t);
-		} else if (v->exc_pending && (user || v->guest_wfi)) {
-			v->exc_pending = false;
+		} else if (m->proto->exception_pending && m->proto->exception_pending(m, v->id) &&
+			   (user || v->guest_wfi)) {
 			v->exceptions++;
 			r = guest_run(v, GE_EXCEPTION, VB_GUEST_EXC, t);
 		} else if (gic_irq_asserted(platform_gic(p), v->id) && (user || v->guest_wfi || !v->cur)) {

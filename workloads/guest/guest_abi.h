@@ -120,6 +120,7 @@
 /* MSR_KVM_ASYNC_PF_EN bits (GUEST_KVM_ASYNC_PF_ENABLED/SEND_ALWAYS above). */
 #define GUEST_KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT	(1u << 2)
 #define GUEST_KVM_ASYNC_PF_DELIVERY_AS_INT	(1u << 3)
+#define GUEST_KVM_ASYNC_PF_RESERVED	(3u << 4)	/* MSR_KVM_ASYNC_PF_EN bits 5:4: #GP */
 /* The x86 `flags` word (5.8+): bit 0 = this #PF is an async not-present. */
 #define GUEST_KVM_PV_FLAG_PAGE_NOT_PRESENT	(1u << 0)
 
