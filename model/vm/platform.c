@@ -30,11 +30,6 @@
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 
-/* MMIO: cpu.h has no mapping call yet, so the GIC frames are mapped with
- * Unicorn directly through the engine handle in cpu_internal.h.  To be
- * replaced by cpu_map_mmio() once the CPU module offers it. */
-#include "cpu/cpu_internal.h"
-
 #define PLATFORM_ERR_LEN 320
 #define PLATFORM_DEFAULT_CNTFRQ 62500000ull
 #define PLATFORM_SIMCALL_MAX 8
@@ -428,57 +423,54 @@ static void mmio_fault(struct platform_vcpu *v, const char *frame, bool write, u
 	cpu_request_stop(v->cpu);
 }
 
-static uint64_t gicd_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+static uint64_t gicd_read(void *ud, struct cpu *c, uint64_t off, unsigned size)
 {
 	struct platform_vcpu *v = ud;
 	uint64_t val = 0;
 
-	(void)uc;
+	(void)c;
 	if (gic_dist_mmio_read(v->p->gic, off, size, &val) != 0)
 		mmio_fault(v, "distributor", false, off, size);
 	return val;
 }
 
-static void gicd_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
+static void gicd_write(void *ud, struct cpu *c, uint64_t off, unsigned size, uint64_t val)
 {
 	struct platform_vcpu *v = ud;
 
-	(void)uc;
+	(void)c;
 	if (gic_dist_mmio_write(v->p->gic, off, size, val) != 0)
 		mmio_fault(v, "distributor", true, off, size);
 }
 
-static uint64_t gicr_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+static uint64_t gicr_read(void *ud, struct cpu *c, uint64_t off, unsigned size)
 {
 	struct platform_vcpu *v = ud;
 	uint64_t val = 0;
 
-	(void)uc;
+	(void)c;
 	if (gic_redist_mmio_read(v->p->gic, off, size, &val) != 0)
 		mmio_fault(v, "redistributor", false, off, size);
 	return val;
 }
 
-static void gicr_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
+static void gicr_write(void *ud, struct cpu *c, uint64_t off, unsigned size, uint64_t val)
 {
 	struct platform_vcpu *v = ud;
 
-	(void)uc;
+	(void)c;
 	if (gic_redist_mmio_write(v->p->gic, off, size, val) != 0)
 		mmio_fault(v, "redistributor", true, off, size);
 }
 
 static int map_gic_frames(struct platform *p, struct platform_vcpu *v)
 {
-	uc_engine *uc = v->cpu->uc;
 	uint64_t rsize = gic_redist_region_size(p->gic);
-	uc_err e;
+	char msg[192];
 
-	e = uc_mmio_map(uc, GIC_DIST_BASE, GIC_DIST_SIZE, gicd_read, v, gicd_write, v);
-	if (e == UC_ERR_OK)
-		e = uc_mmio_map(uc, GIC_REDIST_BASE, rsize, gicr_read, v, gicr_write, v);
-	if (e != UC_ERR_OK) {
-		set_err(p, "cpu%u: uc_mmio_map(GIC frames): %s", v->index, uc_strerror(e));
+	if (cpu_map_mmio(v->cpu, GIC_DIST_BASE, GIC_DIST_SIZE, gicd_read, gicd_write, v, msg, sizeof(msg)) ||
+	    cpu_map_mmio(v->cpu, GIC_REDIST_BASE, rsize, gicr_read, gicr_write, v, msg, sizeof(msg))) {
+		set_err(p, "GIC frames: %s", msg);
 		return -1;
 	}
 	return 0;
