@@ -245,6 +245,17 @@ int cli_compare(int argc, char **argv)
 		}
 		guests += cli_protocol_runs_guest(&cfgs[i]);
 	}
+	{
+		/* A key that does nothing under every compared protocol
+		 * (docs/scenario.md, "Keys that depend on the protocol"). */
+		struct cfg_error err;
+
+		if (config_check_protocol_keys_all(cfgs, n, &err)) {
+			cfg_error_print(&err, stderr);
+			free_cfgs(cfgs, n);
+			return CLI_EXIT_BAD_INPUT;
+		}
+	}
 	if ((o.image || o.insn) && !guests) {
 		fprintf(stderr, "apfsim compare: %s does nothing: none of %s runs guest code\n",
 			o.image ? "--guest-image" : "--trace-insn", o.protocols);

@@ -117,6 +117,13 @@ int cli_load_config(const struct run_opts *o, struct apf_config *cfg)
 			return -1;
 		}
 	}
+	/* One pass after every override: a key that does nothing under the
+	 * protocol (compare checks across all its protocols instead). */
+	if (!o->protocols && config_check_protocol_keys(cfg, &err)) {
+		cfg_error_print(&err, stderr);
+		config_free(cfg);
+		return -1;
+	}
 	return 0;
 }
 

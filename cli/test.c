@@ -278,6 +278,8 @@ static int load_config(const char *path, const struct topts *o, const char *prot
 		if (config_set(c, buf, &err))
 			goto fail_free;
 	}
+	if (config_check_protocol_keys(c, &err))
+		goto fail_free;
 	return 0;
 fail_free:
 	config_free(c);

@@ -351,7 +351,7 @@ TEST(Faults, CpuOfflineStrandsArm64WaitersAndTheFixesDoNot)
 
 // The guest disables APF on a vCPU that stays online: meanwhile its faults
 // are handled synchronously (apf_disabled), and APF comes back.  Without a
-// guest driver (sync) there is nothing to toggle and nothing is recorded.
+// guest driver (sync) there is nothing to toggle: the key is refused.
 TEST(Faults, GuestApfToggleMakesFaultsSynchronousMeanwhile)
 {
 	const std::string co = "run " + src("workloads/scenarios/cpu-offline.yaml") +
@@ -364,9 +364,18 @@ TEST(Faults, GuestApfToggleMakesFaultsSynchronousMeanwhile)
 	size_t at = out.find("(apf_disabled ");
 	ASSERT_NE(at, std::string::npos) << out;
 	EXPECT_GT(std::stoll(out.substr(at + 14)), 0) << out;
-	out = cli(co + " --protocol sync", &st);
+	// Without a guest driver (sync) there is nothing to toggle: the key is
+	// refused, naming itself and the protocol, whatever the option order.
+	for (const std::string &args : { co + " --protocol sync", "run --protocol sync " + co.substr(4) }) {
+		out = cli(args, &st);
+		EXPECT_EQ(st, 2) << out;
+		EXPECT_NE(out.find("--set faults.apf_toggle_at: error: faults.apf_toggle_at does nothing under "
+				   "protocol sync"), std::string::npos) << out;
+	}
+	// Turning it off asks for nothing and is accepted under every protocol.
+	out = cli(co + " --protocol sync --set faults.apf_toggle_at=0s", &st);
 	EXPECT_EQ(st, 0) << out;
-	EXPECT_EQ(out.find("injected faults"), std::string::npos) << out;
+	EXPECT_EQ(out.find("injected faults: apf"), std::string::npos) << out;
 	// x86 with EN = 0 still takes async faults but halts the vCPU in the
 	// host until the page is in (KVM_REQ_APF_HALT); none without the toggle.
 	for (bool toggle : { false, true }) {

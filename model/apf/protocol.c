@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "model/apf/family.h"
 #include "model/config/config.h"
 #include "model/vm/machine.h"
 
@@ -26,13 +27,10 @@ void protocol_prefault(struct machine *m, uint64_t page)
 		hostmem_map(&m->hm, page);
 }
 
-/* `sync`, or the host implementation the switches call for: not-present
- * by SDEI is the arm64 family, by exception the x86 family. */
+/* The host driver of the protocol's family (model/apf/family.c). */
 const struct protocol_ops *protocol_for(const struct apf_config *c)
 {
-	if (!strcmp(c->protocol, "sync"))
-		return &protocol_sync;
-	if (!apf_preset_find(c->protocol))
+	if (strcmp(c->protocol, "sync") && !apf_preset_find(c->protocol))
 		return NULL;
-	return c->sw.notpresent == APF_NP_SDEI ? &protocol_arm64_v4 : &protocol_x86;
+	return apf_family_for(c)->ops;
 }

@@ -173,6 +173,15 @@ struct task_cfg {
 	uint32_t line;			  /* scenario line, for messages */
 };
 
+/* Where the scenario or a --set gave a key whose effect depends on the
+ * protocol family (model/apf/family.c, model/config/inject.h): kept for
+ * the one check after every override (model/scenario/validate_protocol.c). */
+#define CFG_MAX_KEY_ORIGINS 24
+struct cfg_key_origin {
+	char key[48];
+	char file[PARAM_STRING_MAX];	/* scenario file, or "--set KEY" */
+	uint32_t line, col;
+};
 struct apf_config {
 	char path[PARAM_STRING_MAX];	  /* scenario file */
 	char dir[PARAM_STRING_MAX];	  /* its directory, for relative paths */
@@ -189,6 +198,8 @@ struct apf_config {
 	struct run_cfg run;
 	uint32_t ntasks;
 	struct task_cfg *tasks;		  /* ntasks entries, owned */
+	uint32_t nkey_origins;
+	struct cfg_key_origin key_origins[CFG_MAX_KEY_ORIGINS];
 };
 
 /* A located error, printed as "FILE:LINE:COL: error: MSG". */
@@ -211,6 +222,15 @@ int config_load_text(struct apf_config *c, const char *text, size_t len, const c
  * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);
 void config_free(struct apf_config *c);
+/* model/scenario/validate_protocol.c: remember where a key was set (only
+ * keys whose effect depends on the protocol family are kept). */
+void config_note_key(struct apf_config *c, const char *key, const char *file, uint32_t line, uint32_t col);
+/* After the scenario, every --set and --protocol: 0, or -1 with *err at
+ * the first explicitly set key that does nothing under the protocol. */
+int config_check_protocol_keys(const struct apf_config *c, struct cfg_error *err);
+/* compare: the same for n configurations of one scenario under n
+ * protocols; a key fails only when it does nothing under all of them. */
+int config_check_protocol_keys_all(const struct apf_config *cs, unsigned n, struct cfg_error *err);
 /* "FILE:LINE:COL: error: MSG" (or "FILE: error: MSG"). */
 void cfg_error_print(const struct cfg_error *e, void *file /* FILE* */);
 

@@ -49,7 +49,8 @@ static int load(const struct explore_opts *o, const char *const *extra, unsigned
 		if (config_set(c, extra[i], &e))
 			goto fail_free;
 	snprintf(buf, sizeof(buf), "seed=%llu", (unsigned long long)seed);
-	if (config_set(c, buf, &e) || config_set(c, "run.perturb_order=true", &e))
+	if (config_set(c, buf, &e) || config_set(c, "run.perturb_order=true", &e) ||
+	    config_check_protocol_keys(c, &e))
 		goto fail_free;
 	return 0;
 fail_free:

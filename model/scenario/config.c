@@ -1709,6 +1709,8 @@ static int load_commit(struct apf_config *c, const char *text, size_t len, const
 
 	memset(&tmp, 0, sizeof(tmp));
 	rc = load_text(&x, text, len);
+	for (size_t i = 0; rc == 0 && i < x.norigins; i++)
+		config_note_key(&tmp, x.origins[i].path, name, x.origins[i].pos.line, x.origins[i].pos.col);
 	free(x.origins);
 	if (rc) {
 		free(tmp.tasks);
@@ -1935,5 +1937,11 @@ int config_set(struct apf_config *c, const char *assignment, struct cfg_error *e
 	}
 	free(c->tasks);
 	*c = tmp;
+	{
+		char where[PATH_MAX_LEN + 8];
+
+		sfmt(where, sizeof(where), "--set %s", key);
+		config_note_key(c, key, where, 0, 0);
+	}
 	return 0;
 }

@@ -3,7 +3,7 @@
  * `explore` share it, so both apply the same checks to the same protocol. */
 #include <string.h>
 
-#include "model/apf/switches.h"
+#include "model/apf/family.h"
 #include "model/vm/machine.h"
 #include "model/check/oracle.h"
 
@@ -21,12 +21,9 @@ struct oracle *machine_attach_oracle(struct machine *m)
 	struct oracle *orc;
 
 	oc.sdei_critical[0] = c->apf.sdei_event;
-	/* The buffer and PPI-line invariants describe arm64's shared
-	 * {reason, token} buffer and level PPI (docs/reference.md §2.3, §2.7); the
-	 * x86 family has separate words and a vector-like PPI. */
-	if (apf_switches_x86_driver(&c->sw) && strcmp(c->protocol, "sync"))
-		oc.checks = ORACLE_CHECK_ALL & ~(ORACLE_CHECK(ORACLE_BUFFER_OVERWRITE) |
-						 ORACLE_CHECK(ORACLE_PPI_PENDING_MISMATCH));
+	/* The checks that apply are the family's (model/apf/family.c). */
+	if (apf_family_for(c)->oracle_checks_off)
+		oc.checks = ORACLE_CHECK_ALL & ~apf_family_for(c)->oracle_checks_off;
 	orc = oracle_create(&oc);
 	if (orc && trace_add_sink(&m->tracer, &oracle_sink_ops, orc)) {
 		oracle_destroy(orc);

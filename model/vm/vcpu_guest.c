@@ -20,6 +20,7 @@
 #include "gic/gic.h"
 #include "model/vm/machine.h"
 #include "model/vm/platform.h"
+#include "model/apf/family.h"
 #include "model/apf/protocol.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
@@ -335,14 +336,8 @@ int vcpu_guest_init(struct machine *m)
 		pc.apf_ops = m->proto->apf_ops(m, &pc.apf_ctx);
 	if (m->proto->x86_ops)
 		pc.x86_ops = m->proto->x86_ops(m, &pc.x86_ctx);
-	/* The guest driver the switches call for (apf_switches.h). */
-	if (apf_switches_x86_driver(&c->sw)) {
-		pc.boot_flags |= GUEST_BOOT_X86;
-		if (c->sw.ack == APF_ACK_NONE)
-			pc.boot_flags |= GUEST_BOOT_X86_NO_ACK;
-		if (c->sw.pageready == APF_PR_EXCEPTION)
-			pc.boot_flags |= GUEST_BOOT_X86_LEGACY;
-	}
+	/* The guest driver of the protocol's family (model/apf/family.c). */
+	pc.boot_flags |= apf_family_for(c)->boot_flags(&c->sw);
 	if (c->guest.apf_driver == GUEST_DRIVER_NO_IRQ_ACK)
 		pc.boot_flags |= GUEST_BOOT_NO_IRQ_ACK;
 	if (c->guest.apf_driver == GUEST_DRIVER_OFFLINE_WAKE)
