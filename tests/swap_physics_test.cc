@@ -437,3 +437,26 @@ TEST(Thp, FirstTouchMaps2MiBAndSwapInStaysPer4KiB)
 }
 
 } // namespace
+
+namespace {
+
+// zram is SWP_SYNCHRONOUS_IO: KVM's no-wait fault-in reads the page inline
+// and succeeds, so no fault on it goes async under any APF preset; the
+// same run on NVMe does take async faults (docs/latencies.md,
+// "Synchronous swap devices").
+TEST(SyncSwapDevice, ZramSwapInsNeverGoAsync)
+{
+	for (const char *p : { "arm64-v4", "x86-int-ack", "x86-legacy" }) {
+		SwapRun z(kHog, { std::string("protocol=") + p, "host.swap.device=zram" });
+		ASSERT_TRUE(z.ok) << p;
+		EXPECT_GT(z.I({ "host", "faults", "major" }), 0) << p;
+		EXPECT_EQ(z.I({ "host", "faults", "async" }), 0) << p;
+		EXPECT_EQ(z.I({ "apf", "async" }), 0) << p;
+		EXPECT_EQ(z.I({ "apf", "tokens", "issued" }), 0) << p;
+		SwapRun n(kHog, { std::string("protocol=") + p, "host.swap.device=nvme" });
+		ASSERT_TRUE(n.ok) << p;
+		EXPECT_GT(n.I({ "host", "faults", "async" }), 0) << p << ": the control run on NVMe";
+	}
+}
+
+} // namespace
