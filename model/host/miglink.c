@@ -80,6 +80,7 @@ static void miglink_off_wire_ev(void *ctx, uint64_t arg)
 
 	(void)arg;
 	l->busy = false;
+	l->busy_done += l->wire_end - l->wire_start;
 	l->bytes += l->cur.n * CFG_PAGE_SIZE;
 	if (ring_push(&l->prop, &l->cur) == 0)
 		sim_after(l->sim, l->half_rtt, miglink_arrive_ev, l, 0);
@@ -106,8 +107,27 @@ static void miglink_kick(struct miglink *l)
 	l->cur = ring_pop(r);
 	l->busy = true;
 	sim_time_t t = miglink_xfer(l, l->cur.n * CFG_PAGE_SIZE);
-	l->busy_ps += t;
+	l->wire_start = l->sim->now;
+	l->wire_end = l->sim->now + t;
 	sim_after(l->sim, t, miglink_off_wire_ev, l, 0);
+}
+
+sim_time_t miglink_block(struct miglink *l, uint64_t bytes)
+{
+	sim_time_t t = miglink_xfer(l, bytes);
+
+	l->bytes += bytes;
+	l->busy_done += t;
+	return t;
+}
+
+void miglink_close(struct miglink *l, sim_time_t end)
+{
+	sim_time_t cur = 0;
+
+	if (l->busy && end > l->wire_start)
+		cur = (end < l->wire_end ? end : l->wire_end) - l->wire_start;
+	l->busy_ps = l->busy_done + cur;
 }
 
 int miglink_send(struct miglink *l, const struct mig_unit *u)

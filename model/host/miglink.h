@@ -50,7 +50,9 @@ struct miglink {
 	uint64_t stream_queued;	/* stream bytes committed, not yet off the wire */
 	uint64_t inflight;	/* units committed, not yet delivered */
 	uint64_t bytes;		/* off the wire */
-	sim_time_t busy_ps;	/* time the wire carried data */
+	sim_time_t busy_ps;	/* time the wire carried data, up to miglink_close() */
+	sim_time_t busy_done;	/* ... of the units off the wire and the blocks */
+	sim_time_t wire_start, wire_end;	/* the unit on the wire (busy) */
 	/* A unit reached the destination. */
 	void (*deliver)(void *ctx, const struct mig_unit *u);
 	/* A stream unit left the wire: room for the sender to commit more. */
@@ -63,6 +65,13 @@ void miglink_fini(struct miglink *l);
 /* Commit a unit: stream units and (without preempt) urgent ones go to the
  * FIFO, urgent ones with preempt to their own queue.  -1: out of memory. */
 int miglink_send(struct miglink *l, const struct mig_unit *u);
+/* The VM is stopped and the stream drained (stop-and-copy, the postcopy
+ * switch-over): `bytes` cross the link as one block at its bandwidth.
+ * Counts them and their wire time; returns that time. */
+sim_time_t miglink_block(struct miglink *l, uint64_t bytes);
+/* busy_ps up to `end` (the end of the run): a unit still on the wire counts
+ * up to `end`.  Idempotent. */
+void miglink_close(struct miglink *l, sim_time_t end);
 /* Time to put `bytes` on the wire at the link bandwidth. */
 sim_time_t miglink_xfer(const struct miglink *l, uint64_t bytes);
 

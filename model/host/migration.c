@@ -14,11 +14,6 @@
 #define BIT_SET(bm, i) ((bm)[(i) >> 6] |= 1ULL << ((i) & 63))
 #define BIT_CLEAR(bm, i) ((bm)[(i) >> 6] &= ~(1ULL << ((i) & 63)))
 
-static sim_time_t mig_xfer(const struct migration *g, uint64_t bytes)
-{
-	return miglink_xfer(&g->link, bytes);
-}
-
 static sim_time_t mig_at_rate(uint64_t bytes, uint64_t rate)
 {
 	return (sim_time_t)((unsigned __int128)bytes * SIM_S / rate);
@@ -259,7 +254,7 @@ static void mig_stop_and_copy(struct migration *g)
 	uint64_t bytes = dirty * PAGE + c->device_state;
 
 	g->last_dirty = dirty;
-	mig_pause(g, mig_xfer(g, bytes) + c->rtt, false);
+	mig_pause(g, miglink_block(&g->link, bytes) + c->rtt, false);
 	g->pages_sent += dirty;
 	g->bytes += bytes;
 }
@@ -269,7 +264,7 @@ static void mig_to_postcopy(struct migration *g)
 {
 	const struct migration_cfg *c = &g->m->cfg->migration;
 
-	mig_pause(g, mig_xfer(g, c->device_state) + c->rtt, true);
+	mig_pause(g, miglink_block(&g->link, c->device_state) + c->rtt, true);
 	g->bytes += c->device_state;
 }
 

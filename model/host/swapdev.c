@@ -90,7 +90,7 @@ static void swapdev_service_end(void *ctx, uint64_t idx)
 	sim_time_t xfer = swapdev_transfer_ps(sd, sd->req[idx].n);
 
 	sd->chan_free = start + xfer;
-	sd->stats.transfer_ps += xfer;
+	sd->xfer_sched += xfer;
 	sim_at(sd->sim, sd->chan_free, swapdev_complete, sd, idx);
 }
 
@@ -103,10 +103,13 @@ static void swapdev_complete(void *ctx, uint64_t idx)
 	sd->req[idx].next = sd->free_req;
 	sd->free_req = (uint32_t)idx;
 	if (--sd->busy == 0)
-		sd->stats.busy_ps += now - sd->busy_since;
+		sd->busy_done += now - sd->busy_since;
 	if (r.write) {
+		sd->writes_done++;
 		sd->stats.pages_written += r.n;
 	} else {
+		sd->reads_done++;
+		sd->pages_read_pending -= r.n;
 		sd->stats.pages_read += r.n;
 		hist_add(&sd->stats.read_total, now - r.submitted);
 	}
@@ -221,10 +224,12 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 	r->seq = sd->seq++;
 	for (uint32_t i = 0; i < n; i++)
 		r->gfn[i] = gfn[i];
-	if (write)
+	if (write) {
 		sd->stats.writes++;
-	else
+	} else {
 		sd->stats.reads++;
+		sd->pages_read_pending += n;
+	}
 	if (sd->busy < sd->depth) {
 		swapdev_start(sd, idx);
 		return 0;
@@ -236,6 +241,21 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 	if (sd->qlen > sd->stats.max_queued)
 		sd->stats.max_queued = sd->qlen;
 	return 0;
+}
+
+/* Transfers on the channel are back to back from the first unfinished one
+ * (which started by `end`: it was scheduled at or after the previous one's
+ * end, or at its service end <= `end`) to chan_free, so the transfer time
+ * still ahead of `end` is chan_free - end. */
+void swapdev_close(struct swapdev *sd, sim_time_t end)
+{
+	sim_time_t ahead = sd->chan_free > end ? sd->chan_free - end : 0;
+
+	sd->stats.transfer_ps = sd->xfer_sched - ahead;
+	sd->stats.busy_ps = sd->busy_done + (sd->busy && end > sd->busy_since ? end - sd->busy_since : 0);
+	sd->stats.reads_unfinished = sd->stats.reads - sd->reads_done;
+	sd->stats.writes_unfinished = sd->stats.writes - sd->writes_done;
+	sd->stats.pages_read_unfinished = sd->pages_read_pending;
 }
 
 int swapdev_submit(struct swapdev *sd, uint64_t gfn, bool write)

@@ -19,7 +19,15 @@
  *
  * Invariants: no read completes sooner than floor + its transfer after it
  * entered service; bytes moved / time the channel was busy <= bandwidth;
- * the number of requests in service never exceeds queue_depth.
+ * the number of requests in service never exceeds queue_depth; a transfer
+ * happens while its request is in service, so transfer_ps <= busy_ps.
+ *
+ * The statistics (docs/output.md, host.swap): `reads` and `writes` count
+ * requests when submitted (a write merged into a waiting one is not a new
+ * request), `pages_read`/`pages_written` count pages when their request
+ * completes; a request still waiting or in service when the run ends is
+ * `*_unfinished`, so pages_read >= reads - reads_unfinished.  busy_ps and
+ * transfer_ps are time up to swapdev_close(); they are final only after it.
  */
 #ifndef APFSIM_MODEL_SWAPDEV_H
 #define APFSIM_MODEL_SWAPDEV_H
@@ -52,8 +60,11 @@ struct swapdev_stats {
 	uint64_t pages_read, pages_written;
 	uint64_t merged_writes;		/* writes joined to a waiting contiguous write */
 	uint64_t max_queued;		/* deepest wait queue seen */
-	sim_time_t busy_ps;		/* time with at least one request in service */
-	sim_time_t transfer_ps;		/* time the transfer channel was busy */
+	uint64_t reads_unfinished;	/* read requests not completed at close */
+	uint64_t pages_read_unfinished;	/* their pages */
+	uint64_t writes_unfinished;	/* write requests not completed at close */
+	sim_time_t busy_ps;		/* time with at least one request in service, up to close */
+	sim_time_t transfer_ps;		/* time the transfer channel was busy, up to close */
 	struct histogram read_wait;	/* submit -> service start, per read request */
 	struct histogram read_total;	/* submit -> completion, per read request */
 };
@@ -69,7 +80,11 @@ struct swapdev {
 	const struct dist *rd, *wr;
 	struct rng rng;
 	sim_time_t chan_free;		/* the transfer channel is busy until then */
-	sim_time_t busy_since;
+	sim_time_t xfer_sched;		/* transfer time of every transfer scheduled so far */
+	sim_time_t busy_since;		/* start of the current busy period (busy > 0) */
+	sim_time_t busy_done;		/* busy time of the busy periods that ended */
+	uint64_t reads_done, writes_done;	/* requests completed */
+	uint64_t pages_read_pending;	/* pages of reads submitted, not completed */
 	struct swap_req *req;		/* request pool */
 	uint32_t nreq, free_req;
 	uint32_t sched;			/* enum swap_sched */
@@ -95,6 +110,11 @@ void swapdev_fini(struct swapdev *sd);
 int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n);
 /* One page with no known slot. */
 int swapdev_submit(struct swapdev *sd, uint64_t gfn, bool write);
+/* Bring the time statistics (busy_ps, transfer_ps) and the *_unfinished
+ * counts up to `end` (the end of the run): a busy period or a transfer still
+ * going at `end` counts up to `end`.  Idempotent; may be called again for a
+ * later `end`.  `end` must be >= the time of the last device event. */
+void swapdev_close(struct swapdev *sd, sim_time_t end);
 /* Transfer time of n pages at the device bandwidth (rounded up). */
 sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n);
 

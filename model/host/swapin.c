@@ -1,9 +1,14 @@
 /* swapin.c — one swap-in = one device read of the page and its readahead. */
 #include "model/host/swapin.h"
 
+bool swapin_synchronous(const struct swap_cfg *c)
+{
+	return c->device == SWAPDEV_ZRAM;
+}
+
 uint32_t swapin_window(const struct swap_cfg *c)
 {
-	return c->device == SWAPDEV_ZRAM ? 1 : 1u << c->page_cluster;
+	return swapin_synchronous(c) ? 1 : 1u << c->page_cluster;
 }
 
 int swapin_start(struct hostmem *hm, struct swapdev *sd, const struct swap_cfg *c, uint64_t gfn)

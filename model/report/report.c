@@ -157,13 +157,16 @@ json_t *report_json(const struct machine *m, const char *version)
 			"writebacks", (json_int_t)hs->writebacks,
 			"thp_fills", (json_int_t)hs->thp_fills));
 	const struct swapdev_stats *ss = &m->swap.stats;
-	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *swap = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"device", cfg_swap_device_names[m->cfg->host.swap.device],
 			"swap_ins", (json_int_t)hs->major,
 			"readahead_pages", (json_int_t)hs->readahead,
 			"readahead_unused", (json_int_t)hs->readahead_unused,
 			"read_requests", (json_int_t)ss->reads,
 			"pages_read", (json_int_t)ss->pages_read,
+			"read_requests_unfinished", (json_int_t)ss->reads_unfinished,
+			"pages_read_unfinished", (json_int_t)ss->pages_read_unfinished,
+			"writes_unfinished", (json_int_t)ss->writes_unfinished,
 			"writes", (json_int_t)ss->writes,
 			"merged_writes", (json_int_t)ss->merged_writes,
 			"pages_written", (json_int_t)ss->pages_written,

@@ -346,6 +346,9 @@ void machine_finish(struct machine *m)
 		acct_close(&m->sched.tasks[i].acct, m->end_ps);
 	for (uint32_t i = 0; i < m->nvcpus; i++)
 		vcpu_finish(&m->vcpus[i], m->end_ps);
+	swapdev_close(&m->swap, m->end_ps);
+	if (m->cfg->migration.mode != MIG_NONE)
+		miglink_close(&m->mig.link, m->end_ps);
 	for (uint32_t i = 0; i < m->sched.ntasks; i++) {
 		struct task *t = &m->sched.tasks[i];
 		/* Parked time counts up to the end only: a park that began

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "model/vm/machine.h"
+#include "model/host/swapin.h"
 #include "model/vm/platform.h"
 #include "model/apf/protocol.h"
 #include "model/vm/vcpu_guest.h"
@@ -575,7 +576,13 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 						now = t;
 					}
 					vcpu_fault_begin(v, tk, gfn);
-					m->proto->stage2_fault(m, v, tk, gfn);
+					/* A swap-in from a synchronous device completes
+					 * in KVM's no-wait attempt: never async. */
+					if (swapin_synchronous(&m->cfg->host.swap) &&
+					    hostmem_classify(&m->hm, gfn) == HM_FAULT_MAJOR)
+						vcpu_fault_sync(v, tk, gfn);
+					else
+						m->proto->stage2_fault(m, v, tk, gfn);
 					return;
 				}
 				hostmem_access(&m->hm, gfn, tk->op.write);
