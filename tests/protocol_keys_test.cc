@@ -88,6 +88,8 @@ TEST(ProtocolKeys, DefaultsAndOffValuesNeverTriggerIt)
 	ASSERT_EQ(a.set("faults.sdei_refuse=0"), 0);
 	ASSERT_EQ(a.set("guest.driver_variant=faithful"), 0);
 	ASSERT_EQ(a.set("faults.host_flush_at=0s"), 0);
+	// An injection's shaping key without its trigger asks for nothing.
+	ASSERT_EQ(a.set("faults.apf_toggle_len=20ms"), 0);
 	for (const char *p : { "sync", "arm64-v4", "x86-int-ack", "x86-int-noack", "x86-legacy" }) {
 		ASSERT_EQ(a.set((std::string("protocol=") + p).c_str()), 0);
 		EXPECT_EQ(a.check(), 0) << p << ": " << a.err.msg;

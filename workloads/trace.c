@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/config/config.h"
+#include "model/config/params.h"
+#include "model/kernel/sim.h"
+#include "model/kernel/units.h"
 #include "workloads/workload.h"
 
 struct trace_params {

@@ -23,7 +23,6 @@
 #define CFG_MAX_VCPUS 512	     /* arm64 KVM_MAX_VCPUS of the v4 era */
 #define CFG_MAX_TASKS 1024
 #define CFG_MAX_MEMORY (1ULL << 40)  /* 1 TiB: flat per-page arrays stay < 256 Mi entries */
-#define CFG_WL_PARAMS_MAX 512
 /* vm.vcpus x run.duration / guest.timeslice: a run's timer ticks, the floor
  * of its event count; bounded so that a run stays well under the machine's
  * event budget (MACHINE_MAX_EVENTS, 2^32) and ends in minutes, not days. */
@@ -228,6 +227,8 @@ void config_note_key(struct apf_config *c, const char *key, const char *file, ui
 /* After the scenario, every --set and --protocol: 0, or -1 with *err at
  * the first explicitly set key that does nothing under the protocol. */
 int config_check_protocol_keys(const struct apf_config *c, struct cfg_error *err);
+/* The key (dotted) holds a value other than its schema default. */
+bool config_key_is_set(const struct apf_config *c, const char *key);
 /* compare: the same for n configurations of one scenario under n
  * protocols; a key fails only when it does nothing under all of them. */
 int config_check_protocol_keys_all(const struct apf_config *cs, unsigned n, struct cfg_error *err);

@@ -10,6 +10,7 @@
 #ifndef APFSIM_MODEL_CONFIG_INJECT_H
 #define APFSIM_MODEL_CONFIG_INJECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Recorded events: X(ENUM, "json name", "what b is in the trace"). */
@@ -50,6 +51,9 @@ struct inject_desc {
 	const char *keys[5];		/* under faults., the triggers first */
 	uint32_t ntriggers;		/* keys[0..ntriggers) turn it on */
 	const char *shrink[2];		/* per trigger: "faults.KEY=OFF" */
+	bool chained;			/* trigger 2 is tried only when dropping
+					 * trigger 1 kept the failure (a random
+					 * window falls back to its fixed one) */
 	uint32_t needs;			/* APF_CAP_* */
 	const char *doc;
 };

@@ -29,6 +29,9 @@ enum param_type {
 };
 
 #define PARAM_STRING_MAX 256
+/* Bytes of a task's workload params struct (struct task_cfg.params): here,
+ * beside the schema type, so that workloads/ need no more of model/config. */
+#define CFG_WL_PARAMS_MAX 512
 
 struct param_desc {
 	const char *key;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "model/config/config.h"
+#include "model/config/inject.h"
 #include "model/vm/machine.h"
 #include "model/check/oracle.h"
 
@@ -184,36 +185,23 @@ static void shrink_duration(struct shrink_state *st, sim_time_t dur)
 	}
 }
 
-/* Switch off each injection the scenario turns on, one at a time. */
-static void shrink_injections(struct shrink_state *st, const struct faults_cfg *f)
+/* Switch off each injection the scenario turns on, one at a time, in the
+ * order of the injection table (model/config/inject.c). */
+static void shrink_injections(struct shrink_state *st, const struct apf_config *c)
 {
-	static const char *const window_names[2] = { "cpu_offline", "apf_toggle" };
-	const struct fault_window *w[2] = { &f->cpu_offline, &f->apf_toggle };
+	for (const struct inject_desc *d = inject_table; d->name; d++) {
+		for (uint32_t k = 0; k < d->ntriggers; k++) {
+			char key[64];
 
-	if (f->sdei_refuse > 0)
-		TRY(st, "faults.sdei_refuse=0");
-	if (f->worker_fail > 0)
-		TRY(st, "faults.worker_fail=0");
-	if (f->kick_delay)
-		TRY(st, "faults.kick_delay=0s");
-	if (f->host_flush_random)
-		TRY(st, "faults.host_flush_random=false");
-	if (f->host_flush_at)
-		TRY(st, "faults.host_flush_at=0s");
-	if (f->memory_spike_random)
-		TRY(st, "faults.memory_spike_random=false");
-	if (f->memory_spike_at)
-		TRY(st, "faults.memory_spike_at=0s");
-	if (f->migrate_random)
-		TRY(st, "faults.migrate_random=false");
-	for (int i = 0; i < 2; i++) {
-		/* random off falls back to the fixed schedule; then that off. */
-		if (w[i]->random && !TRY(st, "faults.%s_random=false", window_names[i]))
-			continue;
-		if (w[i]->at)
-			TRY(st, "faults.%s_at=0s", window_names[i]);
+			snprintf(key, sizeof(key), "faults.%s", d->keys[k]);
+			if (!config_key_is_set(c, key))
+				continue;
+			if (!TRY(st, "%s", d->shrink[k]) && d->chained)
+				break;
+		}
 	}
 }
+
 
 /* Fewer task instances: count 1, then 0 (the task dropped). */
 static void shrink_tasks(struct shrink_state *st, const struct apf_config *c)
@@ -284,7 +272,7 @@ static void shrink(const struct explore_opts *o, struct explore_group *g)
 	if (load(o, NULL, 0, g->first.seed, &c, err, sizeof(err)))
 		return;
 	shrink_duration(&st, c.run.duration);
-	shrink_injections(&st, &c.faults);
+	shrink_injections(&st, &c);
 	shrink_tasks(&st, &c);
 	shrink_pages(&st, &c);
 	config_free(&c);

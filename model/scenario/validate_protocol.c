@@ -8,9 +8,11 @@
  * (config_note_key); the check runs once, after the scenario, every --set
  * and --protocol, so the order of the options never matters.
  *
- * A key fails when it was set explicitly, its value differs from its
- * default (setting an injection off asks for nothing) and the family of
- * the protocol lacks a capability it needs.
+ * A key fails when it was set explicitly, it asks for something by itself
+ * (an injection's trigger: probability, instant, random switch; not its
+ * vCPU or length), its value differs from its default (setting an
+ * injection off asks for nothing) and the family of the protocol lacks a
+ * capability it needs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,20 +22,33 @@
 #include "model/config/inject.h"
 
 /* The capabilities `key` needs, or 0 when its effect does not depend on
- * the family (then it is not remembered either). */
-static uint32_t key_needs(const char *key)
+ * the family (then it is not remembered either).  *trigger: the key alone
+ * asks for something (an injection's probability, instant or random
+ * switch; a family rule's key) — the other keys of an injection (its
+ * vCPU, length, size) only shape it, and are judged through its trigger. */
+static uint32_t key_needs_ex(const char *key, bool *trigger)
 {
+	*trigger = true;
 	if (!strncmp(key, "faults.", 7)) {
 		for (const struct inject_desc *d = inject_table; d->name; d++)
-			for (const char *const *k = d->keys; *k; k++)
-				if (!strcmp(*k, key + 7))
+			for (uint32_t k = 0; d->keys[k]; k++)
+				if (!strcmp(d->keys[k], key + 7)) {
+					*trigger = k < d->ntriggers;
 					return d->needs;
+				}
 		return 0;
 	}
 	for (const struct apf_key_rule *r = apf_key_rules; r->key; r++)
 		if (!strcmp(r->key, key))
 			return r->needs;
 	return 0;
+}
+
+static uint32_t key_needs(const char *key)
+{
+	bool trigger;
+
+	return key_needs_ex(key, &trigger);
 }
 
 void config_note_key(struct apf_config *c, const char *key, const char *file, uint32_t line, uint32_t col)
@@ -113,9 +128,11 @@ static int first_moot(const struct apf_config *c, const struct apf_config *def, 
 {
 	for (uint32_t i = 0; i < c->nkey_origins; i++) {
 		const char *key = c->key_origins[i].key;
-		uint32_t needs = key_needs(key);
-		bool served = false;
+		bool trigger, served = false;
+		uint32_t needs = key_needs_ex(key, &trigger);
 
+		if (!trigger)
+			continue;
 		for (unsigned k = 0; k < n; k++)
 			served |= (needs & caps[k]) == needs;
 		if (!served && differs_from_default(c, def, key))
@@ -167,4 +184,12 @@ int config_check_protocol_keys_all(const struct apf_config *cs, unsigned n, stru
 	config_defaults(&def);
 	i = first_moot(&cs[0], &def, caps, n);
 	return i < 0 ? 0 : fail_moot(&cs[0], i, list, n > 1, err);
+}
+
+bool config_key_is_set(const struct apf_config *c, const char *key)
+{
+	struct apf_config def;
+
+	config_defaults(&def);
+	return differs_from_default(c, &def, key);
 }
