@@ -3,41 +3,45 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include "model/config/config.h"
+#include "model/session/session.h"
 #include "model/vm/machine.h"
 #include "model/apf/proto/arm64.h"
+
+/* Load (not timed), then build, run and finish (timed) one session. */
+static int e2e_run(const struct session_spec *spec, struct session *ss, double *wall)
+{
+	struct cfg_error err;
+
+	if (session_load(ss, spec, &err)) {
+		cfg_error_print(&err, stderr);
+		return -1;
+	}
+	double t0 = bench_now();
+	if (session_build(ss, NULL)) {
+		fprintf(stderr, "%s\n", ss->err);
+		session_end(ss);
+		return -1;
+	}
+	session_run(ss, NULL);
+	session_finish(ss);
+	*wall = bench_now() - t0;
+	return 0;
+}
 
 static double e2e_sim_rate(const char *scenario, const char *protocol, const struct bench_opts *o)
 {
 	char path[1024], set[128];
-	struct apf_config cfg;
-	struct cfg_error err;
-	struct machine m;
+	const char *sets[] = { set, "run.duration=20s" };
+	struct session ss;
+	double wall;
 
 	snprintf(path, sizeof(path), "%s/workloads/scenarios/%s", APFSIM_SOURCE_DIR, scenario);
-	if (config_load_file(&cfg, path, &err)) {
-		cfg_error_print(&err, stderr);
-		return -1;
-	}
 	snprintf(set, sizeof(set), "protocol=%s", protocol);
-	if (config_set(&cfg, set, &err) || (o->quick && config_set(&cfg, "run.duration=20s", &err))) {
-		cfg_error_print(&err, stderr);
-		config_free(&cfg);
+	struct session_spec spec = { .scenario = path, .sets = sets, .nsets = o->quick ? 2 : 1 };
+	if (e2e_run(&spec, &ss, &wall))
 		return -1;
-	}
-	double t0 = bench_now();
-	if (machine_init(&m, &cfg)) {
-		fprintf(stderr, "%s\n", m.err);
-		machine_fini(&m);
-		config_free(&cfg);
-		return -1;
-	}
-	machine_run_until(&m, SIM_TIME_MAX);
-	machine_finish(&m);
-	double wall = bench_now() - t0;
-	double sim = (double)m.end_ps / (double)SIM_S;
-	machine_fini(&m);
-	config_free(&cfg);
+	double sim = (double)ss.m->end_ps / (double)SIM_S;
+	session_end(&ss);
 	return wall > 0 ? sim / wall : -1;
 }
 
@@ -63,30 +67,16 @@ static double e2e_apf_roundtrips(const struct bench_opts *o)
 		"tasks:\n"
 		"  - {name: hog, workload: memhog, share: 90%, passes: 1}\n"
 		"run: {duration: 600s, until_done: true}\n";
-	struct apf_config cfg;
-	struct cfg_error err;
-	struct machine m;
+	const char *sets[] = { "tasks.0.share=20%" };
+	struct session_spec spec = { .yaml = yaml, .yaml_name = "bench", .sets = sets, .nsets = o->quick ? 1 : 0 };
+	struct session ss;
+	double wall;
 
-	if (config_load_string(&cfg, yaml, "bench", &err)) {
-		cfg_error_print(&err, stderr);
+	if (e2e_run(&spec, &ss, &wall))
 		return -1;
-	}
-	if (o->quick)
-		config_set(&cfg, "tasks.0.share=20%", &err);
-	double t0 = bench_now();
-	if (machine_init(&m, &cfg)) {
-		fprintf(stderr, "%s\n", m.err);
-		machine_fini(&m);
-		config_free(&cfg);
-		return -1;
-	}
-	machine_run_until(&m, SIM_TIME_MAX);
-	machine_finish(&m);
-	double wall = bench_now() - t0;
-	const struct apf_host *a = m.proto_state;
+	const struct apf_host *a = ss.m->proto_state;
 	double trips = (double)(a->st.pageready - a->st.pageready_wakeall);
-	machine_fini(&m);
-	config_free(&cfg);
+	session_end(&ss);
 	return wall > 0 ? trips / wall : -1;
 }
 

@@ -21,6 +21,7 @@ enum {
 #include <stdio.h>
 
 #include "model/config/params.h"
+#include "model/session/session.h"
 
 struct apf_config;
 struct cli_outputs;
@@ -67,10 +68,11 @@ struct run_opts {
 	char seedbuf[48], protobuf[96], imagebuf[PARAM_STRING_MAX + 16];
 };
 
-/* The rendered outputs of one run. */
+/* The outputs of one run: its collected results, and (apfsim run) the
+ * JSON text with the digest of text and summary. */
 struct run_out {
-	char *summary;
-	size_t summary_len;
+	struct session_result res;
+	bool ok;			/* res was collected */
 	char *json;
 	uint64_t digest;
 	int interrupted;		/* the signal that stopped it, or 0 */
@@ -90,7 +92,8 @@ int cli_compare(int argc, char **argv);
 /* compare_explain.c: the time-account difference of run documents a
  * (protocol base) and b (other), and its printed form. */
 struct json_t;
-struct json_t *compare_explain(const char *base, struct json_t *a, const char *other, struct json_t *b);
+struct json_t *compare_explain(const char *base, const struct session_result *a, const char *other,
+			       const struct session_result *b);
 void compare_explain_print(struct json_t *ex, FILE *out);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
@@ -120,12 +123,15 @@ int cli_twice(const char *cmd, const char *opt);
  * (help printed) or -1 (usage error). */
 int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const struct option *table,
 		       const char *usage);
-int cli_load_config(const struct run_opts *o, struct apf_config *cfg);
+/* Load o->scenario with o->sets into a session; -1 after the message. */
+int cli_load_session(const struct run_opts *o, struct session *ss);
 /* Whether cfg's protocol runs guest code: --guest-image and --trace-insn
  * do nothing without it. */
 bool cli_protocol_runs_guest(const struct apf_config *cfg);
-int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, const struct run_streams *s,
-		 struct run_out *out);
+/* Build, run, finish and collect one run of the loaded session ss, with
+ * the trace streams s; the session is reset after (its config stays, so
+ * it can run again).  A CLI_EXIT_* status. */
+int cli_simulate(struct session *ss, const struct run_opts *o, const struct run_streams *s, struct run_out *out);
 void cli_run_out_free(struct run_out *o);
 
 /* signals.c: SIGINT and SIGTERM set sim_interrupted (the simulation stops

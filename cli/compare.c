@@ -14,6 +14,7 @@
 #include "cli/outputs.h"
 #include "model/config/config.h"
 #include "model/report/report.h"
+#include "model/session/session.h"
 
 #define MAX_PROTOCOLS 8
 
@@ -57,105 +58,115 @@ static const struct option compare_table[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A JSON value by a dotted path ("apf.sync_total", "tasks.0.progress"). */
-static json_t *jpath(json_t *doc, const char *path)
-{
-	char buf[256], *save = NULL;
-	json_t *cur = doc;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
-		if (json_is_array(cur))
-			cur = json_array_get(cur, strtoul(tok, NULL, 10));
-		else
-			cur = json_object_get(cur, tok);
-	}
-	return cur;
-}
-
 enum fmt { F_INT, F_TIME };
 
-static void cell(json_t *v, enum fmt f, char *buf, size_t len)
+static void cell(bool has, int64_t v, enum fmt f, char *buf, size_t len)
 {
-	if (!v || !json_is_integer(v)) {
+	if (!has) {
 		snprintf(buf, len, "-");
 		return;
 	}
 	if (f == F_TIME)
-		report_fmt_time((sim_time_t)json_integer_value(v), buf, len);
+		report_fmt_time((sim_time_t)v, buf, len);
 	else
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		snprintf(buf, len, "%lld", (long long)v);
 }
 
-static void row(const char *label, json_t **docs, unsigned n, const char *path, enum fmt f)
+/* A row of cells: has[i] and v[i] of each run. */
+static void row_cells(const char *label, const bool *has, const int64_t *v, unsigned n, enum fmt f)
 {
 	char c[48];
 
 	printf("%-34s", label);
 	for (unsigned i = 0; i < n; i++) {
-		cell(docs[i] ? jpath(docs[i], path) : NULL, f, c, sizeof(c));
+		cell(has[i], v[i], f, c, sizeof(c));
 		printf(" %16s", c);
 	}
 	putchar('\n');
 }
 
+/* One row of a figure some protocols do not have (session_fig_paths). */
+static void row(const char *label, const struct run_out *r, unsigned n, enum session_fig k, enum fmt f)
+{
+	char c[48];
+
+	printf("%-34s", label);
+	for (unsigned i = 0; i < n; i++) {
+		cell(r[i].ok && r[i].res.has[k], r[i].res.fig[k], f, c, sizeof(c));
+		printf(" %16s", c);
+	}
+	putchar('\n');
+}
+
+/* Column c (progress, cpu, stall, parked) of task t. */
+static int64_t task_col(const struct session_task_result *x, unsigned c)
+{
+	return c == 0 ? (int64_t)x->progress : c == 1 ? (int64_t)x->cpu_ps : c == 2 ? (int64_t)x->stall_ps
+									       : (int64_t)x->parked_ps;
+}
+
 /* Exits summed over vCPUs. */
-static void row_exits(json_t **docs, unsigned n)
+static void row_exits(const struct run_out *r, unsigned n)
 {
 	printf("%-34s", "exits (all vCPUs)");
 	for (unsigned i = 0; i < n; i++) {
 		long long sum = 0;
-		json_t *vs = docs[i] ? json_object_get(docs[i], "vcpus") : NULL;
-		for (size_t k = 0; vs && k < json_array_size(vs); k++)
-			sum += json_integer_value(json_object_get(json_array_get(vs, k), "exits"));
+		for (unsigned k = 0; r[i].ok && k < r[i].res.nvcpus; k++)
+			sum += (long long)r[i].res.vcpus[k].exits;
 		printf(" %16lld", sum);
 	}
 	putchar('\n');
 }
 
-static void print_table(const char *scenario, char protos[][32], json_t **docs, unsigned n)
+static void print_table(const char *scenario, char protos[][32], const struct run_out *r, unsigned n)
 {
-	char label[128], path[64];
+	char label[128];
 
 	printf("apfsim compare: %s\n\n%-34s", scenario, "");
 	for (unsigned i = 0; i < n; i++)
 		printf(" %16s", protos[i]);
 	putchar('\n');
-	row("simulated time", docs, n, "sim_time_ps", F_TIME);
-	json_t *tasks = docs[0] ? json_object_get(docs[0], "tasks") : NULL;
-	for (size_t t = 0; tasks && t < json_array_size(tasks); t++) {
-		const char *name = json_string_value(json_object_get(json_array_get(tasks, t), "name"));
-		static const struct { const char *key, *what; enum fmt f; } cols[] = {
-			{ "progress", "progress", F_INT }, { "cpu_ps", "cpu", F_TIME },
-			{ "stall_ps", "stall", F_TIME }, { "parked_ps", "parked", F_TIME },
+	bool has[MAX_PROTOCOLS];
+	int64_t v[MAX_PROTOCOLS];
+	for (unsigned i = 0; i < n; i++) {
+		has[i] = r[i].ok;
+		v[i] = (int64_t)r[i].res.sim_time_ps;
+	}
+	row_cells("simulated time", has, v, n, F_TIME);
+	for (size_t t = 0; r[0].ok && t < r[0].res.ntasks; t++) {
+		static const struct { const char *what; enum fmt f; } cols[] = {
+			{ "progress", F_INT }, { "cpu", F_TIME }, { "stall", F_TIME }, { "parked", F_TIME },
 		};
 		for (unsigned c = 0; c < 4; c++) {
-			snprintf(label, sizeof(label), "%s %s", name ? name : "?", cols[c].what);
-			snprintf(path, sizeof(path), "tasks.%zu.%s", t, cols[c].key);
-			row(label, docs, n, path, cols[c].f);
+			snprintf(label, sizeof(label), "%s %s", r[0].res.tasks[t].name, cols[c].what);
+			for (unsigned i = 0; i < n; i++) {
+				has[i] = r[i].ok && t < r[i].res.ntasks;
+				v[i] = has[i] ? task_col(&r[i].res.tasks[t], c) : 0;
+			}
+			row_cells(label, has, v, n, cols[c].f);
 		}
 	}
-	row("stage-2 faults", docs, n, "host.faults.total", F_INT);
-	row("faults needing I/O (APF)", docs, n, "apf.faults", F_INT);
-	row("  async", docs, n, "apf.async", F_INT);
-	row("  synchronous", docs, n, "apf.sync_total", F_INT);
-	row("  repeated", docs, n, "apf.repeated_faults", F_INT);
-	row("not-present injected", docs, n, "apf.notpresent_injected", F_INT);
-	row("not-present delivered (SDEI)", docs, n, "apf.notpresent_delivered", F_INT);
-	row("page-ready delivered", docs, n, "apf.pageready_delivered", F_INT);
-	row("ACKs", docs, n, "apf.acks", F_INT);
-	row("tokens issued", docs, n, "apf.tokens.issued", F_INT);
-	row("zero tokens", docs, n, "apf.tokens.zero", F_INT);
-	row_exits(docs, n);
-	row("fault latency p50", docs, n, "host.fault_latency_ps.p50", F_TIME);
-	row("fault latency p99", docs, n, "host.fault_latency_ps.p99", F_TIME);
-	row("completion->page-ready p50", docs, n, "apf.completion_to_pageready_ps.p50", F_TIME);
-	row("completion->page-ready p99", docs, n, "apf.completion_to_pageready_ps.p99", F_TIME);
-	row("completion->page-ready max", docs, n, "apf.completion_to_pageready_ps.max", F_TIME);
-	row("page-ready->running p50", docs, n, "apf.pageready_to_running_ps.p50", F_TIME);
-	row("parked p50", docs, n, "apf.parked_ps.p50", F_TIME);
-	row("parked p99", docs, n, "apf.parked_ps.p99", F_TIME);
-	row("oracle violations", docs, n, "oracle.violations", F_INT);
+	row("stage-2 faults", r, n, SF_HOST_FAULTS, F_INT);
+	row("faults needing I/O (APF)", r, n, SF_APF_FAULTS, F_INT);
+	row("  async", r, n, SF_APF_ASYNC, F_INT);
+	row("  synchronous", r, n, SF_APF_SYNC, F_INT);
+	row("  repeated", r, n, SF_APF_REPEATED, F_INT);
+	row("not-present injected", r, n, SF_NOTPRESENT_INJECTED, F_INT);
+	row("not-present delivered (SDEI)", r, n, SF_NOTPRESENT_DELIVERED, F_INT);
+	row("page-ready delivered", r, n, SF_PAGEREADY_DELIVERED, F_INT);
+	row("ACKs", r, n, SF_ACKS, F_INT);
+	row("tokens issued", r, n, SF_TOKENS_ISSUED, F_INT);
+	row("zero tokens", r, n, SF_TOKENS_ZERO, F_INT);
+	row_exits(r, n);
+	row("fault latency p50", r, n, SF_FAULT_LAT_P50, F_TIME);
+	row("fault latency p99", r, n, SF_FAULT_LAT_P99, F_TIME);
+	row("completion->page-ready p50", r, n, SF_C2R_P50, F_TIME);
+	row("completion->page-ready p99", r, n, SF_C2R_P99, F_TIME);
+	row("completion->page-ready max", r, n, SF_C2R_MAX, F_TIME);
+	row("page-ready->running p50", r, n, SF_R2R_P50, F_TIME);
+	row("parked p50", r, n, SF_PARKED_P50, F_TIME);
+	row("parked p99", r, n, SF_PARKED_P99, F_TIME);
+	row("oracle violations", r, n, SF_ORACLE_VIOLATIONS, F_INT);
 }
 
 /* The protocol list: names separated by commas, each once. */
@@ -203,17 +214,17 @@ static int per_protocol_path(const char *opt, const char *path)
 	return 0;
 }
 
-static void free_cfgs(struct apf_config *cfgs, unsigned n)
+static void end_sessions(struct session *ss, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		config_free(&cfgs[i]);
+		session_end(&ss[i]);
 }
 
 int cli_compare(int argc, char **argv)
 {
 	struct run_opts o = { .cmd = "compare" };
 	char protos[MAX_PROTOCOLS][32], set[96];
-	json_t *docs[MAX_PROTOCOLS] = { 0 };
+	struct run_out res[MAX_PROTOCOLS] = { 0 };
 	struct run_streams st[MAX_PROTOCOLS] = { 0 };
 	struct cli_outputs outs = { .cmd = "compare" };
 	unsigned n = 0, guests = 0;
@@ -230,36 +241,46 @@ int cli_compare(int argc, char **argv)
 	    per_protocol_path("--trace-insn", o.insn))
 		return CLI_EXIT_BAD_INPUT;
 	/* Load and check every configuration before running anything. */
-	struct apf_config cfgs[MAX_PROTOCOLS];
+	struct session ss[MAX_PROTOCOLS];
 	for (unsigned i = 0; i < n; i++) {
 		struct cfg_error err;
-		if (cli_load_config(&o, &cfgs[i])) {
-			free_cfgs(cfgs, i);
+		if (cli_load_session(&o, &ss[i])) {
+			end_sessions(ss, i);
 			return CLI_EXIT_BAD_INPUT;
 		}
 		snprintf(set, sizeof(set), "protocol=%.31s", protos[i]);
-		if (config_set(&cfgs[i], set, &err)) {
+		if (session_set(&ss[i], set, &err)) {
 			cfg_error_print(&err, stderr);
-			free_cfgs(cfgs, i + 1);
+			end_sessions(ss, i + 1);
 			return CLI_EXIT_BAD_INPUT;
 		}
-		guests += cli_protocol_runs_guest(&cfgs[i]);
+		guests += cli_protocol_runs_guest(&ss[i].cfg);
 	}
 	{
 		/* A key that does nothing under every compared protocol
 		 * (docs/scenario.md, "Keys that depend on the protocol"). */
 		struct cfg_error err;
+		struct apf_config *cfgs = malloc(n * sizeof(*cfgs));
+		int bad;
 
-		if (config_check_protocol_keys_all(cfgs, n, &err)) {
-			cfg_error_print(&err, stderr);
-			free_cfgs(cfgs, n);
+		for (unsigned i = 0; cfgs && i < n; i++)
+			cfgs[i] = ss[i].cfg;	/* shallow: read only, not freed */
+		bad = !cfgs || config_check_protocol_keys_all(cfgs, n, &err);
+		if (bad) {
+			if (cfgs)
+				cfg_error_print(&err, stderr);
+			else
+				fprintf(stderr, "apfsim compare: out of memory\n");
+			free(cfgs);
+			end_sessions(ss, n);
 			return CLI_EXIT_BAD_INPUT;
 		}
+		free(cfgs);
 	}
 	if ((o.image || o.insn) && !guests) {
 		fprintf(stderr, "apfsim compare: %s does nothing: none of %s runs guest code\n",
 			o.image ? "--guest-image" : "--trace-insn", o.protocols);
-		free_cfgs(cfgs, n);
+		end_sessions(ss, n);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	/* Every output, per protocol, opened before the first run. */
@@ -268,17 +289,17 @@ int cli_compare(int argc, char **argv)
 		st[i].ftrace = cli_outputs_add(&outs, "--trace-ftrace", o.ftrace, protos[i]);
 		st[i].perfetto = cli_outputs_add(&outs, "--trace-perfetto", o.perfetto, protos[i]);
 		st[i].vcd = cli_outputs_add(&outs, "--vcd", o.vcd, protos[i]);
-		if (cli_protocol_runs_guest(&cfgs[i]))
+		if (cli_protocol_runs_guest(&ss[i].cfg))
 			st[i].insn = cli_outputs_add(&outs, "--trace-insn", o.insn, protos[i]);
 	}
 	if (cli_outputs_open(&outs, true)) {
-		free_cfgs(cfgs, n);
+		end_sessions(ss, n);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	cli_signals_install();
 	if (cli_max_wall("compare", o.max_wall_s)) {
 		cli_outputs_abort(&outs);
-		free_cfgs(cfgs, n);
+		end_sessions(ss, n);
 		return CLI_EXIT_FAIL;
 	}
 	o.quiet = 1;
@@ -286,20 +307,16 @@ int cli_compare(int argc, char **argv)
 	int stop = 0;
 	unsigned done = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct run_out out = { 0 };
-		json_error_t je;
-		int r = cli_simulate(&cfgs[i], &o, &st[i], &out);
-		io_error |= out.io_error;
-		stop = out.interrupted;
+		struct run_out *out = &res[i];
+		int r = cli_simulate(&ss[i], &o, &st[i], out);
+		io_error |= out->io_error;
+		stop = out->interrupted;
 		if (r == CLI_EXIT_BAD_INPUT || stop || io_error) {
 			worst = stop ? cli_interrupted_exit(stop) : r;
-			cli_run_out_free(&out);
 			break;
 		}
 		if (r != CLI_EXIT_OK)
 			worst = CLI_EXIT_FAIL;
-		docs[i] = out.json ? json_loads(out.json, 0, &je) : NULL;
-		cli_run_out_free(&out);
 		done++;
 	}
 	if (stop) {
@@ -313,26 +330,26 @@ int cli_compare(int argc, char **argv)
 	if (stop || io_error || worst == CLI_EXIT_BAD_INPUT) {
 		cli_outputs_abort(&outs);
 	} else {
-		print_table(cfgs[0].path, protos, docs, n);
+		print_table(ss[0].cfg.path, protos, res, n);
 		json_t *explain = json_array();
 		for (unsigned i = 1; o.explain && i < n; i++) {
-			if (!docs[0] || !docs[i])
+			if (!res[0].ok || !res[i].ok)
 				continue;
-			json_t *ex = compare_explain(protos[0], docs[0], protos[i], docs[i]);
+			json_t *ex = compare_explain(protos[0], &res[0].res, protos[i], &res[i].res);
 			compare_explain_print(ex, stdout);
 			json_array_append_new(explain, ex);
 		}
 		if (json) {
-			json_t *root = json_object(), *res = json_object(), *names = json_array();
+			json_t *root = json_object(), *results = json_object(), *names = json_array();
 			json_object_set_new(root, "format_version", json_integer(APFSIM_JSON_FORMAT_VERSION));
-			json_object_set_new(root, "scenario", json_string(cfgs[0].path));
-			json_object_set_new(root, "seed", json_integer((json_int_t)cfgs[0].seed));
+			json_object_set_new(root, "scenario", json_string(ss[0].cfg.path));
+			json_object_set_new(root, "seed", json_integer((json_int_t)ss[0].cfg.seed));
 			for (unsigned i = 0; i < n; i++) {
 				json_array_append_new(names, json_string(protos[i]));
-				json_object_set(res, protos[i], docs[i] ? docs[i] : json_null());
+				json_object_set(results, protos[i], res[i].res.doc ? res[i].res.doc : json_null());
 			}
 			json_object_set_new(root, "protocols", names);
-			json_object_set_new(root, "results", res);
+			json_object_set_new(root, "results", results);
 			if (o.explain)
 				json_object_set(root, "explain", explain);
 			char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -350,7 +367,7 @@ int cli_compare(int argc, char **argv)
 			worst = CLI_EXIT_FAIL;
 	}
 	for (unsigned i = 0; i < n; i++)
-		json_decref(docs[i]);
-	free_cfgs(cfgs, n);
+		cli_run_out_free(&res[i]);
+	end_sessions(ss, n);
 	return worst;
 }

@@ -1,9 +1,9 @@
 /* compare_explain.c — `apfsim compare --explain`: where the seconds went.
  *
  * For the first protocol (the base) against each other one, per vCPU and
- * per task, the difference of the closed time accounts (account_ps of the
- * run JSON, docs/output.md) bucket by bucket.  The bucket names come from
- * the run documents themselves (one table: model/report/account.c), so
+ * per task, the difference of the closed time accounts (the session
+ * results; account_ps of the run JSON, docs/output.md) bucket by bucket.
+ * The bucket names come from the one table (model/report/account.c), so
  * this file lists none.  Invariant: the per-bucket differences sum to the
  * difference of the totals (simulated time per vCPU, lifetime per task),
  * because each account sums to its total.
@@ -14,26 +14,27 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "model/report/account.h"
 #include "model/report/report.h"
+#include "model/session/session.h"
 
 static long long jint(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* {buckets: {KEY: {base, other, delta}}, total_delta_ps} of two accounts. */
-static json_t *account_diff(json_t *a, json_t *b, long long total_a, long long total_b)
+/* {buckets: {KEY: {base, other, delta}}, total_delta_ps} of two accounts
+ * of n buckets named by the table d (model/report/account.c). */
+static json_t *account_diff(const struct account_bucket_desc *d, unsigned n, const sim_time_t *a,
+			    const sim_time_t *b, long long total_a, long long total_b)
 {
 	json_t *o = json_object(), *bk = json_object();
-	const char *key;
-	json_t *v;
 
-	json_object_foreach(a, key, v) {
-		long long x = (long long)json_integer_value(v);
-		long long y = (long long)json_integer_value(json_object_get(b, key));
+	for (unsigned i = 0; i < n; i++) {
+		long long x = (long long)a[i], y = (long long)b[i];
 
-		json_object_set_new(bk, key, json_pack("{s:I, s:I, s:I}", "base", (json_int_t)x, "other",
-						       (json_int_t)y, "delta", (json_int_t)(y - x)));
+		json_object_set_new(bk, d[i].key, json_pack("{s:I, s:I, s:I}", "base", (json_int_t)x, "other",
+							     (json_int_t)y, "delta", (json_int_t)(y - x)));
 	}
 	json_object_set_new(o, "total_base_ps", json_integer((json_int_t)total_a));
 	json_object_set_new(o, "total_other_ps", json_integer((json_int_t)total_b));
@@ -42,31 +43,31 @@ static json_t *account_diff(json_t *a, json_t *b, long long total_a, long long t
 	return o;
 }
 
-json_t *compare_explain(const char *base, json_t *a, const char *other, json_t *b)
+json_t *compare_explain(const char *base, const struct session_result *a, const char *other,
+			const struct session_result *b)
 {
 	json_t *ex = json_object(), *vcpus = json_array(), *tasks = json_array();
-	json_t *va = json_object_get(a, "vcpus"), *vb = json_object_get(b, "vcpus");
-	json_t *ta = json_object_get(a, "tasks"), *tb = json_object_get(b, "tasks");
-	long long sa = jint(a, "sim_time_ps"), sb = jint(b, "sim_time_ps");
+	long long sa = (long long)a->sim_time_ps, sb = (long long)b->sim_time_ps;
 
 	json_object_set_new(ex, "base", json_string(base));
 	json_object_set_new(ex, "other", json_string(other));
-	for (size_t i = 0; i < json_array_size(va) && i < json_array_size(vb); i++) {
-		json_t *d = account_diff(json_object_get(json_array_get(va, i), "account_ps"),
-					 json_object_get(json_array_get(vb, i), "account_ps"), sa, sb);
+	for (unsigned i = 0; i < a->nvcpus && i < b->nvcpus; i++) {
+		json_t *d = account_diff(vcpu_buckets, VB_COUNT, a->vcpus[i].account_ps, b->vcpus[i].account_ps,
+					 sa, sb);
 
 		json_object_set_new(d, "id", json_integer((json_int_t)i));
 		json_array_append_new(vcpus, d);
 	}
-	for (size_t i = 0; i < json_array_size(ta) && i < json_array_size(tb); i++) {
-		json_t *x = json_array_get(ta, i), *y = json_array_get(tb, i);
-		json_t *d = account_diff(json_object_get(x, "account_ps"), json_object_get(y, "account_ps"),
-					 jint(x, "lifetime_ps"), jint(y, "lifetime_ps"));
+	for (unsigned i = 0; i < a->ntasks && i < b->ntasks; i++) {
+		const struct session_task_result *x = &a->tasks[i], *y = &b->tasks[i];
+		json_t *d = account_diff(task_buckets, TB_COUNT, x->account_ps, y->account_ps,
+					 (long long)x->lifetime_ps, (long long)y->lifetime_ps);
 
-		json_object_set(d, "name", json_object_get(x, "name"));
-		json_object_set_new(d, "progress_base", json_integer(jint(x, "progress")));
-		json_object_set_new(d, "progress_other", json_integer(jint(y, "progress")));
-		json_object_set_new(d, "cpu_delta_ps", json_integer(jint(y, "cpu_ps") - jint(x, "cpu_ps")));
+		json_object_set_new(d, "name", json_string(x->name));
+		json_object_set_new(d, "progress_base", json_integer((json_int_t)x->progress));
+		json_object_set_new(d, "progress_other", json_integer((json_int_t)y->progress));
+		json_object_set_new(d, "cpu_delta_ps",
+				    json_integer((json_int_t)((long long)y->cpu_ps - (long long)x->cpu_ps)));
 		json_array_append_new(tasks, d);
 	}
 	json_object_set_new(ex, "vcpus", vcpus);

@@ -17,10 +17,11 @@
 #include "cli/outputs.h"
 #include "model/apf/protocol.h"
 #include "model/config/config.h"
-#include "model/vm/machine.h"
 #include "model/check/oracle.h"
 #include "model/report/report.h"
+#include "model/session/session.h"
 #include "model/trace/trace.h"
+#include "model/vm/machine.h"
 
 const char cli_run_usage[] =
 	"usage: apfsim run SCENARIO [options]\n"
@@ -102,26 +103,20 @@ static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 	return h;
 }
 
-int cli_load_config(const struct run_opts *o, struct apf_config *cfg)
+int cli_load_session(const struct run_opts *o, struct session *ss)
 {
+	struct session_spec spec = { .scenario = o->scenario, .sets = o->sets, .nsets = o->nsets };
 	struct cfg_error err;
 
-	if (config_load_file(cfg, o->scenario, &err)) {
+	if (session_load(ss, &spec, &err)) {
 		cfg_error_print(&err, stderr);
 		return -1;
 	}
-	for (unsigned i = 0; i < o->nsets; i++) {
-		if (config_set(cfg, o->sets[i], &err)) {
-			cfg_error_print(&err, stderr);
-			config_free(cfg);
-			return -1;
-		}
-	}
 	/* One pass after every override: a key that does nothing under the
 	 * protocol (compare checks across all its protocols instead). */
-	if (!o->protocols && config_check_protocol_keys(cfg, &err)) {
+	if (!o->protocols && config_check_protocol_keys(&ss->cfg, &err)) {
 		cfg_error_print(&err, stderr);
-		config_free(cfg);
+		session_end(ss);
 		return -1;
 	}
 	return 0;
@@ -279,100 +274,69 @@ fail:
 	return -1;
 }
 
-int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, const struct run_streams *s,
-		 struct run_out *out)
+static void progress_cb(void *ctx, double fraction)
 {
-	struct machine *m = malloc(sizeof(*m));
-	struct machine_opts mo = { 0 };
-	struct oracle *orc = NULL;
+	cli_progress_update(ctx, fraction);
+}
+
+int cli_simulate(struct session *ss, const struct run_opts *o, const struct run_streams *s, struct run_out *out)
+{
+	struct session_build b = { .oracle = !o->oracle_off, .insn_trace = s->insn ? s->insn->f : NULL };
+	struct session_collect c = { .version = APFSIM_VERSION, .summary = true, .json = true };
 	int rc = CLI_EXIT_OK;
 
-	if (!m) {
-		fprintf(stderr, "apfsim: out of memory\n");
-		return CLI_EXIT_FAIL;
-	}
-	if (s->insn)
-		mo.insn_trace = s->insn->f;
-	if (machine_init_opts(m, cfg, &mo)) {
-		fprintf(stderr, "%s\n", m->err);
-		machine_fini(m);
-		free(m);
+	switch (session_build(ss, &b)) {
+	case 0:
+		break;
+	case SESSION_BAD_INPUT:
+		fprintf(stderr, "%s\n", ss->err);
+		session_reset(ss);
 		return CLI_EXIT_BAD_INPUT;
+	default:
+		fprintf(stderr, "apfsim: cannot start the oracle\n");
+		rc = CLI_EXIT_FAIL;
+		goto out;
 	}
-	if (!o->oracle_off) {
-		orc = machine_attach_oracle(m);
-		if (!orc) {
-			fprintf(stderr, "apfsim: cannot start the oracle\n");
-			rc = CLI_EXIT_FAIL;
-			goto out;
-		}
-	}
-	if (attach_sinks(m, s)) {
+	if (attach_sinks(ss->m, s)) {
 		rc = CLI_EXIT_FAIL;
 		out->io_error = true;
 		goto out;
 	}
 	struct cli_progress *p = cli_progress_start(o->quiet ? 0 : 1);
-	sim_time_t dur = cfg->run.duration, slice = dur / 200 ? dur / 200 : 1;
-	for (sim_time_t lim = slice; !machine_done(m) && !sim_interrupted; lim += slice) {
-		machine_run_until(m, lim);
-		cli_progress_update(p, (double)m->sim.now / (double)dur);
-		if (lim >= dur)
-			break;
-	}
+	session_run(ss, &(struct session_run){ .slices = 200, .progress = progress_cb, .ctx = p });
 	cli_progress_end(p);
-	if (sim_interrupted) {
+	if (ss->interrupted) {
 		/* Stopped at an event boundary: nothing of this run is kept. */
-		out->interrupted = sim_interrupted;
-		out->stopped_ps = m->sim.now;
-		trace_abandon(&m->tracer);
+		out->interrupted = ss->interrupted;
+		out->stopped_ps = ss->stopped_ps;
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	machine_finish(m);
-	if (trace_finish(&m->tracer, m->end_ps)) {
-		fprintf(stderr, "apfsim: %s\n", m->tracer.error[0] ? m->tracer.error : "writing a trace failed");
+	if (session_finish(ss)) {
+		fprintf(stderr, "apfsim: %s\n", ss->err);
 		out->io_error = true;
 		rc = CLI_EXIT_FAIL;
 	}
-
-	FILE *f = open_memstream(&out->summary, &out->summary_len);
-	if (f) {
-		report_summary(m, f);
-		if (orc)
-			fprintf(f, "\noracle: %u violation%s\n", oracle_violations(orc),
-				oracle_violations(orc) == 1 ? "" : "s");
-		fclose(f);
-	}
-	json_t *doc = report_json(m, APFSIM_VERSION);
-	if (orc)
-		json_object_set_new(doc, "oracle", oracle_json(orc));
-	out->json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (!out->summary || !out->json) {
+	if (session_collect(ss, &c, &out->res)) {
 		fprintf(stderr, "apfsim: out of memory\n");
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	out->digest = fnv1a(fnv1a(0xcbf29ce484222325ULL, out->summary, out->summary_len), out->json,
-			    strlen(out->json));
-	if (m->failed) {
-		fprintf(stderr, "apfsim: run failed at %llu ps: %s\n", (unsigned long long)m->end_ps, m->err);
-		if (m->fail_report)
-			fputs(m->fail_report, stderr);
+	out->ok = true;
+	if (out->res.failed) {
+		fprintf(stderr, "apfsim: run failed at %llu ps: %s\n", (unsigned long long)ss->m->end_ps,
+			ss->m->err);
+		if (ss->m->fail_report)
+			fputs(ss->m->fail_report, stderr);
 		rc = CLI_EXIT_FAIL;
 	}
-	if (orc && oracle_violations(orc)) {
+	if (out->res.violations) {
 		if (!s->second)
-			oracle_report(orc, stderr);
+			oracle_report(ss->orc, stderr);
 		rc = CLI_EXIT_FAIL;
 	}
 out:
-	trace_abandon(&m->tracer);	/* sinks never attached or already finished */
-	if (orc)
-		oracle_destroy(orc);
-	machine_fini(m);
-	free(m);
+	session_reset(ss);
 	/* The instruction trace is ours: close it here, checking every write. */
 	if (s->insn && s->insn->f) {
 		int err = cli_close_checked(s->insn->f);
@@ -384,6 +348,20 @@ out:
 		}
 	}
 	return rc;
+}
+
+/* The JSON text of a collected run and the digest of text and summary
+ * (--check-determinism); 0, or -1 out of memory. */
+static int render(struct run_out *out)
+{
+	out->json = json_dumps(out->res.doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!out->json) {
+		fprintf(stderr, "apfsim: out of memory\n");
+		return -1;
+	}
+	out->digest = fnv1a(fnv1a(0xcbf29ce484222325ULL, out->res.summary, out->res.summary_len), out->json,
+			    strlen(out->json));
+	return 0;
 }
 
 /* Whether two closed files hold the same bytes. */
@@ -423,7 +401,7 @@ static int check_trace_files(const struct run_streams *a, const struct run_strea
 
 void cli_run_out_free(struct run_out *o)
 {
-	free(o->summary);
+	session_result_free(&o->res);
 	free(o->json);
 	*o = (struct run_out){ 0 };
 }
@@ -460,7 +438,7 @@ static int report_interrupt(const struct run_opts *o, const struct apf_config *c
 int cli_run(int argc, char **argv)
 {
 	struct run_opts o = { .cmd = "run" };
-	struct apf_config cfg;
+	struct session ss;
 	struct run_out a = { 0 }, b = { 0 };
 	struct cli_outputs outs = { .cmd = "run" };
 	struct run_streams s1 = { 0 }, s2 = { 0 };
@@ -468,10 +446,10 @@ int cli_run(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
-	if (cli_load_config(&o, &cfg))
+	if (cli_load_session(&o, &ss))
 		return CLI_EXIT_BAD_INPUT;
-	if (check_guest_options(&o, &cfg)) {
-		config_free(&cfg);
+	if (check_guest_options(&o, &ss.cfg)) {
+		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	struct cli_output *json = cli_outputs_add(&outs, "--json", o.json, NULL);
@@ -487,23 +465,29 @@ int cli_run(int argc, char **argv)
 		s2.insn = s1.insn ? cli_outputs_add_scratch(&outs, s1.insn) : NULL;
 	}
 	if (cli_outputs_open(&outs, !o.quiet)) {
-		config_free(&cfg);
+		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	cli_signals_install();
 	if (cli_max_wall("run", o.max_wall_s)) {
 		cli_outputs_abort(&outs);
-		config_free(&cfg);
+		session_end(&ss);
 		return CLI_EXIT_FAIL;
 	}
-	rc = cli_simulate(&cfg, &o, &s1, &a);
+	rc = cli_simulate(&ss, &o, &s1, &a);
+	if (a.ok && render(&a))
+		rc = CLI_EXIT_FAIL;
 	if (rc != CLI_EXIT_BAD_INPUT && !a.interrupted && !a.io_error && a.json && o.check) {
-		int rc2 = cli_simulate(&cfg, &o, &s2, &b);
+		/* The same session built and run again: the same config. */
+		int rc2 = cli_simulate(&ss, &o, &s2, &b);
+		if (b.ok && render(&b))
+			rc2 = CLI_EXIT_FAIL;
 		if (b.interrupted || b.io_error) {
 			rc = rc2;
 		} else if (rc2 != CLI_EXIT_BAD_INPUT && b.json) {
 			if (!check_trace_files(&s1, &s2) || a.digest != b.digest || strcmp(a.json, b.json) ||
-			    a.summary_len != b.summary_len || memcmp(a.summary, b.summary, a.summary_len)) {
+			    a.res.summary_len != b.res.summary_len ||
+			    memcmp(a.res.summary, b.res.summary, a.res.summary_len)) {
 				fprintf(stderr, "apfsim: determinism check FAILED: digests %016llx and %016llx\n",
 					(unsigned long long)a.digest, (unsigned long long)b.digest);
 				rc = CLI_EXIT_FAIL;
@@ -516,7 +500,7 @@ int cli_run(int argc, char **argv)
 	int stop = a.interrupted ? a.interrupted : b.interrupted;
 	if (stop) {
 		cli_outputs_abort(&outs);
-		rc = report_interrupt(&o, &cfg, a.interrupted ? &a : &b, !a.interrupted);
+		rc = report_interrupt(&o, &ss.cfg, a.interrupted ? &a : &b, !a.interrupted);
 	} else if (rc == CLI_EXIT_BAD_INPUT || a.io_error || b.io_error || !a.json) {
 		cli_outputs_abort(&outs);
 	} else {
@@ -526,50 +510,43 @@ int cli_run(int argc, char **argv)
 			cli_outputs_abort(&outs);
 		else if (cli_outputs_commit(&outs))
 			rc = CLI_EXIT_FAIL;
-		if (a.summary && !o.quiet)
-			fwrite(a.summary, 1, a.summary_len, stdout);
+		if (a.res.summary && !o.quiet)
+			fwrite(a.res.summary, 1, a.res.summary_len, stdout);
 	}
 	cli_run_out_free(&a);
 	cli_run_out_free(&b);
-	config_free(&cfg);
+	session_end(&ss);
 	return rc;
 }
 
 int cli_validate(int argc, char **argv)
 {
 	struct run_opts o = { .cmd = "validate" };
-	struct apf_config cfg;
+	struct session ss;
 	int rc = cli_parse_run_args(argc, argv, &o, validate_table, cli_validate_usage);
 
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
-	if (cli_load_config(&o, &cfg))
+	if (cli_load_session(&o, &ss))
 		return CLI_EXIT_BAD_INPUT;
-	if (check_guest_options(&o, &cfg)) {
-		config_free(&cfg);
+	if (check_guest_options(&o, &ss.cfg)) {
+		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	/* Everything `run` checks before it starts: the machine is built (the
 	 * files the scenario names are read, the guest image is loaded), then
 	 * dropped without running. */
-	struct machine *m = malloc(sizeof(*m));
-	if (!m) {
-		fprintf(stderr, "apfsim: out of memory\n");
-		config_free(&cfg);
-		return CLI_EXIT_FAIL;
-	}
-	if (machine_init(m, &cfg)) {
-		fprintf(stderr, "%s\n", m->err);
+	if (session_build(&ss, NULL)) {
+		fprintf(stderr, "%s\n", ss.err);
 		rc = CLI_EXIT_BAD_INPUT;
 	}
-	machine_fini(m);
-	free(m);
 	if (rc == CLI_EXIT_OK) {
+		const struct apf_config *cfg = &ss.cfg;
 		uint32_t n = 0;
-		for (uint32_t i = 0; i < cfg.ntasks; i++)
-			n += cfg.tasks[i].count;
-		printf("%s: ok (%u vCPUs, %u tasks, protocol %s)\n", cfg.path, cfg.vm.vcpus, n, cfg.protocol);
+		for (uint32_t i = 0; i < cfg->ntasks; i++)
+			n += cfg->tasks[i].count;
+		printf("%s: ok (%u vCPUs, %u tasks, protocol %s)\n", cfg->path, cfg->vm.vcpus, n, cfg->protocol);
 	}
-	config_free(&cfg);
+	session_end(&ss);
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include "model/config/config.h"
 #include "model/report/report.h"
 #include "model/scenario/expect.h"
+#include "model/session/session.h"
 #include "model/vm/machine.h"
 
 #define TEST_MAX_FILES 512
@@ -257,32 +258,32 @@ static int collect(const struct topts *o, struct flist *fl)
 
 /* ---- loading and checking ------------------------------------------------------------------- */
 
-static int load_config(const char *path, const struct topts *o, const char *proto, uint64_t seed,
-		       bool set_seed, struct apf_config *c)
+/* The scenario at path with the --set overrides, then the protocol and
+ * the seed of the case (when given). */
+static int load_session(const char *path, const struct topts *o, const char *proto, uint64_t seed,
+			bool set_seed, struct session *ss)
 {
+	struct session_spec spec = { .scenario = path, .sets = o->sets, .nsets = o->nsets };
 	struct cfg_error err;
 	char buf[96];
 
-	if (config_load_file(c, path, &err))
+	if (session_load(ss, &spec, &err))
 		goto fail;
-	for (unsigned i = 0; i < o->nsets; i++)
-		if (config_set(c, o->sets[i], &err))
-			goto fail_free;
 	if (proto) {
 		snprintf(buf, sizeof(buf), "protocol=%s", proto);
-		if (config_set(c, buf, &err))
+		if (session_set(ss, buf, &err))
 			goto fail_free;
 	}
 	if (set_seed) {
 		snprintf(buf, sizeof(buf), "seed=%llu", (unsigned long long)seed);
-		if (config_set(c, buf, &err))
+		if (session_set(ss, buf, &err))
 			goto fail_free;
 	}
-	if (config_check_protocol_keys(c, &err))
+	if (config_check_protocol_keys(&ss->cfg, &err))
 		goto fail_free;
 	return 0;
 fail_free:
-	config_free(c);
+	session_end(ss);
 fail:
 	cfg_error_print(&err, stderr);
 	return -1;
@@ -315,40 +316,34 @@ static int proto_index(const struct tfile *f, const char *p)
 
 /* The JSON report of a machine built but not run: every figure a run of
  * this configuration writes, with zero values. */
-static json_t *skeleton(const struct apf_config *c)
+static json_t *skeleton(struct session *ss)
 {
-	struct machine *m = malloc(sizeof(*m));
+	struct session_result res;
 	json_t *doc = NULL;
 
-	if (!m)
-		return NULL;
-	if (machine_init(m, c)) {
-		fprintf(stderr, "%s\n", m->err);
-	} else {
-		struct oracle *orc = machine_attach_oracle(m);
-		doc = report_json(m, APFSIM_VERSION);
-		if (doc && orc)
-			json_object_set_new(doc, "oracle", oracle_json(orc));
-		if (orc)
-			oracle_destroy(orc);
+	if (session_build(ss, &(struct session_build){ .oracle = true }) == SESSION_BAD_INPUT) {
+		fprintf(stderr, "%s\n", ss->err);
+	} else if (!session_collect(ss, &(struct session_collect){ .version = APFSIM_VERSION, .json = true },
+				    &res)) {
+		doc = json_incref(res.doc);
+		session_result_free(&res);
 	}
-	machine_fini(m);
-	free(m);
+	session_reset(ss);
 	return doc;
 }
 
 static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32], unsigned nprotos)
 {
 	struct cfg_error err;
-	struct apf_config c;
+	struct session ss;
 	struct expect_error ee;
 
-	if (load_config(f->path, o, NULL, 0, false, &c))
+	if (load_session(f->path, o, NULL, 0, false, &ss))
 		return -1;
-	f->seed = c.seed;
+	f->seed = ss.cfg.seed;
 	if (expect_load_file(f->path, &f->exp, &err)) {
 		cfg_error_print(&err, stderr);
-		config_free(&c);
+		session_end(&ss);
 		return -1;
 	}
 	if (nprotos) {
@@ -362,15 +357,15 @@ static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32
 			add_proto(f, f->exp.rels[i].rproto);
 		}
 		if (!f->nprotos) {
-			add_proto(f, c.protocol);
+			add_proto(f, ss.cfg.protocol);
 			f->own = true;
 		}
 	}
-	config_free(&c);
+	session_end(&ss);
 	for (unsigned p = 0; p < f->nprotos; p++) {
-		if (load_config(f->path, o, f->own ? NULL : f->protos[p], 0, false, &c))
+		if (load_session(f->path, o, f->own ? NULL : f->protos[p], 0, false, &ss))
 			return -1;
-		json_t *skel = skeleton(&c);
+		json_t *skel = skeleton(&ss);
 		int rc = skel ? 0 : -1;
 		if (!rc && expect_check_paths(&f->exp, f->protos[p], skel, &ee)) {
 			print_expect_error(f->path, &ee);
@@ -386,7 +381,7 @@ static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32
 				}
 		}
 		json_decref(skel);
-		config_free(&c);
+		session_end(&ss);
 		if (rc)
 			return -1;
 	}
@@ -397,39 +392,37 @@ static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32
 
 static void run_case(const struct tfile *f, const struct topts *o, struct tcase *k)
 {
-	struct apf_config c;
-	struct machine *m;
+	struct session ss;
+	struct session_result res;
 
 	k->exit_status = CLI_EXIT_BAD_INPUT;
-	if (load_config(f->path, o, f->own ? NULL : f->protos[k->proto], k->seed, true, &c))
+	if (load_session(f->path, o, f->own ? NULL : f->protos[k->proto], k->seed, true, &ss))
 		return;
-	m = malloc(sizeof(*m));
-	if (!m || machine_init(m, &c)) {
-		k->fail_msg = strdup(m ? m->err : "out of memory");
+	switch (session_build(&ss, &(struct session_build){ .oracle = true })) {
+	case 0:
+		break;
+	case SESSION_BAD_INPUT:
+		k->fail_msg = strdup(ss.err);
 		goto out;
-	}
-	struct oracle *orc = machine_attach_oracle(m);
-	if (!orc) {
+	default:
 		k->exit_status = CLI_EXIT_FAIL;
-		k->fail_msg = strdup("cannot start the oracle (out of memory)");
+		k->fail_msg = strdup(ss.err);
 		goto out;
 	}
-	machine_run_until(m, SIM_TIME_MAX);
-	machine_finish(m);
-	trace_finish(&m->tracer, m->end_ps);
-	k->exit_status = m->failed || oracle_violations(orc) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (m->failed)
-		k->fail_msg = strdup(m->err);
-	json_t *doc = report_json(m, APFSIM_VERSION);
-	json_object_set_new(doc, "oracle", oracle_json(orc));
-	k->json = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	oracle_destroy(orc);
+	session_run(&ss, NULL);
+	session_finish(&ss);
+	if (session_collect(&ss, &(struct session_collect){ .version = APFSIM_VERSION, .json = true }, &res)) {
+		k->exit_status = CLI_EXIT_FAIL;
+		k->fail_msg = strdup("out of memory");
+		goto out;
+	}
+	k->exit_status = res.failed || res.violations ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (res.failed)
+		k->fail_msg = strdup(ss.m->err);
+	k->json = json_dumps(res.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	session_result_free(&res);
 out:
-	if (m)
-		machine_fini(m);
-	free(m);
-	config_free(&c);
+	session_end(&ss);
 }
 
 static void put_str(FILE *f, const char *s)

@@ -16,7 +16,7 @@ my %rank = (
     'workloads' => 2, 'cpu' => 2, 'gic' => 2, 'sdei' => 2, 'smccc' => 2.5,
     'model/trace' => 3, 'model/check' => 3.5, 'model/report' => 3.5,
     'model/apf' => 4, 'model/host' => 4,
-    'model/vm' => 5, 'model/scenario' => 6, 'model/explore' => 7,
+    'model/vm' => 5, 'model/scenario' => 6, 'model/session' => 6.5, 'model/explore' => 7,
     'cli' => 8, 'bench' => 8,
 );
 

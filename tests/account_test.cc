@@ -18,6 +18,7 @@
 extern "C" {
 #include "model/config/config.h"
 #include "model/report/report.h"
+#include "model/session/session.h"
 #include "model/vm/machine.h"
 }
 
@@ -42,35 +43,40 @@ std::vector<std::string> ExampleScenarios()
 	return out;
 }
 
+// One finished run through the session harness (model/session/session.h).
 struct AcctRun {
-	struct apf_config cfg;
-	struct machine m;
+	struct session ss;
+	struct machine *m = nullptr;
 	bool ok = false;
 
 	AcctRun(const std::string &path, const std::vector<std::string> &sets)
 	{
+		std::vector<const char *> argv;
+		for (const auto &s : sets)
+			argv.push_back(s.c_str());
+		struct session_spec spec = {};
+		spec.scenario = path.c_str();
+		spec.sets = argv.data();
+		spec.nsets = (unsigned)argv.size();
 		struct cfg_error err;
-		if (config_load_file(&cfg, path.c_str(), &err)) {
+		if (session_load(&ss, &spec, &err)) {
 			ADD_FAILURE() << path << ": " << err.msg;
 			return;
 		}
-		for (const auto &s : sets)
-			EXPECT_EQ(config_set(&cfg, s.c_str(), &err), 0) << s << ": " << err.msg;
-		if (machine_init(&m, &cfg)) {
-			ADD_FAILURE() << m.err;
-			config_free(&cfg);
+		if (session_build(&ss, nullptr)) {
+			ADD_FAILURE() << ss.err;
+			session_end(&ss);
 			return;
 		}
-		machine_run_until(&m, SIM_TIME_MAX);
-		machine_finish(&m);
+		session_run(&ss, nullptr);
+		session_finish(&ss);
+		m = ss.m;
 		ok = true;
 	}
 	~AcctRun()
 	{
-		if (ok) {
-			machine_fini(&m);
-			config_free(&cfg);
-		}
+		if (ok)
+			session_end(&ss);
 	}
 };
 
@@ -126,7 +132,7 @@ TEST_P(AccountScenario, ClosesUnderEveryProtocol)
 	for (const char *p : kProtocols) {
 		AcctRun r(path, { std::string("protocol=") + p, "run.duration=300ms" });
 		ASSERT_TRUE(r.ok);
-		CheckAccount(&r.m, GetParam() + " " + p);
+		CheckAccount(r.m, GetParam() + " " + p);
 	}
 }
 
@@ -177,7 +183,7 @@ TEST(Account, JsonIsDeterministic)
 	auto once = [&]() {
 		AcctRun r(path, { "protocol=arm64-v4", "run.duration=200ms" });
 		EXPECT_TRUE(r.ok);
-		json_t *doc = report_json(&r.m, "t");
+		json_t *doc = report_json(r.m, "t");
 		char *s = json_dumps(doc, JSON_PRESERVE_ORDER);
 		std::string out(s);
 		free(s);

@@ -19,6 +19,7 @@ extern "C" {
 #include "model/check/oracle.h"
 #include "model/config/config.h"
 #include "model/report/report.h"
+#include "model/session/session.h"
 #include "model/vm/machine.h"
 }
 
@@ -61,35 +62,42 @@ json_int_t Int(json_t *o, const char *path)
 
 json_t *RunCase(const Case &c, const char *protocol)
 {
-	struct apf_config cfg;
-	struct cfg_error err;
 	std::string path = std::string(APFSIM_SOURCE_DIR) + "/workloads/scenarios/published/" + c.file;
-	if (config_load_file(&cfg, path.c_str(), &err)) {
-		ADD_FAILURE() << path << ":" << err.line << ":" << err.col << ": " << err.msg;
-		return nullptr;
-	}
 	std::vector<std::string> sets = c.sets;
 	sets.push_back(std::string("run.duration=") + c.duration);
 	sets.push_back(std::string("protocol=") + protocol);
+	std::vector<const char *> argv;
 	for (const auto &s : sets)
-		EXPECT_EQ(config_set(&cfg, s.c_str(), &err), 0) << s << ": " << err.msg;
-	struct machine m;
-	json_t *doc = nullptr;
-	if (machine_init(&m, &cfg) == 0) {
-		struct oracle *orc = machine_attach_oracle(&m);
-		EXPECT_NE(orc, nullptr) << m.err;
-		machine_run_until(&m, SIM_TIME_MAX);
-		machine_finish(&m);
-		doc = report_json(&m, path.c_str());
-		if (orc)
-			json_object_set_new(doc, "oracle", oracle_json(orc));
-		machine_fini(&m);
-		if (orc)
-			oracle_destroy(orc);
-	} else {
-		ADD_FAILURE() << m.err;
+		argv.push_back(s.c_str());
+	struct session_spec spec = {};
+	spec.scenario = path.c_str();
+	spec.sets = argv.data();
+	spec.nsets = (unsigned)argv.size();
+	struct session ss;
+	struct cfg_error err;
+	if (session_load(&ss, &spec, &err)) {
+		ADD_FAILURE() << err.file << ":" << err.line << ":" << err.col << ": " << err.msg;
+		return nullptr;
 	}
-	config_free(&cfg);
+	struct session_build build = {};
+	build.oracle = true;
+	json_t *doc = nullptr;
+	int rc = session_build(&ss, &build);
+	if (rc == 0) {
+		session_run(&ss, nullptr);
+		session_finish(&ss);
+		struct session_collect want = {};
+		want.version = path.c_str();
+		want.json = true;
+		struct session_result res;
+		if (session_collect(&ss, &want, &res) == 0) {
+			doc = json_incref(res.doc);
+			session_result_free(&res);
+		}
+	} else {
+		ADD_FAILURE() << ss.err;
+	}
+	session_end(&ss);
 	return doc;
 }
 

@@ -41,15 +41,25 @@ static bool parse_line(const char *s, uint32_t *cpu, uint64_t *t_ps)
 
 int explore_excerpt_file(const char *path, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen)
 {
-	char ring[EXPLORE_EXCERPT_BEFORE][LINE_MAX_LEN], line[LINE_MAX_LEN];
-	unsigned nring = 0, head = 0, after = 0;
-	size_t used = 0;
 	FILE *f = fopen(path, "r");
 
 	if (outlen)
 		out[0] = '\0';
 	if (!f)
 		return -1;
+	explore_excerpt_stream(f, t_ps, vcpu, out, outlen);
+	fclose(f);
+	return 0;
+}
+
+void explore_excerpt_stream(FILE *f, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen)
+{
+	char ring[EXPLORE_EXCERPT_BEFORE][LINE_MAX_LEN], line[LINE_MAX_LEN];
+	unsigned nring = 0, head = 0, after = 0;
+	size_t used = 0;
+
+	if (outlen)
+		out[0] = '\0';
 	/* Appends whole lines only: a line that does not fit ends the text. */
 #define APPEND(str)                                                         \
 	do {                                                                \
@@ -86,6 +96,4 @@ int explore_excerpt_file(const char *path, uint64_t t_ps, uint32_t vcpu, char *o
 	for (unsigned i = 0; i < nring; i++)	/* nothing came after it */
 		APPEND(ring[(head + EXPLORE_EXCERPT_BEFORE - nring + i) % EXPLORE_EXCERPT_BEFORE]);
 #undef APPEND
-	fclose(f);
-	return 0;
 }

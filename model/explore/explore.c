@@ -14,8 +14,9 @@
 
 #include "model/config/config.h"
 #include "model/config/inject.h"
+#include "model/session/session.h"
+#include "model/trace/trace.h"
 #include "model/vm/machine.h"
-#include "model/check/oracle.h"
 
 uint64_t explore_seed(uint64_t base, uint64_t i)
 {
@@ -35,27 +36,27 @@ static double wall_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* The overrides of one run: the options', the extra ones, then the seed
+ * and the perturbed event order. */
 static int load(const struct explore_opts *o, const char *const *extra, unsigned nextra, uint64_t seed,
-		struct apf_config *c, char *err, size_t errlen)
+		struct session *ss, char *err, size_t errlen)
 {
+	struct session_spec spec = { .scenario = o->scenario, .sets = o->sets, .nsets = o->nsets };
 	struct cfg_error e;
 	char buf[64];
 
-	if (config_load_file(c, o->scenario, &e))
+	if (session_load(ss, &spec, &e))
 		goto fail;
-	for (unsigned i = 0; i < o->nsets; i++)
-		if (config_set(c, o->sets[i], &e))
-			goto fail_free;
 	for (unsigned i = 0; i < nextra; i++)
-		if (config_set(c, extra[i], &e))
+		if (session_set(ss, extra[i], &e))
 			goto fail_free;
 	snprintf(buf, sizeof(buf), "seed=%llu", (unsigned long long)seed);
-	if (config_set(c, buf, &e) || config_set(c, "run.perturb_order=true", &e) ||
-	    config_check_protocol_keys(c, &e))
+	if (session_set(ss, buf, &e) || session_set(ss, "run.perturb_order=true", &e) ||
+	    config_check_protocol_keys(&ss->cfg, &e))
 		goto fail_free;
 	return 0;
 fail_free:
-	config_free(c);
+	session_end(ss);
 fail:
 	if (e.line)
 		snprintf(err, errlen, "%.120s:%u:%u: error: %.300s", e.file, e.line, e.col, e.msg);
@@ -64,62 +65,66 @@ fail:
 	return -1;
 }
 
-/* One run; with `ftrace` its trace is written there as well. */
+/* One run; with `ftrace` its trace is written to that stream as well
+ * (the sink owns and closes it). */
 static struct explore_run run_one(const struct explore_opts *o, const char *const *extra, unsigned nextra,
-				  uint64_t seed, const char *ftrace)
+				  uint64_t seed, FILE *ftrace)
 {
 	struct explore_run r = { .seed = seed, .vcpu = UINT32_MAX };
-	struct apf_config c;
-	struct machine *m;
-	struct oracle *orc;
+	struct session ss;
+	struct session_result res;
 
-	if (load(o, extra, nextra, seed, &c, r.message, sizeof(r.message))) {
+	if (load(o, extra, nextra, seed, &ss, r.message, sizeof(r.message))) {
+		if (ftrace)
+			fclose(ftrace);
 		r.status = 2;
 		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
 		return r;
 	}
-	m = malloc(sizeof(*m));
-	if (!m || machine_init(m, &c)) {
+	switch (session_build(&ss, &(struct session_build){ .oracle = true })) {
+	case 0:
+		break;
+	case SESSION_BAD_INPUT:
 		r.status = 2;
 		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
-		snprintf(r.message, sizeof(r.message), "%.255s", m ? m->err : "out of memory");
+		snprintf(r.message, sizeof(r.message), "%.255s", ss.err);
 		goto out;
-	}
-	if (ftrace && trace_ftrace_open(&m->tracer, ftrace, r.message, sizeof(r.message))) {
-		r.status = 2;
-		snprintf(r.invariant, sizeof(r.invariant), "bad_input");
-		goto out;
-	}
-	orc = machine_attach_oracle(m);
-	if (!orc) {
+	default:
 		r.status = 1;
 		snprintf(r.invariant, sizeof(r.invariant), "internal_error");
-		snprintf(r.message, sizeof(r.message), "cannot start the oracle (out of memory)");
+		snprintf(r.message, sizeof(r.message), "%.255s", ss.err);
 		goto out;
 	}
-	machine_run_until(m, SIM_TIME_MAX);
-	machine_finish(m);
-	trace_finish(&m->tracer, m->end_ps);
-	if (m->failed) {
-		r.status = 1;
-		snprintf(r.invariant, sizeof(r.invariant), "guest_fault");
-		snprintf(r.message, sizeof(r.message), "%.255s", m->err);
-		r.t_ps = m->end_ps;
-	} else if (oracle_nrecorded(orc)) {
-		const struct oracle_violation *v = oracle_violation_at(orc, 0);
-		r.status = 1;
-		snprintf(r.invariant, sizeof(r.invariant), "%s", oracle_invariant_name(v->kind));
-		snprintf(r.message, sizeof(r.message), "%.255s", v->msg);
-		r.t_ps = v->t;
-		r.vcpu = v->vcpu;
-		snprintf(r.state, sizeof(r.state), "%s", oracle_violation_state(orc, 0));
+	if (ftrace) {
+		FILE *f = ftrace;
+		ftrace = NULL;
+		if (trace_ftrace_open_stream(&ss.m->tracer, f, "excerpt trace", r.message, sizeof(r.message))) {
+			r.status = 2;
+			snprintf(r.invariant, sizeof(r.invariant), "bad_input");
+			goto out;
+		}
 	}
-	oracle_destroy(orc);
+	session_run(&ss, NULL);
+	session_finish(&ss);
+	if (session_collect(&ss, &(struct session_collect){ 0 }, &res)) {
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "internal_error");
+		snprintf(r.message, sizeof(r.message), "out of memory");
+		goto out;
+	}
+	if (res.first.invariant[0]) {
+		r.status = 1;
+		snprintf(r.invariant, sizeof(r.invariant), "%s", res.first.invariant);
+		snprintf(r.state, sizeof(r.state), "%s", res.first.state);
+		snprintf(r.message, sizeof(r.message), "%s", res.first.message);
+		r.t_ps = res.first.t_ps;
+		r.vcpu = res.first.vcpu;
+	}
+	session_result_free(&res);
 out:
-	if (m)
-		machine_fini(m);
-	free(m);
-	config_free(&c);
+	if (ftrace)
+		fclose(ftrace);
+	session_end(&ss);
 	return r;
 }
 
@@ -243,20 +248,30 @@ static void shrink_pages(struct shrink_state *st, const struct apf_config *c)
 	}
 }
 
-/* Replay the smallest reproducer with an ftrace sink on a temporary file
- * and keep the lines around its violation (g->excerpt). */
+/* Replay the smallest reproducer with an ftrace sink on an anonymous
+ * temporary file (tmpfile: no name, gone when closed, nothing left behind
+ * by a crash) and keep the lines around its violation (g->excerpt).  The
+ * sink closes its stream; a duplicate descriptor reads it back. */
 static void shrink_excerpt(struct shrink_state *st)
 {
-	char path[] = "/tmp/apfsim-explore-XXXXXX";
-	int fd = mkstemp(path);
+	FILE *w = tmpfile();
+	int fd = w ? dup(fileno(w)) : -1;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (w)
+			fclose(w);
 		return;
-	close(fd);
-	struct explore_run t = run_one(st->o, st->extra, st->n, st->g->first.seed, path);
+	}
+	struct explore_run t = run_one(st->o, st->extra, st->n, st->g->first.seed, w);
+	FILE *r = fdopen(fd, "r");
+	if (!r) {
+		close(fd);
+		return;
+	}
+	rewind(r);
 	if (t.status == 1 && !strcmp(t.invariant, st->g->invariant) && !strcmp(t.state, st->g->state))
-		explore_excerpt_file(path, t.t_ps, t.vcpu, st->g->excerpt, sizeof(st->g->excerpt));
-	unlink(path);
+		explore_excerpt_stream(r, t.t_ps, t.vcpu, st->g->excerpt, sizeof(st->g->excerpt));
+	fclose(r);
 }
 
 /* Shrinking: keep every reduction that still fails the same invariant in
@@ -266,16 +281,16 @@ static void shrink_excerpt(struct shrink_state *st)
 static void shrink(const struct explore_opts *o, struct explore_group *g)
 {
 	struct shrink_state st = { .o = o, .g = g };
-	struct apf_config c;
+	struct session ss;
 	char err[256];
 
-	if (load(o, NULL, 0, g->first.seed, &c, err, sizeof(err)))
+	if (load(o, NULL, 0, g->first.seed, &ss, err, sizeof(err)))
 		return;
-	shrink_duration(&st, c.run.duration);
-	shrink_injections(&st, &c);
-	shrink_tasks(&st, &c);
-	shrink_pages(&st, &c);
-	config_free(&c);
+	shrink_duration(&st, ss.cfg.run.duration);
+	shrink_injections(&st, &ss.cfg);
+	shrink_tasks(&st, &ss.cfg);
+	shrink_pages(&st, &ss.cfg);
+	session_end(&ss);
 	shrink_excerpt(&st);
 	size_t used = 0;
 	g->shrunk[0] = '\0';
@@ -416,7 +431,7 @@ static void describe_death(struct explore_result *r, unsigned k, int st, const u
 
 int explore_all(const struct explore_opts *o, struct explore_result *r)
 {
-	struct apf_config base;
+	struct session base;
 	uint64_t seed0;
 	double t0 = wall_now();
 	unsigned jobs = o->jobs ? o->jobs : 1;
@@ -425,9 +440,9 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 	/* Check the scenario once, before forking anything. */
 	if (load(o, NULL, 0, 1, &base, r->error, sizeof(r->error)))
 		return -1;
-	seed0 = o->has_seed ? o->seed : base.seed;
-	snprintf(r->protocol, sizeof(r->protocol), "%s", base.protocol);
-	config_free(&base);
+	seed0 = o->has_seed ? o->seed : base.cfg.seed;
+	snprintf(r->protocol, sizeof(r->protocol), "%s", base.cfg.protocol);
+	session_end(&base);
 	if (jobs > EXPLORE_MAX_GROUPS)
 		jobs = EXPLORE_MAX_GROUPS;
 

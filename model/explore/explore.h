@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXPLORE_MAX_SETS 64
 #define EXPLORE_MAX_GROUPS 32
@@ -87,6 +88,8 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
  * (UINT32_MAX: every line), whole lines, into out; 0, or -1 if the file
  * cannot be read. */
 int explore_excerpt_file(const char *path, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen);
+/* The same from an open stream, read from its current position. */
+void explore_excerpt_stream(FILE *f, uint64_t t_ps, uint32_t vcpu, char *out, size_t outlen);
 /* All runs; 0, or -1 with r->error (bad input, fork failure).  When
  * sim_interrupted gets set (a signal), returns 0 early with r->interrupted. */
 int explore_all(const struct explore_opts *o, struct explore_result *r);
