@@ -557,6 +557,9 @@ int cli_validate(int argc, char **argv)
 	}
 	machine_fini(m);
 	free(m);
+	/* The expect: section, as `apfsim test` would check it. */
+	if (rc == CLI_EXIT_OK && cli_test_check_expect(cfg.path, o.sets, o.nsets))
+		rc = CLI_EXIT_BAD_INPUT;
 	if (rc == CLI_EXIT_OK) {
 		uint32_t n = 0;
 		for (uint32_t i = 0; i < cfg.ntasks; i++)
