@@ -219,9 +219,10 @@ void CheckBounds(const BoundRun &r, const std::string &what)
 		long long start = r.I("migration.start_ps");
 		ASSERT_GT(link, 0) << what;
 		EXPECT_LE(lbusy, sim - start) << what << ": link busy within the migration";
-		EXPECT_LE((double)bytes, (double)link * (double)lbusy / 1e12 + 4096.0)
+		EXPECT_LE((unsigned __int128)bytes * 1000000000000ULL, (unsigned __int128)link * (unsigned long long)lbusy)
 			<< what << ": link bandwidth";
-		EXPECT_LE((double)bytes, (double)link * (double)(sim - start) / 1e12 + 4096.0)
+		EXPECT_LE((unsigned __int128)bytes * 1000000000000ULL,
+			  (unsigned __int128)link * (unsigned long long)(sim - start))
 			<< what << ": link bandwidth over the migration's time";
 		if (r.I("migration.postcopy_request_latency_ps.count") > 0) {
 			EXPECT_GE(r.I("migration.postcopy_request_latency_ps.min"), (long long)r.cfg.migration.rtt)
