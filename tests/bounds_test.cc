@@ -3,7 +3,7 @@
 // preset, shortened to 300 ms (every migration in them starts by 200 ms, so
 // each is in progress), checked against the physical bounds and the
 // counting identities docs/output.md states.  One ctest per scenario; the
-// whole sweep is 19 scenarios x 5 protocols (about 5 s of CPU).
+// whole sweep is 18 scenarios x 5 protocols (about 5 s of CPU).
 //
 // A failure names the scenario, the protocol and the bound.  Each bound
 // here that once failed was a bug fixed at its source (docs/testing.md,
