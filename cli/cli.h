@@ -98,6 +98,9 @@ void compare_explain_print(struct json_t *ex, FILE *out);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
 int cli_test(int argc, char **argv);
+/* The expect: section of a scenario, checked as `test` does before running
+ * (cli/test.c); 0 when absent or sound, -1 after a located error. */
+int cli_test_check_expect(const char *path, const char *const *sets, unsigned nsets);
 
 /* Usage texts, for `apfsim help CMD` and CMD --help. */
 extern const char cli_run_usage[], cli_validate_usage[], cli_compare_usage[], cli_explore_usage[],

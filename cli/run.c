@@ -540,6 +540,9 @@ int cli_validate(int argc, char **argv)
 		fprintf(stderr, "%s\n", ss.err);
 		rc = CLI_EXIT_BAD_INPUT;
 	}
+	/* The expect: section, as `apfsim test` would check it. */
+	if (rc == CLI_EXIT_OK && cli_test_check_expect(ss.cfg.path, o.sets, o.nsets))
+		rc = CLI_EXIT_BAD_INPUT;
 	if (rc == CLI_EXIT_OK) {
 		const struct apf_config *cfg = &ss.cfg;
 		uint32_t n = 0;

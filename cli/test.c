@@ -388,6 +388,44 @@ static int prepare_file(struct tfile *f, const struct topts *o, char protos[][32
 	return 0;
 }
 
+/* `apfsim validate`: the scenario's expect: section, checked exactly as
+ * `test` checks it before running (prepare_file: keys, units, relations,
+ * then every path against each named protocol's report skeleton).  0 when
+ * the file has none or it is sound; -1 after printing FILE:LINE:COL. */
+int cli_test_check_expect(const char *path, const char *const *sets, unsigned nsets)
+{
+	struct topts *o = calloc(1, sizeof(*o));
+	struct tfile *f = calloc(1, sizeof(*f));
+	struct cfg_error err;
+	int rc = -1;
+
+	if (!o || !f) {
+		fprintf(stderr, "apfsim: out of memory\n");
+		goto out;
+	}
+	if (nsets > TEST_MAX_SETS) {
+		fprintf(stderr, "apfsim validate: at most %d --set/--seed/--protocol options with an expect: section\n",
+			TEST_MAX_SETS);
+		goto out;
+	}
+	if (expect_load_file(path, &f->exp, &err)) {
+		cfg_error_print(&err, stderr);
+		goto out;
+	}
+	rc = 0;
+	if (!f->exp.present)
+		goto out;
+	for (unsigned i = 0; i < nsets; i++)
+		o->sets[i] = sets[i];
+	o->nsets = nsets;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	rc = prepare_file(f, o, NULL, 0);
+out:
+	free(o);
+	free(f);
+	return rc;
+}
+
 /* ---- running ---------------------------------------------------------------------------------- */
 
 static void run_case(const struct tfile *f, const struct topts *o, struct tcase *k)

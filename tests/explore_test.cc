@@ -118,6 +118,12 @@ TEST(Explore, FindsTheNoAckDelayAndShrinksIt)
 	std::string out = cli(shrunk.substr(shrunk.find(' ') + 1) + " --quiet", &st);
 	EXPECT_EQ(st, 1) << out;
 	EXPECT_NE(out.find("late_page_ready"), std::string::npos) << out;
+	// Shrinking never leaves an invalid scenario (it drops tasks by
+	// count=0 but keeps at least one instance): the reproducer validates.
+	std::string args = shrunk.substr(shrunk.find(' ') + 1);
+	ASSERT_EQ(args.rfind("run ", 0), 0u) << shrunk;
+	out = cli("validate " + args.substr(4), &st);
+	EXPECT_EQ(st, 0) << out;
 	json_decref(bug.doc);
 
 	Out fixed = explore(ar + " --protocol x86-int-ack");

@@ -207,14 +207,24 @@ static void shrink_injections(struct shrink_state *st, const struct apf_config *
 	}
 }
 
-
-/* Fewer task instances: count 1, then 0 (the task dropped). */
+/* Fewer task instances: count 1, then 0 (the task dropped).  Invariant:
+ * at least one instance is left (a scenario with none is bad input), so
+ * the smallest scenario the shrinker can reach has one instance. */
 static void shrink_tasks(struct shrink_state *st, const struct apf_config *c)
 {
+	uint64_t left = 0;
+
+	for (uint32_t i = 0; i < c->ntasks; i++)
+		left += c->tasks[i].count;
 	for (uint32_t i = 0; i < c->ntasks; i++) {
-		if (c->tasks[i].count > 1)
-			TRY(st, "tasks.%s.count=1", c->tasks[i].name);
-		TRY(st, "tasks.%s.count=0", c->tasks[i].name);
+		uint32_t cur = c->tasks[i].count;
+
+		if (cur > 1 && TRY(st, "tasks.%s.count=1", c->tasks[i].name)) {
+			left -= cur - 1;
+			cur = 1;
+		}
+		if (cur && left > cur && TRY(st, "tasks.%s.count=0", c->tasks[i].name))
+			left -= cur;
 	}
 }
 

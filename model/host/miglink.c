@@ -35,9 +35,11 @@ static struct mig_unit ring_pop(struct mig_ring *r)
 	return u;
 }
 
+/* Rounded up: a unit never crosses faster than the bandwidth allows, so
+ * bytes / busy time <= bw holds exactly. */
 sim_time_t miglink_xfer(const struct miglink *l, uint64_t bytes)
 {
-	return (sim_time_t)((unsigned __int128)bytes * SIM_S / l->bw);
+	return (sim_time_t)(((unsigned __int128)bytes * SIM_S + l->bw - 1) / l->bw);
 }
 
 int miglink_init(struct miglink *l, struct sim *sim, uint64_t bw, sim_time_t rtt, bool preempt)

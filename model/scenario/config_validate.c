@@ -130,6 +130,8 @@ int cfg_validate(struct cfg_ctx *x)
 	if (instances > CFG_MAX_TASKS)
 		return cfg_fail_key(x, "tasks", "expected at most %d task instances in total (sum of count), found %llu",
 				CFG_MAX_TASKS, (unsigned long long)instances);
+	if (instances == 0)
+		return cfg_fail_key(x, "tasks", "expected at least one task instance (sum of count), found count 0 on every task");
 	if (c->host.arch != HOST_ARCH_AUTO && strcmp(c->protocol, "sync")) {
 		/* The protocol's transports are one architecture's hardware. */
 		bool x86 = apf_switches_x86_driver(&c->sw);
