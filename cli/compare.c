@@ -33,6 +33,7 @@ const char cli_compare_usage[] =
 	"                         \"explain\" in --json)\n"
 	"  --trace-ftrace F       one ftrace per protocol: F.ftrace gives F.P.ftrace\n"
 	"  --trace-perfetto F     one Chrome trace JSON per protocol, named likewise\n"
+	CLI_TRACE_OPTION_USAGE
 	"  --vcd F                one VCD per protocol, named likewise\n"
 	"  --trace-insn F         one instruction trace per protocol that runs guest code\n"
 	"  --guest-image F        guest kernel ELF for the protocols that run guest code\n"
@@ -54,6 +55,7 @@ static const struct option compare_table[] = {
 	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL },
 	{ "explain", no_argument, NULL, CLI_O_EXPLAIN },
 	{ "help", no_argument, NULL, CLI_O_HELP },
+	CLI_TRACE_OPTION_ROWS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -244,6 +246,10 @@ int cli_compare(int argc, char **argv)
 			return CLI_EXIT_BAD_INPUT;
 		}
 		guests += cli_protocol_runs_guest(&cfgs[i]);
+	}
+	if (cli_trace_check(&o, &cfgs[0])) {
+		free_cfgs(cfgs, n);
+		return CLI_EXIT_BAD_INPUT;
 	}
 	if ((o.image || o.insn) && !guests) {
 		fprintf(stderr, "apfsim compare: %s does nothing: none of %s runs guest code\n",

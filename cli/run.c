@@ -37,6 +37,7 @@ const char cli_run_usage[] =
 	"  --trace-ftrace F       trace-cmd report style text: KVM tracepoints + apfsim events\n"
 	"  --trace-perfetto F     Chrome trace JSON for ui.perfetto.dev / chrome://tracing\n"
 	"  --vcd F                waveforms: PPI line, SDEI pending/running, buffer, vCPU mode\n"
+	CLI_TRACE_OPTION_USAGE
 	"  --trace-insn F         capstone disassembly of every guest instruction (slow;\n"
 	"                         protocols that run guest code only)\n"
 	"  --guest-image F        run this guest kernel ELF instead of the built-in one\n"
@@ -81,6 +82,7 @@ static const struct option run_table[] = {
 	{ "quiet", no_argument, NULL, CLI_O_QUIET },
 	{ "check-determinism", no_argument, NULL, CLI_O_CHECK },
 	{ "help", no_argument, NULL, CLI_O_HELP },
+	CLI_TRACE_OPTION_ROWS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -213,6 +215,13 @@ static int take_option(struct run_opts *o, int c, const char *val)
 		return add_set(o, o->imagebuf);
 	case CLI_O_SET:
 		return add_set(o, val);
+	case CLI_O_TRACE_FROM:
+	case CLI_O_TRACE_UNTIL:
+	case CLI_O_TRACE_VCPUS:
+	case CLI_O_TRACE_EVENTS:
+	case CLI_O_TRACE_TOKEN:
+	case CLI_O_TRACE_FORMAT:
+		return cli_trace_option(o, c, val);
 	default:
 		return -1;	/* cli_check_args refused everything else */
 	}
@@ -253,25 +262,6 @@ int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const struct o
 	return 0;
 }
 
-static int attach_sinks(struct machine *m, const struct run_streams *s)
-{
-	char err[512];
-	struct cli_output *o;
-
-	if ((o = s->ftrace) &&
-	    trace_ftrace_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	if ((o = s->perfetto) &&
-	    trace_perfetto_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	if ((o = s->vcd) && trace_vcd_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "apfsim: %s\n", err);
-	return -1;
-}
-
 int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, const struct run_streams *s,
 		 struct run_out *out)
 {
@@ -300,7 +290,7 @@ int cli_simulate(const struct apf_config *cfg, const struct run_opts *o, const s
 			goto out;
 		}
 	}
-	if (attach_sinks(m, s)) {
+	if (cli_trace_attach(&m->tracer, o, s)) {
 		rc = CLI_EXIT_FAIL;
 		out->io_error = true;
 		goto out;
@@ -463,7 +453,7 @@ int cli_run(int argc, char **argv)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (cli_load_config(&o, &cfg))
 		return CLI_EXIT_BAD_INPUT;
-	if (check_guest_options(&o, &cfg)) {
+	if (check_guest_options(&o, &cfg) || cli_trace_check(&o, &cfg)) {
 		config_free(&cfg);
 		return CLI_EXIT_BAD_INPUT;
 	}
