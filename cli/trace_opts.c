@@ -120,10 +120,7 @@ static int perfetto_format(struct run_opts *o)
 	if (!o->perfetto)
 		return 0;
 	if (t->format) {
-		if (!strcmp(t->format, "proto")) {
-			fprintf(stderr, "apfsim %s: --trace-format: proto is not available yet\n", o->cmd);
-			return -1;
-		}
+		t->proto = !strcmp(t->format, "proto");
 		return 0;
 	}
 	if (!strcmp(o->perfetto, "-"))
@@ -131,6 +128,8 @@ static int perfetto_format(struct run_opts *o)
 	ext = extension(o->perfetto, &zst, buf, sizeof(buf));
 	if (!strcmp(ext, "json")) {
 		t->proto = false;
+	} else if (!strcmp(ext, "pftrace") || !strcmp(ext, "perfetto-trace") || !strcmp(ext, "pb")) {
+		t->proto = true;
 	} else {
 		fprintf(stderr, "apfsim %s: --trace-perfetto: unknown extension '%s%s' of '%s': expected "
 				".json (Chrome JSON) or .pftrace (Perfetto protobuf), optionally + .zst, or "
@@ -208,7 +207,8 @@ int cli_trace_attach(struct tracer *tr, const struct run_opts *o, const struct r
 	if ((c = s->ftrace) && trace_ftrace_open_stream(tr, cli_output_take(c), c->path, err, sizeof(err)))
 		goto fail;
 	if ((c = s->perfetto) &&
-	    trace_perfetto_open_stream(tr, cli_output_take(c), c->path, err, sizeof(err)))
+	    (o->trace.proto ? trace_perfetto_proto_open_stream(tr, cli_output_take(c), c->path, err, sizeof(err))
+			    : trace_perfetto_open_stream(tr, cli_output_take(c), c->path, err, sizeof(err))))
 		goto fail;
 	if ((c = s->vcd) && trace_vcd_open_stream(tr, cli_output_take(c), c->path, err, sizeof(err)))
 		goto fail;
