@@ -119,7 +119,7 @@ struct buf {
 	size_t n, cap;
 };
 
-static void put(struct buf *b, const void *d, size_t n)
+static inline void put(struct buf *b, const void *d, size_t n)
 {
 	if (b->n + n > b->cap)
 		n = b->cap > b->n ? b->cap - b->n : 0;	/* never: sizes are bounded */
@@ -128,16 +128,15 @@ static void put(struct buf *b, const void *d, size_t n)
 	b->n += n;
 }
 
-static void varint(struct buf *b, uint64_t v)
+static inline void varint(struct buf *b, uint64_t v)
 {
-	uint8_t t[10];
-	size_t n = 0;
-
-	do {
-		t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+	if (b->n + 10 > b->cap)
+		return;	/* never: sizes are bounded */
+	while (v > 0x7f) {
+		b->p[b->n++] = (uint8_t)(v | 0x80);
 		v >>= 7;
-	} while (v);
-	put(b, t, n);
+	}
+	b->p[b->n++] = (uint8_t)v;
 }
 
 static void f_uint(struct buf *b, unsigned field, uint64_t v)
@@ -174,6 +173,9 @@ static uint64_t intern(struct pfp *w, enum intern_kind k, const char *s)
 	struct intern *t = &w->in[k];
 	unsigned i;
 
+	for (i = 0; i < t->n; i++)	/* static strings: mostly the same pointer */
+		if (t->s[i] == s)
+			return i + 1;
 	for (i = 0; i < t->n; i++)
 		if (!strcmp(t->s[i], s))
 			return i + 1;
@@ -189,16 +191,15 @@ static uint64_t intern(struct pfp *w, enum intern_kind k, const char *s)
 static void packet(struct pfp *w, const struct buf *body, bool has_ts, sim_time_t t)
 {
 	static const unsigned id_field[IN__COUNT] = { F_ID_CATEGORIES, F_ID_NAMES, F_ID_DEBUG_NAMES };
-	BUF(pkt, PKT_MAX + 4096);
+	BUF(head, 64);
 	BUF(id, 2048);
-	uint8_t hdr[16];
-	struct buf h = { hdr, 0, sizeof(hdr) };
+	BUF(frame, 16);
 	char *p;
 
 	if (has_ts)
-		f_uint(&pkt, F_PKT_TIMESTAMP, t / SIM_NS);
-	f_uint(&pkt, F_PKT_SEQ_ID, SEQ_ID);
-	f_uint(&pkt, F_PKT_SEQ_FLAGS, w->first_done ? SEQ_NEEDS_INCREMENTAL_STATE : SEQ_INCREMENTAL_STATE_CLEARED);
+		f_uint(&head, F_PKT_TIMESTAMP, t / SIM_NS);
+	f_uint(&head, F_PKT_SEQ_ID, SEQ_ID);
+	f_uint(&head, F_PKT_SEQ_FLAGS, w->first_done ? SEQ_NEEDS_INCREMENTAL_STATE : SEQ_INCREMENTAL_STATE_CLEARED);
 	w->first_done = true;
 	for (unsigned k = 0; k < IN__COUNT; k++) {
 		for (unsigned i = 0; i < w->nfresh[k]; i++) {
@@ -211,15 +212,23 @@ static void packet(struct pfp *w, const struct buf *body, bool has_ts, sim_time_
 		}
 		w->nfresh[k] = 0;
 	}
+	if (id.n) {
+		BUF(idh, 16);
+
+		varint(&idh, (uint64_t)F_PKT_INTERNED << 3 | 2);
+		varint(&idh, id.n);
+		put(&head, idh.p, idh.n);
+	}
+	/* Trace.packet framing, then the packet's fields in place */
+	varint(&frame, (uint64_t)F_TRACE_PACKET << 3 | 2);
+	varint(&frame, head.n + id.n + body->n);
+	p = trace_out_reserve(w->out, frame.n + head.n);
+	memcpy(p, frame.p, frame.n);
+	memcpy(p + frame.n, head.p, head.n);
+	w->out->len += frame.n + head.n;
 	if (id.n)
-		f_msg(&pkt, F_PKT_INTERNED, &id);
-	put(&pkt, body->p, body->n);
-	varint(&h, (uint64_t)F_TRACE_PACKET << 3 | 2);
-	varint(&h, pkt.n);
-	p = trace_out_reserve(w->out, h.n);
-	memcpy(p, hdr, h.n);
-	w->out->len += h.n;
-	trace_out_write(w->out, (const char *)pkt.p, pkt.n);
+		trace_out_write(w->out, (const char *)id.p, id.n);
+	trace_out_write(w->out, (const char *)body->p, body->n);
 }
 
 /* ---- tracks ---------------------------------------------------------------- */
