@@ -21,6 +21,7 @@
 #include "model/trace/trace.h"
 #include "model/vm/machine.h"
 
+#ifdef APFSIM_HAVE_SYSTEMC
 #define SC_BATCH 1000000ull
 
 struct sc_state {
@@ -76,6 +77,7 @@ static double sc_run_depth(const struct bench_opts *opts, uint64_t depth)
 static double sc_depth16(const struct bench_opts *o) { return sc_run_depth(o, 16); }
 static double sc_depth1024(const struct bench_opts *o) { return sc_run_depth(o, 1024); }
 static double sc_depth100000(const struct bench_opts *o) { return sc_run_depth(o, 100000); }
+#endif
 
 /* ---- Perfetto bytes per event ------------------------------------------- */
 
