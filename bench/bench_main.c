@@ -17,6 +17,7 @@
 /* Every suite, in output order.  Add one line per benchmark file. */
 static const struct bench_case *const bench_suites[] = {
 	bench_event_kernel,
+	bench_traces,
 	bench_e2e,
 	bench_guest,
 	bench_explore,

@@ -22,6 +22,7 @@ enum {
 
 #include "model/config/params.h"
 #include "model/session/session.h"
+#include "model/trace/select.h"
 
 struct apf_config;
 struct cli_outputs;
@@ -47,6 +48,41 @@ enum cli_opt {
 	CLI_O_PROTOCOLS,
 	CLI_O_MAX_WALL,
 	CLI_O_EXPLAIN,
+	/* trace selection and format (cli/trace_opts.c) */
+	CLI_O_TRACE_FROM,
+	CLI_O_TRACE_UNTIL,
+	CLI_O_TRACE_VCPUS,
+	CLI_O_TRACE_EVENTS,
+	CLI_O_TRACE_TOKEN,
+	CLI_O_TRACE_FORMAT,
+};
+
+/* The trace options' rows of a getopt_long table (run and compare). */
+#define CLI_TRACE_OPTION_ROWS                                                   \
+	{ "trace-from", required_argument, NULL, CLI_O_TRACE_FROM },            \
+	{ "trace-until", required_argument, NULL, CLI_O_TRACE_UNTIL },          \
+	{ "trace-vcpus", required_argument, NULL, CLI_O_TRACE_VCPUS },          \
+	{ "trace-events", required_argument, NULL, CLI_O_TRACE_EVENTS },        \
+	{ "trace-token", required_argument, NULL, CLI_O_TRACE_TOKEN },          \
+	{ "trace-format", required_argument, NULL, CLI_O_TRACE_FORMAT }
+
+/* Their usage lines. */
+#define CLI_TRACE_OPTION_USAGE                                                                  \
+	"  --trace-from T         traces start at simulated time T (e.g. 2ms)\n"                \
+	"  --trace-until T        traces stop at simulated time T\n"                            \
+	"  --trace-vcpus LIST     only these vCPUs' events in traces (0,2)\n"                   \
+	"  --trace-events GLOBS   only events whose ftrace name matches a glob\n"               \
+	"                         (kvm_async_pf_*,apfsim_inject)\n"                             \
+	"  --trace-token N        only the life of async-PF token N (0x1003 or 4099)\n"          \
+	"  --trace-format FMT     --trace-perfetto format: json or proto (default: by the\n"    \
+	"                         extension, .json or .pftrace); any trace file ending\n"      \
+	"                         in .zst is zstd-compressed\n"
+
+/* The trace options as given (cli/trace_opts.c). */
+struct cli_trace_opts {
+	const char *from, *until, *vcpus, *events, *token, *format;
+	bool proto;			/* --trace-perfetto writes protobuf */
+	struct trace_select sel;	/* filled by cli_trace_check */
 };
 
 /* Options of run, validate and compare (which of them a command accepts
@@ -66,6 +102,7 @@ struct run_opts {
 	int quiet, check;
 	int explain;			/* compare: time-account differences */
 	char seedbuf[48], protobuf[96], imagebuf[PARAM_STRING_MAX + 16];
+	struct cli_trace_opts trace;
 };
 
 /* The outputs of one run: its collected results, and (apfsim run) the
@@ -136,6 +173,17 @@ bool cli_protocol_runs_guest(const struct apf_config *cfg);
  * it can run again).  A CLI_EXIT_* status. */
 int cli_simulate(struct session *ss, const struct run_opts *o, const struct run_streams *s, struct run_out *out);
 void cli_run_out_free(struct run_out *o);
+
+/* trace_opts.c: the trace selection and format options.  cli_trace_option
+ * takes one (0, or -1 after a message); cli_trace_check checks them and
+ * the trace file names against the loaded scenario before any output is
+ * opened (0, or -1 after a message naming the option: bad input);
+ * cli_trace_attach opens the trace sinks of one run on the streams s
+ * behind the selection. */
+struct tracer;
+int cli_trace_option(struct run_opts *o, int c, const char *val);
+int cli_trace_check(struct run_opts *o, const struct apf_config *cfg);
+int cli_trace_attach(struct tracer *tr, const struct run_opts *o, const struct run_streams *s);
 
 /* signals.c: SIGINT and SIGTERM set sim_interrupted (the simulation stops
  * at the next event boundary, the command cleans up); a second one ends

@@ -34,6 +34,7 @@ const char cli_compare_usage[] =
 	"                         \"explain\" in --json)\n"
 	"  --trace-ftrace F       one ftrace per protocol: F.ftrace gives F.P.ftrace\n"
 	"  --trace-perfetto F     one Chrome trace JSON per protocol, named likewise\n"
+	CLI_TRACE_OPTION_USAGE
 	"  --vcd F                one VCD per protocol, named likewise\n"
 	"  --trace-insn F         one instruction trace per protocol that runs guest code\n"
 	"  --guest-image F        guest kernel ELF for the protocols that run guest code\n"
@@ -55,6 +56,7 @@ static const struct option compare_table[] = {
 	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL },
 	{ "explain", no_argument, NULL, CLI_O_EXPLAIN },
 	{ "help", no_argument, NULL, CLI_O_HELP },
+	CLI_TRACE_OPTION_ROWS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -276,6 +278,10 @@ int cli_compare(int argc, char **argv)
 			return CLI_EXIT_BAD_INPUT;
 		}
 		free(cfgs);
+	}
+	if (cli_trace_check(&o, &ss[0].cfg)) {
+		end_sessions(ss, n);
+		return CLI_EXIT_BAD_INPUT;
 	}
 	if ((o.image || o.insn) && !guests) {
 		fprintf(stderr, "apfsim compare: %s does nothing: none of %s runs guest code\n",

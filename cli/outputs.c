@@ -30,6 +30,15 @@ struct cli_output *cli_outputs_add(struct cli_outputs *s, const char *opt, const
 	const char *base = strrchr(path, '/');
 	const char *dot = strrchr(base ? base + 1 : path, '.');
 	size_t stem = dot && dot != (base ? base + 1 : path) ? (size_t)(dot - path) : strlen(path);
+	/* F.json.zst gives F.P.json.zst: the format's extension stays beside .zst */
+	if (stem > 0 && !strcmp(path + stem, ".zst")) {
+		const char *b = base ? base + 1 : path, *d = NULL;
+		for (const char *q = b; q < path + stem; q++)
+			if (*q == '.')
+				d = q;
+		if (d && d != b)
+			stem = (size_t)(d - path);
+	}
 	snprintf(o->path, sizeof(o->path), "%.*s.%s%s", (int)stem, path, suffix, path + stem);
 	return o;
 }

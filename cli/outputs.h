@@ -59,7 +59,7 @@ struct cli_outputs {
 
 /* Record an output (path NULL: none; returns NULL).  `suffix`, if not NULL,
  * goes before the file name's extension: f.ftrace + arm64-v4 gives
- * f.arm64-v4.ftrace ("-" and non-regular files take no suffix: such a
+ * f.arm64-v4.ftrace, f.json.zst gives f.arm64-v4.json.zst ("-" and non-regular files take no suffix: such a
  * path is refused when a suffix is needed). */
 struct cli_output *cli_outputs_add(struct cli_outputs *s, const char *opt, const char *path,
 				   const char *suffix);

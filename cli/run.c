@@ -38,6 +38,7 @@ const char cli_run_usage[] =
 	"  --trace-ftrace F       trace-cmd report style text: KVM tracepoints + apfsim events\n"
 	"  --trace-perfetto F     Chrome trace JSON for ui.perfetto.dev / chrome://tracing\n"
 	"  --vcd F                waveforms: PPI line, SDEI pending/running, buffer, vCPU mode\n"
+	CLI_TRACE_OPTION_USAGE
 	"  --trace-insn F         capstone disassembly of every guest instruction (slow;\n"
 	"                         protocols that run guest code only)\n"
 	"  --guest-image F        run this guest kernel ELF instead of the built-in one\n"
@@ -82,6 +83,7 @@ static const struct option run_table[] = {
 	{ "quiet", no_argument, NULL, CLI_O_QUIET },
 	{ "check-determinism", no_argument, NULL, CLI_O_CHECK },
 	{ "help", no_argument, NULL, CLI_O_HELP },
+	CLI_TRACE_OPTION_ROWS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -215,6 +217,13 @@ static int take_option(struct run_opts *o, int c, const char *val)
 		return add_set(o, o->imagebuf);
 	case CLI_O_SET:
 		return add_set(o, val);
+	case CLI_O_TRACE_FROM:
+	case CLI_O_TRACE_UNTIL:
+	case CLI_O_TRACE_VCPUS:
+	case CLI_O_TRACE_EVENTS:
+	case CLI_O_TRACE_TOKEN:
+	case CLI_O_TRACE_FORMAT:
+		return cli_trace_option(o, c, val);
 	default:
 		return -1;	/* cli_check_args refused everything else */
 	}
@@ -255,25 +264,6 @@ int cli_parse_run_args(int argc, char **argv, struct run_opts *o, const struct o
 	return 0;
 }
 
-static int attach_sinks(struct machine *m, const struct run_streams *s)
-{
-	char err[512];
-	struct cli_output *o;
-
-	if ((o = s->ftrace) &&
-	    trace_ftrace_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	if ((o = s->perfetto) &&
-	    trace_perfetto_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	if ((o = s->vcd) && trace_vcd_open_stream(&m->tracer, cli_output_take(o), o->path, err, sizeof(err)))
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "apfsim: %s\n", err);
-	return -1;
-}
-
 static void progress_cb(void *ctx, double fraction)
 {
 	cli_progress_update(ctx, fraction);
@@ -297,7 +287,7 @@ int cli_simulate(struct session *ss, const struct run_opts *o, const struct run_
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (attach_sinks(ss->m, s)) {
+	if (cli_trace_attach(&ss->m->tracer, o, s)) {
 		rc = CLI_EXIT_FAIL;
 		out->io_error = true;
 		goto out;
@@ -448,7 +438,7 @@ int cli_run(int argc, char **argv)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
 	if (cli_load_session(&o, &ss))
 		return CLI_EXIT_BAD_INPUT;
-	if (check_guest_options(&o, &ss.cfg)) {
+	if (check_guest_options(&o, &ss.cfg) || cli_trace_check(&o, &ss.cfg)) {
 		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}

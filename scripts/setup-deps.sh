@@ -2,10 +2,12 @@
 # Installs the Debian 12 packages apfsim builds with, when any is missing.
 # Needs root (apt-get); does nothing when everything is already there.
 # libclang-rt-14-dev: libFuzzer and the clang sanitizer runtimes (fuzz/).
+# libzstd-dev: .zst trace files; protobuf-compiler: protoc, which the tests
+# use to decode the Perfetto protobuf traces (docs/traces.md).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
       libunicorn-dev libcapstone-dev libsystemc-dev libfyaml-dev libjansson-dev
-      libgtest-dev googletest)
+      libzstd-dev protobuf-compiler libgtest-dev googletest)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

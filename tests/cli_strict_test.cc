@@ -427,7 +427,7 @@ void stop_run_and_check(int sig, int want_status, const char *signame)
 {
 	TempDir d;
 	Background b("run " + endless() + " -q --json " + (d / "o.json") + " --trace-ftrace " + (d / "o.ftrace") +
-			     " --trace-perfetto " + (d / "o.perfetto"),
+			     " --trace-perfetto " + (d / "o.perfetto.json"),
 		     d);
 	ASSERT_TRUE(appears(d, "o.ftrace"));
 	usleep(300000);	// well inside a run of minutes

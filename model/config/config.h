@@ -29,6 +29,7 @@
 #define CFG_MAX_TICKS 5e8
 
 enum reclaim_policy { RECLAIM_CLOCK, RECLAIM_LRU };
+enum sim_kernel { SIM_KERNEL_NATIVE, SIM_KERNEL_SYSTEMC };
 /* The guest APF driver as built, or a deliberately broken variant (for
  * showing that the oracle catches it). */
 enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUEST_DRIVER_OFFLINE_WAKE };
@@ -159,6 +160,7 @@ struct run_cfg {
 	sim_time_t duration;	/* stop at this simulated time */
 	bool until_done;	/* stop earlier when every task has exited */
 	bool perturb_order;	/* same-instant events in a seed-keyed order (explore) */
+	uint32_t kernel;	/* enum sim_kernel: the event kernel's backend */
 };
 
 struct task_cfg {
@@ -253,6 +255,7 @@ extern const struct param_desc cfg_task_params[];
 /* Protocol presets accepted by the top-level `protocol` key. */
 extern const char *const cfg_protocol_names[];
 extern const char *const cfg_reclaim_names[];	/* enum reclaim_policy order */
+extern const char *const cfg_kernel_names[];	/* enum sim_kernel order */
 extern const char *const cfg_initial_state_names[]; /* enum initial_state order */
 extern const char *const cfg_host_arch_names[];     /* enum host_arch order */
 extern const char *const cfg_swap_device_names[];   /* enum swap_device order */

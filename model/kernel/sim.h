@@ -75,6 +75,12 @@ struct sim {
 };
 
 extern const struct sim_backend_ops sim_backend_native;
+/* The SystemC backend (sim_systemc.cc), present when apfsim was built with
+ * SystemC (APFSIM_HAVE_SYSTEMC). */
+extern const struct sim_backend_ops sim_backend_systemc;
+/* The backend called `name` ("native", "systemc"), NULL when this build
+ * has none by that name. */
+const struct sim_backend_ops *sim_backend_named(const char *name);
 
 /* Process-wide asynchronous stop request.  Only a signal handler sets it
  * (the CLI stores the signal number: SIGINT, SIGTERM, or SIGALRM for its

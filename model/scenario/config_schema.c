@@ -61,6 +61,7 @@ const struct swap_preset cfg_swap_presets[] = {
 };
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
+const char *const cfg_kernel_names[] = { "native", "systemc", NULL };
 const char *const cfg_reclaim_names[] = {
 	[RECLAIM_CLOCK] = "clock",
 	[RECLAIM_LRU] = "lru",
@@ -247,6 +248,8 @@ static const struct param_desc run_params[] = {
 	  "stop at this simulated time" },
 	{ "until_done", PT_BOOL, CFG(run.until_done), "true", 0, 0, NULL,
 	  "stop earlier when every task has exited" },
+	{ "kernel", PT_ENUM, CFG(run.kernel), "native", 0, 0, cfg_kernel_names,
+	  "event-kernel backend: native (binary heap) or systemc (SystemC 2.3.4 keeps the time; same results byte for byte)" },
 	PARAM_END,
 };
 

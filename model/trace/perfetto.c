@@ -33,6 +33,7 @@
 #include "model/kernel/grow.h"
 #include "model/trace/trace.h"
 #include "model/trace/sinks.h"
+#include "model/trace/perfetto_proto.h"
 
 #define PF_PID_VCPUS 1
 #define PF_PID_TASKS 2
@@ -71,6 +72,7 @@ struct pf_task {
 struct pf_sink {
 	struct trace_out out;
 	const struct tracer *tr;
+	struct pfp *proto;	/* protobuf output instead of JSON, or NULL */
 	bool first;		/* no event written yet: no comma */
 	uint64_t next_id;
 	struct pf_vcpu *vcpu;	/* nvcpu slots (capacity; unused ones zero) */
@@ -234,8 +236,13 @@ static void pf_slice(struct pf_sink *s, int pid, uint32_t tid, const char *cat,
 		     const char *name, sim_time_t start, sim_time_t end)
 {
 	size_t n;
-	char *p = pf_begin(s, &n, 'X', pid);
+	char *p;
 
+	if (s->proto) {
+		pfp_slice(s->proto, pid, tid, cat, name, start, end);
+		return;
+	}
+	p = pf_begin(s, &n, 'X', pid);
 	n += pf_num(p + n, "tid", tid);
 	n += pf_time(p + n, "ts", start);
 	n += pf_time(p + n, "dur", end - start);
@@ -280,8 +287,13 @@ static void pf_async(struct pf_sink *s, char ph, uint32_t vcpu, const struct pf_
 		     sim_time_t t)
 {
 	size_t n;
-	char *p = pf_begin(s, &n, ph, PF_PID_VCPUS);
+	char *p;
 
+	if (s->proto) {
+		pfp_async(s->proto, ph, vcpu, k->id, k->token, t);
+		return;
+	}
+	p = pf_begin(s, &n, ph, PF_PID_VCPUS);
 	n += pf_num(p + n, "tid", vcpu);
 	n += pf_time(p + n, "ts", t);
 	n += pf_lit(p + n, ",\"cat\":\"apf\",\"id\":");
@@ -483,6 +495,10 @@ static void pf_counter(struct pf_sink *s, const struct trace_event *e)
 
 	if (e->vcpu == TRACE_NO_VCPU)
 		return;
+	if (s->proto) {
+		pfp_counter(s->proto, e->vcpu, e->t, (int64_t)e->c);
+		return;
+	}
 	p = pf_begin(s, &n, 'C', PF_PID_VCPUS);
 	n += pf_time(p + n, "ts", e->t);
 	n += pf_lit(p + n, ",\"name\":\"outstanding works vcpu");
@@ -517,11 +533,42 @@ static char *pf_instant(struct pf_sink *s, const struct trace_event *e, const ch
 	return p;
 }
 
+/* The category of an instant, NULL for kinds that have none. */
+static const char *pf_instant_cat(enum trace_kind k)
+{
+	switch (k) {
+	case TR_SDEI_DISPATCH:
+	case TR_SDEI_COMPLETE:
+		return "sdei";
+	case TR_PPI_LEVEL:
+		return "gic";
+	case TR_IRQ_ACK:
+	case TR_APF_SYNC:
+		return "apf";
+	case TR_GUEST_WARN:
+		return "guest";
+	case TR_INJECT:
+		return "inject";
+	case TR_NOTE:
+		return "run";
+	default:
+		return NULL;
+	}
+}
+
 static void pf_instant_event(struct pf_sink *s, const struct trace_event *e)
 {
 	size_t n;
 	char *p;
 
+	if (s->proto) {
+		/* the host workers' completions get their own tracks there */
+		const char *cat = e->kind == TR_KVM_COMPLETED ? "host" : pf_instant_cat(e->kind);
+
+		if (cat)
+			pfp_instant(s->proto, e, cat);
+		return;
+	}
 	switch (e->kind) {
 	case TR_SDEI_DISPATCH:
 		p = pf_instant(s, e, "sdei", &n);
@@ -700,6 +747,12 @@ static int pf_finish(void *ctx, sim_time_t end)
 	for (i = 0; i < s->ntask; i++)
 		pf_task_close(s, (uint32_t)i, &s->task[i], end);
 
+	if (s->proto) {
+		/* track names were given with each track's descriptor */
+		pfp_destroy(s->proto);
+		s->proto = NULL;
+		return trace_out_close(&s->out);
+	}
 	/* Thread names: every declared vCPU and task, and any seen beyond. */
 	nv = s->tr->nvcpus > s->seen_vcpus ? s->tr->nvcpus : s->seen_vcpus;
 	for (i = 0; i < nv; i++) {
@@ -724,6 +777,7 @@ static void pf_destroy(void *ctx)
 
 	if (s->out.f)
 		trace_out_close(&s->out);
+	pfp_destroy(s->proto);
 	free(s->tok);
 	free(s->vcpu);
 	free(s->task);
@@ -737,7 +791,8 @@ static const struct trace_sink_ops pf_ops = {
 	.destroy = pf_destroy,
 };
 
-static int perfetto_start(struct tracer *tr, FILE *f, const char *path, char *err, size_t errlen)
+static int perfetto_start(struct tracer *tr, FILE *f, const char *path, bool proto, char *err,
+			  size_t errlen)
 {
 	struct pf_sink *s = calloc(1, sizeof(*s));
 
@@ -753,6 +808,15 @@ static int perfetto_start(struct tracer *tr, FILE *f, const char *path, char *er
 		free(s);
 		return -1;
 	}
+	if (proto) {
+		s->proto = pfp_create(&s->out, tr);
+		if (!s->proto) {
+			/* the sink is registered: it is destroyed with the tracer */
+			snprintf(err, errlen, "--trace-perfetto: out of memory");
+			return -1;
+		}
+		return 0;
+	}
 	trace_out_puts(&s->out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
 	pf_meta(s, PF_PID_VCPUS, 0, "process_name", "vCPUs");
 	pf_meta(s, PF_PID_VCPUS, 0, "process_sort_index", NULL);
@@ -763,10 +827,20 @@ static int perfetto_start(struct tracer *tr, FILE *f, const char *path, char *er
 
 int trace_perfetto_open(struct tracer *tr, const char *path, char *err, size_t errlen)
 {
-	return perfetto_start(tr, NULL, path, err, errlen);
+	return perfetto_start(tr, NULL, path, false, err, errlen);
 }
 
 int trace_perfetto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen)
 {
-	return perfetto_start(tr, f, name, err, errlen);
+	return perfetto_start(tr, f, name, false, err, errlen);
+}
+
+int trace_perfetto_proto_open(struct tracer *tr, const char *path, char *err, size_t errlen)
+{
+	return perfetto_start(tr, NULL, path, true, err, errlen);
+}
+
+int trace_perfetto_proto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return perfetto_start(tr, f, name, true, err, errlen);
 }

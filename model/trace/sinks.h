@@ -17,6 +17,7 @@
 #ifndef APFSIM_MODEL_TRACE_SINKS_H
 #define APFSIM_MODEL_TRACE_SINKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,20 @@ struct trace_out {
 	char *name;		/* the file, for messages (owned) */
 	char *report;		/* where the first I/O error is described: the
 				 * tracer's `error` (TRACE_ERROR_LEN bytes) */
+	/* zstd (names ending in ".zst", model/trace/zst.c): the compressor
+	 * and its output buffer; NULL for plain files */
+	void *zc;
+	char *zbuf;
+	size_t zcap;
 };
+
+/* zst.c: whether `name` asks for zstd; set up o's compressor (0 or -1);
+ * compress n bytes and write the result (end: finish the frame) returning
+ * 0 or an errno; free the compressor. */
+bool trace_zst_name(const char *name);
+int trace_zst_start(struct trace_out *o);
+int trace_zst_write(struct trace_out *o, const char *p, size_t n, bool end);
+void trace_zst_free(struct trace_out *o);
 
 /* Open `path` for writing (f == NULL), or take the stream f the caller
  * opened (named `path` in messages; owned by `o` from here on, also on

@@ -148,6 +148,12 @@ int trace_out_open(struct trace_out *o, FILE *f, const char *path, const char *w
 	}
 	/* Our buffer is the large one: whole chunks go straight to write(2). */
 	setvbuf(o->f, NULL, _IONBF, 0);
+	if (trace_zst_name(path) && trace_zst_start(o)) {
+		snprintf(err, errlen, "%s: out of memory for the zstd compressor", what);
+		fclose(o->f);
+		f = NULL;
+		goto fail;
+	}
 	return 0;
 fail:
 	if (f)
@@ -177,7 +183,9 @@ void trace_out_flush(struct trace_out *o)
 {
 	if (o->len && !o->err) {
 		errno = 0;
-		if (fwrite(o->buf, 1, o->len, o->f) != o->len)
+		if (o->zc)
+			o->err = trace_zst_write(o, o->buf, o->len, false);
+		else if (fwrite(o->buf, 1, o->len, o->f) != o->len)
 			o->err = errno ? errno : EIO;
 	}
 	o->len = 0;
@@ -206,6 +214,11 @@ int trace_out_close(struct trace_out *o)
 	if (!o->f)
 		return -1;
 	trace_out_flush(o);
+	if (o->zc) {
+		if (!o->err)
+			o->err = trace_zst_write(o, "", 0, true);
+		trace_zst_free(o);
+	}
 	errno = 0;
 	if (fclose(o->f) != 0 && !o->err)
 		o->err = errno ? errno : EIO;

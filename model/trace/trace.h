@@ -166,5 +166,9 @@ int trace_vcd_open(struct tracer *tr, const char *path, char *err, size_t errlen
 int trace_ftrace_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
 int trace_perfetto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
 int trace_vcd_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
+/* The Perfetto sink writing native protobuf (TrackEvent packets) instead
+ * of JSON: the same tracks and slices (docs/traces.md). */
+int trace_perfetto_proto_open(struct tracer *tr, const char *path, char *err, size_t errlen);
+int trace_perfetto_proto_open_stream(struct tracer *tr, FILE *f, const char *name, char *err, size_t errlen);
 
 #endif

@@ -246,7 +246,14 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	hist_init(&m->stats.major_latency);
 	hist_init(&m->stats.ready_to_run);
 	hist_init(&m->stats.parked);
-	if (sim_init(&m->sim, &sim_backend_native)) {
+	const struct sim_backend_ops *kernel = sim_backend_named(cfg_kernel_names[cfg->run.kernel]);
+	if (!kernel) {
+		snprintf(m->err, sizeof(m->err), "%.200s: error: run.kernel: %s: this apfsim was built without SystemC "
+			 "(Debian libsystemc-dev, found by pkg-config at build time; docs/event-kernel.md)",
+			 cfg->path, cfg_kernel_names[cfg->run.kernel]);
+		return -1;
+	}
+	if (sim_init(&m->sim, kernel)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the event queue");
 		return -1;
 	}

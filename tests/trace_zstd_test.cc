@@ -1,0 +1,143 @@
+// zstd compression of trace files by the extension .zst (docs/traces.md
+// "Compression"): the compressed file holds exactly the plain trace, is
+// deterministic, and a full disk mid-trace fails the run (exit 1) with
+// the other outputs left as they were.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream f(path, std::ios::binary);
+	std::stringstream ss;
+	ss << f.rdbuf();
+	return ss.str();
+}
+
+struct Result {
+	int status;
+	std::string err;
+};
+
+Result apfsim(const std::string &args)
+{
+	std::string err = "/tmp/apfsim_zst_err_" + std::to_string(getpid());
+	int rc = std::system(("timeout -k 5 120 " + std::string(APFSIM_CLI) + " " + args + " >/dev/null 2>" + err).c_str());
+	Result r{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err) };
+	std::remove(err.c_str());
+	return r;
+}
+
+struct Dir {
+	std::string path;
+	Dir()
+	{
+		char t[] = "/tmp/apfsim_zst_XXXXXX";
+		path = mkdtemp(t);
+	}
+	~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
+	std::string operator/(const std::string &n) const { return path + "/" + n; }
+	std::set<std::string> list() const
+	{
+		std::set<std::string> v;
+		DIR *d = opendir(path.c_str());
+		while (struct dirent *e = d ? readdir(d) : nullptr)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				v.insert(e->d_name);
+		if (d)
+			closedir(d);
+		return v;
+	}
+};
+
+// The content of a zstd file ("" and a failure when it is not one frame).
+std::string unzstd(const std::string &z)
+{
+	unsigned long long n = ZSTD_getFrameContentSize(z.data(), z.size());
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	std::string out;
+	ZSTD_inBuffer in = { z.data(), z.size(), 0 };
+	std::string chunk(1 << 20, '\0');
+	size_t r = 1;
+	(void)n;
+	while (in.pos < in.size) {
+		ZSTD_outBuffer o = { chunk.data(), chunk.size(), 0 };
+		r = ZSTD_decompressStream(d, &o, &in);
+		if (ZSTD_isError(r)) {
+			ADD_FAILURE() << "zstd: " << ZSTD_getErrorName(r);
+			break;
+		}
+		out.append(chunk.data(), o.pos);
+	}
+	EXPECT_EQ(r, 0u) << "the frame is not complete";
+	ZSTD_freeDCtx(d);
+	return out;
+}
+
+std::string scenario()
+{
+	return "run " + src("workloads/scenarios/quickstart.yaml") + " -q --protocol arm64-v4 --set run.duration=200ms";
+}
+
+TEST(TraceZstd, CompressedTracesHoldThePlainOnesAndAreDeterministic)
+{
+	Dir d;
+	Result r = apfsim(scenario() + " --trace-ftrace " + (d / "f.ftrace") + " --trace-perfetto " + (d / "p.json") +
+			  " --vcd " + (d / "w.vcd"));
+	ASSERT_EQ(r.status, 0) << r.err;
+	r = apfsim(scenario() + " --trace-ftrace " + (d / "f.ftrace.zst") + " --trace-perfetto " + (d / "p.json.zst") +
+		   " --vcd " + (d / "w.vcd.zst") + " --check-determinism");
+	ASSERT_EQ(r.status, 0) << r.err;
+	for (const char *f : { "f.ftrace", "p.json", "w.vcd" }) {
+		std::string plain = slurp(d / f), z = slurp(d / (std::string(f) + ".zst"));
+		ASSERT_GT(plain.size(), 1000u) << f;
+		EXPECT_LT(z.size(), plain.size() / 4) << f;
+		EXPECT_TRUE(unzstd(z) == plain) << f << ".zst does not hold " << f;
+	}
+}
+
+TEST(TraceZstd, FullDiskMidTraceExitsOneAndLeavesTheOtherOutputs)
+{
+	Dir d;
+	{
+		std::ofstream(d / "o.json") << "old\n";
+	}
+	// A .zst name on a device that is always full.
+	ASSERT_EQ(symlink("/dev/full", (d / "full.ftrace.zst").c_str()), 0);
+	Result r = apfsim(scenario() + " --json " + (d / "o.json") + " --trace-ftrace " + (d / "full.ftrace.zst") +
+			  " --vcd " + (d / "w.vcd"));
+	EXPECT_EQ(r.status, 1) << r.err;
+	EXPECT_NE(r.err.find("--trace-ftrace: cannot write '" + (d / "full.ftrace.zst") + "': " + strerror(ENOSPC)),
+		  std::string::npos)
+		<< r.err;
+	// Nothing half-written is left: the JSON is the old one, no VCD, no temporary.
+	EXPECT_EQ(slurp(d / "o.json"), "old\n");
+	EXPECT_EQ(d.list(), (std::set<std::string>{ "full.ftrace.zst", "o.json" }));
+}
+
+TEST(TraceZstd, ComparePutsTheProtocolBeforeTheFormatExtension)
+{
+	Dir d;
+	Result r = apfsim("compare " + src("workloads/scenarios/quickstart.yaml") +
+			  " --set run.duration=50ms --protocols sync,arm64-v4 --trace-perfetto " + (d / "p.json.zst"));
+	// `apfsim compare` takes no -q: its table goes to /dev/null here.
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(d.list(), (std::set<std::string>{ "p.sync.json.zst", "p.arm64-v4.json.zst" }));
+}
+
+}  // namespace
