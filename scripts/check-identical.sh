@@ -4,7 +4,8 @@
 #   scripts/check-identical.sh capture BUILD DIR   run every scenario of
 #       workloads/scenarios and workloads/scenarios/published under every
 #       protocol for a short duration (DURATION, default 30ms) and keep its
-#       stdout, stderr, exit code, --json document and ftrace in DIR; plus
+#       stdout, stderr, exit code, --json document and its ftrace, Perfetto
+#       and VCD traces in DIR; plus
 #       `make demo` (quickstart, as given).
 #   scripts/check-identical.sh diff DIR1 DIR2      compare two captures
 #       (exit 1 and the first differences when they differ).
@@ -30,7 +31,8 @@ capture)
 		for p in $PROTOCOLS; do
 			o=$out/$name.$p
 			nice "$bin" run "$s" --protocol "$p" --set run.duration="$DURATION" \
-				--json "$o.json" --trace-ftrace "$o.ftrace" >"$o.stdout" 2>"$o.stderr"
+				--json "$o.json" --trace-ftrace "$o.ftrace" --trace-perfetto "$o.perfetto.json" \
+				--vcd "$o.vcd" >"$o.stdout" 2>"$o.stderr"
 			echo $? >"$o.rc"
 		done
 	done
