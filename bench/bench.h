@@ -26,8 +26,13 @@ struct bench_case {
 
 #define BENCH_END { NULL, NULL, NULL }
 
-/* Monotonic wall-clock seconds (bench code only: the model never reads it). */
+/* Monotonic wall-clock seconds (bench code only: the model never reads it).
+ * With `apfsim-bench --cpu-time` it is this process's CPU time instead
+ * (CLOCK_PROCESS_CPUTIME_ID): steadier on a shared, oversubscribed machine,
+ * where wall time measures the other tenants.  Figures that come from child
+ * processes (explore.*, test.*) are wall time either way. */
 double bench_now(void);
+extern bool bench_cpu_time;
 
 /* Suites (one per benchmark file). */
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
