@@ -26,8 +26,13 @@ struct bench_case {
 
 #define BENCH_END { NULL, NULL, NULL }
 
-/* Monotonic wall-clock seconds (bench code only: the model never reads it). */
+/* Monotonic wall-clock seconds (bench code only: the model never reads it).
+ * With `apfsim-bench --cpu-time` it is this process's CPU time instead
+ * (CLOCK_PROCESS_CPUTIME_ID): steadier on a shared, oversubscribed machine,
+ * where wall time measures the other tenants.  Figures that come from child
+ * processes (explore.*, test.*) are wall time either way. */
 double bench_now(void);
+extern bool bench_cpu_time;
 
 /* Suites (one per benchmark file). */
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
@@ -36,5 +41,6 @@ extern const struct bench_case bench_guest[];		/* bench_guest.c */
 extern const struct bench_case bench_explore[];		/* bench_explore.c */
 extern const struct bench_case bench_suite[];		/* bench_suite.c */
 extern const struct bench_case bench_traces[];		/* traces_bench.c */
+extern const struct bench_case bench_scale[];		/* bench_scale.c */
 
 #endif

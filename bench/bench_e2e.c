@@ -45,14 +45,28 @@ static double e2e_sim_rate(const char *scenario, const char *protocol, const str
 	return wall > 0 ? sim / wall : -1;
 }
 
+/* The last figures of the two cases below, for apf_over_sync (0: not run). */
+static double e2e_last_sync, e2e_last_arm64;
+
 static double e2e_testsuite_mem_sync(const struct bench_opts *o)
 {
-	return e2e_sim_rate("testsuite-mem.yaml", "sync", o);
+	return e2e_last_sync = e2e_sim_rate("testsuite-mem.yaml", "sync", o);
 }
 
 static double e2e_testsuite_mem_arm64(const struct bench_opts *o)
 {
-	return e2e_sim_rate("testsuite-mem.yaml", "arm64-v4", o);
+	return e2e_last_arm64 = e2e_sim_rate("testsuite-mem.yaml", "arm64-v4", o);
+}
+
+/* What turning APF on costs: arm64-v4 speed over sync speed on the same
+ * scenario (1 = free).  Reuses the two figures above when they ran in this
+ * invocation, measures them otherwise. */
+static double e2e_apf_over_sync(const struct bench_opts *o)
+{
+	double sync = e2e_last_sync > 0 ? e2e_last_sync : e2e_testsuite_mem_sync(o);
+	double apf = e2e_last_arm64 > 0 ? e2e_last_arm64 : e2e_testsuite_mem_arm64(o);
+
+	return sync > 0 && apf > 0 ? apf / sync : -1;
 }
 
 /* Complete APF round trips (fault -> not-present SDEI -> park -> worker ->
@@ -83,6 +97,7 @@ static double e2e_apf_roundtrips(const struct bench_opts *o)
 const struct bench_case bench_e2e[] = {
 	{ "e2e.testsuite-mem.sync.sim_seconds_per_wall_second", e2e_testsuite_mem_sync, "sim-s/s" },
 	{ "e2e.testsuite-mem.arm64-v4.sim_seconds_per_wall_second", e2e_testsuite_mem_arm64, "sim-s/s" },
+	{ "e2e.testsuite-mem.apf_over_sync", e2e_apf_over_sync, "ratio" },
 	{ "e2e.apf_roundtrips_per_s", e2e_apf_roundtrips, "round trips/s" },
 	BENCH_END,
 };

@@ -219,6 +219,45 @@ TEST_F(SimTest, GrowsPastInitialCapacity)
 	}
 }
 
+// Cancelled events leave the native heap lazily and the heap is rebuilt when
+// they outnumber the live ones: pending counts, handles and the order must
+// not show it, whatever the mix of cancels and new events in between.
+TEST_F(SimTest, CancellingMostEventsKeepsCountHandlesAndOrder)
+{
+	const uint64_t n = 20000;
+	std::vector<sim_event_id> ids;
+	for (uint64_t i = 0; i < n; i++)
+		ids.push_back(sim_at(&s, (1 + i % 97) * SIM_NS, record, &log, i));
+	uint64_t live = n;
+	for (uint64_t i = 0; i < n; i++) {
+		if (i % 10 == 3)
+			continue;
+		ASSERT_TRUE(sim_cancel(&s, ids[i]));
+		live--;
+		ASSERT_EQ(sim_pending(&s), live);
+	}
+	for (uint64_t i = 0; i < n; i++)
+		ASSERT_EQ(sim_is_pending(&s, ids[i]), i % 10 == 3) << i;
+	// New events reuse freed slots; stale handles on those slots stay dead.
+	for (uint64_t i = 0; i < 1000; i++)
+		ASSERT_NE(sim_at(&s, 50 * SIM_NS, record, &log, n + i).gen, 0u);
+	EXPECT_FALSE(sim_cancel(&s, ids[0]));
+	EXPECT_EQ(sim_pending(&s), live + 1000);
+	sim_time_t first, expect = SIM_TIME_MAX;
+	for (uint64_t i = 3; i < n; i += 10)
+		expect = std::min(expect, (1 + i % 97) * SIM_NS);
+	ASSERT_TRUE(sim_next_time(&s, &first));
+	EXPECT_EQ(first, expect) << "the earliest survivor";
+	sim_run_until(&s, SIM_TIME_MAX);
+	ASSERT_EQ(log.runs.size(), live + 1000);
+	for (size_t k = 1; k < log.runs.size(); k++) {
+		auto a = log.runs[k - 1], b = log.runs[k];
+		// (time, insertion) order; insertion order is arg order here.
+		ASSERT_TRUE(a.first < b.first || (a.first == b.first && a.second < b.second)) << k;
+	}
+	EXPECT_EQ(sim_pending(&s), 0u);
+}
+
 // The reference: a plain sort of everything scheduled, minus cancellations,
 // by (time, insertion order).
 struct RefEvent {

@@ -55,6 +55,30 @@ void hostmem_fini(struct hostmem *hm)
 
 /* --- swap slots ------------------------------------------------------------ */
 
+/* slot[] and owner[] hold their values XOR HM_NO_SLOT, so all-zero memory
+ * reads as HM_NO_SLOT everywhere: calloc hands out untouched zero pages
+ * instead of a loop writing 12 bytes per guest page at the first swap-out
+ * (4 % of a testsuite-mem run; 192 MB written for a 64 GiB guest). */
+static inline uint32_t slot_of(const struct hostmem *hm, uint64_t gfn)
+{
+	return hm->slot[gfn] ^ HM_NO_SLOT;
+}
+
+static inline void slot_set(struct hostmem *hm, uint64_t gfn, uint32_t s)
+{
+	hm->slot[gfn] = s ^ HM_NO_SLOT;
+}
+
+static inline uint32_t owner_of(const struct hostmem *hm, uint64_t s)
+{
+	return hm->owner[s] ^ HM_NO_SLOT;
+}
+
+static inline void owner_set(struct hostmem *hm, uint64_t s, uint32_t gfn)
+{
+	hm->owner[s] = gfn ^ HM_NO_SLOT;
+}
+
 /* The slot arrays are allocated at the first swap-out (a VM that never
  * swaps never pays for them).  False when they cannot be: the model then
  * runs without slots (no readahead, no seek distances). */
@@ -65,8 +89,8 @@ static bool slots_ready(struct hostmem *hm)
 	if (hm->no_slots)
 		return false;
 	hm->nslots = 2 * hm->npages;
-	hm->slot = malloc(hm->npages * sizeof(uint32_t));
-	hm->owner = malloc(hm->nslots * sizeof(uint32_t));
+	hm->slot = calloc(hm->npages, sizeof(uint32_t));
+	hm->owner = calloc(hm->nslots, sizeof(uint32_t));
 	hm->ra = calloc(hm->npages, 1);
 	if (!hm->slot || !hm->owner || !hm->ra) {
 		free(hm->slot);
@@ -77,42 +101,38 @@ static bool slots_ready(struct hostmem *hm)
 		hm->no_slots = true;
 		return false;
 	}
-	for (uint64_t g = 0; g < hm->npages; g++)
-		hm->slot[g] = HM_NO_SLOT;
-	for (uint64_t s = 0; s < hm->nslots; s++)
-		hm->owner[s] = HM_NO_SLOT;
 	return true;
 }
 
 static bool slot_used(const struct hostmem *hm, uint64_t s)
 {
-	uint32_t g = hm->owner[s];
+	uint32_t g = owner_of(hm, s);
 
-	return g != HM_NO_SLOT && hm->slot[g] == s;
+	return g != HM_NO_SLOT && slot_of(hm, g) == s;
 }
 
 /* The next free slot after the last one given (at most npages are ever
  * used, so at least half the area is free and the walk is short). */
 static void slot_alloc(struct hostmem *hm, uint64_t gfn)
 {
-	if (!slots_ready(hm) || hm->slot[gfn] != HM_NO_SLOT)
+	if (!slots_ready(hm) || slot_of(hm, gfn) != HM_NO_SLOT)
 		return;
 	while (slot_used(hm, hm->next_slot))
 		hm->next_slot = hm->next_slot + 1 == hm->nslots ? 0 : hm->next_slot + 1;
-	hm->slot[gfn] = (uint32_t)hm->next_slot;
-	hm->owner[hm->next_slot] = (uint32_t)gfn;
+	slot_set(hm, gfn, (uint32_t)hm->next_slot);
+	owner_set(hm, hm->next_slot, (uint32_t)gfn);
 	hm->next_slot = hm->next_slot + 1 == hm->nslots ? 0 : hm->next_slot + 1;
 }
 
 static void slot_free(struct hostmem *hm, uint64_t gfn)
 {
 	if (hm->slot)
-		hm->slot[gfn] = HM_NO_SLOT;
+		slot_set(hm, gfn, HM_NO_SLOT);
 }
 
 uint64_t hostmem_slot(const struct hostmem *hm, uint64_t gfn)
 {
-	return hm->slot && hm->slot[gfn] != HM_NO_SLOT ? hm->slot[gfn] : UINT64_MAX;
+	return hm->slot && slot_of(hm, gfn) != HM_NO_SLOT ? slot_of(hm, gfn) : UINT64_MAX;
 }
 
 static bool lru_on(const struct hostmem *hm)
@@ -306,7 +326,7 @@ uint32_t hostmem_swapin_cluster(struct hostmem *hm, uint64_t gfn, uint32_t windo
 
 		if (!slot_used(hm, t))
 			continue;
-		g = hm->owner[t];
+		g = owner_of(hm, t);
 		if (g != gfn && (hm->st[g] & (HM_SWAPPED | HM_INFLIGHT | HM_RESIDENT | HM_REMOTE)) != HM_SWAPPED)
 			continue;
 		if (g == gfn) {
@@ -360,8 +380,8 @@ void hostmem_prefill_swapped(struct hostmem *hm)
 	for (uint64_t g = 0; g < hm->npages; g++) {
 		hm->st[g] = HM_SWAPPED;
 		if (slots) {
-			hm->slot[g] = (uint32_t)g;
-			hm->owner[g] = (uint32_t)g;
+			slot_set(hm, g, (uint32_t)g);
+			owner_set(hm, g, (uint32_t)g);
 		}
 	}
 	hm->next_slot = slots ? hm->npages : 0;

@@ -29,6 +29,18 @@ void workers_fini(struct workers *ws)
 
 static void worker_finish(struct workers *ws, uint32_t i);
 
+/* Every change of waiting_io goes through here, keeping n_waiting_io exact. */
+static inline void worker_set_waiting(struct workers *ws, struct worker *w, bool waiting)
+{
+	if (w->waiting_io == waiting)
+		return;
+	w->waiting_io = waiting;
+	if (waiting)
+		ws->n_waiting_io++;
+	else
+		ws->n_waiting_io--;
+}
+
 /* Event: a worker begins the fault-in of its job (after worker_start). */
 static void worker_run_ev(void *ctx, uint64_t i)
 {
@@ -58,15 +70,15 @@ static void worker_run_ev(void *ctx, uint64_t i)
 	case HM_FAULT_MAJOR:
 		ws->stats.swap_ins++;
 		swapin_start(&m->hm, &m->swap, &m->cfg->host.swap, gfn);
-		w->waiting_io = true;
+		worker_set_waiting(ws, w, true);
 		return;
 	case HM_FAULT_REMOTE:
 		/* Postcopy: fetched from the migration source. */
 		migration_request(&m->mig, gfn);
-		w->waiting_io = true;
+		worker_set_waiting(ws, w, true);
 		return;
 	case HM_FAULT_INFLIGHT:
-		w->waiting_io = true;
+		worker_set_waiting(ws, w, true);
 		return;
 	}
 }
@@ -77,7 +89,7 @@ static void worker_take(struct workers *ws, uint32_t i, const struct worker_job 
 	struct machine *m = ws->m;
 
 	w->busy = true;
-	w->waiting_io = false;
+	worker_set_waiting(ws, w, false);
 	w->job = *job;
 	hist_add(&ws->stats.queue_wait, m->sim.now - job->submitted);
 	sim_after(&m->sim, m->cfg->host.worker_start, worker_run_ev, ws, i);
@@ -90,7 +102,7 @@ static void worker_finish(struct workers *ws, uint32_t i)
 
 	hist_add(&ws->stats.fault_in, ws->m->sim.now - job.submitted);
 	w->busy = false;
-	w->waiting_io = false;
+	worker_set_waiting(ws, w, false);
 	if (ws->qlen) {
 		struct worker_job next = ws->q[ws->qhead];
 		ws->qhead = (ws->qhead + 1) % ws->qcap;
@@ -145,11 +157,21 @@ bool workers_cancel(struct workers *ws, const void *work)
 	return false;
 }
 
+/* Release the waiting workers in index order, as a scan of all of them
+ * would.  Only an event (worker_run_ev) sets waiting_io, never a completion
+ * callback run from here, so the workers to release are exactly those
+ * waiting on entry, and the scan can stop once it has seen `left` of them. */
 void workers_page_resident(struct workers *ws, uint64_t gfn)
 {
-	for (uint32_t i = 0; i < ws->n; i++) {
+	uint32_t left = ws->n_waiting_io;
+
+	for (uint32_t i = 0; i < ws->n && left > 0; i++) {
 		struct worker *w = &ws->w[i];
-		if (w->busy && w->waiting_io && w->job.gfn == gfn)
+
+		if (!w->waiting_io)
+			continue;
+		left--;
+		if (w->busy && w->job.gfn == gfn)
 			worker_finish(ws, i);
 	}
 }

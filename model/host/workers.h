@@ -50,6 +50,10 @@ struct workers {
 	struct worker *w;
 	struct worker_job *q;	/* ring of waiting jobs */
 	uint32_t qcap, qhead, qlen;
+	/* Workers with waiting_io set.  workers_page_resident() stops scanning
+	 * once it has seen them all: with the 256-worker default a swap-in
+	 * completion used to walk every worker (13 % of a testsuite-mem run). */
+	uint32_t n_waiting_io;
 	struct workers_stats stats;
 	/* Job finished: the page is resident (or the fault-in failed). */
 	void (*complete)(void *ctx, const struct worker_job *job, uint32_t worker);

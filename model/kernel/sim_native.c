@@ -1,24 +1,32 @@
-/* sim_native.c — the native event-kernel backend: a binary min-heap over an
- * event pool.
+/* sim_native.c — the native event-kernel backend: an implicit d-ary
+ * min-heap over an event pool, with lazy cancellation.
  *
  * Layout.  The pool holds one slot per scheduled event (handler, context,
  * argument, insertion sequence, generation).  The heap holds 16-byte entries
  * {time, slot} ordered by (time, seq); seq lives in the pool and is read only
- * to break a tie on time, which keeps entries small.  A 4-ary heap (four
- * children per cache line) was measured too: ~10% faster at 100 000 pending
- * events but ~15% slower at 16 and 1024, the depths the model runs at
- * (docs/event-kernel.md).
+ * to break a tie on time, which keeps entries small (four per cache line).
+ *
+ * Lazy cancellation.  A cancelled event's entry stays in the heap as a
+ * tombstone (its slot has fn == NULL and is not on the free list) and is
+ * dropped when it reaches the root.  So the heap needs no position index:
+ * the pos[slot] array the previous version kept cost one scattered store per
+ * entry moved, the main cost at large depths.  Cancels are rare in the model
+ * (a vCPU step re-planned early); when tombstones outnumber live entries the
+ * heap is rebuilt without them, which bounds memory.
  *
  * Invariants.
- *   - pos[heap[i].slot] == i for every i < n (cancel finds its entry in
- *     O(1) and removes it in O(log n)).  pos is a separate array, not a
- *     slot field, because every heap move writes it: 4 bytes per slot keep
- *     those writes in cache at depths where 40-byte slots would not fit.
- *   - A slot is live iff its fn != NULL.  A free slot links the free list
- *     through next_free.
- *   - A slot's gen changes every time it is freed and is never 0, so a handle
- *     taken before the slot was reused no longer matches (gen wraps after
- *     2^32 reuses of one slot; such a stale handle would be accepted).
+ *   - Slot states: live (fn != NULL, exactly one heap entry), tombstone
+ *     (fn == NULL, exactly one heap entry, not on the free list), free
+ *     (fn == NULL, no heap entry, on the free list).  `tombs` counts the
+ *     tombstones; pending = n - tombs (- the dead root).
+ *   - A tombstone's slot is not reused before its entry leaves the heap, so
+ *     its seq (the tie-break) never changes while it is there: the heap
+ *     order stays a strict total order over the entries.
+ *   - A slot's gen changes every time its event runs or is cancelled and is
+ *     never 0, so a handle taken before that no longer matches (gen wraps
+ *     after 2^32 reuses of one slot; such a stale handle would be accepted).
+ *   - The root (heap[0]) is never a tombstone between operations: every
+ *     operation that exposes a new root drops tombstones first.
  *   - Pool and heap grow together by doubling (realloc) and never shrink, so
  *     the heap never needs more room than the pool; nothing is allocated per
  *     event once the pool is large enough.
@@ -31,7 +39,15 @@
 
 #define NATIVE_MIN_CAPACITY 64u
 #define NATIVE_NIL UINT32_MAX
-#define NATIVE_ARITY 2u	/* binary: see the header comment */
+#ifndef NATIVE_ARITY
+#define NATIVE_ARITY 4u		/* see docs/event-kernel.md for the measurements */
+#endif
+/* Prefetch the next event's slot above this depth (below it, the pool is
+ * in cache and the look-ahead costs more than it saves). */
+#define NATIVE_PREFETCH_DEPTH 4096u
+/* Rebuild the heap without tombstones once they are this many and more
+ * than the live entries. */
+#define NATIVE_COMPACT_MIN 1024u
 
 struct native_ent {
 	sim_time_t time;
@@ -40,7 +56,7 @@ struct native_ent {
 };
 
 struct native_slot {
-	sim_handler_fn fn;	/* NULL when the slot is free */
+	sim_handler_fn fn;	/* NULL when the slot is free or a tombstone */
 	void *ctx;
 	uint64_t arg;
 	uint64_t seq;
@@ -51,8 +67,8 @@ struct native_slot {
 struct native {
 	struct native_ent *heap;
 	struct native_slot *pool;
-	uint32_t *pos;		/* pos[slot]: heap index of a live slot's entry */
-	uint32_t n;		/* entries in the heap */
+	uint32_t n;		/* entries in the heap, tombstones included */
+	uint32_t tombs;		/* cancelled entries still in the heap */
 	uint32_t used;		/* pool slots ever handed out (prefix of pool) */
 	uint32_t cap;		/* capacity of both heap and pool */
 	uint32_t free_head;	/* NATIVE_NIL when no freed slot is waiting */
@@ -71,45 +87,72 @@ static inline bool native_less(const struct native *q, struct native_ent a,
 	return a.time < b.time;
 }
 
-static inline void native_put(struct native *q, uint32_t i, struct native_ent e)
-{
-	q->heap[i] = e;
-	q->pos[e.slot] = i;
-}
-
 /* Move e up from hole i until its parent is not greater. */
 static void native_sift_up(struct native *q, uint32_t i, struct native_ent e)
 {
+	struct native_ent *h = q->heap;
+
 	while (i > 0) {
 		uint32_t p = (i - 1) / NATIVE_ARITY;
 
-		if (!native_less(q, e, q->heap[p]))
+		if (!native_less(q, e, h[p]))
 			break;
-		native_put(q, i, q->heap[p]);
+		h[i] = h[p];
 		i = p;
 	}
-	native_put(q, i, e);
+	h[i] = e;
 }
 
-/* Index of the smaller of the children c and c + 1 (c + 1 only if < end).
- * Which child is smaller is a coin toss, so the common case is computed
- * without a branch: a mispredicted branch per level was most of the cost of
- * a pop.  Equal times need the seq tie-break and take the exact path, as
- * does a lone last child (both are predictable branches). */
+/* Index of the smallest of the children c .. end-1 (end > c).  A full set
+ * of children is compared as a tournament whose winners are selected
+ * without branches (which child is smallest is a coin toss; a mispredicted
+ * branch per level was most of the cost of a pop).  Equal times need the seq
+ * tie-break and take the exact path, as does a partial last family. */
 static inline uint32_t native_min_child(const struct native *q, uint32_t c, uint32_t end)
 {
-	const struct native_ent *h = q->heap + c;
+	const struct native_ent *h = q->heap;
 
-	if (native_unlikely(end - c != 2))
-		return c;
-	if (native_unlikely(h[0].time == h[1].time))
-		return native_less(q, h[1], h[0]) ? c + 1 : c;
-	return c + (uint32_t)(h[1].time < h[0].time);
+	if (native_unlikely(end - c != NATIVE_ARITY)) {
+		uint32_t m = c;
+
+		for (uint32_t k = c + 1; k < end; k++)
+			if (native_less(q, h[k], h[m]))
+				m = k;
+		return m;
+	}
+#if NATIVE_ARITY == 4
+	{
+		sim_time_t t0 = h[c].time, t1 = h[c + 1].time;
+		sim_time_t t2 = h[c + 2].time, t3 = h[c + 3].time;
+
+		if (native_unlikely(t0 == t1 || t2 == t3)) {
+			uint32_t m = c;
+
+			for (uint32_t k = c + 1; k < end; k++)
+				if (native_less(q, h[k], h[m]))
+					m = k;
+			return m;
+		}
+		uint32_t a = c + (uint32_t)(t1 < t0);
+		uint32_t b = c + 2 + (uint32_t)(t3 < t2);
+		sim_time_t ta = t1 < t0 ? t1 : t0;
+		sim_time_t tb = t3 < t2 ? t3 : t2;
+
+		if (native_unlikely(ta == tb))
+			return native_less(q, h[b], h[a]) ? b : a;
+		return tb < ta ? b : a;
+	}
+#else
+	if (native_unlikely(h[c].time == h[c + 1].time))
+		return native_less(q, h[c + 1], h[c]) ? c + 1 : c;
+	return c + (uint32_t)(h[c + 1].time < h[c].time);
+#endif
 }
 
 /* Move e down from hole i until no child is smaller. */
 static void native_sift_down(struct native *q, uint32_t i, struct native_ent e)
 {
+	struct native_ent *h = q->heap;
 	const uint32_t n = q->n;
 
 	for (;;) {
@@ -119,22 +162,24 @@ static void native_sift_down(struct native *q, uint32_t i, struct native_ent e)
 		if (c >= n)
 			break;
 		m = native_min_child(q, c, c + NATIVE_ARITY < n ? c + NATIVE_ARITY : n);
-		if (!native_less(q, q->heap[m], e))
+		if (!native_less(q, h[m], e))
 			break;
-		native_put(q, i, q->heap[m]);
+		h[i] = h[m];
 		i = m;
 	}
-	native_put(q, i, e);
+	h[i] = e;
 }
 
-/* Remove the root.  Floyd's bottom-up variant: the hole walks down to a
- * leaf along the smallest children without comparing against the moved
- * last entry, which then sifts up from there.  The last entry is usually
- * among the largest, so it rarely climbs: one comparison per level saved,
- * and the unpredictable "stop here?" branch with it. */
-static void native_remove_root(struct native *q)
+/* Remove the root entry (live, dead or tombstone).  Floyd's bottom-up
+ * variant: the hole walks down to a leaf along the smallest children
+ * without comparing against the moved last entry, which then sifts up from
+ * there.  The last entry is usually among the largest, so it rarely climbs:
+ * one comparison per level saved, and the unpredictable "stop here?" branch
+ * with it. */
+static void native_pop_root(struct native *q)
 {
-	struct native_ent last = q->heap[--q->n];
+	struct native_ent *h = q->heap;
+	struct native_ent last = h[--q->n];
 	const uint32_t n = q->n;
 	uint32_t i = 0;
 
@@ -147,28 +192,10 @@ static void native_remove_root(struct native *q)
 		if (c >= n)
 			break;
 		m = native_min_child(q, c, c + NATIVE_ARITY < n ? c + NATIVE_ARITY : n);
-		native_put(q, i, q->heap[m]);
+		h[i] = h[m];
 		i = m;
 	}
 	native_sift_up(q, i, last);
-}
-
-/* Remove the entry at heap index i, restoring the heap property. */
-static void native_remove_at(struct native *q, uint32_t i)
-{
-	struct native_ent last;
-
-	if (i == 0) {
-		native_remove_root(q);
-		return;
-	}
-	last = q->heap[--q->n];
-	if (i == q->n)
-		return;
-	if (native_less(q, last, q->heap[(i - 1) / NATIVE_ARITY]))
-		native_sift_up(q, i, last);
-	else
-		native_sift_down(q, i, last);
 }
 
 static void native_free_slot(struct native *q, uint32_t slot)
@@ -176,15 +203,55 @@ static void native_free_slot(struct native *q, uint32_t slot)
 	struct native_slot *sl = &q->pool[slot];
 
 	sl->fn = NULL;
-	if (++sl->gen == 0)
-		sl->gen = 1;
 	sl->next_free = q->free_head;
 	q->free_head = slot;
 }
 
-/* Double the capacity of heap, pool and pos.  Each array is committed as
- * soon as it is reallocated, so a failure part-way leaves every array at
- * least `cap` long and the queue intact. */
+/* The slot's event ran or was cancelled: every handle on it goes stale. */
+static inline void native_retire(struct native_slot *sl)
+{
+	sl->fn = NULL;
+	if (++sl->gen == 0)
+		sl->gen = 1;
+}
+
+/* Drop tombstones from the root until it is live or the heap is empty. */
+static void native_drop_tombs(struct native *q)
+{
+	while (q->tombs > 0 && q->n > 0 && q->pool[q->heap[0].slot].fn == NULL) {
+		uint32_t slot = q->heap[0].slot;
+
+		native_pop_root(q);
+		native_free_slot(q, slot);
+		q->tombs--;
+	}
+}
+
+/* Remove every tombstone and rebuild the heap bottom-up (O(n)).  The order
+ * is a strict total order, so the dispatch sequence does not depend on the
+ * heap's shape. */
+static void native_compact(struct native *q)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < q->n; i++) {
+		uint32_t slot = q->heap[i].slot;
+
+		if (q->pool[slot].fn == NULL)
+			native_free_slot(q, slot);
+		else
+			q->heap[k++] = q->heap[i];
+	}
+	q->n = k;
+	q->tombs = 0;
+	if (k > 1)
+		for (uint32_t i = (k - 2) / NATIVE_ARITY + 1; i-- > 0;)
+			native_sift_down(q, i, q->heap[i]);
+}
+
+/* Double the capacity of heap and pool.  Each array is committed as soon as
+ * it is reallocated, so a failure part-way leaves both at least `cap` long
+ * and the queue intact. */
 static int native_grow(struct native *q)
 {
 	uint32_t cap;
@@ -201,10 +268,6 @@ static int native_grow(struct native *q)
 	if (!p)
 		return -1;
 	q->pool = p;
-	p = realloc(q->pos, (size_t)cap * sizeof(*q->pos));
-	if (!p)
-		return -1;
-	q->pos = p;
 	q->cap = cap;
 	return 0;
 }
@@ -238,11 +301,9 @@ static void *native_create(size_t initial_capacity)
 	q->free_head = NATIVE_NIL;
 	q->heap = malloc(cap * sizeof(*q->heap));
 	q->pool = malloc(cap * sizeof(*q->pool));
-	q->pos = malloc(cap * sizeof(*q->pos));
-	if (!q->heap || !q->pool || !q->pos) {
+	if (!q->heap || !q->pool) {
 		free(q->heap);
 		free(q->pool);
-		free(q->pos);
 		free(q);
 		return NULL;
 	}
@@ -257,7 +318,6 @@ static void native_destroy(void *impl)
 		return;
 	free(q->heap);
 	free(q->pool);
-	free(q->pos);
 	free(q);
 }
 
@@ -284,6 +344,7 @@ static sim_event_id native_schedule(void *impl, sim_time_t when, uint64_t seq,
 		 * removal plus an insertion. */
 		q->dead_root = false;
 		native_sift_down(q, 0, (struct native_ent){ .time = when, .slot = slot });
+		native_drop_tombs(q);
 	} else {
 		q->n++;
 		native_sift_up(q, q->n - 1, (struct native_ent){ .time = when, .slot = slot });
@@ -299,12 +360,14 @@ static bool native_live(const struct native *q, sim_event_id id)
 	       q->pool[id.slot].fn != NULL;
 }
 
-/* Remove a dispatched root that no schedule() replaced. */
+/* Remove a dispatched root that no schedule() replaced, then any
+ * tombstones that surface. */
 static inline void native_settle(struct native *q)
 {
 	if (q->dead_root) {
 		q->dead_root = false;
-		native_remove_root(q);
+		native_pop_root(q);
+		native_drop_tombs(q);
 	}
 }
 
@@ -315,8 +378,11 @@ static bool native_cancel(void *impl, sim_event_id id)
 	if (!native_live(q, id))
 		return false;
 	native_settle(q);
-	native_remove_at(q, q->pos[id.slot]);
-	native_free_slot(q, id.slot);
+	native_retire(&q->pool[id.slot]);
+	q->tombs++;
+	native_drop_tombs(q);
+	if (q->tombs >= NATIVE_COMPACT_MIN && q->tombs > q->n - q->tombs)
+		native_compact(q);
 	return true;
 }
 
@@ -340,7 +406,7 @@ static size_t native_pending(void *impl)
 {
 	const struct native *q = impl;
 
-	return q->n - (q->dead_root ? 1 : 0);
+	return q->n - q->tombs - (q->dead_root ? 1 : 0);
 }
 
 /* Pop in (time, seq) order.  The slot is freed before its handler runs, so
@@ -372,8 +438,17 @@ static void native_run(struct sim *s, sim_time_t limit)
 		fn = sl->fn;
 		ctx = sl->ctx;
 		arg = sl->arg;
+		native_retire(sl);
 		native_free_slot(q, top.slot);
 		q->dead_root = true;
+		/* Deep queues: the next event is most likely the root's
+		 * smallest child, and its slot a cache miss (the main cost of
+		 * a dispatch there): fetch it while the handler runs. */
+		if (q->n > NATIVE_PREFETCH_DEPTH) {
+			uint32_t end = NATIVE_ARITY + 1;
+
+			__builtin_prefetch(&q->pool[q->heap[native_min_child(q, 1, end)].slot]);
+		}
 		s->now = top.time;
 		s->events_run++;
 		fn(ctx, arg);
