@@ -95,10 +95,11 @@ void compare_explain_print(struct json_t *ex, FILE *out);
 int cli_protocols(int argc, char **argv);
 int cli_explore(int argc, char **argv);
 int cli_test(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 
 /* Usage texts, for `apfsim help CMD` and CMD --help. */
 extern const char cli_run_usage[], cli_validate_usage[], cli_compare_usage[], cli_explore_usage[],
-	cli_protocols_usage[], cli_test_usage[];
+	cli_protocols_usage[], cli_test_usage[], cli_sweep_usage[];
 
 /* options.c: the strict command line.  Every `--name` must be spelled out
  * in full and be in the command's table (no abbreviations, no options of
