@@ -7,6 +7,7 @@
  * sizes and colours are fixed, and nothing of the wall clock or the host
  * goes into the script, so the SVG files are byte-identical across reruns. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +37,21 @@ const char *plot_gnuplot(void)
 }
 
 /* Run gnuplot on a script file: 0, or -1 after a message. */
-static int gnuplot_run(const char *gp, const char *script)
+static int gnuplot_run(const char *gp, const char *script, const char *log)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* gnuplot's warnings (a flat panel's "empty y range") go to the log. */
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0)
+			dup2(fd, 2);
 		execl(gp, gp, script, (char *)NULL);
 		_exit(127);
 	}
 	int st;
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "apfsim: gnuplot failed on %s\n", script);
+		fprintf(stderr, "apfsim: gnuplot failed on %s (its messages: %s)\n", script, log);
 		return -1;
 	}
 	return 0;
@@ -109,9 +114,22 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 	if (!numeric)
 		for (unsigned v = 0; v < key->nvalues; v++)
 			x[v] = v;
-	for (uint64_t i = 0; i < n; i++)
-		if (rows[i].have[f] && rows[i].fig[f] > ymax)
+	/* A figure the same in every run says nothing against any key. */
+	bool some = false, varies = false;
+	int64_t first = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!rows[i].have[f])
+			continue;
+		if (some && rows[i].fig[f] != first)
+			varies = true;
+		if (!some)
+			first = rows[i].fig[f], some = true;
+		if (rows[i].fig[f] > ymax)
 			ymax = rows[i].fig[f];
+	}
+	if (!varies)
+		return 0;
+	const char *scen = strrchr(g->scenario, '/') ? strrchr(g->scenario, '/') + 1 : g->scenario;
 	double scale;
 	const char *unit;
 	fig_unit(g->figs[f], ymax, &scale, &unit);
@@ -138,10 +156,10 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 		fprintf(o, "%s'%s' %.17g", v ? ", " : "", key->values[v], x[v]);
 	fputs(")\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n", o);
 	if (panels > 1)
-		fprintf(o, "set multiplot layout %u,%u title '%s: %s against %s'\n", rws, cols, g->scenario,
+		fprintf(o, "set multiplot layout %u,%u title '%s: %s against %s'\n", rws, cols, scen,
 			g->figs[f], key->key);
 	else
-		fprintf(o, "set title '%s: %s against %s'\n", g->scenario, g->figs[f], key->key);
+		fprintf(o, "set title '%s: %s against %s'\n", scen, g->figs[f], key->key);
 
 	int64_t *vals = malloc(sizeof(*vals) * (g->seeds ? g->seeds : 1));
 	int any = 0;
@@ -220,7 +238,9 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 		unlink(script);
 		return 0;
 	}
-	return gnuplot_run(gp, script) ? -1 : 1;
+	char log[4500];
+	snprintf(log, sizeof(log), "%s/plots/gnuplot.log", dir);
+	return gnuplot_run(gp, script, log) ? -1 : 1;
 }
 
 int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_t n, const char *dir)
@@ -238,6 +258,9 @@ int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_
 		fprintf(stderr, "apfsim sweep: --plot: cannot create '%s': %s\n", pdir, strerror(errno));
 		return -1;
 	}
+	char log[4500];
+	snprintf(log, sizeof(log), "%s/gnuplot.log", pdir);
+	unlink(log);
 	unsigned written = 0;
 	for (unsigned k = 0; k < g->nkeys; k++) {
 		for (unsigned f = 0; f < g->nfigs; f++) {
@@ -247,6 +270,9 @@ int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_
 			written += (unsigned)rc;
 		}
 	}
-	printf("plots: %u SVG files in %s\n", written, pdir);
+	struct stat st;
+	if (stat(log, &st) == 0 && st.st_size == 0)
+		unlink(log);
+	printf("plots: %u SVG files in %s (figures the same in every run left out)\n", written, pdir);
 	return 0;
 }

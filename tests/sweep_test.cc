@@ -203,3 +203,39 @@ TEST(Sweep, InterruptKeepsCompleteRowsAndResumeFinishesTheSameFiles)
 	EXPECT_NE(out.find("not a row of this sweep"), std::string::npos) << out;
 	sh("rm -rf " + ref + " " + d + " " + d + ".err", &st);
 }
+
+// sweep --plot: gnuplot SVGs, one per figure and key, byte-identical across
+// reruns (and --jobs); without gnuplot a note and the results all the same.
+TEST(SweepPlot, SvgFilesAreByteIdenticalAcrossRerunsAndSkippedWithoutGnuplot)
+{
+	std::string a = tmpdir(), b = tmpdir();
+	const std::string grid = " --set run.duration=300ms --vary host.swap.floor=50us,100us --protocols sync,arm64-v4"
+				 " --seeds 2 --plot";
+	int st = 0;
+	std::string out = sh("APFSIM_GNUPLOT=/nonexistent " + std::string(APFSIM_CLI) + " sweep " + kScenario + grid +
+			     " --out " + a, &st);
+	EXPECT_EQ(st, 0) << out;
+	EXPECT_NE(out.find("--plot: gnuplot not found (Debian: apt-get install gnuplot-nox"), std::string::npos) << out;
+	EXPECT_NE(access((a + "/results.csv").c_str(), F_OK), -1);
+	EXPECT_EQ(access((a + "/plots").c_str(), F_OK), -1);
+	if (sh("command -v gnuplot", &st).empty() || st) {
+		sh("rm -rf " + a + " " + b, &st);
+		GTEST_SKIP() << "gnuplot is not installed";
+	}
+	out = sweep(grid + " --jobs 1 --out " + a, &st);
+	ASSERT_EQ(st, 0) << out;
+	EXPECT_NE(out.find("plots: "), std::string::npos) << out;
+	std::string svg = slurp(a + "/plots/hog.stall_ps-vs-host.swap.floor.svg");
+	EXPECT_NE(svg.find("<svg"), std::string::npos);
+	EXPECT_NE(svg.find("arm64-v4"), std::string::npos);
+	EXPECT_NE(svg.find("100us"), std::string::npos);
+	// sim_time_ps is the same in every run: no plot of it.
+	EXPECT_EQ(access((a + "/plots/sim_time_ps-vs-host.swap.floor.svg").c_str(), F_OK), -1);
+	out = sweep(grid + " --jobs 2 --out " + b, &st);
+	ASSERT_EQ(st, 0) << out;
+	std::string diff = sh("cd " + a + "/plots && ls *.svg | while read f; do cmp \"$f\" " + b +
+				      "/plots/\"$f\" || echo \"differs: $f\"; done; ls " + a + "/plots/*.svg | wc -l", &st);
+	EXPECT_EQ(diff.find("differs"), std::string::npos) << diff;
+	EXPECT_GE(std::stoi(diff), 5) << diff;
+	sh("rm -rf " + a + " " + b, &st);
+}
