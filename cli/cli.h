@@ -46,6 +46,7 @@ enum cli_opt {
 	CLI_O_PROTOCOLS,
 	CLI_O_MAX_WALL,
 	CLI_O_EXPLAIN,
+	CLI_O_PLOT,
 };
 
 /* Options of run, validate and compare (which of them a command accepts
@@ -58,6 +59,7 @@ struct run_opts {
 	const char *image;		/* --guest-image */
 	const char *protocols;		/* compare: P1,P2,... */
 	const char *max_wall;		/* as given, for messages */
+	const char *plot;		/* run --plot DIR (cli/run_plot.c) */
 	double max_wall_s;		/* 0 = none */
 	int oracle_off;
 	const char *sets[CLI_MAX_SETS];	/* --set, --seed, --protocol, --guest-image in order */

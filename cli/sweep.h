@@ -29,6 +29,13 @@ int sweep_run_point(const char *scenario, const char *const *sets, unsigned nset
  * varied key in dir/plots/ from rows[0..n); 0, 1 (gnuplot absent: a note
  * printed, nothing written) or -1 after a message. */
 int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_t n, const char *dir);
+/* run_plot.c: `apfsim run --plot DIR`.  run_plot_check makes DIR and
+ * checks it takes a file (before the run: 0, or -1 after a message);
+ * run_plot runs cfg again with a VCD sink and draws DIR/latency.svg and
+ * DIR/timeline.svg: 0, 1 (no gnuplot: a note) or -1 after a message. */
+struct apf_config;
+int run_plot_check(const char *dir);
+int run_plot(const struct apf_config *cfg, const char *dir);
 /* Whether gnuplot can be run (APFSIM_GNUPLOT names it, else "gnuplot"). */
 const char *plot_gnuplot(void);
 

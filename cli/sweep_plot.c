@@ -213,7 +213,8 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 		if (panels > 1)
 			fprintf(o, "set title '%s'\n", title);
 		if (!nl) {
-			fputs("unset key\nplot [0:1] NaN notitle\nset key top left\n", o);
+			fputs("set label 1 'no runs with this figure' at graph 0.3, graph 0.5\n"
+			      "plot [] [0:1] -1 notitle\nunset label 1\n", o);
 			continue;
 		}
 		any = 1;

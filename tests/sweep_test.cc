@@ -239,3 +239,31 @@ TEST(SweepPlot, SvgFilesAreByteIdenticalAcrossRerunsAndSkippedWithoutGnuplot)
 	EXPECT_GE(std::stoi(diff), 5) << diff;
 	sh("rm -rf " + a + " " + b, &st);
 }
+
+// run --plot DIR: the latency histograms and the per-vCPU timeline of the
+// run, the same bytes on a rerun; DIR is checked before the run.
+TEST(SweepPlot, RunPlotDrawsHistogramsAndTimelineByteIdentical)
+{
+	int st = 0;
+	std::string a = tmpdir(), b = tmpdir();
+	std::string out = sh(std::string(APFSIM_CLI) + " run " + kScenario + " -q --plot " + a + "/file/x", &st);
+	EXPECT_EQ(st, 2) << out;	// its parent does not exist
+	EXPECT_NE(out.find("--plot '" + a + "/file/x': cannot create the directory"), std::string::npos) << out;
+	if (sh("command -v gnuplot", &st).empty() || st) {
+		sh("rm -rf " + a + " " + b, &st);
+		GTEST_SKIP() << "gnuplot is not installed";
+	}
+	const std::string args = " run " + kScenario + " --protocol arm64-v4 --set run.duration=300ms -q --plot ";
+	out = sh(std::string(APFSIM_CLI) + args + a, &st);
+	ASSERT_EQ(st, 0) << out;
+	out = sh(std::string(APFSIM_CLI) + args + b, &st);
+	ASSERT_EQ(st, 0) << out;
+	for (const char *f : { "/latency.svg", "/timeline.svg" }) {
+		std::string x = slurp(a + f);
+		EXPECT_NE(x.find("<svg"), std::string::npos) << f;
+		EXPECT_EQ(x, slurp(b + f)) << f;
+	}
+	EXPECT_NE(slurp(a + "/timeline.svg").find("idle"), std::string::npos);
+	EXPECT_NE(slurp(a + "/latency.svg").find("time parked per APF wait"), std::string::npos);
+	sh("rm -rf " + a + " " + b, &st);
+}
