@@ -35,5 +35,6 @@ extern const struct bench_case bench_e2e[];		/* bench_e2e.c */
 extern const struct bench_case bench_guest[];		/* bench_guest.c */
 extern const struct bench_case bench_explore[];		/* bench_explore.c */
 extern const struct bench_case bench_suite[];		/* bench_suite.c */
+extern const struct bench_case bench_sweep[];		/* bench_sweep.c */
 
 #endif

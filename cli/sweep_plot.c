@@ -147,7 +147,7 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 		key->key);
 	fprintf(o, "set terminal svg size %u,%u fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n",
 		640 * cols, 400 * rws);
-	fprintf(o, "set output '%s.svg'\nset encoding utf8\nset grid\nset key top left\nset style fill "
+	fprintf(o, "set output '%s.svg'\nset encoding utf8\nset grid\nset key below horizontal\nset style fill "
 		   "transparent solid 0.2 noborder\n", base);
 	fprintf(o, "set xlabel '%s'\nset ylabel '%s%s%s%s'\n", key->key, g->figs[f], *unit ? " (" : "", unit,
 		*unit ? ")" : "");
