@@ -175,15 +175,25 @@ int cli_explore(int argc, char **argv)
 	cli_signals_install();
 	if (explore_all(&o, r)) {
 		fprintf(stderr, "%s\n", r->error);
+		bool wait_others = r->gathered;
 		free(r);
 		cli_outputs_abort(&outs);
-		return CLI_EXIT_BAD_INPUT;
+		return wait_others ? cli_mpi_agree(CLI_EXIT_BAD_INPUT) : CLI_EXIT_BAD_INPUT;
 	}
 	if (r->gathered_away) {
-		/* Not rank 0: the exit status is the one rank 0 reports. */
+		/* Not rank 0: its worker deaths are its own to report; the exit
+		 * status is agreed with rank 0's. */
+		int rc = CLI_EXIT_OK;
+		if (r->worker_deaths) {
+			fprintf(stderr, "apfsim explore: rank %u: %u worker%s died; %llu run%s re-run, %llu lost:\n%s",
+				o.rank, r->worker_deaths, r->worker_deaths == 1 ? "" : "s",
+				(unsigned long long)r->rerun, r->rerun == 1 ? "" : "s", (unsigned long long)r->lost,
+				r->deaths);
+			rc = CLI_EXIT_FAIL;
+		}
 		free(r);
 		cli_outputs_abort(&outs);
-		return cli_mpi_agree(CLI_EXIT_OK);
+		return cli_mpi_agree(rc);
 	}
 	if (r->interrupted) {
 		fprintf(stderr, "apfsim explore: interrupted by %s: %llu of %llu runs recorded, %llu failed; "
@@ -191,9 +201,10 @@ int cli_explore(int argc, char **argv)
 			(unsigned long long)r->runs_done, (unsigned long long)o.runs,
 			(unsigned long long)r->failures);
 		int sig = r->interrupted;
+		bool wait_others = r->gathered;
 		free(r);
 		cli_outputs_abort(&outs);
-		return cli_interrupted_exit(sig);
+		return wait_others ? cli_mpi_agree(cli_interrupted_exit(sig)) : cli_interrupted_exit(sig);
 	}
 
 	/* The replay command repeats the user's overrides. */

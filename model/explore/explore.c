@@ -559,6 +559,7 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 			}
 		}
 		free(got);
+		r->gathered = true;
 	}
 	for (uint64_t i = 0; i < o->runs; i++) {
 		if (!have[i])

@@ -87,6 +87,9 @@ struct explore_result {
 	/* A rank other than 0 of a split batch: its runs went to rank 0, which
 	 * alone reports; nothing else here is filled. */
 	bool gathered_away;
+	/* Rank 0 of a split batch once every rank's runs arrived (the other
+	 * ranks then wait for its exit status: cli_mpi_agree). */
+	bool gathered;
 };
 
 /* Derived seed of run i. */
