@@ -361,10 +361,14 @@ static void child(const struct sweep_cmd *s, uint64_t i, int wfd)
 	unsigned np = sweep_point_sets(&s->g, &p, store);
 	for (unsigned k = 0; k < np; k++)
 		sets[n++] = store[k];
-	/* Test hook (tests/sweep_test.cc): the run of index N dies. */
+	/* Test hooks (tests/sweep_test.cc): the run of index N dies; the runs
+	 * from index N on wait a minute first (an interrupt lands there). */
 	const char *hook = getenv("APFSIM_SWEEP_TEST_ABORT");
 	if (hook && *hook && strtoull(hook, NULL, 10) == i)
 		abort();
+	hook = getenv("APFSIM_SWEEP_TEST_PAUSE");
+	if (hook && *hook && i >= strtoull(hook, NULL, 10))
+		sleep(60);
 	int rc = sweep_run_point(s->g.scenario, sets, n, &doc, r.error, sizeof(r.error));
 	if (rc == SWEEP_RUN_INTERRUPTED)
 		_exit(4);
