@@ -42,5 +42,6 @@ extern const struct bench_case bench_explore[];		/* bench_explore.c */
 extern const struct bench_case bench_suite[];		/* bench_suite.c */
 extern const struct bench_case bench_traces[];		/* traces_bench.c */
 extern const struct bench_case bench_scale[];		/* bench_scale.c */
+extern const struct bench_case bench_sweep[];		/* bench_sweep.c */
 
 #endif

@@ -23,6 +23,7 @@ static const struct bench_case *const bench_suites[] = {
 	bench_guest,
 	bench_explore,
 	bench_suite,
+	bench_sweep,
 };
 
 #define BENCH_MAX_ONLY 16

@@ -48,6 +48,7 @@ enum cli_opt {
 	CLI_O_PROTOCOLS,
 	CLI_O_MAX_WALL,
 	CLI_O_EXPLAIN,
+	CLI_O_PLOT,
 	/* trace selection and format (cli/trace_opts.c) */
 	CLI_O_TRACE_FROM,
 	CLI_O_TRACE_UNTIL,
@@ -95,6 +96,7 @@ struct run_opts {
 	const char *image;		/* --guest-image */
 	const char *protocols;		/* compare: P1,P2,... */
 	const char *max_wall;		/* as given, for messages */
+	const char *plot;		/* run --plot DIR (cli/run_plot.c) */
 	double max_wall_s;		/* 0 = none */
 	int oracle_off;
 	const char *sets[CLI_MAX_SETS];	/* --set, --seed, --protocol, --guest-image in order */
@@ -138,10 +140,11 @@ int cli_test(int argc, char **argv);
 /* The expect: section of a scenario, checked as `test` does before running
  * (cli/test.c); 0 when absent or sound, -1 after a located error. */
 int cli_test_check_expect(const char *path, const char *const *sets, unsigned nsets);
+int cli_sweep(int argc, char **argv);
 
 /* Usage texts, for `apfsim help CMD` and CMD --help. */
 extern const char cli_run_usage[], cli_validate_usage[], cli_compare_usage[], cli_explore_usage[],
-	cli_protocols_usage[], cli_test_usage[];
+	cli_protocols_usage[], cli_test_usage[], cli_sweep_usage[];
 
 /* options.c: the strict command line.  Every `--name` must be spelled out
  * in full and be in the command's table (no abbreviations, no options of

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/outputs.h"
+#include "cli/sweep.h"
 #include "model/config/config.h"
 #include "model/explore/explore.h"
 #include "model/report/report.h"
@@ -63,6 +64,11 @@ static int add_set(struct explore_opts *o, const char *kv)
 	}
 	o->sets[o->nsets++] = kv;
 	return 0;
+}
+
+static int gather_runs(const struct explore_run *mine, uint64_t n, struct explore_run **all, uint64_t *nall)
+{
+	return cli_mpi_gather(mine, n, sizeof(*mine), (void **)all, nall);
 }
 
 int cli_explore(int argc, char **argv)
@@ -153,8 +159,12 @@ int cli_explore(int argc, char **argv)
 		fprintf(stderr, "apfsim explore: needs SCENARIO and --runs N\n\n%s", cli_explore_usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
+	/* Under mpirun: this rank's share of the runs; rank 0 reports. */
+	o.rank = (unsigned)cli_mpi_rank();
+	o.nranks = (unsigned)cli_mpi_size();
+	o.gather = gather_runs;
 	struct cli_outputs outs = { .cmd = "explore" };
-	struct cli_output *jout = cli_outputs_add(&outs, "--json", json, NULL);
+	struct cli_output *jout = cli_outputs_add(&outs, "--json", o.rank == 0 ? json : NULL, NULL);
 	if (cli_outputs_open(&outs, true))
 		return CLI_EXIT_BAD_INPUT;
 	r = calloc(1, sizeof(*r));
@@ -165,9 +175,25 @@ int cli_explore(int argc, char **argv)
 	cli_signals_install();
 	if (explore_all(&o, r)) {
 		fprintf(stderr, "%s\n", r->error);
+		bool wait_others = r->gathered;
 		free(r);
 		cli_outputs_abort(&outs);
-		return CLI_EXIT_BAD_INPUT;
+		return wait_others ? cli_mpi_agree(CLI_EXIT_BAD_INPUT) : CLI_EXIT_BAD_INPUT;
+	}
+	if (r->gathered_away) {
+		/* Not rank 0: its worker deaths are its own to report; the exit
+		 * status is agreed with rank 0's. */
+		int rc = CLI_EXIT_OK;
+		if (r->worker_deaths) {
+			fprintf(stderr, "apfsim explore: rank %u: %u worker%s died; %llu run%s re-run, %llu lost:\n%s",
+				o.rank, r->worker_deaths, r->worker_deaths == 1 ? "" : "s",
+				(unsigned long long)r->rerun, r->rerun == 1 ? "" : "s", (unsigned long long)r->lost,
+				r->deaths);
+			rc = CLI_EXIT_FAIL;
+		}
+		free(r);
+		cli_outputs_abort(&outs);
+		return cli_mpi_agree(rc);
 	}
 	if (r->interrupted) {
 		fprintf(stderr, "apfsim explore: interrupted by %s: %llu of %llu runs recorded, %llu failed; "
@@ -175,9 +201,10 @@ int cli_explore(int argc, char **argv)
 			(unsigned long long)r->runs_done, (unsigned long long)o.runs,
 			(unsigned long long)r->failures);
 		int sig = r->interrupted;
+		bool wait_others = r->gathered;
 		free(r);
 		cli_outputs_abort(&outs);
-		return cli_interrupted_exit(sig);
+		return wait_others ? cli_mpi_agree(cli_interrupted_exit(sig)) : cli_interrupted_exit(sig);
 	}
 
 	/* The replay command repeats the user's overrides. */
@@ -252,5 +279,5 @@ int cli_explore(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 	json_decref(doc);
 	free(r);
-	return rc;
+	return o.nranks > 1 ? cli_mpi_agree(rc) : rc;
 }

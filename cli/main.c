@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/sweep.h"
 
 static const char usage[] =
 	"usage: apfsim <command> [options]\n"
@@ -21,6 +22,8 @@ static const char usage[] =
 	"  explore SCENARIO --runs N [--jobs J]\n"
 	"                      many seeds and event orders, oracle on, reproducers\n"
 	"  test PATH...        run scenarios as regression cases, check their expect:\n"
+	"  sweep SCENARIO --vary KEY=V1,V2,... --out DIR\n"
+	"                      a parameter study: grid x protocols x seeds, results.csv\n"
 	"  help [COMMAND]      this text, or the options of COMMAND\n"
 	"\n"
 	"options:\n"
@@ -41,6 +44,7 @@ static const struct command {
 	{ "protocols", cli_protocols, cli_protocols_usage },
 	{ "explore", cli_explore, cli_explore_usage },
 	{ "test", cli_test, cli_test_usage },
+	{ "sweep", cli_sweep, cli_sweep_usage },
 	{ NULL, NULL, NULL },
 };
 
@@ -109,5 +113,8 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	return finish_stdout(dispatch(argc, argv));
+	cli_mpi_init(&argc, &argv);
+	int rc = finish_stdout(dispatch(argc, argv));
+	cli_mpi_fini();
+	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/outputs.h"
+#include "cli/sweep.h"
 #include "model/apf/protocol.h"
 #include "model/config/config.h"
 #include "model/check/oracle.h"
@@ -47,6 +48,7 @@ const char cli_run_usage[] =
 	"  --max-wall T           stop after T of wall time (e.g. 10s, 500ms): exit 1\n"
 	"  --quiet, -q            do not print the summary\n"
 	"  --check-determinism    run twice and compare the digests of all outputs\n"
+	"  --plot DIR             also draw DIR/latency.svg and DIR/timeline.svg (gnuplot)\n"
 	"  --help, -h             this text\n"
 	"\n"
 	"Files (F) are written under a temporary name and renamed when the run ends;\n"
@@ -82,6 +84,7 @@ static const struct option run_table[] = {
 	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL },
 	{ "quiet", no_argument, NULL, CLI_O_QUIET },
 	{ "check-determinism", no_argument, NULL, CLI_O_CHECK },
+	{ "plot", required_argument, NULL, CLI_O_PLOT },
 	{ "help", no_argument, NULL, CLI_O_HELP },
 	CLI_TRACE_OPTION_ROWS,
 	{ NULL, 0, NULL, 0 },
@@ -177,6 +180,8 @@ static int take_option(struct run_opts *o, int c, const char *val)
 		return once(o, &o->insn, "--trace-insn", val);
 	case CLI_O_PROTOCOLS:
 		return once(o, &o->protocols, "--protocols", val);
+	case CLI_O_PLOT:
+		return once(o, &o->plot, "--plot", val);
 	case CLI_O_ORACLE:
 		if (strcmp(val, "on") && strcmp(val, "off")) {
 			fprintf(stderr, "apfsim %s: --oracle: expected on or off, found \"%s\"\n", o->cmd, val);
@@ -454,7 +459,7 @@ int cli_run(int argc, char **argv)
 		s2.vcd = s1.vcd ? cli_outputs_add_scratch(&outs, s1.vcd) : NULL;
 		s2.insn = s1.insn ? cli_outputs_add_scratch(&outs, s1.insn) : NULL;
 	}
-	if (cli_outputs_open(&outs, !o.quiet)) {
+	if ((o.plot && run_plot_check(o.plot)) || cli_outputs_open(&outs, !o.quiet)) {
 		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}
@@ -502,6 +507,8 @@ int cli_run(int argc, char **argv)
 			rc = CLI_EXIT_FAIL;
 		if (a.res.summary && !o.quiet)
 			fwrite(a.res.summary, 1, a.res.summary_len, stdout);
+		if (o.plot && run_plot(&ss.cfg, o.plot) < 0)
+			rc = CLI_EXIT_FAIL;
 	}
 	cli_run_out_free(&a);
 	cli_run_out_free(&b);

@@ -4,10 +4,14 @@
 # libclang-rt-14-dev: libFuzzer and the clang sanitizer runtimes (fuzz/).
 # libzstd-dev: .zst trace files; protobuf-compiler: protoc, which the tests
 # use to decode the Perfetto protobuf traces (docs/traces.md).
+# gnuplot-nox: `apfsim sweep --plot` (run as a subprocess, optional at run
+# time); libopenmpi-dev + openmpi-bin: the -DAPFSIM_MPI=ON build and its
+# mpirun test (docs/studies.md).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
       libunicorn-dev libcapstone-dev libsystemc-dev libfyaml-dev libjansson-dev
-      libzstd-dev protobuf-compiler libgtest-dev googletest)
+      libzstd-dev protobuf-compiler libgtest-dev googletest gnuplot-nox
+      libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -469,11 +469,14 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 		snprintf(r->error, sizeof(r->error), "out of memory for %llu runs", (unsigned long long)o->runs);
 		goto fail;
 	}
-	/* Worker k holds runs k, k + jobs, ...: idx[] is that order. */
+	/* This process's runs are i % nranks == rank (all of them unless the
+	 * batch is split); worker k holds the k-th, (k + jobs)-th, ... of
+	 * them: idx[] is that order. */
+	uint64_t nranks = o->nranks > 1 ? o->nranks : 1, stride = nranks * jobs;
 	size_t at = 0, start[EXPLORE_MAX_GROUPS + 1];
 	for (unsigned k = 0; k < jobs; k++) {
 		start[k] = at;
-		for (uint64_t i = k; i < o->runs; i += jobs)
+		for (uint64_t i = o->rank + k * nranks; i < o->runs; i += stride)
 			idx[at++] = i;
 	}
 	start[jobs] = at;
@@ -541,6 +544,36 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 			else
 				r->lost++;
 		}
+	}
+	if (nranks > 1 && o->gather) {
+		/* Every rank's runs to rank 0, which goes on alone. */
+		struct explore_run *mine = calloc(at ? at : 1, sizeof(*mine)), *got = NULL;
+		uint64_t nm = 0, ng = 0;
+		for (size_t j = 0; mine && j < at; j++)
+			if (have[idx[j]])
+				mine[nm++] = all[idx[j]];
+		int grc = mine ? o->gather(mine, nm, &got, &ng) : -1;
+		free(mine);
+		if (grc) {
+			snprintf(r->error, sizeof(r->error), "gathering the runs of every rank failed");
+			goto fail;
+		}
+		if (!got) {
+			r->gathered_away = true;
+			free(all);
+			free(have);
+			free(idx);
+			free(missing);
+			return 0;
+		}
+		for (uint64_t j = 0; j < ng; j++) {
+			if (got[j].index < o->runs) {
+				all[got[j].index] = got[j];
+				have[got[j].index] = true;
+			}
+		}
+		free(got);
+		r->gathered = true;
 	}
 	for (uint64_t i = 0; i < o->runs; i++) {
 		if (!have[i])

@@ -16,6 +16,8 @@
 #define EXPLORE_MAX_SETS 64
 #define EXPLORE_MAX_GROUPS 32
 
+struct explore_run;
+
 struct explore_opts {
 	const char *scenario;
 	const char *sets[EXPLORE_MAX_SETS];	/* KEY=VALUE overrides, in order */
@@ -26,6 +28,12 @@ struct explore_opts {
 	bool has_seed;
 	double time_limit_s;		/* wall clock; 0 = none */
 	bool shrink;
+	/* Split across processes (MPI ranks, cli/mpi.c): this one makes the
+	 * runs i with i % nranks == rank (nranks 0 or 1: all), then hands
+	 * them to `gather`, which returns every process's runs on rank 0
+	 * (*all malloc'd, *nall of them) and *all NULL elsewhere; 0 or -1. */
+	unsigned rank, nranks;
+	int (*gather)(const struct explore_run *mine, uint64_t n, struct explore_run **all, uint64_t *nall);
 };
 
 /* The outcome of one run. */
@@ -77,6 +85,12 @@ struct explore_result {
 	unsigned worker_deaths;
 	uint64_t rerun, lost;
 	char deaths[1024];
+	/* A rank other than 0 of a split batch: its runs went to rank 0, which
+	 * alone reports; nothing else here is filled. */
+	bool gathered_away;
+	/* Rank 0 of a split batch once every rank's runs arrived (the other
+	 * ranks then wait for its exit status: cli_mpi_agree). */
+	bool gathered;
 };
 
 /* Derived seed of run i. */
