@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/explore/chaos.h"
+
 #define EXPLORE_MAX_SETS 64
 #define EXPLORE_MAX_GROUPS 32
 
@@ -25,6 +27,10 @@ struct explore_opts {
 	bool has_seed;
 	double time_limit_s;		/* wall clock; 0 = none */
 	bool shrink;
+	/* --chaos: every run adds its own drawn injections (chaos.h); the
+	 * scope is filled by explore_all from the scenario. */
+	bool chaos;
+	struct chaos_scope chaos_scope;
 };
 
 /* The outcome of one run. */
@@ -37,6 +43,11 @@ struct explore_run {
 	char message[256];
 	uint64_t t_ps;			/* time of the first violation */
 	uint32_t vcpu;			/* its vCPU; UINT32_MAX if none */
+	/* --chaos: the run's drawn injections as " --set 'K=V'"... (for its
+	 * replay line), and the wall seconds from the batch start to the end
+	 * of this run (text report only: never in JSON). */
+	char chaos[640];
+	double found_s;
 };
 
 /* Runs failing the same invariant in the same protocol state. */

@@ -28,6 +28,8 @@ enum fault_kind {
 	FAULT_CPU_ONLINE,	/* b = 0 */
 	FAULT_APF_DISABLE,	/* b = 0: the guest disabled APF (CPU stays up) */
 	FAULT_APF_ENABLE,	/* b = 0: ... and enabled it again */
+	FAULT_SDEI_OTHER,	/* b = kvm_sdei_inject's result for the other event (0, -EPERM, -ENOSPC) */
+	FAULT_RESCHED_IPI_DELAY, /* b = delay: the self-IPI was held back (guest.resched_ipi_delay) */
 	FAULT__COUNT
 };
 

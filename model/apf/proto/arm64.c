@@ -115,7 +115,7 @@ static bool h_not_present(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	arm_trace(a, i, TR_KVM_NOT_PRESENT, w->token, w->cr2_or_gpa, 0);
 	int r;
 	if (faults_draw(a->m, a->m->cfg->faults.sdei_refuse)) {
-		r = -EBUSY;	/* injected: refused (§4.2 ii: the buffer stays written) */
+		r = -EPERM;	/* injected: KVM's answer for a disabled event or a masked PE (§2.7 e) */
 		faults_record(a->m, i, FAULT_SDEI_REFUSE, w->token);
 	} else {
 		r = sdei_inject(platform_sdei(a->m->plat), i, av->sdei_event_num, true);
