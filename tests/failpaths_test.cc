@@ -156,6 +156,25 @@ TEST(FailPaths, DelayedSelfIpiLetsTheTaskFaultAgain)
 	EXPECT_LT(at(t0, "apfsim_task_park", c0), at(t0, "kvm_async_pf_repeated_fault", c0));
 }
 
+// protocol.token_bits 2: the id wraps after 4 faults, so token 0 (vCPU 0)
+// comes back every fourth not-present; 17 is refused (2 to 16, or 32).
+TEST(FailPaths, NarrowTokenWrapsWithinTheRun)
+{
+	std::string out;
+	std::string t = trace_run("--set protocol.token_bits=2", &out);
+	size_t first = at(t, "apfsim_apf_setup: token=0 ");
+	ASSERT_NE(first, std::string::npos);
+	size_t second = at(t, "apfsim_apf_setup: token=0 ", first + 1);
+	ASSERT_NE(second, std::string::npos) << "token 0 issued again after the wrap";
+	EXPECT_NE(at(t.substr(first, second - first), "token=0x3000 "), std::string::npos);
+	EXPECT_EQ(at(t.substr(first, second - first), "token=0x4000 "), std::string::npos);
+	int st;
+	std::string o = cli("run " + src("workloads/scenarios/quickstart.yaml") +
+				    " --protocol arm64-v4 --set protocol.token_bits=17", &st);
+	EXPECT_EQ(st, 2) << o;
+	EXPECT_NE(o.find("token_bits"), std::string::npos) << o;
+}
+
 TEST(FailPaths, BadInputNamesTheKeyWithPosition)
 {
 	std::string f = "/tmp/apfsim_failpaths_bad_" + std::to_string(getpid()) + ".yaml";

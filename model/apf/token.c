@@ -23,9 +23,15 @@ void apf_token_arm64_init(struct apf_token_arm64 *t)
 
 uint32_t apf_token_arm64_alloc(struct apf_token_arm64 *t, uint32_t vcpu_id)
 {
-	uint32_t token = ((uint32_t)t->id << APF_TOKEN_SEQ_SHIFT) | vcpu_id;
+	return apf_token_arm64_alloc_bits(t, vcpu_id, 16);
+}
 
-	t->id++;			/* u16: 0xFFFF + 1 == 0 */
+uint32_t apf_token_arm64_alloc_bits(struct apf_token_arm64 *t, uint32_t vcpu_id, unsigned bits)
+{
+	uint16_t mask = (uint16_t)((1u << bits) - 1);	/* bits 16: 0xFFFF */
+	uint32_t token = ((uint32_t)(t->id & mask) << APF_TOKEN_SEQ_SHIFT) | vcpu_id;
+
+	t->id = (uint16_t)((t->id + 1) & mask);	/* u16: 0xFFFF + 1 == 0 */
 	apf_token_count(&t->stats, token, t->id == 0);
 	return token;
 }

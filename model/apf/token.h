@@ -57,6 +57,10 @@ void apf_token_x86_init(struct apf_token_x86 *t, bool skip_zero);
  * i.e. the allocation just made used the last sequence value.
  */
 uint32_t apf_token_arm64_alloc(struct apf_token_arm64 *t, uint32_t vcpu_id);
+/* The same with a `bits`-wide id (2..16; 16 = apf_token_arm64_alloc):
+ * protocol.token_bits below 16 makes the wrap of §2.5 come after 2^bits
+ * faults instead of 65 536, so it happens within seconds. */
+uint32_t apf_token_arm64_alloc_bits(struct apf_token_arm64 *t, uint32_t vcpu_id, unsigned bits);
 uint32_t apf_token_x86_alloc(struct apf_token_x86 *t, uint32_t vcpu_id);
 
 #endif

@@ -363,7 +363,7 @@ static uint32_t arm_token(struct arm64_apf *a, struct arm64_apf_vcpu *av, uint32
 		return apf_token_x86_alloc(&av->tok32, i);
 	if (sw->token_zero_skip && av->tok.id == 0 && i == 0)
 		av->tok.id = 1;
-	return apf_token_arm64_alloc(&av->tok, i);
+	return apf_token_arm64_alloc_bits(&av->tok, i, sw->token_bits);
 }
 
 /* (f) run loop: KVM_REQ_ASYNC_PF is served before KVM_REQ_SDEI. */

@@ -280,10 +280,10 @@ static uint32_t x86_token(struct x86_apf *a, struct x86_apf_vcpu *av, uint32_t i
 {
 	const struct apf_switches *sw = &a->m->cfg->sw;
 
-	if (sw->token_bits == 16) {
+	if (sw->token_bits <= 16) {
 		if (sw->token_zero_skip && av->tok16.id == 0 && i == 0)
 			av->tok16.id = 1;
-		return apf_token_arm64_alloc(&av->tok16, i);
+		return apf_token_arm64_alloc_bits(&av->tok16, i, sw->token_bits);
 	}
 	return apf_token_x86_alloc(&av->tok, i);
 }
