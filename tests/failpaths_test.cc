@@ -156,6 +156,30 @@ TEST(FailPaths, DelayedSelfIpiLetsTheTaskFaultAgain)
 	EXPECT_LT(at(t0, "apfsim_task_park", c0), at(t0, "kvm_async_pf_repeated_fault", c0));
 }
 
+// Migration (§2.9): an SDEI instance queued and not yet delivered at the
+// switch-over is not migrated.  The other event is signalled during the
+// postcopy switch-over's downtime (50 ms to ~50.94 ms, the vCPU paused), so
+// it is still queued when the destination takes over: it is dropped there
+// (traced as a cancel, after the APF flush) and never dispatched.
+TEST(FailPaths, QueuedSdeiEventIsNotMigrated)
+{
+	std::string f = "/tmp/apfsim_failpaths_mig_" + std::to_string(getpid()) + ".txt";
+	int st;
+	std::string o = cli("run " + src("workloads/scenarios/migrate-pending.yaml") +
+				    " --set run.duration=60ms --set faults.sdei_other_at=50500us --trace-ftrace " + f,
+			    &st);
+	std::string t = slurp(f);
+	std::remove(f.c_str());
+	size_t q = at(t, "apfsim_inject: kind=12 arg=0\n");
+	size_t flush = at(t, "apfsim_apf_flush:", q);
+	size_t drop = at(t, "apfsim_sdei_cancel: event=0x40400002", q);
+	ASSERT_NE(q, std::string::npos) << o;
+	ASSERT_NE(flush, std::string::npos);
+	ASSERT_NE(drop, std::string::npos) << "the queued instance is dropped at the switch-over";
+	EXPECT_LT(flush, drop);
+	EXPECT_EQ(at(t, "apfsim_sdei_dispatch: event=0x40400002"), std::string::npos);
+}
+
 // protocol.token_bits 2: the id wraps after 4 faults, so token 0 (vCPU 0)
 // comes back every fourth not-present; 17 is refused (2 to 16, or 32).
 TEST(FailPaths, NarrowTokenWrapsWithinTheRun)

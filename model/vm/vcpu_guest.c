@@ -307,6 +307,29 @@ static void sdei_other_notify(void *ctx, unsigned cpu, uint64_t event, enum sdei
 		   event, 0, 0);
 }
 
+struct sdei_drop_ctx {
+	struct machine *m;
+	uint32_t vcpu;
+};
+
+static void sdei_dropped(void *ctx, uint64_t event)
+{
+	struct sdei_drop_ctx *d = ctx;
+
+	trace_emit(&d->m->tracer, d->m->sim.now, d->vcpu, TRACE_NO_TASK, TR_SDEI_CANCEL, event, 0, 0);
+}
+
+void vcpu_sdei_migrate(struct machine *m)
+{
+	if (!m->plat)
+		return;
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		struct sdei_drop_ctx d = { m, i };
+
+		sdei_drop_queued(platform_sdei(m->plat), i, sdei_dropped, &d);
+	}
+}
+
 int vcpu_sdei_signal(struct machine *m, uint32_t vcpu, uint64_t event)
 {
 	return sdei_inject(platform_sdei(m->plat), vcpu, event, false);
