@@ -35,12 +35,14 @@ const char cli_explore_usage[] =
 	"  --set KEY=VALUE        scenario override for every run (repeatable)\n"
 	"  --time-limit T         stop starting runs after T of wall time (e.g. 30s)\n"
 	"  --no-shrink            do not shrink the failing runs\n"
+	"  --chaos                each run adds fault injections of every kind drawn from its seed\n"
+	"                         (instants, vCPUs, lengths, probabilities; shown in the replay line)\n"
 	"  --json F               write the report as JSON to F\n"
 	"  --help, -h             this text\n"
 	"\n"
 	"SIGINT/SIGTERM stop every worker and exit 130/143 without a report.\n";
 
-enum { O_RUNS = 2000, O_JOBS, O_TIME_LIMIT, O_NO_SHRINK };
+enum { O_RUNS = 2000, O_JOBS, O_TIME_LIMIT, O_NO_SHRINK, O_CHAOS };
 
 static const struct option explore_table[] = {
 	{ "runs", required_argument, NULL, O_RUNS },
@@ -50,6 +52,7 @@ static const struct option explore_table[] = {
 	{ "set", required_argument, NULL, CLI_O_SET },
 	{ "time-limit", required_argument, NULL, O_TIME_LIMIT },
 	{ "no-shrink", no_argument, NULL, O_NO_SHRINK },
+	{ "chaos", no_argument, NULL, O_CHAOS },
 	{ "json", required_argument, NULL, CLI_O_JSON },
 	{ "help", no_argument, NULL, CLI_O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -93,6 +96,9 @@ int cli_explore(int argc, char **argv)
 			return CLI_EXIT_OK;
 		case O_NO_SHRINK:
 			o.shrink = false;
+			break;
+		case O_CHAOS:
+			o.chaos = true;
 			break;
 		case O_RUNS:
 			if (have_runs)
@@ -229,15 +235,20 @@ int cli_explore(int argc, char **argv)
 	json_t *doc = json_object(), *groups = json_array();
 	for (unsigned i = 0; i < r->ngroups; i++) {
 		const struct explore_group *g = &r->groups[i];
-		char replay[4096], shrunk[4096 + sizeof(g->shrunk)];
-		snprintf(replay, sizeof(replay), "apfsim run %s --seed %llu --set run.perturb_order=true%s",
+		char base[3072], replay[4096], shrunk[4096 + sizeof(g->shrunk)];
+		snprintf(base, sizeof(base), "apfsim run %s --seed %llu --set run.perturb_order=true%s",
 			 o.scenario, (unsigned long long)g->first.seed, user);
-		snprintf(shrunk, sizeof(shrunk), "%s%s", replay, g->shrunk);
+		/* --chaos: the run's drawn injections are part of its replay; the
+		 * shrunk list holds the kinds that shrinking kept. */
+		snprintf(replay, sizeof(replay), "%s%s", base, g->first.chaos);
+		snprintf(shrunk, sizeof(shrunk), "%s%s", base, g->shrunk);
 		printf("\n[%u] %s (state: %s) in %llu run%s; first in run %llu (seed %llu): %s\n    replay:  %s\n",
 		       i + 1, g->invariant, g->state[0] ? g->state : "-", (unsigned long long)g->count,
 		       g->count == 1 ? "" : "s",
 		       (unsigned long long)g->first.index, (unsigned long long)g->first.seed, g->first.message,
 		       replay);
+		if (o.chaos)
+			printf("    found after %.1f s of wall time (the first failing run's end)\n", g->first.found_s);
 		if (o.shrink)
 			printf("    shrunk (%u attempts): %s\n", g->shrink_steps, shrunk);
 		if (g->excerpt[0]) {

@@ -195,6 +195,12 @@ int sdei_inject(struct sdei *s, unsigned vcpu, uint64_t event, bool immediate);
 /* KVM's kvm_sdei_cancel(): drop one queued instance.  0, -EINVAL,
  * -ENOENT (none queued), -EBUSY (the only instance is running). */
 int sdei_cancel(struct sdei *s, unsigned vcpu, uint64_t event);
+/* Migration as the SDEI-virt series does it (docs/reference.md §2.9,
+ * §4.9): instances queued and not yet delivered are not migrated, a
+ * running context (and the registrations) is.  Drops every such instance
+ * of every event on vcpu; fn(ctx, event) is called once per instance
+ * dropped (may be NULL).  Returns how many. */
+unsigned sdei_drop_queued(struct sdei *s, unsigned vcpu, void (*fn)(void *ctx, uint64_t event), void *ctx);
 /* Which event sdei_deliver() would dispatch now: none while masked or
  * while a critical handler runs; a running normal handler admits only
  * critical events; critical before normal, then FIFO. */

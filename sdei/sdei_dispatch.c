@@ -140,6 +140,21 @@ int sdei_cancel(struct sdei *s, unsigned vcpu, uint64_t event)
 	return 0;
 }
 
+unsigned sdei_drop_queued(struct sdei *s, unsigned vcpu, void (*fn)(void *ctx, uint64_t event), void *ctx)
+{
+	unsigned n = 0;
+
+	if (vcpu >= s->nvcpus)
+		return 0;
+	for (unsigned i = 0; i < s->nevents; i++)
+		while (sdei_cancel(s, vcpu, s->events[i].info.num) == 0) {
+			n++;
+			if (fn)
+				fn(ctx, s->events[i].info.num);
+		}
+	return n;
+}
+
 bool sdei_deliverable(const struct sdei *s, unsigned vcpu, uint64_t *event)
 {
 	int idx;

@@ -227,7 +227,8 @@ TEST(OutputKeys, EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)
 			" --set faults.cpu_offline_at=120ms --set faults.cpu_offline_vcpu=1"
 			" --set faults.apf_toggle_at=150ms --set faults.apf_toggle_vcpu=0",
 		"run workloads/scenarios/ack-race.yaml --protocol arm64-v4" + shorten +
-			" --set faults.sdei_refuse=0.5 --set faults.worker_fail=0.5",
+			" --set faults.sdei_refuse=0.5 --set faults.worker_fail=0.5"
+			" --set faults.sdei_other_at=1ms --set guest.resched_ipi_delay=1us",
 		"run workloads/scenarios/precopy.yaml --protocol sync" + shorten + " --set faults.migrate_random=true",
 		// oracle violations (oracle.list[]): the late page-ready of docs/oracle.md
 		"run workloads/scenarios/ack-race.yaml --protocol x86-int-noack" + shorten +

@@ -68,6 +68,7 @@ const struct apf_family *apf_family_for(const struct apf_config *c)
  * (no guest kernel) ignore them. */
 const struct apf_key_rule apf_key_rules[] = {
 	{ "guest.driver_variant", APF_CAP_ARM64_DRIVER },
+	{ "guest.resched_ipi_delay", APF_CAP_GUEST },	/* the APF handler's self-IPI */
 	{ NULL, 0 },
 };
 

@@ -24,8 +24,8 @@ const struct param_desc apf_switch_params[] = {
 	  "page-ready acknowledgement: hypercall (arm64 IRQ_ACK), msr (x86 MSR_KVM_ASYNC_PF_ACK) or none" },
 	{ "dequeue", PT_ENUM, SW(dequeue), NULL, 0, 0, dq_names,
 	  "when the next page-ready may be delivered: buffer_free (arm64), token_zero (x86), can_take_exception (legacy)" },
-	{ "token_bits", PT_U32, SW(token_bits), NULL, 16, 32, NULL,
-	  "width of the token sequence counter `id`: 16 (arm64 u16) or 32 (x86 u32, 20 effective bits)" },
+	{ "token_bits", PT_U32, SW(token_bits), NULL, 2, 32, NULL,
+	  "width of the token sequence counter `id`: 16 (arm64 u16) or 32 (x86 u32, 20 effective bits); 2 to 15 = a u16 id cut to that width, so the wrap comes within seconds" },
 	{ "token_zero_skip", PT_BOOL, SW(token_zero_skip), NULL, 0, 0, NULL,
 	  "never issue token 0 (x86 since Feb 2022; off reproduces the zero-token hang)" },
 	{ "repeated_fault", PT_ENUM, SW(repeated_fault), NULL, 0, 0, rep_names,
@@ -67,8 +67,8 @@ const struct apf_preset *apf_preset_find(const char *name)
 
 int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 {
-	if (sw->token_bits != 16 && sw->token_bits != 32) {
-		snprintf(why, len, "token_bits must be 16 or 32");
+	if ((sw->token_bits < 2 || sw->token_bits > 16) && sw->token_bits != 32) {
+		snprintf(why, len, "token_bits must be 2 to 16, or 32");
 		return -1;
 	}
 	if (sw->notpresent == APF_NP_SDEI) {

@@ -33,7 +33,7 @@ struct apf_switches {
 	uint32_t pageready;		/* enum apf_pr_transport */
 	uint32_t ack;			/* enum apf_ack */
 	uint32_t dequeue;		/* enum apf_dequeue */
-	uint32_t token_bits;		/* width of the sequence counter: 16 or 32 */
+	uint32_t token_bits;		/* width of the sequence counter: 2..16 or 32 */
 	bool token_zero_skip;		/* never issue token 0 (x86 since 2022) */
 	uint32_t repeated_fault;	/* enum apf_repeat */
 	bool cancellation;		/* arm64: withdraw a queued not-present on completion */

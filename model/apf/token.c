@@ -5,11 +5,11 @@
 
 #include <string.h>
 
-/* The bits of id that survive in the token: u16 whole; of a u32 the 20
- * that (u32)(id << 12) keeps. */
+/* The bits of id that survive in the token: a u16 (or the protocol.token_bits
+ * narrower cut of it) whole; of a u32 the 20 that (u32)(id << 12) keeps. */
 static uint32_t token_seq_mask(const struct apf_token *t)
 {
-	return t->bits == 16 ? 0xFFFFu : 0xFFFFFu;
+	return t->bits == 32 ? 0xFFFFFu : (1u << t->bits) - 1u;
 }
 
 static void apf_token_count(struct apf_token_stats *st, uint32_t token, bool wrapped)
@@ -42,8 +42,8 @@ uint32_t apf_token_alloc(struct apf_token *t, uint32_t vcpu_id)
 		t->id = 1;
 	token = (uint32_t)(t->id << APF_TOKEN_SEQ_SHIFT) | vcpu_id;
 	t->id++;
-	if (t->bits == 16)
-		t->id &= 0xFFFFu;	/* u16: 0xFFFF + 1 == 0 */
+	if (t->bits != 32)
+		t->id &= token_seq_mask(t);	/* u16: 0xFFFF + 1 == 0; narrower: the same at 2^bits */
 	apf_token_count(&t->stats, token, (t->id & token_seq_mask(t)) == 0);
 	return token;
 }

@@ -43,7 +43,9 @@ struct apf_token_stats {
 
 struct apf_token {
 	uint32_t id;		/* < 2^16 when bits == 16 */
-	uint32_t bits;		/* width of id: 16 (arm64 u16) or 32 (x86 u32) */
+	uint32_t bits;		/* width of id: 16 (arm64 u16) or 32 (x86 u32); 2..15: a u16
+				 * cut to that width (protocol.token_bits), so the
+				 * §2.5 wrap comes after 2^bits faults, within seconds */
 	bool skip_zero;		/* true: the zero skip; false: plain id++ */
 	struct apf_token_stats stats;
 };
@@ -51,7 +53,7 @@ struct apf_token {
 /* sum += s, field by field (per-vCPU and per-family totals for reports). */
 void apf_token_stats_add(struct apf_token_stats *sum, const struct apf_token_stats *s);
 
-/* id = 0, counters cleared; bits is 16 or 32. */
+/* id = 0, counters cleared; bits is 2..16 or 32. */
 void apf_token_init(struct apf_token *t, uint32_t bits, bool skip_zero);
 
 /*

@@ -34,6 +34,7 @@ enum sim_kernel { SIM_KERNEL_NATIVE, SIM_KERNEL_SYSTEMC };
  * showing that the oracle catches it). */
 enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUEST_DRIVER_OFFLINE_WAKE };
 extern const char *const cfg_driver_variant_names[];
+extern const char *const cfg_sdei_priority_names[];
 /* Where guest pages are when the run starts. */
 enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
 /* Whose trap costs the host charges: auto = the protocol's family (sync and
@@ -98,6 +99,7 @@ struct host_cfg {
 struct guest_cfg {
 	sim_time_t timeslice;	   /* round-robin quantum */
 	sim_time_t context_switch; /* cost of switching tasks */
+	sim_time_t resched_ipi_delay; /* the APF handler's self-IPI becomes pending this much later */
 	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
 	uint32_t apf_driver;	   /* enum guest_driver_variant */
 	bool wakeup_preemption;	   /* a woken task may preempt the current one */
@@ -154,6 +156,8 @@ struct faults_cfg {
 	bool migrate_random;	/* migration starts at an instant drawn in [0, run.duration) */
 	struct fault_window cpu_offline; /* a guest CPU goes offline, then back online */
 	struct fault_window apf_toggle;	 /* the guest disables APF on a CPU, then re-enables */
+	struct fault_window sdei_other;	 /* the host signals another private SDEI event (len unused) */
+	uint32_t sdei_other_priority;	 /* SDEI_EVENT_PRIORITY_*: 0 normal, 1 critical */
 };
 
 struct run_cfg {

@@ -23,6 +23,9 @@ const struct inject_desc inject_table[] = {
 	{ "apf_toggle", { "apf_toggle_random", "apf_toggle_at", "apf_toggle_vcpu", "apf_toggle_len", NULL }, 2,
 	  { "faults.apf_toggle_random=false", "faults.apf_toggle_at=0s" }, true, APF_CAP_ASYNC | APF_CAP_GUEST,
 	  "the guest disables APF on a CPU, then re-enables it (needs the guest's APF driver)" },
+	{ "sdei_other", { "sdei_other_random", "sdei_other_at", "sdei_other_vcpu", "sdei_other_priority", NULL }, 2,
+	  { "faults.sdei_other_random=false", "faults.sdei_other_at=0s" }, true, APF_CAP_SDEI,
+	  "the host signals a second private SDEI event (needs the SDEI transport: arm64 family)" },
 	{ NULL, { NULL }, 0, { NULL }, false, 0, NULL },
 };
 

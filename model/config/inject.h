@@ -25,7 +25,9 @@
 	X(CPU_OFFLINE, "cpu_offline", "tasks moved to other vCPUs") \
 	X(CPU_ONLINE, "cpu_online", "0") \
 	X(APF_DISABLE, "apf_disable", "0: the guest disabled APF (CPU stays up)") \
-	X(APF_ENABLE, "apf_enable", "0: ... and enabled it again")
+	X(APF_ENABLE, "apf_enable", "0: ... and enabled it again") \
+	X(SDEI_OTHER, "sdei_other", "kvm_sdei_inject's result for the other event (0, -EPERM, -ENOSPC)") \
+	X(RESCHED_IPI_DELAY, "resched_ipi_delay", "delay: the self-IPI was held back (guest.resched_ipi_delay)")
 
 #define FAULT_KIND_ENUM(e, name, arg) FAULT_##e,
 enum fault_kind {

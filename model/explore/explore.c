@@ -134,6 +134,24 @@ struct explore_run explore_one(const struct explore_opts *o, const char *const *
 	return run_one(o, extra, nextra, seed, NULL);
 }
 
+/* One run of the batch: with --chaos its drawn injections come first. */
+static struct explore_run batch_one(const struct explore_opts *o, uint64_t seed)
+{
+	struct chaos_draw d;
+	const char *extra[EXPLORE_MAX_SETS];
+	unsigned n = 0;
+	struct explore_run r;
+
+	if (o->chaos) {
+		chaos_draw(&o->chaos_scope, seed, &d);
+		n = chaos_flatten(&d, UINT32_MAX, extra, EXPLORE_MAX_SETS);
+	}
+	r = explore_one(o, extra, n, seed);
+	if (o->chaos)
+		chaos_format(&d, UINT32_MAX, r.chaos, sizeof(r.chaos));
+	return r;
+}
+
 /* The overrides kept so far (extra[i] == store[i] for i < n). */
 struct shrink_state {
 	const struct explore_opts *o;
@@ -284,6 +302,33 @@ static void shrink_excerpt(struct shrink_state *st)
 	fclose(r);
 }
 
+/* --chaos: drop the drawn kinds one by one, keeping each drop after which
+ * the run still fails the same invariant in the same state; the kinds
+ * left become the first kept overrides. */
+static void shrink_chaos(struct shrink_state *st)
+{
+	struct chaos_draw d;
+	uint32_t keep = UINT32_MAX;
+	const char *extra[EXPLORE_MAX_SETS];
+
+	chaos_draw(&st->o->chaos_scope, st->g->first.seed, &d);
+	for (unsigned k = 0; k < d.n && !sim_interrupted; k++) {
+		uint32_t cand = keep & ~(1u << k);
+		unsigned n = chaos_flatten(&d, cand, extra, EXPLORE_MAX_SETS);
+		struct explore_run t = explore_one(st->o, extra, n, st->g->first.seed);
+
+		st->g->shrink_steps++;
+		if (t.status == 1 && !strcmp(t.invariant, st->g->invariant) && !strcmp(t.state, st->g->state))
+			keep = cand;
+	}
+	unsigned n = chaos_flatten(&d, keep, extra, EXPLORE_MAX_SETS);
+	for (unsigned i = 0; i < n && i < EXPLORE_MAX_SETS - 1; i++) {
+		snprintf(st->store[i], sizeof(st->store[i]), "%s", extra[i]);
+		st->extra[i] = st->store[i];
+	}
+	st->n = n < EXPLORE_MAX_SETS - 1 ? n : EXPLORE_MAX_SETS - 1;
+}
+
 /* Shrinking: keep every reduction that still fails the same invariant in
  * the same protocol state, in this order — a shorter run, fewer
  * injections, fewer task instances, fewer pages.  Each reduction is tried
@@ -296,6 +341,8 @@ static void shrink(const struct explore_opts *o, struct explore_group *g)
 
 	if (load(o, NULL, 0, g->first.seed, &ss, err, sizeof(err)))
 		return;
+	if (o->chaos)
+		shrink_chaos(&st);
 	shrink_duration(&st, ss.cfg.run.duration);
 	shrink_injections(&st, &ss.cfg);
 	shrink_tasks(&st, &ss.cfg);
@@ -391,8 +438,9 @@ static pid_t spawn_worker(const struct explore_opts *o, uint64_t seed0, const ui
 		if (o->time_limit_s > 0 && wall_now() - t0 > o->time_limit_s)
 			break;
 		test_abort_hook(idx[j], rerun);
-		struct explore_run run = explore_one(o, NULL, 0, explore_seed(seed0, idx[j]));
+		struct explore_run run = batch_one(o, explore_seed(seed0, idx[j]));
 		run.index = idx[j];
+		run.found_s = wall_now() - t0;
 		if (fwrite(&run, sizeof(run), 1, f) != 1 || fflush(f))
 			_exit(3);
 	}
@@ -439,8 +487,9 @@ static void describe_death(struct explore_result *r, unsigned k, int st, const u
 	snprintf(r->deaths + used, sizeof(r->deaths) - used, "\n");
 }
 
-int explore_all(const struct explore_opts *o, struct explore_result *r)
+int explore_all(const struct explore_opts *o_user, struct explore_result *r)
 {
+	struct explore_opts oc = *o_user, *o = &oc;
 	struct session base;
 	uint64_t seed0;
 	double t0 = wall_now();
@@ -452,6 +501,7 @@ int explore_all(const struct explore_opts *o, struct explore_result *r)
 		return -1;
 	seed0 = o->has_seed ? o->seed : base.cfg.seed;
 	snprintf(r->protocol, sizeof(r->protocol), "%s", base.cfg.protocol);
+	chaos_scope_init(&oc.chaos_scope, &base.cfg);
 	session_end(&base);
 	if (jobs > EXPLORE_MAX_GROUPS)
 		jobs = EXPLORE_MAX_GROUPS;

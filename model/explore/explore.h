@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/explore/chaos.h"
+
 #define EXPLORE_MAX_SETS 64
 #define EXPLORE_MAX_GROUPS 32
 
@@ -34,6 +36,10 @@ struct explore_opts {
 	 * (*all malloc'd, *nall of them) and *all NULL elsewhere; 0 or -1. */
 	unsigned rank, nranks;
 	int (*gather)(const struct explore_run *mine, uint64_t n, struct explore_run **all, uint64_t *nall);
+	/* --chaos: every run adds its own drawn injections (chaos.h); the
+	 * scope is filled by explore_all from the scenario. */
+	bool chaos;
+	struct chaos_scope chaos_scope;
 };
 
 /* The outcome of one run. */
@@ -46,6 +52,11 @@ struct explore_run {
 	char message[256];
 	uint64_t t_ps;			/* time of the first violation */
 	uint32_t vcpu;			/* its vCPU; UINT32_MAX if none */
+	/* --chaos: the run's drawn injections as " --set 'K=V'"... (for its
+	 * replay line), and the wall seconds from the batch start to the end
+	 * of this run (text report only: never in JSON). */
+	char chaos[640];
+	double found_s;
 };
 
 /* Runs failing the same invariant in the same protocol state. */

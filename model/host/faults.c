@@ -77,11 +77,46 @@ static void memory_ev(void *ctx, uint64_t restore)
 	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
 }
 
+/* The kick of a host-signalled SDEI event lands (arg = vcpu). */
+static void sdei_other_kick_ev(void *ctx, uint64_t vcpu)
+{
+	struct machine *m = ctx;
+
+	vcpu_kick(&m->vcpus[vcpu]);
+}
+
+/* The host signals the other private event on a vCPU (docs/explore.md):
+ * kvm_sdei_inject(immediate = false) queues it and raises KVM_REQ_SDEI,
+ * and the signalling thread kicks the vCPU.  The kick reaches the vCPU one
+ * exit's time later (assumption: a virtual IPI costs about one exit,
+ * docs/latencies.md); a stage-2 abort the vCPU takes meanwhile is handled
+ * with the event queued and not yet delivered — the window in which
+ * KVM's kvm_sdei_inject(APF, immediate) returns -ENOSPC when the other
+ * event is critical (docs/reference.md §2.7 e).  Delivery is at the next
+ * guest entry, whichever comes first. */
+static void sdei_other_ev(void *ctx, uint64_t vcpu)
+{
+	struct machine *m = ctx;
+	int r;
+
+	if (!m->plat)
+		return;		/* no guest code (protocol sync): no SDEI model */
+	r = vcpu_sdei_signal(m, (uint32_t)vcpu, GUEST_SDEI_OTHER_EVENT);
+	faults_record(m, (uint32_t)vcpu, FAULT_SDEI_OTHER, (uint64_t)(int64_t)r);
+	if (r == 0)
+		sim_after(&m->sim, m->trap.vmexit, sdei_other_kick_ev, m, vcpu);
+}
+
 /* The start of a window (arg = vcpu << 8 | op). */
 static void window_ev(void *ctx, uint64_t arg)
 {
 	struct machine *m = ctx;
 	uint32_t op = (uint32_t)(arg & 0xFF);
+
+	if (op == 0) {
+		sdei_other_ev(m, arg >> 8);
+		return;
+	}
 	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
 								       &m->cfg->faults.apf_toggle;
 
@@ -125,6 +160,9 @@ int faults_init(struct machine *m)
 		sim_at(&m->sim, flush_at, host_flush_ev, m, 0);
 	window_init(m, &f->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
 	window_init(m, &f->apf_toggle, GUEST_HOTPLUG_APF_OFF);
+	/* Op 0: the other SDEI event (drawn after the others, so their draws
+	 * stay as they were). */
+	window_init(m, &f->sdei_other, 0);
 	if (f->memory_spike_random)
 		spike_at = draw_instant(m);
 	if (spike_at && f->memory_spike)

@@ -411,6 +411,7 @@ static void mig_resume_ev(void *ctx, uint64_t arg)
 	m->paused_until = 0;
 	if (m->proto->migrate)
 		m->proto->migrate(m);
+	vcpu_sdei_migrate(m);
 	if (g->phase == MIGP_POSTCOPY) {
 		/* Faults in progress at the source now wait for remote pages. */
 		for (uint32_t i = 0; i < m->nvcpus; i++)

@@ -60,6 +60,8 @@ const struct swap_preset cfg_swap_presets[] = {
 			     "{dist: lognormal, median: 10us, p99: 30us}", "2289MiB", "0s", "none" },
 };
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
+/* Index = SDEI_EVENT_PRIORITY_* (DEN 0054 §4.4). */
+const char *const cfg_sdei_priority_names[] = { "normal", "critical", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
 const char *const cfg_kernel_names[] = { "native", "systemc", NULL };
 const char *const cfg_reclaim_names[] = {
@@ -163,6 +165,8 @@ static const struct param_desc guest_params[] = {
 	  "guest APF driver: faithful, no_irq_ack (a deliberately broken arm64 driver that never acknowledges page-ready), or offline_wake (arm64 with the CPU-offline fix: waiters are woken, as on x86)" },
 	{ "sched_latency", PT_TIME, CFG(guest.sched_latency), "6ms", 0, 1e13, NULL,
 	  "CFS scheduling period (sysctl_sched_latency base 6 ms); a woken sleeper's vruntime is placed at least min_vruntime - half of it" },
+	{ "resched_ipi_delay", PT_TIME, CFG(guest.resched_ipi_delay), "0s", 0, 1e12, NULL,
+	  "the reschedule IPI the not-present handler sends itself is taken this much later (the architecture allows a pending IRQ to stay untaken; 0s = at once, assumption); meanwhile the task runs on in user mode" },
 	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
 	  "guest kernel ELF with the entry symbols of docs/guest-abi.md; empty = the built-in image" },
 	PARAM_END,
@@ -238,6 +242,14 @@ static const struct param_desc faults_params[] = {
 	  "how long before the guest enables APF again" },
 	{ "apf_toggle_random", PT_BOOL, CFG(faults.apf_toggle.random), "false", 0, 0, NULL,
 	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of apf_toggle_at/_vcpu)" },
+	{ "sdei_other_at", PT_TIME, CFG(faults.sdei_other.at), "0s", 0, NO_MAX, NULL,
+	  "the host signals a second private SDEI event (0x40400002, handled by the guest image) on a vCPU at this time; 0s = never" },
+	{ "sdei_other_vcpu", PT_U32, CFG(faults.sdei_other.vcpu), "0", 0, CFG_MAX_VCPUS - 1, NULL,
+	  "on which vCPU" },
+	{ "sdei_other_priority", PT_ENUM, CFG(faults.sdei_other_priority), "critical", 0, 0, cfg_sdei_priority_names,
+	  "the other event's SDEI priority: critical (a queued instance makes kvm_sdei_inject of the APF event return -ENOSPC) or normal" },
+	{ "sdei_other_random", PT_BOOL, CFG(faults.sdei_other.random), "false", 0, 0, NULL,
+	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of sdei_other_at/_vcpu)" },
 	PARAM_END,
 };
 

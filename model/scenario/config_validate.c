@@ -181,7 +181,8 @@ int cfg_validate(struct cfg_ctx *x)
 	if (validate_instant(x, "faults.host_flush_at", c->faults.host_flush_at) ||
 	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
 	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
-	    validate_window(x, "apf_toggle", &c->faults.apf_toggle, 1))
+	    validate_window(x, "apf_toggle", &c->faults.apf_toggle, 1) ||
+	    validate_window(x, "sdei_other", &c->faults.sdei_other, 1))
 		return -1;
 	return 0;
 }

@@ -231,6 +231,14 @@ void vcpu_wake_idle(struct machine *m, struct vcpu *v);
  * ran.  Requests that cannot apply (the CPU is already in that state, no
  * guest driver, the last online CPU) are dropped and not recorded. */
 void vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len);
+/* The host signals SDEI event `event` on vCPU `vcpu` (kvm_sdei_inject with
+ * immediate = false): 0 queued, or KVM's -EPERM / -ENOSPC / -EINVAL.
+ * Guest code only (m->plat). */
+int vcpu_sdei_signal(struct machine *m, uint32_t vcpu, uint64_t event);
+/* At the switch-over (after the protocol's migrate hook): every SDEI
+ * instance queued and not yet delivered is lost, each traced as an
+ * sdei_cancel; running handlers go along (§2.9).  No-op without guest code. */
+void vcpu_sdei_migrate(struct machine *m);
 /* Run the queued ops from the vCPU's step at time *t; true when the vCPU
  * went offline (the step ends). */
 bool vcpu_hotplug_run(struct vcpu *v, sim_time_t *t);

@@ -6,6 +6,7 @@
 #include "model/apf/family.h"
 #include "model/vm/machine.h"
 #include "model/check/oracle.h"
+#include "workloads/guest/guest_abi.h"
 
 struct oracle *machine_attach_oracle(struct machine *m)
 {
@@ -21,6 +22,9 @@ struct oracle *machine_attach_oracle(struct machine *m)
 	struct oracle *orc;
 
 	oc.sdei_critical[0] = c->apf.sdei_event;
+	if ((c->faults.sdei_other.at || c->faults.sdei_other.random) &&
+	    c->faults.sdei_other_priority == 1 /* SDEI_EVENT_PRIORITY_CRITICAL */)
+		oc.sdei_critical[1] = GUEST_SDEI_OTHER_EVENT;
 	/* The checks that apply are the family's (model/apf/family.c). */
 	if (apf_family_for(c)->oracle_checks_off)
 		oc.checks = ORACLE_CHECK_ALL & ~apf_family_for(c)->oracle_checks_off;

@@ -63,6 +63,9 @@ struct platform_sched_ops {
 	 * this CPU?  false lets the run continue straight into the idle loop
 	 * (NULL: always end the run with PLATFORM_STOP_SWITCH). */
 	bool (*runnable)(void *ctx, unsigned cpu);
+	/* A write of ICC_SGI1R_EL1 (NULL: always to the GIC).  true = the
+	 * host took it (it raises the SGI itself later: guest.resched_ipi_delay). */
+	bool (*sgi_write)(void *ctx, unsigned cpu, uint64_t val);
 };
 
 /* The host side of the x86-semantics driver's MSRs and CPUID leaf

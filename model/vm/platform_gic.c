@@ -36,9 +36,14 @@ bool plat_sysreg_write(void *ctx, struct cpu *c, uint32_t enc, uint64_t val,
 			      enum cpu_host_action *action)
 {
 	struct platform_vcpu *v = ctx;
+	const struct platform_sched_ops *s = v->p->cfg.sched;
 
 	(void)c;
 	*action = CPU_CONTINUE;
+	/* The scheduler may take a self-SGI and raise it later itself
+	 * (guest.resched_ipi_delay). */
+	if (gic_enc(enc) == ICC_SGI1R_EL1 && s && s->sgi_write && s->sgi_write(v->p->cfg.sched_ctx, v->index, val))
+		return true;
 	return gic_sysreg_write(v->p->gic, v->index, gic_enc(enc), val) == 0;
 }
 

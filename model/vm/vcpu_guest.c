@@ -298,6 +298,77 @@ static void gs_irq_changed(void *ctx, unsigned cpu, bool asserted)
 	vcpu_kick(v);
 }
 
+/* The other event's EVENT_COMPLETE: one hypercall, traced as the APF
+ * event's is (the oracle follows every running SDEI handler). */
+static void sdei_other_notify(void *ctx, unsigned cpu, uint64_t event, enum sdei_notify_state st)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = &m->vcpus[cpu];
+
+	if (st != SDEI_NOTIFY_COMPLETED)
+		return;
+	vcpu_guest_charge(v, m->trap.hypercall);
+	trace_emit(&m->tracer, vcpu_guest_now(v), cpu, v->cur ? v->cur->id : TRACE_NO_TASK, TR_SDEI_COMPLETE,
+		   event, 0, 0);
+}
+
+struct sdei_drop_ctx {
+	struct machine *m;
+	uint32_t vcpu;
+};
+
+static void sdei_dropped(void *ctx, uint64_t event)
+{
+	struct sdei_drop_ctx *d = ctx;
+
+	trace_emit(&d->m->tracer, d->m->sim.now, d->vcpu, TRACE_NO_TASK, TR_SDEI_CANCEL, event, 0, 0);
+}
+
+void vcpu_sdei_migrate(struct machine *m)
+{
+	if (!m->plat)
+		return;
+	for (uint32_t i = 0; i < m->nvcpus; i++) {
+		struct sdei_drop_ctx d = { m, i };
+
+		sdei_drop_queued(platform_sdei(m->plat), i, sdei_dropped, &d);
+	}
+}
+
+int vcpu_sdei_signal(struct machine *m, uint32_t vcpu, uint64_t event)
+{
+	return sdei_inject(platform_sdei(m->plat), vcpu, event, false);
+}
+
+/* The held-back self-IPI becomes pending (arg = cpu). */
+static void resched_ipi_land_ev(void *ctx, uint64_t cpu)
+{
+	struct machine *m = ctx;
+
+	if (m->failed || !m->plat)
+		return;
+	gic_raise_sgi(platform_gic(m->plat), (unsigned)cpu, GUEST_SGI_RESCHEDULE, (unsigned)cpu);
+}
+
+/* guest.resched_ipi_delay: the reschedule IPI a CPU sends itself (the APF
+ * not-present handler's, §2.8) is not yet pending when the handler
+ * completes — the architecture does not bound when a pending interrupt
+ * is taken — so the interrupted task runs on in user mode until it lands
+ * `delay` later (its accesses may fault again meanwhile).  Other SGIs go
+ * to the GIC at once. */
+static bool gs_sgi_write(void *ctx, unsigned cpu, uint64_t val)
+{
+	struct machine *m = ctx;
+	sim_time_t delay = m->cfg->guest.resched_ipi_delay;
+
+	if (!delay || val != platform_percpu(m->plat, cpu)->sgi1r_self)
+		return false;
+	sim_time_t at = vcpu_guest_now(&m->vcpus[cpu]) + delay;
+	faults_record_at(m, at - delay, cpu, FAULT_RESCHED_IPI_DELAY, delay);
+	sim_at(&m->sim, at, resched_ipi_land_ev, m, cpu);
+	return true;
+}
+
 static bool gs_runnable(void *ctx, unsigned cpu)
 {
 	struct machine *m = ctx;
@@ -314,6 +385,7 @@ static const struct platform_sched_ops guest_sched_ops = {
 	.boot_done = gs_boot_done,
 	.counter = gs_counter,
 	.irq_changed = gs_irq_changed,
+	.sgi_write = gs_sgi_write,
 };
 
 /* --- entry points ------------------------------------------------------ */
@@ -349,6 +421,17 @@ int vcpu_guest_init(struct machine *m)
 	}
 	/* The x86 driver's "vector": the PPI the VMM chose (guest boot params). */
 	platform_boot_params(m->plat)->x86_irq = c->apf.ppi;
+	/* faults.sdei_other: the second private event, declared with the
+	 * scenario's priority; the guest registers it at boot. */
+	if (c->faults.sdei_other.at || c->faults.sdei_other.random) {
+		if (sdei_add_event(platform_sdei(m->plat), GUEST_SDEI_OTHER_EVENT, c->faults.sdei_other_priority,
+				   true) ||
+		    sdei_set_notifier(platform_sdei(m->plat), GUEST_SDEI_OTHER_EVENT, sdei_other_notify, m)) {
+			snprintf(m->err, sizeof(m->err), "cannot add SDEI event 0x%x", GUEST_SDEI_OTHER_EVENT);
+			return -1;
+		}
+		platform_boot_params(m->plat)->sdei_other = GUEST_SDEI_OTHER_EVENT;
+	}
 	if (m->proto->attach && m->proto->attach(m))
 		return -1;
 	return 0;

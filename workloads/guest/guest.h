@@ -142,6 +142,7 @@ uint64_t gic_sgi1r_self(uint32_t cpu, uint32_t sgi);
 
 /* sdei_client.c */
 int sdei_client_init(void);
+void sdei_client_register_other(struct guest_percpu *pc);
 int64_t sdei_event_register(uint64_t event, uint64_t entry, uint64_t arg);
 int64_t sdei_event_enable(uint64_t event);
 int64_t sdei_event_disable(uint64_t event);

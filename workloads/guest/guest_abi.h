@@ -92,6 +92,11 @@
 #define GUEST_SDEI_PE_UNMASK	0xC400002Cu
 #define GUEST_SDEI_EV_HANDLED		0	/* EVENT_COMPLETE x1: handler result */
 #define GUEST_SDEI_EV_FAILED		1
+/* The second private event the host can signal (faults.sdei_other): a
+ * KVM-virtual number (bits [23:22] == 1) that KVM itself does not use
+ * (assumption; KVM declares 0x40400000 and 0x40400001, §2.2).  Its
+ * priority is the host's choice (normal or critical). */
+#define GUEST_SDEI_OTHER_EVENT		0x40400002u
 
 #define GUEST_KVM_ASYNC_PF_ENABLED		(1u << 0)
 #define GUEST_KVM_ASYNC_PF_SEND_ALWAYS	(1u << 1)
@@ -248,7 +253,8 @@ struct guest_percpu {
 	uint32_t wait_count;			/* 164: occupied entries */
 	struct guest_apf_stats stats;		/* 168 */
 	struct guest_x86_stats x86;		/* 200: x86-semantics driver */
-	uint8_t pad1[32];			/* 224 -> 256 */
+	uint32_t other_sdei;			/* 224: other SDEI events handled */
+	uint8_t pad1[28];			/* 228 -> 256 */
 	struct guest_apf_waiter waiters[GUEST_APF_TABLE_SIZE]; /* 256 */
 } __attribute__((aligned(64)));
 
@@ -288,7 +294,8 @@ struct guest_boot_params {
 	uint32_t ncpus;
 	uint32_t x86_irq;	/* GUEST_BOOT_X86: the PPI INTID used as the
 				 * page-ready "vector" (16..31) */
-	uint32_t reserved;
+	uint32_t sdei_other;	/* the other SDEI event the host may signal
+				 * (GUEST_SDEI_OTHER_EVENT), 0 = none */
 };
 #define GUEST_BOOT_NO_KVMAPF	(1u << 0)	/* "no-kvmapf": APF off */
 #define GUEST_BOOT_X86		(1u << 1)	/* x86-semantics driver, not arm64 */

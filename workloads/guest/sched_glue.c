@@ -45,6 +45,7 @@ void guest_start_kernel(uint32_t cpu, struct guest_percpu *pc, uint64_t kstack_t
 	 * the SDEI client the APF init fails at EVENT_REGISTER and says so. */
 	gic_cpu_init(cpu);
 	sdei_client_init();
+	sdei_client_register_other(pc);
 	if (guest_boot_params.flags & GUEST_BOOT_X86) {
 		write_sysreg(VBAR_EL1, (uint64_t)(uintptr_t)guest_x86_vectors);
 		isb();

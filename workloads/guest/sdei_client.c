@@ -53,12 +53,37 @@ int64_t sdei_event_unregister(uint64_t event)
 	return (int64_t)smccc_hvc(GUEST_SDEI_EVENT_UNREGISTER, event, 0, 0, 0, 0).a0;
 }
 
+/* The other private event's driver (faults.sdei_other): registered and
+ * enabled on every CPU at boot with the same entry as the APF event and
+ * this CPU's percpu area as argument.  A failure warns and leaves it off
+ * (the host's inject then returns -EPERM). */
+void sdei_client_register_other(struct guest_percpu *pc)
+{
+	uint32_t ev = guest_boot_params.sdei_other;
+	int64_t ret;
+
+	if (!ev)
+		return;
+	ret = sdei_event_register(ev, (uint64_t)(uintptr_t)guest_sdei_entry, (uint64_t)(uintptr_t)pc);
+	if (ret == 0)
+		ret = sdei_event_enable(ev);
+	if (ret != 0)
+		guest_warn(GUEST_WARN_EVENT_REGISTER, (uint64_t)ret);
+}
+
 /* Returns 0 (the entry completes with GUEST_SDEI_EV_HANDLED) or a negative errno
- * (GUEST_SDEI_EV_FAILED).  Only the APF event is ever registered. */
+ * (GUEST_SDEI_EV_FAILED).  The APF event and, when the host offers it,
+ * the other event are registered; the other one's handler only counts
+ * (it touches no page and sets no flag: what it does is irrelevant to
+ * APF, that it runs and is queued is what matters). */
 int guest_sdei_handler(uint64_t event, struct guest_percpu *pc, uint64_t pc_at, uint64_t pstate)
 {
 	(void)pc_at;
 	(void)pstate;
+	if (guest_boot_params.sdei_other && event == guest_boot_params.sdei_other) {
+		pc->other_sdei++;
+		return 0;
+	}
 	if (event != pc->sdei_event) {
 		guest_warn(GUEST_WARN_BAD_SDEI_EVENT, event);
 		return -22; /* -EINVAL */

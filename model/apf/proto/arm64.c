@@ -73,7 +73,7 @@ static bool arm_not_present(struct apf_host *h, uint32_t i, struct apf_work *w)
 	av->notpresent_token = w->token;
 	apf_host_trace(h, i, TR_KVM_NOT_PRESENT, w->token, w->cr2_or_gpa, 0);
 	if (apf_host_inject_draw(h, i, h->cfg->faults.sdei_refuse, FAULT_SDEI_REFUSE, w->token))
-		r = -EBUSY;	/* injected: refused (§4.2 ii: the buffer stays written) */
+		r = -EPERM;	/* injected: KVM's answer for a disabled event or a masked PE (§2.7 e) */
 	else
 		r = sdei_inject(apf_host_sdei(h), i, av->sdei_event_num, true);
 	apf_host_trace(h, i, TR_SDEI_INJECT, av->sdei_event_num, (uint64_t)(int64_t)r, 0);

@@ -1,0 +1,53 @@
+/* chaos.h — `apfsim explore --chaos` (docs/explore.md "Chaos"): every run
+ * gets its own set of fault injections, drawn from its seed (stream
+ * "chaos"): each injection kind is on or off by a coin flip, and when on
+ * its instant, vCPU, length, probability or priority is drawn too.  The
+ * drawn set is a list of ordinary `--set KEY=VALUE` overrides, one group
+ * per kind, so a run replays with `apfsim run` and shrinking can drop the
+ * kinds one by one.  No switch (protocol or guest variant) is ever drawn:
+ * the protocol under test stays the one the user chose. */
+#ifndef APFSIM_MODEL_CHAOS_H
+#define APFSIM_MODEL_CHAOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/kernel/sim.h"
+
+struct apf_config;
+
+#define CHAOS_MAX_KINDS 12
+#define CHAOS_MAX_KEYS 4	/* overrides of one kind */
+#define CHAOS_KEY_LEN 72
+
+/* What of the scenario the draws depend on (taken once from the base
+ * configuration, before any run). */
+struct chaos_scope {
+	sim_time_t duration;	/* instants fall in [1 ns, duration) */
+	uint32_t vcpus;		/* vCPUs drawn below this; CPU offline needs 2 */
+	uint64_t memory;	/* guest memory: the spike is drawn up to a quarter */
+	int migration;		/* the scenario has a migration: section */
+};
+
+/* One injection kind as drawn: its overrides, in order. */
+struct chaos_kind {
+	const char *name;
+	unsigned n;
+	char set[CHAOS_MAX_KEYS][CHAOS_KEY_LEN];
+};
+
+struct chaos_draw {
+	unsigned n;
+	struct chaos_kind kind[CHAOS_MAX_KINDS];
+};
+
+void chaos_scope_init(struct chaos_scope *s, const struct apf_config *c);
+/* The injections of the run with this seed; deterministic in (scope, seed). */
+void chaos_draw(const struct chaos_scope *s, uint64_t seed, struct chaos_draw *d);
+/* The overrides of every kind whose bit is set in `keep` (bit k = kind k),
+ * in order, into out[0..max); returns how many. */
+unsigned chaos_flatten(const struct chaos_draw *d, uint32_t keep, const char **out, unsigned max);
+/* " --set 'K=V'" for each override of the kept kinds (the replay line). */
+void chaos_format(const struct chaos_draw *d, uint32_t keep, char *out, size_t len);
+
+#endif
