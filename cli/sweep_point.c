@@ -1,74 +1,64 @@
-/* sweep_point.c — the one place where `apfsim sweep` runs a point: the
- * scenario, the overrides (the same `--set` parser and validation as `run`),
- * a machine with the oracle attached, the run document of `run --json`.
+/* sweep_point.c — the one place where `apfsim sweep` runs a point, through
+ * the run harness (model/session/session.h): the scenario, the overrides
+ * (the same `--set` parser and validation as `run`), a machine with the
+ * oracle attached, the run document of `run --json`.
  *
- * This is an adapter on purpose: when the `session` run API (load, build,
- * run, collect) lands, only this file changes. */
+ * Like `compare`, a sweep runs one grid under several protocols, so a key
+ * that does nothing under one of them is not an error here (the protocol
+ * check of `run` is not applied per point). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli/sweep.h"
-#include "model/check/oracle.h"
 #include "model/config/config.h"
-#include "model/report/report.h"
-#include "model/vm/machine.h"
+#include "model/session/session.h"
 
 int sweep_run_point(const char *scenario, const char *const *sets, unsigned nsets, json_t **doc, char *err,
 		    size_t errlen)
 {
-	struct apf_config c;
+	struct session_spec spec = { .scenario = scenario, .sets = sets, .nsets = nsets };
+	struct session_build b = { .oracle = true };
+	struct session_collect c = { .version = APFSIM_VERSION, .json = true };
+	struct session_result r = { 0 };
+	struct session ss;
 	struct cfg_error e;
-	struct machine *m = NULL;
-	struct oracle *orc = NULL;
 	int rc = SWEEP_RUN_BAD_INPUT;
 
 	*doc = NULL;
-	if (config_load_file(&c, scenario, &e)) {
-		snprintf(err, errlen, "%.120s:%u:%u: error: %.300s", e.file, e.line, e.col, e.msg);
+	if (session_load(&ss, &spec, &e)) {
+		if (e.line)
+			snprintf(err, errlen, "%.120s:%u:%u: error: %.300s", e.file, e.line, e.col, e.msg);
+		else
+			snprintf(err, errlen, "%.120s: error: %.300s", e.file, e.msg);
 		return rc;
 	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (config_set(&c, sets[i], &e)) {
-			snprintf(err, errlen, "%.120s: error: %.300s", sets[i], e.msg);
-			goto out;
-		}
-	}
-	m = malloc(sizeof(*m));
-	if (!m || machine_init(m, &c)) {
-		snprintf(err, errlen, "%.300s", m ? m->err : "out of memory");
+	if (session_build(&ss, &b)) {
+		snprintf(err, errlen, "%.300s", ss.err);
 		goto out;
 	}
-	orc = machine_attach_oracle(m);
-	if (!orc) {
-		snprintf(err, errlen, "cannot start the oracle (out of memory)");
-		goto out;
-	}
-	machine_run_until(m, SIM_TIME_MAX);
-	if (sim_interrupted) {
+	if (session_run(&ss, NULL)) {
 		snprintf(err, errlen, "interrupted");
 		rc = SWEEP_RUN_INTERRUPTED;
 		goto out;
 	}
-	machine_finish(m);
-	trace_finish(&m->tracer, m->end_ps);
-	*doc = report_json(m, APFSIM_VERSION);
-	json_object_set_new(*doc, "oracle", oracle_json(orc));
+	if (session_finish(&ss) || session_collect(&ss, &c, &r) || !r.doc) {
+		snprintf(err, errlen, "%.300s", ss.err[0] ? ss.err : "out of memory");
+		rc = SWEEP_RUN_FAILED;
+		goto out;
+	}
+	*doc = r.doc;
+	r.doc = NULL;
 	rc = SWEEP_RUN_OK;
 	err[0] = '\0';
-	if (m->failed) {
-		snprintf(err, errlen, "guest fault at %llu ps: %.300s", (unsigned long long)m->end_ps, m->err);
+	if (r.failed) {
+		snprintf(err, errlen, "guest fault at %llu ps: %.255s", (unsigned long long)r.first.t_ps,
+			 r.first.message);
 		rc = SWEEP_RUN_FAILED;
-	} else if (oracle_nrecorded(orc)) {
-		const struct oracle_violation *v = oracle_violation_at(orc, 0);
-		snprintf(err, errlen, "oracle: %s: %.300s", oracle_invariant_name(v->kind), v->msg);
+	} else if (r.first.invariant[0]) {
+		snprintf(err, errlen, "oracle: %s: %.255s", r.first.invariant, r.first.message);
 		rc = SWEEP_RUN_FAILED;
 	}
 out:
-	if (orc)
-		oracle_destroy(orc);
-	if (m)
-		machine_fini(m);
-	free(m);
-	config_free(&c);
+	session_result_free(&r);
+	session_end(&ss);
 	return rc;
 }
