@@ -25,7 +25,7 @@ if [ ! -f "$ref" ]; then
 	exit 2
 fi
 
-find . \( -name .git -o -name 'build*' -o -name out \) -prune -o -type f \
+find . \( -name .git -o -name 'build*' -o -name out -o -path ./tests/data \) -prune -o -type f \
 	\( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.md' -o -name '*.txt' \
 	   -o -name '*.yaml' -o -name '*.yml' -o -name '*.sh' -o -name '*.pl' -o -name '*.py' \
 	   -o -name '*.S' -o -name '*.s' -o -name '*.ld' -o -name '*.cmake' -o -name 'Makefile' \) \
