@@ -301,6 +301,39 @@ TEST_F(SimTest, RandomScheduleMatchesSortedReference)
 	}
 }
 
+// The native heap orders (time, seq) through a 32-bit image of seq and reads
+// the full seq only when the images are equal: exact below 2^31, coarse
+// above (where every image of this run is equal), and across the seam.
+// Starting the run at such sequence numbers must not change the order.
+TEST_F(SimTest, OrderHoldsAtLargeSequenceNumbers)
+{
+	const uint64_t starts[] = { (UINT64_C(1) << 31) - 3000, UINT64_C(1) << 40,
+				    UINT64_MAX - 10000 };
+	for (uint64_t start : starts) {
+		struct sim t;
+		Log tl;
+		ASSERT_EQ(sim_init(&t, &sim_backend_native), 0);
+		t.seq = start;
+		tl.s = &t;
+		struct rng r;
+		rng_stream(&r, 7, "test/sim-large-seq");
+		std::vector<RefEvent> ref;
+		for (uint64_t i = 0; i < 6000; i++) {
+			sim_time_t when = rng_below(&r, 40);
+			ASSERT_NE(sim_at(&t, when, record, &tl, i).gen, 0u);
+			ref.push_back({ when, i, false });
+		}
+		sim_run_until(&t, SIM_TIME_MAX);
+		std::stable_sort(ref.begin(), ref.end(), [](const RefEvent &a, const RefEvent &b) {
+			return a.time < b.time;
+		});
+		ASSERT_EQ(tl.runs.size(), ref.size());
+		for (size_t i = 0; i < ref.size(); i++)
+			ASSERT_EQ(tl.runs[i].second, ref[i].seq) << "start " << start << " position " << i;
+		sim_fini(&t);
+	}
+}
+
 struct Churn {
 	struct sim *s;
 	struct rng r;

@@ -3,8 +3,13 @@
  *
  * Layout.  The pool holds one slot per scheduled event (handler, context,
  * argument, insertion sequence, generation).  The heap holds 16-byte entries
- * {time, slot} ordered by (time, seq); seq lives in the pool and is read only
- * to break a tie on time, which keeps entries small (four per cache line).
+ * {time, tie, slot} ordered by (time, seq).  tie is native_tie(seq), a 32-bit
+ * monotone (non-decreasing) image of seq, so (time, tie) orders two entries
+ * exactly unless both are equal; only then is seq read from the pool.  Ties
+ * on time are frequent at large depth (many events per nanosecond), and
+ * reading seq from the pool for them was a cache miss per comparison.  The
+ * heap array is placed so that every family of four children (indices
+ * 4i+1 .. 4i+4) fills exactly one 64-byte cache line.
  *
  * Lazy cancellation.  A cancelled event's entry stays in the heap as a
  * tombstone (its slot has fn == NULL and is not on the free list) and is
@@ -34,6 +39,7 @@
  *     slot it just freed, which is still in cache.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/kernel/sim.h"
 
@@ -51,9 +57,26 @@
 
 struct native_ent {
 	sim_time_t time;
+	uint32_t tie;		/* native_tie(seq) */
 	uint32_t slot;
-	uint32_t unused;
 };
+
+/* Cache line size the heap's families are aligned to. */
+#define NATIVE_LINE 64u
+/* Entries before heap[0] in the allocation, so that &heap[1] is aligned. */
+#define NATIVE_HEAP_PAD (NATIVE_LINE / sizeof(struct native_ent) - 1u)
+
+/* A 32-bit monotone image of the 64-bit seq key: a <= b implies
+ * tie(a) <= tie(b), so a differing tie decides the order exactly.  Plain
+ * insertion sequence numbers (below 2^31) map to themselves; the perturbed
+ * keys of `apfsim explore` (spread over all 64 bits) keep their top 31 bits.
+ * Monotone at the seam: 2^31 - 1 maps to 2^31 - 1, 2^31 to 2^31. */
+static inline uint32_t native_tie(uint64_t seq)
+{
+	if (seq < (UINT64_C(1) << 31))
+		return (uint32_t)seq;
+	return (uint32_t)((UINT64_C(1) << 31) + (seq >> 33));
+}
 
 struct native_slot {
 	sim_handler_fn fn;	/* NULL when the slot is free or a tombstone */
@@ -65,7 +88,8 @@ struct native_slot {
 };
 
 struct native {
-	struct native_ent *heap;
+	struct native_ent *heap;	/* heap_mem + NATIVE_HEAP_PAD */
+	struct native_ent *heap_mem;	/* NATIVE_LINE-aligned allocation */
 	struct native_slot *pool;
 	uint32_t n;		/* entries in the heap, tombstones included */
 	uint32_t tombs;		/* cancelled entries still in the heap */
@@ -77,13 +101,16 @@ struct native {
 
 #define native_unlikely(x) __builtin_expect(!!(x), 0)
 
-/* (time, seq) order.  seq is unique, so this is a strict total order.  Ties
- * on time are rare, so seq is fetched from the pool only then. */
+/* (time, seq) order.  seq is unique, so this is a strict total order.  Equal
+ * (time, tie) pairs are rare, so seq is fetched from the pool only then. */
 static inline bool native_less(const struct native *q, struct native_ent a,
 			       struct native_ent b)
 {
-	if (native_unlikely(a.time == b.time))
-		return q->pool[a.slot].seq < q->pool[b.slot].seq;
+	if (native_unlikely(a.time == b.time)) {
+		if (native_unlikely(a.tie == b.tie))
+			return q->pool[a.slot].seq < q->pool[b.slot].seq;
+		return a.tie < b.tie;
+	}
 	return a.time < b.time;
 }
 
@@ -143,9 +170,7 @@ static inline uint32_t native_min_child(const struct native *q, uint32_t c, uint
 		return tb < ta ? b : a;
 	}
 #else
-	if (native_unlikely(h[c].time == h[c + 1].time))
-		return native_less(q, h[c + 1], h[c]) ? c + 1 : c;
-	return c + (uint32_t)(h[c + 1].time < h[c].time);
+	return native_less(q, h[c + 1], h[c]) ? c + 1 : c;
 #endif
 }
 
@@ -161,6 +186,11 @@ static void native_sift_down(struct native *q, uint32_t i, struct native_ent e)
 
 		if (c >= n)
 			break;
+		/* Deep heaps: the next level's families are cache misses;
+		 * fetch all four (one line each) while this one is compared. */
+		if (n > NATIVE_PREFETCH_DEPTH && c * NATIVE_ARITY + 1 < n)
+			for (uint32_t k = 0; k < NATIVE_ARITY; k++)
+				__builtin_prefetch(&h[(c + k) * NATIVE_ARITY + 1]);
 		m = native_min_child(q, c, c + NATIVE_ARITY < n ? c + NATIVE_ARITY : n);
 		if (!native_less(q, h[m], e))
 			break;
@@ -170,21 +200,18 @@ static void native_sift_down(struct native *q, uint32_t i, struct native_ent e)
 	h[i] = e;
 }
 
-/* Remove the root entry (live, dead or tombstone).  Floyd's bottom-up
- * variant: the hole walks down to a leaf along the smallest children
- * without comparing against the moved last entry, which then sifts up from
- * there.  The last entry is usually among the largest, so it rarely climbs:
- * one comparison per level saved, and the unpredictable "stop here?" branch
- * with it. */
-static void native_pop_root(struct native *q)
+/* Put e in place of the root (n >= 1).  Floyd's bottom-up variant: the
+ * hole walks down to a leaf along the smallest children without comparing
+ * against e, which then sifts up from there.  e is usually among the
+ * largest (the last entry on a pop; an event scheduled ahead of the others
+ * on a re-arm), so it rarely climbs far: one comparison per level saved, and
+ * the unpredictable "stop here?" branch with it. */
+static void native_replace_root(struct native *q, struct native_ent e)
 {
 	struct native_ent *h = q->heap;
-	struct native_ent last = h[--q->n];
 	const uint32_t n = q->n;
 	uint32_t i = 0;
 
-	if (n == 0)
-		return;
 	for (;;) {
 		uint32_t c = i * NATIVE_ARITY + 1;
 		uint32_t m;
@@ -195,7 +222,17 @@ static void native_pop_root(struct native *q)
 		h[i] = h[m];
 		i = m;
 	}
-	native_sift_up(q, i, last);
+	native_sift_up(q, i, e);
+}
+
+/* Remove the root entry (live, dead or tombstone). */
+static void native_pop_root(struct native *q)
+{
+	struct native_ent last = q->heap[--q->n];
+
+	if (q->n == 0)
+		return;
+	native_replace_root(q, last);
 }
 
 static void native_free_slot(struct native *q, uint32_t slot)
@@ -249,6 +286,14 @@ static void native_compact(struct native *q)
 			native_sift_down(q, i, q->heap[i]);
 }
 
+/* Room for a heap of cap entries whose families are cache-line aligned. */
+static struct native_ent *native_heap_alloc(size_t cap)
+{
+	/* cap is a power of two >= NATIVE_MIN_CAPACITY, so the size is a
+	 * multiple of the alignment, as aligned_alloc requires. */
+	return aligned_alloc(NATIVE_LINE, (cap + NATIVE_HEAP_PAD + 1) * sizeof(struct native_ent));
+}
+
 /* Double the capacity of heap and pool.  Each array is committed as soon as
  * it is reallocated, so a failure part-way leaves both at least `cap` long
  * and the queue intact. */
@@ -260,10 +305,13 @@ static int native_grow(struct native *q)
 	if (q->cap > UINT32_MAX / 2)
 		return -1;
 	cap = q->cap * 2;
-	p = realloc(q->heap, (size_t)cap * sizeof(*q->heap));
+	p = native_heap_alloc(cap);
 	if (!p)
 		return -1;
-	q->heap = p;
+	memcpy((struct native_ent *)p + NATIVE_HEAP_PAD, q->heap, (size_t)q->n * sizeof(*q->heap));
+	free(q->heap_mem);
+	q->heap_mem = p;
+	q->heap = q->heap_mem + NATIVE_HEAP_PAD;
 	p = realloc(q->pool, (size_t)cap * sizeof(*q->pool));
 	if (!p)
 		return -1;
@@ -299,14 +347,15 @@ static void *native_create(size_t initial_capacity)
 		cap *= 2;
 	q->cap = (uint32_t)cap;
 	q->free_head = NATIVE_NIL;
-	q->heap = malloc(cap * sizeof(*q->heap));
+	q->heap_mem = native_heap_alloc(cap);
 	q->pool = malloc(cap * sizeof(*q->pool));
-	if (!q->heap || !q->pool) {
-		free(q->heap);
+	if (!q->heap_mem || !q->pool) {
+		free(q->heap_mem);
 		free(q->pool);
 		free(q);
 		return NULL;
 	}
+	q->heap = q->heap_mem + NATIVE_HEAP_PAD;
 	return q;
 }
 
@@ -316,7 +365,7 @@ static void native_destroy(void *impl)
 
 	if (!q)
 		return;
-	free(q->heap);
+	free(q->heap_mem);
 	free(q->pool);
 	free(q);
 }
@@ -343,11 +392,11 @@ static sim_event_id native_schedule(void *impl, sim_time_t when, uint64_t seq,
 		/* Fill the dispatched root's place: one sift instead of a
 		 * removal plus an insertion. */
 		q->dead_root = false;
-		native_sift_down(q, 0, (struct native_ent){ .time = when, .slot = slot });
+		native_sift_down(q, 0, (struct native_ent){ .time = when, .tie = native_tie(seq), .slot = slot });
 		native_drop_tombs(q);
 	} else {
 		q->n++;
-		native_sift_up(q, q->n - 1, (struct native_ent){ .time = when, .slot = slot });
+		native_sift_up(q, q->n - 1, (struct native_ent){ .time = when, .tie = native_tie(seq), .slot = slot });
 	}
 	id.slot = slot;
 	id.gen = sl->gen;
