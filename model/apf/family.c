@@ -50,7 +50,7 @@ const struct apf_family apf_family_arm64 = {
 const struct apf_family apf_family_x86 = {
 	.name = "x86",
 	.presets = "x86-int-ack, x86-int-noack, x86-legacy",
-	.caps = APF_CAP_ASYNC | APF_CAP_GUEST,
+	.caps = APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_X86,
 	.ops = &protocol_x86,
 	.boot_flags = x86_boot_flags,
 	.oracle_checks_off = ORACLE_CHECK(ORACLE_BUFFER_OVERWRITE) | ORACLE_CHECK(ORACLE_PPI_PENDING_MISMATCH),
@@ -77,6 +77,8 @@ const char *apf_caps_what(uint32_t needs)
 	if (needs & (APF_CAP_SDEI | APF_CAP_ARM64_DRIVER))
 		return needs & APF_CAP_SDEI ? "not-present by SDEI (the arm64 family: arm64-v4)"
 					    : "the arm64 guest APF driver (the arm64 family: arm64-v4)";
+	if (needs & APF_CAP_X86)
+		return "an x86 host path (the x86 family: x86-int-ack, x86-int-noack, x86-legacy)";
 	if (needs & APF_CAP_GUEST)
 		return "the guest kernel's APF driver (every protocol but sync)";
 	return "async page faults (every protocol but sync)";

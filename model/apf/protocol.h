@@ -50,6 +50,10 @@ struct protocol_ops {
 	/* Fault injection: kvm_clear_async_pf_completion_queue on one vCPU
 	 * (no notifications); returns the works dropped. */
 	uint32_t (*flush)(struct machine *m, uint32_t vcpu);
+	/* Fault injection: an SMI on one vCPU; entering SMM clears CR0.PG and
+	 * RSM restores it, so KVM's CR0.PG path runs (x86 family; NULL
+	 * elsewhere).  Returns the works dropped. */
+	uint32_t (*cr0_pg_toggle)(struct machine *m, uint32_t vcpu);
 	/* An exception the family injects (x86 async #PF) waiting for the
 	 * next entry that can take it; take clears it and gives its ESR/FAR.
 	 * NULL for families that inject none. */

@@ -38,22 +38,24 @@ const struct param_desc apf_switch_params[] = {
 	  "the guest enables kernel-mode not-present (KVM_ASYNC_PF_SEND_ALWAYS)" },
 	{ "recheck_every_entry", PT_BOOL, SW(recheck_every_entry), NULL, 0, 0, NULL,
 	  "completions are re-checked at every guest entry (no ACK: the next page-ready waits for an exit)" },
+	{ "flush_on_cr0_pg", PT_BOOL, SW(flush_on_cr0_pg), NULL, 0, 0, NULL,
+	  "x86: a CR0.PG change (e.g. entering and leaving SMM) flushes the async-PF queue without notifications (KVM since 2010); false = the 2025 fix: keep the queue, raise KVM_REQ_APF_READY when paging is back" },
 	PARAM_END,
 };
 
 const struct apf_preset apf_presets[] = {
 	{ "arm64-v4", "arm64 series v4: SDEI not-present, PPI page-ready + IRQ_ACK hypercall, shared {reason, token}",
 	  { APF_NP_SDEI, APF_PR_INTERRUPT, APF_ACK_HYPERCALL, APF_DQ_BUFFER_FREE, 16, false,
-	    APF_REPEAT_SPIN, true, false, false, false } },
+	    APF_REPEAT_SPIN, true, false, false, false, true } },
 	{ "x86-int-ack", "x86 mainline since 5.10: async #PF with `flags`, interrupt page-ready with `token`, MSR ACK",
 	  { APF_NP_EXCEPTION, APF_PR_INTERRUPT, APF_ACK_MSR, APF_DQ_TOKEN_ZERO, 32, true,
-	    APF_REPEAT_HALT, false, false, false, false } },
+	    APF_REPEAT_HALT, false, false, false, false, true } },
 	{ "x86-int-noack", "x86 interrupt page-ready without the ACK: the queue is re-checked only at the next exit",
 	  { APF_NP_EXCEPTION, APF_PR_INTERRUPT, APF_ACK_NONE, APF_DQ_TOKEN_ZERO, 32, true,
-	    APF_REPEAT_HALT, false, false, false, true } },
+	    APF_REPEAT_HALT, false, false, false, true, true } },
 	{ "x86-legacy", "x86 before 5.8: both notifications as #PF with `reason`, no ACK, page-ready when the guest can take an exception",
 	  { APF_NP_EXCEPTION, APF_PR_EXCEPTION, APF_ACK_NONE, APF_DQ_CAN_TAKE_EXC, 32, false,
-	    APF_REPEAT_HALT, false, false, false, true } },
+	    APF_REPEAT_HALT, false, false, false, true, true } },
 	{ NULL, NULL, { 0 } },
 };
 
@@ -87,6 +89,11 @@ int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 		if (sw->send_always) {
 			snprintf(why, len, "send_always: the arm64 guest driver parks tasks only on the return "
 					   "to user (TIF_ASYNC_PF) and cannot take kernel-mode not-present");
+			return -1;
+		}
+		if (!sw->flush_on_cr0_pg) {
+			snprintf(why, len, "flush_on_cr0_pg: arm64 has no CR0.PG; the switch chooses what the "
+					   "x86 host does when the guest toggles paging (notpresent: exception)");
 			return -1;
 		}
 		if (sw->recheck_every_entry) {

@@ -40,6 +40,8 @@ struct apf_switches {
 	bool refuse_np_while_pageready;	/* not-present refused while page-ready pending */
 	bool send_always;		/* the guest asks for kernel-mode not-present */
 	bool recheck_every_entry;	/* completions re-checked at every guest entry (no ACK) */
+	bool flush_on_cr0_pg;		/* x86: a CR0.PG change flushes the queue without
+					 * notifications (false: the 2025 fix, KVM_REQ_APF_READY) */
 };
 
 struct apf_preset {

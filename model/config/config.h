@@ -158,6 +158,7 @@ struct faults_cfg {
 	struct fault_window apf_toggle;	 /* the guest disables APF on a CPU, then re-enables */
 	struct fault_window sdei_other;	 /* the host signals another private SDEI event (len unused) */
 	uint32_t sdei_other_priority;	 /* SDEI_EVENT_PRIORITY_*: 0 normal, 1 critical */
+	struct fault_window smm_exit;	 /* an SMI on a vCPU: CR0.PG off and on again (len unused) */
 };
 
 struct run_cfg {

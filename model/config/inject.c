@@ -26,6 +26,9 @@ const struct inject_desc inject_table[] = {
 	{ "sdei_other", { "sdei_other_random", "sdei_other_at", "sdei_other_vcpu", "sdei_other_priority", NULL }, 2,
 	  { "faults.sdei_other_random=false", "faults.sdei_other_at=0s" }, true, APF_CAP_SDEI,
 	  "the host signals a second private SDEI event (needs the SDEI transport: arm64 family)" },
+	{ "smm_exit", { "smm_exit_random", "smm_exit_at", "smm_exit_vcpu", NULL }, 2,
+	  { "faults.smm_exit_random=false", "faults.smm_exit_at=0s" }, true, APF_CAP_X86 | APF_CAP_ASYNC,
+	  "an SMI: entering and leaving SMM toggles CR0.PG, and KVM's CR0.PG path runs (the x86 family)" },
 	{ NULL, { NULL }, 0, { NULL }, false, 0, NULL },
 };
 

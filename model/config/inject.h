@@ -27,7 +27,8 @@
 	X(APF_DISABLE, "apf_disable", "0: the guest disabled APF (CPU stays up)") \
 	X(APF_ENABLE, "apf_enable", "0: ... and enabled it again") \
 	X(SDEI_OTHER, "sdei_other", "kvm_sdei_inject's result for the other event (0, -EPERM, -ENOSPC)") \
-	X(RESCHED_IPI_DELAY, "resched_ipi_delay", "delay: the self-IPI was held back (guest.resched_ipi_delay)")
+	X(RESCHED_IPI_DELAY, "resched_ipi_delay", "delay: the self-IPI was held back (guest.resched_ipi_delay)") \
+	X(SMM_EXIT, "smm_exit", "works dropped by the CR0.PG flush (0 under flush_on_cr0_pg: false)")
 
 #define FAULT_KIND_ENUM(e, name, arg) FAULT_##e,
 enum fault_kind {
@@ -43,6 +44,7 @@ enum fault_kind {
 #define APF_CAP_GUEST (1u << 1)		/* the guest kernel runs (its APF driver) */
 #define APF_CAP_SDEI (1u << 2)		/* not-present by SDEI (arm64 family) */
 #define APF_CAP_ARM64_DRIVER (1u << 3)	/* the arm64 guest driver */
+#define APF_CAP_X86 (1u << 4)		/* x86 host paths (CR0.PG, SMM: the x86 family) */
 
 /* One injection of the `faults` section: the keys that ask for it (the
  * first one alone makes it happen: a probability, an instant or a random

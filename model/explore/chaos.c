@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/apf/family.h"
 #include "model/config/config.h"
+#include "model/config/inject.h"
 #include "model/kernel/rng.h"
 
 void chaos_scope_init(struct chaos_scope *s, const struct apf_config *c)
@@ -21,6 +23,16 @@ void chaos_scope_init(struct chaos_scope *s, const struct apf_config *c)
 	s->vcpus = c->vm.vcpus;
 	s->memory = c->vm.memory;
 	s->migration = c->migration.mode != MIG_NONE;
+	s->caps = apf_family_for(c)->caps;
+}
+
+/* The family serves the injection table's row `name`. */
+static int served(const struct chaos_scope *s, const char *name)
+{
+	for (const struct inject_desc *d = inject_table; d->name; d++)
+		if (!strcmp(d->name, name))
+			return (d->needs & s->caps) == d->needs;
+	return 1;
 }
 
 static void add(struct chaos_kind *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -51,7 +63,7 @@ void chaos_draw(const struct chaos_scope *s, uint64_t seed, struct chaos_draw *d
 	rng_stream(&r, seed, "chaos");
 	/* Fixed order; each kind draws exactly five numbers: on, then four
 	 * parameters (unused ones are drawn and dropped). */
-	for (int kind = 0; kind < 9; kind++) {
+	for (int kind = 0; kind < 10; kind++) {
 		double u[5];
 		struct chaos_kind *k = &d->kind[d->n];
 		uint32_t vcpu;
@@ -113,7 +125,14 @@ void chaos_draw(const struct chaos_scope *s, uint64_t seed, struct chaos_draw *d
 			add(k, "faults.sdei_other_vcpu=%u", vcpu);
 			add(k, "faults.sdei_other_priority=%s", u[3] < 0.5 ? "critical" : "normal");
 			break;
+		case 9:
+			k->name = "smm_exit";
+			add(k, "faults.smm_exit_at=%lluns", instant_ns(s, u[1]));
+			add(k, "faults.smm_exit_vcpu=%u", vcpu);
+			break;
 		}
+		if (!served(s, strcmp(k->name, "migrate") ? k->name : "migrate_random"))
+			continue;	/* drawn, then dropped: the other kinds' draws stay */
 		d->n++;
 	}
 }

@@ -27,6 +27,9 @@ struct chaos_scope {
 	uint32_t vcpus;		/* vCPUs drawn below this; CPU offline needs 2 */
 	uint64_t memory;	/* guest memory: the spike is drawn up to a quarter */
 	int migration;		/* the scenario has a migration: section */
+	uint32_t caps;		/* APF_CAP_* of the protocol's family: a kind whose
+				 * injection needs more is not drawn (its keys would
+				 * be refused as moot, docs/scenario.md) */
 };
 
 /* One injection kind as drawn: its overrides, in order. */

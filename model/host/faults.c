@@ -107,6 +107,18 @@ static void sdei_other_ev(void *ctx, uint64_t vcpu)
 		sim_after(&m->sim, m->trap.vmexit, sdei_other_kick_ev, m, vcpu);
 }
 
+/* An SMI on a vCPU (faults.smm_exit): the family's CR0.PG path. */
+#define SMM_EXIT_OP 0xFE
+static void smm_exit_ev(struct machine *m, uint32_t vcpu)
+{
+	uint32_t dropped;
+
+	if (!m->proto->cr0_pg_toggle)
+		return;		/* no CR0 outside the x86 family */
+	dropped = m->proto->cr0_pg_toggle(m, vcpu);
+	faults_record(m, vcpu, FAULT_SMM_EXIT, dropped);
+}
+
 /* The start of a window (arg = vcpu << 8 | op). */
 static void window_ev(void *ctx, uint64_t arg)
 {
@@ -115,6 +127,10 @@ static void window_ev(void *ctx, uint64_t arg)
 
 	if (op == 0) {
 		sdei_other_ev(m, arg >> 8);
+		return;
+	}
+	if (op == SMM_EXIT_OP) {
+		smm_exit_ev(m, (uint32_t)(arg >> 8));
 		return;
 	}
 	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
@@ -167,5 +183,7 @@ int faults_init(struct machine *m)
 		spike_at = draw_instant(m);
 	if (spike_at && f->memory_spike)
 		sim_at(&m->sim, spike_at, memory_ev, m, 0);
+	/* Last, so every earlier draw stays as it was. */
+	window_init(m, &f->smm_exit, SMM_EXIT_OP);
 	return 0;
 }

@@ -250,6 +250,12 @@ static const struct param_desc faults_params[] = {
 	  "the other event's SDEI priority: critical (a queued instance makes kvm_sdei_inject of the APF event return -ENOSPC) or normal" },
 	{ "sdei_other_random", PT_BOOL, CFG(faults.sdei_other.random), "false", 0, 0, NULL,
 	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of sdei_other_at/_vcpu)" },
+	{ "smm_exit_at", PT_TIME, CFG(faults.smm_exit.at), "0s", 0, NO_MAX, NULL,
+	  "an SMI on a vCPU at this time: entering and leaving SMM clears and restores CR0.PG, so KVM's CR0.PG path runs (x86 family); 0s = never" },
+	{ "smm_exit_vcpu", PT_U32, CFG(faults.smm_exit.vcpu), "0", 0, CFG_MAX_VCPUS - 1, NULL,
+	  "on which vCPU" },
+	{ "smm_exit_random", PT_BOOL, CFG(faults.smm_exit.random), "false", 0, 0, NULL,
+	  "the instant is drawn uniformly in [0, run.duration) and the vCPU among all vCPUs, per seed (instead of smm_exit_at/_vcpu)" },
 	PARAM_END,
 };
 

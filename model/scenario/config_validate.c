@@ -182,7 +182,8 @@ int cfg_validate(struct cfg_ctx *x)
 	    validate_instant(x, "faults.memory_spike_at", c->faults.memory_spike_at) ||
 	    validate_window(x, "cpu_offline", &c->faults.cpu_offline, 2) ||
 	    validate_window(x, "apf_toggle", &c->faults.apf_toggle, 1) ||
-	    validate_window(x, "sdei_other", &c->faults.sdei_other, 1))
+	    validate_window(x, "sdei_other", &c->faults.sdei_other, 1) ||
+	    validate_window(x, "smm_exit", &c->faults.smm_exit, 1))
 		return -1;
 	return 0;
 }

@@ -268,6 +268,39 @@ static void x86_migrate(struct apf_host *h, uint32_t i)
 		x86_apf_msr_write(h, i, GUEST_MSR_KVM_ASYNC_PF_EN, en);
 }
 
+/* --- CR0.PG changes (faults.smm_exit; docs/protocols.md "x86 flush on a
+ * paging toggle") ------------------------------------------------------------ */
+
+/* kvm_post_set_cr0 for an SMI round trip: entering SMM writes CR0 with PG
+ * clear, RSM writes it back with PG set — two PG changes at one instant
+ * (the time spent in SMM is not modelled: assumption).
+ *
+ * flush_on_cr0_pg (KVM since 2010, Xiao Guangrong's "clear apfs if page
+ * state is changed"): every PG change drops the async-PF queue and the
+ * completed works without a notification, and resets the gfn table, so a
+ * task parked by an earlier not-present is never woken.
+ *
+ * !flush_on_cr0_pg (Maxim Levitsky's 2025 fix): the queue is kept; when
+ * PG comes back on with APF enabled, KVM_REQ_APF_READY is raised so the
+ * completions are checked at the next entry.  The SMI itself reaches the
+ * vCPU through a kick in both cases. */
+static uint32_t x86_cr0_pg_toggle(struct machine *m, uint32_t i)
+{
+	struct apf_host *h = apf_host_of(m);
+	uint32_t dropped = 0;
+
+	if (h->cfg->sw.flush_on_cr0_pg) {
+		for (int pg_change = 0; pg_change < 2; pg_change++) {
+			dropped += apf_host_flush(m, i);
+			apf_slots_reset(&h->hv[i].core.slots);
+		}
+	} else if (x86_enabled(h, i)) {
+		h->hv[i].req_ready = true;	/* KVM_REQ_APF_READY */
+	}
+	apf_host_kick(h, i);
+	return dropped;
+}
+
 /* --- lifecycle and descriptor ------------------------------------------------ */
 
 static int x86_init(struct apf_host *h)
@@ -348,6 +381,7 @@ const struct protocol_ops protocol_x86 = {
 	.entry = apf_host_entry,
 	.migrate = apf_host_migrate,
 	.flush = apf_host_flush,
+	.cr0_pg_toggle = x86_cr0_pg_toggle,
 	.exception_pending = x86_exception_pending,
 	.exception_take = x86_exception_take,
 	.report_summary = apf_host_report_summary,
