@@ -232,7 +232,7 @@ TEST(OutputKeys, EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)
 		"run workloads/scenarios/precopy.yaml --protocol sync" + shorten + " --set faults.migrate_random=true",
 		// oracle violations (oracle.list[]): the late page-ready of docs/oracle.md
 		"run workloads/scenarios/ack-race.yaml --protocol x86-int-noack" + shorten +
-			" --set apf.delivery_bound=1ns",
+			" --set apf.delivery_bound=1ns --set faults.smm_exit_at=1ms",
 	};
 	for (const std::string &args : extra) {
 		json_t *d = RunJson(args, std::to_string(n++));
