@@ -487,6 +487,10 @@ static int run_points(const struct sweep_cmd *s, const uint64_t *todo, uint64_t 
 					fputs(line, csv);
 					fflush(csv);
 				}
+				/* open_memstream allocates a new buffer each time */
+				free(line);
+				line = NULL;
+				cap = 0;
 			}
 			slots[k] = slots[--running];
 			progress(pg, *ndone);
