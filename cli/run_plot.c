@@ -59,26 +59,17 @@ static uint64_t bucket_upper(unsigned i)
 	return ((1ULL << e) | (sub << (e - HIST_SUB_BITS))) + (1ULL << (e - HIST_SUB_BITS)) - 1;
 }
 
+/* gnuplot on one script; its messages go to DIR/gnuplot.log, removed when
+ * empty. */
 static int gnuplot(const char *gp, const char *script, const char *dir)
 {
 	char log[4200];
+	struct stat sb;
 
 	snprintf(log, sizeof(log), "%s/gnuplot.log", dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(gp, gp, script, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "apfsim run: --plot: gnuplot failed on %s (its messages: %s)\n", script, log);
+	unlink(log);
+	if (gnuplot_run(gp, script, log))
 		return -1;
-	}
-	struct stat sb;
 	if (stat(log, &sb) == 0 && sb.st_size == 0)
 		unlink(log);
 	return 0;

@@ -35,6 +35,9 @@ int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_
  * DIR/timeline.svg: 0, 1 (no gnuplot: a note) or -1 after a message. */
 struct apf_config;
 int run_plot_check(const char *dir);
+/* sweep_plot.c: run gnuplot `gp` on a script file, its messages appended
+ * to `log`: 0, or -1 after a message. */
+int gnuplot_run(const char *gp, const char *script, const char *log);
 int run_plot(const struct apf_config *cfg, const char *dir);
 /* Whether gnuplot can be run (APFSIM_GNUPLOT names it, else "gnuplot"). */
 const char *plot_gnuplot(void);

@@ -36,8 +36,7 @@ const char *plot_gnuplot(void)
 	return NULL;
 }
 
-/* Run gnuplot on a script file: 0, or -1 after a message. */
-static int gnuplot_run(const char *gp, const char *script, const char *log)
+int gnuplot_run(const char *gp, const char *script, const char *log)
 {
 	fflush(NULL);
 	pid_t pid = fork();

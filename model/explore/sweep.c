@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model/report/report.h"
+#include "model/session/session.h"
 
 /* Split "v1,v2,..." at the commas outside {} and [] (a distribution or a
  * list is one value). */
@@ -274,17 +275,6 @@ unsigned sweep_point_sets(const struct sweep_grid *g, const struct sweep_point *
 	return n;
 }
 
-static json_t *jpath(json_t *doc, const char *path)
-{
-	char buf[128], *save = NULL;
-	json_t *cur = doc;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_object_get(cur, tok);
-	return cur;
-}
-
 /* Whether the instance name is task `name` ("name" or "name.K"). */
 static bool instance_of(const char *inst, const char *name)
 {
@@ -321,7 +311,7 @@ void sweep_row_from_doc(const struct sweep_grid *g, json_t *doc, struct sweep_ro
 		}
 	}
 	for (unsigned k = 0; k < NFIXED; k++) {
-		v = jpath(doc, fixed_figs[k].path);
+		v = session_json_path(doc, fixed_figs[k].path);
 		r->have[f] = json_is_integer(v);
 		r->fig[f++] = json_is_integer(v) ? json_integer_value(v) : 0;
 	}

@@ -39,8 +39,7 @@ const char *const session_fig_paths[SF__COUNT] = {
 	[SF_ORACLE_VIOLATIONS] = "oracle.violations",
 };
 
-/* A value of the document by a dotted path of object keys. */
-static json_t *jpath(json_t *doc, const char *path)
+json_t *session_json_path(json_t *doc, const char *path)
 {
 	char buf[128], *save = NULL;
 	json_t *cur = doc;
@@ -129,7 +128,7 @@ int session_collect(const struct session *s, const struct session_collect *c, st
 		if (s->orc)
 			json_object_set_new(r->doc, "oracle", oracle_json(s->orc));
 		for (unsigned i = 0; i < SF__COUNT; i++) {
-			json_t *v = jpath(r->doc, session_fig_paths[i]);
+			json_t *v = session_json_path(r->doc, session_fig_paths[i]);
 			r->has[i] = v && json_is_integer(v);
 			r->fig[i] = r->has[i] ? (int64_t)json_integer_value(v) : 0;
 		}

@@ -165,5 +165,8 @@ struct session_result {
  * result holds no pointer into the session. */
 int session_collect(const struct session *s, const struct session_collect *c, struct session_result *r);
 void session_result_free(struct session_result *r);
+/* A value of a run document by a dotted path of object keys
+ * ("host.fault_latency_ps.p99"), or NULL. */
+struct json_t *session_json_path(struct json_t *doc, const char *path);
 
 #endif
