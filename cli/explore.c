@@ -37,12 +37,15 @@ const char cli_explore_usage[] =
 	"  --no-shrink            do not shrink the failing runs\n"
 	"  --chaos                each run adds fault injections of every kind drawn from its seed\n"
 	"                         (instants, vCPUs, lengths, probabilities; shown in the replay line)\n"
+	"  --chaos-kinds LIST     with --chaos (implied), draw only these kinds: comma-separated names,\n"
+	"                         'all', or '-NAME' to leave one out (sdei_refuse worker_fail kick_delay\n"
+	"                         host_flush memory_spike migrate cpu_offline apf_toggle sdei_other smm_exit)\n"
 	"  --json F               write the report as JSON to F\n"
 	"  --help, -h             this text\n"
 	"\n"
 	"SIGINT/SIGTERM stop every worker and exit 130/143 without a report.\n";
 
-enum { O_RUNS = 2000, O_JOBS, O_TIME_LIMIT, O_NO_SHRINK, O_CHAOS };
+enum { O_RUNS = 2000, O_JOBS, O_TIME_LIMIT, O_NO_SHRINK, O_CHAOS, O_CHAOS_KINDS };
 
 static const struct option explore_table[] = {
 	{ "runs", required_argument, NULL, O_RUNS },
@@ -53,6 +56,7 @@ static const struct option explore_table[] = {
 	{ "time-limit", required_argument, NULL, O_TIME_LIMIT },
 	{ "no-shrink", no_argument, NULL, O_NO_SHRINK },
 	{ "chaos", no_argument, NULL, O_CHAOS },
+	{ "chaos-kinds", required_argument, NULL, O_CHAOS_KINDS },
 	{ "json", required_argument, NULL, CLI_O_JSON },
 	{ "help", no_argument, NULL, CLI_O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -100,6 +104,18 @@ int cli_explore(int argc, char **argv)
 		case O_CHAOS:
 			o.chaos = true;
 			break;
+		case O_CHAOS_KINDS: {
+			char err[256];
+
+			if (o.chaos_kinds)
+				return cli_twice("explore", "--chaos-kinds"), CLI_EXIT_BAD_INPUT;
+			if (chaos_kinds_parse(val, &o.chaos_kinds, err, sizeof(err))) {
+				fprintf(stderr, "apfsim explore: --chaos-kinds: %s\n", err);
+				return CLI_EXIT_BAD_INPUT;
+			}
+			o.chaos = true;
+			break;
+		}
 		case O_RUNS:
 			if (have_runs)
 				return cli_twice("explore", "--runs"), CLI_EXIT_BAD_INPUT;

@@ -396,7 +396,7 @@ TEST(FailPaths, SmmExitBadInputNamesTheKeyWithPosition)
 // instants and vCPUs are within the scenario.
 TEST(FailPaths, ChaosDrawIsDeterministicAndInScope)
 {
-	struct chaos_scope s = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_SDEI | APF_CAP_ARM64_DRIVER };
+	struct chaos_scope s = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_SDEI | APF_CAP_ARM64_DRIVER, CHAOS_ALL_KINDS };
 	struct chaos_draw a, b;
 	unsigned kinds = 0, differ = 0;
 	for (uint64_t seed = 1; seed <= 50; seed++) {
@@ -434,8 +434,8 @@ TEST(FailPaths, ChaosDrawIsDeterministicAndInScope)
 // SDEI kinds under arm64 and never under x86.
 TEST(FailPaths, ChaosDrawsTheKindsTheFamilyServes)
 {
-	struct chaos_scope arm = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_SDEI | APF_CAP_ARM64_DRIVER };
-	struct chaos_scope x86 = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_X86 };
+	struct chaos_scope arm = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_SDEI | APF_CAP_ARM64_DRIVER, CHAOS_ALL_KINDS };
+	struct chaos_scope x86 = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_X86, CHAOS_ALL_KINDS };
 	unsigned smm_x86 = 0, smm_arm = 0, sdei_x86 = 0, sdei_arm = 0;
 	for (uint64_t seed = 1; seed <= 40; seed++) {
 		struct chaos_draw d;
@@ -454,6 +454,57 @@ TEST(FailPaths, ChaosDrawsTheKindsTheFamilyServes)
 	EXPECT_EQ(smm_arm, 0u);
 	EXPECT_GT(sdei_arm, 20u);
 	EXPECT_EQ(sdei_x86, 0u);
+}
+
+// --chaos-kinds: a kind left out is never drawn and every other kind's
+// overrides stay exactly those of the full draw (the left-out kind still
+// consumes its draws); bad lists are refused with the list of names.
+TEST(FailPaths, ChaosKindsLeaveOutOneKindAndKeepTheOthersDraws)
+{
+	struct chaos_scope all = { 2 * SIM_S, 2, 256ull << 20, 0, APF_CAP_ASYNC | APF_CAP_GUEST | APF_CAP_SDEI | APF_CAP_ARM64_DRIVER, CHAOS_ALL_KINDS };
+	struct chaos_scope some = all;
+	char err[256];
+	ASSERT_EQ(chaos_kinds_parse("-host_flush,-sdei_refuse", &some.kinds, err, sizeof(err)), 0) << err;
+	unsigned flushes = 0;
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		struct chaos_draw a, b;
+		chaos_draw(&all, seed, &a);
+		chaos_draw(&some, seed, &b);
+		unsigned j = 0;
+		for (unsigned k = 0; k < a.n; k++) {
+			std::string name = a.kind[k].name;
+			if (name == "host_flush" || name == "sdei_refuse") {
+				flushes += name == "host_flush";
+				continue;
+			}
+			ASSERT_LT(j, b.n);
+			EXPECT_STREQ(b.kind[j].name, a.kind[k].name);
+			ASSERT_EQ(b.kind[j].n, a.kind[k].n);
+			for (unsigned i = 0; i < a.kind[k].n; i++)
+				EXPECT_STREQ(b.kind[j].set[i], a.kind[k].set[i]);
+			j++;
+		}
+		EXPECT_EQ(j, b.n) << "seed " << seed;
+	}
+	EXPECT_GT(flushes, 10u);	// the full draw does draw the left-out kind
+
+	uint32_t m = 0;
+	EXPECT_EQ(chaos_kinds_parse("host_flush,smm_exit", &m, err, sizeof(err)), 0);
+	EXPECT_EQ(m, (1u << 3) | (1u << 9));
+	EXPECT_EQ(chaos_kinds_parse("all", &m, err, sizeof(err)), 0);
+	EXPECT_EQ(m, (uint32_t)CHAOS_ALL_KINDS);
+	EXPECT_EQ(chaos_kinds_parse("host_flush,bogus", &m, err, sizeof(err)), -1);
+	EXPECT_NE(std::string(err).find("'bogus'"), std::string::npos) << err;
+	EXPECT_NE(std::string(err).find("smm_exit"), std::string::npos) << err;
+	EXPECT_EQ(chaos_kinds_parse("-host_flush,-sdei_refuse,-worker_fail,-kick_delay,-memory_spike,-migrate,"
+				    "-cpu_offline,-apf_toggle,-sdei_other,-smm_exit", &m, err, sizeof(err)), -1);
+	EXPECT_NE(std::string(err).find("no kind"), std::string::npos) << err;
+
+	int st;
+	std::string out = cli("explore " + src("workloads/scenarios/quickstart.yaml") +
+			      " --runs 2 --chaos-kinds host_flush,nope", &st);
+	EXPECT_EQ(st, 2) << out;
+	EXPECT_NE(out.find("--chaos-kinds: unknown kind 'nope'"), std::string::npos) << out;
 }
 
 // `explore --chaos`: each group's replay line carries the run's drawn

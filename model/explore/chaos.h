@@ -16,6 +16,7 @@
 
 struct apf_config;
 
+#define CHAOS_NKINDS 10		/* kinds chaos knows, in draw order */
 #define CHAOS_MAX_KINDS 12
 #define CHAOS_MAX_KEYS 4	/* overrides of one kind */
 #define CHAOS_KEY_LEN 72
@@ -30,7 +31,14 @@ struct chaos_scope {
 	uint32_t caps;		/* APF_CAP_* of the protocol's family: a kind whose
 				 * injection needs more is not drawn (its keys would
 				 * be refused as moot, docs/scenario.md) */
+	uint32_t kinds;		/* bit k: kind k may be drawn (--chaos-kinds);
+				 * a kind left out still consumes its draws */
 };
+
+/* The kinds' names, in draw order (the names of --chaos-kinds and of the
+ * shrinker's report). */
+extern const char *const chaos_kind_names[CHAOS_NKINDS];
+#define CHAOS_ALL_KINDS ((1u << CHAOS_NKINDS) - 1)
 
 /* One injection kind as drawn: its overrides, in order. */
 struct chaos_kind {
@@ -44,7 +52,12 @@ struct chaos_draw {
 	struct chaos_kind kind[CHAOS_MAX_KINDS];
 };
 
+/* Every kind on; the scenario's duration, vCPUs, memory, migration, family. */
 void chaos_scope_init(struct chaos_scope *s, const struct apf_config *c);
+/* "--chaos-kinds LIST": comma-separated kind names, "all", or "-NAME" to
+ * leave one out (a list that starts with an exclusion starts from all).
+ * 0 with *mask set, or -1 with a message naming the bad item in err. */
+int chaos_kinds_parse(const char *list, uint32_t *mask, char *err, size_t len);
 /* The injections of the run with this seed; deterministic in (scope, seed). */
 void chaos_draw(const struct chaos_scope *s, uint64_t seed, struct chaos_draw *d);
 /* The overrides of every kind whose bit is set in `keep` (bit k = kind k),

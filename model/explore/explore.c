@@ -502,6 +502,8 @@ int explore_all(const struct explore_opts *o_user, struct explore_result *r)
 	seed0 = o->has_seed ? o->seed : base.cfg.seed;
 	snprintf(r->protocol, sizeof(r->protocol), "%s", base.cfg.protocol);
 	chaos_scope_init(&oc.chaos_scope, &base.cfg);
+	if (o->chaos_kinds)
+		oc.chaos_scope.kinds = o->chaos_kinds;
 	session_end(&base);
 	if (jobs > EXPLORE_MAX_GROUPS)
 		jobs = EXPLORE_MAX_GROUPS;

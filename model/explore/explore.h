@@ -39,6 +39,7 @@ struct explore_opts {
 	/* --chaos: every run adds its own drawn injections (chaos.h); the
 	 * scope is filled by explore_all from the scenario. */
 	bool chaos;
+	uint32_t chaos_kinds;		/* --chaos-kinds mask; 0 = every kind */
 	struct chaos_scope chaos_scope;
 };
 
