@@ -58,6 +58,17 @@ enum cli_opt {
 	CLI_O_TRACE_FORMAT,
 };
 
+/* The rows run and compare share: outputs, guest image, oracle, wall limit. */
+#define CLI_OUTPUT_OPTION_ROWS                                                  \
+	{ "json", required_argument, NULL, CLI_O_JSON },                        \
+	{ "trace-ftrace", required_argument, NULL, CLI_O_FTRACE },              \
+	{ "trace-perfetto", required_argument, NULL, CLI_O_PERFETTO },          \
+	{ "vcd", required_argument, NULL, CLI_O_VCD },                          \
+	{ "trace-insn", required_argument, NULL, CLI_O_INSN },                  \
+	{ "guest-image", required_argument, NULL, CLI_O_IMAGE },                \
+	{ "oracle", required_argument, NULL, CLI_O_ORACLE },                    \
+	{ "max-wall", required_argument, NULL, CLI_O_MAX_WALL }
+
 /* The trace options' rows of a getopt_long table (run and compare). */
 #define CLI_TRACE_OPTION_ROWS                                                   \
 	{ "trace-from", required_argument, NULL, CLI_O_TRACE_FROM },            \
