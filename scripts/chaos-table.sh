@@ -18,7 +18,9 @@
 # Environment: RUNS (2000), LIMIT (time limit per line, 45s), FIXED_LIMIT
 # (per fixed-variant line, 20s), JOBS (2), DURATION (2s: keeps the drawn
 # instants where the scenarios' tasks page; a stock scenario that ends
-# earlier by until_done sees fewer of them), NICE (10).
+# earlier by until_done sees fewer of them), NICE (10), ONLY (all | primary:
+# the first three lines | fixed: the fixed variants), APPEND (1: add rows to
+# an existing OUT.md instead of starting it).
 set -u
 bin=${1:?usage: chaos-table.sh APFSIM OUT.md [SCENARIO...]}
 out=${2:?usage: chaos-table.sh APFSIM OUT.md [SCENARIO...]}
@@ -33,6 +35,8 @@ FIXED_LIMIT=${FIXED_LIMIT:-20s}
 JOBS=${JOBS:-2}
 DURATION=${DURATION:-2s}
 NICE=${NICE:-10}
+ONLY=${ONLY:-all}
+APPEND=${APPEND:-0}
 
 # label|time limit|explore options.  The first three are the issue's
 # protocols with every kind drawn; the rest are the fixed variants (the
@@ -50,14 +54,19 @@ LINES=(
 	"x86-int-ack fixed, without host_flush|$FIXED_LIMIT|--protocol x86-int-ack --set protocol.flush_on_cr0_pg=false --chaos-kinds=-host_flush"
 )
 
-{
+[ "$APPEND" = 1 ] || {
 	echo "| scenario | protocol | runs made | batch wall s | invariant | state | failed runs | first run | wall s to find |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 } >"$out"
 
 for s in "$@"; do
 	name=$(basename "$s" .yaml)
-	for line in "${LINES[@]}"; do
+	for i in "${!LINES[@]}"; do
+		line=${LINES[$i]}
+		case $ONLY in
+		primary) [ "$i" -lt 3 ] || continue ;;
+		fixed) [ "$i" -ge 3 ] || continue ;;
+		esac
 		label=${line%%|*}
 		rest=${line#*|}
 		limit=${rest%%|*}
