@@ -336,6 +336,31 @@ TEST(FailPaths, DrawnMigrationBetweenSdeiInjectAndEntryLosesTheNotPresent)
 	EXPECT_NE(t.find("reason=buffer_busy", sw), std::string::npos);
 }
 
+// The oracle names the loss: lost_not_present, one stuck bound after the
+// inject, for the event the switch-over dropped (seed 7); no such violation
+// when the switch-over falls after COMPLETE (seed 3).
+TEST(FailPaths, OracleNamesTheNotPresentLostAtTheSwitchOver)
+{
+	auto run = [](int seed, const char *start) {
+		int st;
+		std::string out = cli("run " + src("workloads/scenarios/migrate-pending.yaml") + " --seed " +
+					      std::to_string(seed) + " --set migration.start=" + start +
+					      " --set run.duration=1500ms --set migration.device_state=1KiB"
+					      " --set migration.rtt=1us",
+				      &st);
+		return std::make_pair(st, out);
+	};
+	auto lost = run(7, "43us");
+	EXPECT_EQ(lost.first, 1) << lost.second;
+	EXPECT_NE(lost.second.find("lost_not_present 1"), std::string::npos) << lost.second;
+	size_t v = lost.second.find("] lost_not_present at 1000");
+	ASSERT_NE(v, std::string::npos) << lost.second;
+	EXPECT_NE(lost.second.find("injected at 42.087500 us", v), std::string::npos) << lost.second;
+	auto fine = run(3, "144us");
+	EXPECT_EQ(fine.first, 0) << fine.second;
+	EXPECT_NE(fine.second.find("oracle: 0 violations"), std::string::npos) << fine.second;
+}
+
 TEST(FailPaths, DrawnMigrationAfterSdeiCompleteWakesTheParkedTasks)
 {
 	std::string t = migrate_trace(3);

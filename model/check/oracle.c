@@ -53,6 +53,8 @@ void oracle_event(struct oracle *o, const struct trace_event *e)
 		orc_check_deadlines(o, o->now);
 	if (o->now > o->next_starve && orc_check_on(o, ORACLE_STARVED_TASK))
 		orc_starve_scan(o, o->now);
+	if (o->now > o->next_np && orc_check_on(o, ORACLE_LOST_NOT_PRESENT))
+		orc_np_scan(o, o->now, false);
 
 	if (e->kind == TR_KVM_COMPLETED) {
 		orc_on_completed(o, e);
@@ -163,6 +165,8 @@ void oracle_finish_check(struct oracle *o, sim_time_t end)
 		orc_check_deadlines(o, end);
 	if (orc_check_on(o, ORACLE_STARVED_TASK))
 		orc_starve_scan(o, end);
+	if (orc_check_on(o, ORACLE_LOST_NOT_PRESENT))
+		orc_np_scan(o, end, true);
 
 	/* Parked at the end: stuck unless the work is still in flight (or
 	 * owed for less than the bound); ORACLE_STRICT_END: always stuck. */
@@ -239,6 +243,7 @@ struct oracle *oracle_create(const struct oracle_cfg *cfg)
 	o->hfree = NONE;
 	o->next_deadline = SIM_TIME_MAX;
 	o->next_starve = SIM_TIME_MAX;
+	o->next_np = SIM_TIME_MAX;
 	if ((o->cfg.nvcpus && !orc_vcpu_get(o, o->cfg.nvcpus - 1)) ||
 	    (o->cfg.ntasks && !orc_task_get(o, o->cfg.ntasks - 1))) {
 		oracle_destroy(o);

@@ -14,6 +14,8 @@
  *                         critical over normal (§2.7(e), §4.3)
  *   ppi_pending_mismatch  the APF PPI is high exactly while pageready_pending
  *                         is set; IRQ_ACK sees the modelled flag (§2.7(i)(j))
+ *   lost_not_present      an APF SDEI event the host injected is dispatched or
+ *                         cancelled within the stuck bound (§2.7(c), §2.9)
  *
  * A violation records the invariant, time, vCPU, token, task and a one-line
  * message; oracle_report() prints each one followed by the full history of
@@ -46,6 +48,7 @@ enum oracle_invariant {
 	ORACLE_PPI_PENDING_MISMATCH,
 	ORACLE_STARVED_TASK,	/* runnable, never run, for longer than the bound */
 	ORACLE_LATE_PAGE_READY,	/* completion -> page-ready longer than delivery_bound */
+	ORACLE_LOST_NOT_PRESENT,	/* injected APF SDEI event neither dispatched nor cancelled */
 	ORACLE_INV__COUNT
 };
 

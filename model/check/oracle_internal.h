@@ -79,6 +79,10 @@ struct ovcpu {
 	uint64_t sdei_run[SDEI_DEPTH];
 	sim_time_t sdei_t[SDEI_DEPTH];
 	uint32_t nsdei;
+	/* lost_not_present: the APF event was injected (result 0) at np_inject_t
+	 * and has been neither dispatched nor cancelled since. */
+	bool np_queued, np_lost_reported;
+	sim_time_t np_inject_t;
 };
 
 struct otask {
@@ -115,6 +119,7 @@ struct oracle {
 	struct oracle_counts counts;
 	sim_time_t now, next_deadline;
 	sim_time_t next_starve;		/* earliest t_ready + bound of a ready task */
+	sim_time_t next_np;		/* earliest np_inject_t + bound of a queued APF event */
 	uint32_t next_seq;
 	bool finished, oom;
 };
@@ -155,6 +160,7 @@ void orc_on_buf_write(struct oracle *o, const struct trace_event *e);
 /* oracle_sdei.c */
 bool orc_sdei_critical(const struct oracle *o, uint64_t ev);
 void orc_on_sdei(struct oracle *o, const struct trace_event *e);
+void orc_np_scan(struct oracle *o, sim_time_t now, bool at_end);
 /* oracle_pageready.c */
 void orc_on_ready(struct oracle *o, const struct trace_event *e);
 void orc_on_completed(struct oracle *o, const struct trace_event *e);

@@ -23,6 +23,7 @@ static const char *const inv_names[ORACLE_INV__COUNT] = {
 	[ORACLE_PPI_PENDING_MISMATCH] = "ppi_pending_mismatch",
 	[ORACLE_STARVED_TASK] = "starved_task",
 	[ORACLE_LATE_PAGE_READY] = "late_page_ready",
+	[ORACLE_LOST_NOT_PRESENT] = "lost_not_present",
 };
 
 const char *oracle_invariant_name(enum oracle_invariant inv)
