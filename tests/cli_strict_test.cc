@@ -24,20 +24,17 @@
 
 #include <jansson.h>
 
+#include "test_util.h"
+
 namespace {
+
+using apfsim_test::src;
+using apfsim_test::slurp;
 
 struct Result {
 	int status;	// exit status, or -1 when killed by a signal
 	std::string out, err;
 };
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
 
 void spit(const std::string &path, const std::string &text)
 {
@@ -52,7 +49,6 @@ std::string cli()
 	return e && *e ? e : APFSIM_CLI;
 }
 
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
 std::string quick() { return src("workloads/scenarios/quickstart.yaml"); }
 // A scenario that surely runs for minutes: the signal tests interrupt it.
 std::string endless()

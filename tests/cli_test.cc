@@ -11,20 +11,17 @@
 
 #include <jansson.h>
 
+#include "test_util.h"
+
 namespace {
+
+using apfsim_test::src;
+using apfsim_test::slurp;
 
 struct Result {
 	int status;
 	std::string out, err;
 };
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
 
 Result apfsim(const std::string &args)
 {
@@ -37,8 +34,6 @@ Result apfsim(const std::string &args)
 	std::remove((o + ".err").c_str());
 	return r;
 }
-
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
 
 bool exists(const std::string &p)
 {

@@ -16,24 +16,12 @@ extern "C" {
 #include "model/explore/explore.h"
 }
 
+#include "test_util.h"
+
 namespace {
 
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
-
-// Runs the CLI with ARGS, stdout and stderr together; *status is its exit code.
-std::string cli(const std::string &args, int *status)
-{
-	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>&1";
-	FILE *p = popen(cmd.c_str(), "r");
-	std::string out;
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		out.append(buf, k);
-	int rc = pclose(p);
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return out;
-}
+using apfsim_test::src;
+using apfsim_test::cli;
 
 struct Out {
 	int status;

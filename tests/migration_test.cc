@@ -10,9 +10,11 @@
 
 #include <jansson.h>
 
+#include "test_util.h"
+
 namespace {
 
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
+using apfsim_test::src;
 
 json_t *run(const std::string &args, int *status, std::string *err = nullptr)
 {

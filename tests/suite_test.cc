@@ -19,20 +19,16 @@ extern "C" {
 #include "model/scenario/expect.h"
 }
 
+#include "test_util.h"
+
 namespace {
+
+using apfsim_test::slurp;
 
 struct Result {
 	int status;
 	std::string out, err;
 };
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
 
 std::string tmp(const std::string &what)
 {

@@ -14,28 +14,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "test_util.h"
+
 namespace {
 
-std::string sh(const std::string &cmd, int *status)
-{
-	FILE *p = popen((cmd + " 2>&1").c_str(), "r");
-	std::string out;
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		out.append(buf, k);
-	int rc = pclose(p);
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return out;
-}
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path, std::ios::binary);
-	std::stringstream s;
-	s << f.rdbuf();
-	return s.str();
-}
+using apfsim_test::slurp;
+using apfsim_test::sh;
 
 std::vector<std::string> lines(const std::string &text)
 {

@@ -15,17 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace {
 
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path, std::ios::binary);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
+using apfsim_test::src;
+using apfsim_test::slurp;
 
 int sh(const std::string &cmd)
 {

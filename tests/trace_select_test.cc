@@ -20,22 +20,17 @@
 
 #include <jansson.h>
 
+#include "test_util.h"
+
 namespace {
+
+using apfsim_test::src;
+using apfsim_test::slurp;
 
 struct Result {
 	int status;
 	std::string err;
 };
-
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
 
 std::vector<std::string> lines(const std::string &text)
 {
