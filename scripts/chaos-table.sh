@@ -88,7 +88,10 @@ for s in "$@"; do
 		echo "$rep" | awk -v sc="$name" -v pr="$label" -v made="$made" -v wall="$wall" '
 			/^\[[0-9]+\] / {
 				if (inv != "") printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, pr, made, wall, inv, st, n, first, found
-				inv = $2; st = $4; sub(/\)$/, "", st); n = $6
+				# "[k] INV (state: S) in N runs; ..." or, with no protocol
+				# state (e.g. starved_task), "[k] INV in N runs; ..."
+				inv = $2
+				if ($3 == "(state:") { st = $4; sub(/\)$/, "", st); n = $6 } else { st = "—"; n = $4 }
 				first = $0; sub(/.*first in run /, "", first); sub(/ .*/, "", first)
 				found = "?"; rows++
 			}
