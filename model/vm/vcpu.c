@@ -686,7 +686,11 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_guest_boot(v, &t);
 		enter = false;
 	}
-	if (v->hp_n && !v->guest_suspended && !m->failed && vcpu_hotplug_run(v, &t)) {
+	/* A hotplug op runs in a guest thread: an SDEI event or exception the
+	 * host injected is taken at entry first (its handler parks the task
+	 * before the hotplug thread can run), so the op waits behind it. */
+	if (v->hp_n && !v->guest_suspended && !m->failed && !vcpu_guest_delivery_pending(v) &&
+	    vcpu_hotplug_run(v, &t)) {
 		m->stepping = NULL;
 		return;
 	}

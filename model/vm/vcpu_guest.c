@@ -504,6 +504,20 @@ void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
 	}
 }
 
+bool vcpu_guest_delivery_pending(const struct vcpu *v)
+{
+	struct machine *m = v->m;
+	struct platform *p = m->plat;
+	uint64_t ev;
+
+	if (!p)
+		return false;
+	if (sdei_deliverable(platform_sdei(p), v->id, &ev))
+		return true;
+	return m->proto->exception_pending && m->proto->exception_pending(m, v->id) &&
+	       (platform_in_user(p, v->id) || v->guest_wfi);
+}
+
 void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 {
 	struct machine *m = v->m;

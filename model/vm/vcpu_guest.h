@@ -22,6 +22,10 @@ void vcpu_guest_fini(struct machine *m);
  * guest handlers; advances *t by the guest time they take.  May change
  * v->cur (a task parked or a switch) and may leave the vCPU idle. */
 void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t);
+/* Something vcpu_guest_deliver would take at the next entry before any
+ * guest instruction runs: a deliverable SDEI event, or the injected
+ * exception (x86 async #PF) where the guest can take it. */
+bool vcpu_guest_delivery_pending(const struct vcpu *v);
 /* The C scheduler made `t` (NULL = idle) current on v: update guest memory
  * and the vCPU context (user mode of the task, or the idle loop). */
 void vcpu_guest_switch(struct vcpu *v, struct task *t, sim_time_t *now);

@@ -3,7 +3,9 @@
  *
  * A request (faults.c, at the drawn or scheduled instant) queues the op on
  * the vCPU and kicks it; its next step runs the queued ops when the vCPU is
- * at a clean point (back in the guest, no guest kernel run cut short — a
+ * at a clean point (back in the guest, nothing injected waiting to be taken
+ * at entry — an SDEI event or x86 async #PF runs its handler, and parks its
+ * task, before any guest thread — no guest kernel run cut short — a
  * vCPU stuck in an interrupt storm never gets there, as a real CPU would
  * not reach its hotplug thread, and the injection does not happen):
  *
