@@ -19,7 +19,7 @@
 #include "model/kernel/histogram.h"
 #include "model/kernel/sim.h"
 
-struct machine;
+struct host_parts;
 
 struct worker_job {
 	uint32_t vcpu;
@@ -45,7 +45,7 @@ struct workers_stats {
 };
 
 struct workers {
-	struct machine *m;
+	const struct host_parts *h;	/* the machine's host parts (host.h) */
 	uint32_t n;
 	struct worker *w;
 	struct worker_job *q;	/* ring of waiting jobs */
@@ -60,7 +60,7 @@ struct workers {
 	void *ctx;
 };
 
-int workers_init(struct workers *ws, struct machine *m, uint32_t n);
+int workers_init(struct workers *ws, const struct host_parts *h, uint32_t n);
 void workers_fini(struct workers *ws);
 int workers_submit(struct workers *ws, uint32_t vcpu, void *work, uint64_t gfn);
 /* Withdraw a job that has not started (cancel_work_sync); true if removed. */

@@ -191,7 +191,7 @@ json_t *report_json(const struct machine *m, const char *version)
 	if (m->proto && m->proto->report_json)
 		json_object_set_new(root, "apf", m->proto->report_json(m));
 	if (m->cfg->migration.mode != MIG_NONE)
-		json_object_set_new(root, "migration", migration_json(&m->mig));
+		json_object_set_new(root, "migration", migration_json(&m->mig, m->end_ps));
 	json_t *inj = faults_json(&m->faults);
 	if (inj)
 		json_object_set_new(root, "faults", inj);
@@ -304,6 +304,6 @@ void report_summary(const struct machine *m, FILE *out)
 	report_pct_line(out, "swap-in (queue+io)", 22, &m->swap.stats.read_total);
 	if (m->proto && m->proto->report_summary)
 		m->proto->report_summary(m, out);
-	migration_summary(&m->mig, out);
+	migration_summary(&m->mig, m->end_ps, out);
 	faults_summary(&m->faults, out);
 }

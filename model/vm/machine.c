@@ -298,13 +298,14 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		m->vcpus[i].m = m;
 		m->vcpus[i].id = i;
 	}
-	if (workers_init(&m->workers, m, cfg->host.workers)) {
+	machine_host_parts(m);
+	if (workers_init(&m->workers, &m->host, cfg->host.workers)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the worker pool");
 		return -1;
 	}
-	if (faults_init(m))
+	if (faults_init(&m->faults, &m->host))
 		return -1;
-	if (migration_init(&m->mig, m)) {
+	if (migration_init(&m->mig, &m->host)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the migration model");
 		return -1;
 	}

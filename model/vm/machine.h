@@ -17,6 +17,7 @@
 #include "model/apf/trapcost.h"
 #include "model/host/faults.h"
 #include "model/kernel/histogram.h"
+#include "model/host/host.h"
 #include "model/host/hostmem.h"
 #include "model/host/migration.h"
 #include "model/report/account.h"
@@ -151,6 +152,7 @@ struct machine {
 	struct tracer tracer;
 	struct migration mig;
 	struct faults faults;
+	struct host_parts host;		/* the host parts and host_vm_ops (machine_host.c) */
 	sim_time_t paused_until;	/* migration downtime: vCPUs stopped until then */
 	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
 	struct vcpu *stepping;		/* the vCPU whose step event is running */
@@ -195,6 +197,10 @@ void machine_fini(struct machine *m);
  * it as a trace sink; NULL when out of memory or out of sink slots.  The
  * caller destroys it after reading the verdict. */
 struct oracle *machine_attach_oracle(struct machine *m);
+
+/* machine_host.c: fill m->host and install the host_vm_ops, before the
+ * host parts (workers, faults, migration) are initialised. */
+void machine_host_parts(struct machine *m);
 
 /* Cycles -> picoseconds at the guest frequency (rounded to nearest). */
 sim_time_t machine_cycles_ps(const struct machine *m, uint64_t cycles);

@@ -769,7 +769,7 @@ void vcpu_kick(struct vcpu *v)
 		v->kicked = true;
 	if (v->m->cfg->faults.kick_delay) {
 		at += v->m->cfg->faults.kick_delay;
-		faults_record(v->m, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
+		faults_record(&v->m->faults, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
 	}
 	vcpu_schedule_step(v, at);
 }

@@ -364,7 +364,7 @@ static bool gs_sgi_write(void *ctx, unsigned cpu, uint64_t val)
 	if (!delay || val != platform_percpu(m->plat, cpu)->sgi1r_self)
 		return false;
 	sim_time_t at = vcpu_guest_now(&m->vcpus[cpu]) + delay;
-	faults_record_at(m, at - delay, cpu, FAULT_RESCHED_IPI_DELAY, delay);
+	faults_record_at(&m->faults, at - delay, cpu, FAULT_RESCHED_IPI_DELAY, delay);
 	sim_at(&m->sim, at, resched_ipi_land_ev, m, cpu);
 	return true;
 }

@@ -130,9 +130,9 @@ void apf_host_count_irq_ack(struct apf_host *h, uint32_t i)
 
 bool apf_host_inject_draw(struct apf_host *h, uint32_t i, double p, enum fault_kind kind, uint64_t arg)
 {
-	if (!faults_draw(h->m, p))
+	if (!faults_draw(&h->m->faults, p))
 		return false;
-	faults_record(h->m, i, kind, arg);
+	faults_record(&h->m->faults, i, kind, arg);
 	return true;
 }
 
