@@ -15,7 +15,7 @@ extern "C" {
 #include "model/vm/platform.h"
 #include "model/apf/protocol.h"
 #include "model/apf/proto/x86.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/host/workers.h"
 }
 

@@ -438,6 +438,13 @@ static struct apf_token_stats host_tokens(const struct apf_host *h)
 	return t;
 }
 
+/* {"issued", "zero", "wraps"} of a token allocator's totals. */
+static json_t *tokens_json(const struct apf_token_stats *t)
+{
+	return json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)t->issued, "zero", (json_int_t)t->zero,
+			 "wraps", (json_int_t)t->wraps);
+}
+
 json_t *apf_host_report_json(const struct machine *m)
 {
 	const struct apf_host *h = apf_host_of(m);
@@ -449,7 +456,7 @@ json_t *apf_host_report_json(const struct machine *m)
 	for (const struct apf_stat_desc *d = apf_stat_descs; d->key; d++)
 		if (d->families & h->tp->stats)
 			json_object_set_new(o, d->key, json_integer((json_int_t)stat_u64(s, d->offset)));
-	json_object_set_new(o, "tokens", report_tokens_json(&tok));
+	json_object_set_new(o, "tokens", tokens_json(&tok));
 	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
 	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
 	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
