@@ -26,7 +26,17 @@ struct machine;
 struct vcpu;
 struct task;
 struct smccc_apf_ops;
-struct platform_x86_ops;
+
+/* The host side of the x86-semantics driver's MSRs and CPUID leaf
+ * (APFSIM_HC_*, guest_abi.h), installed by the x86 family's x86_ops hook
+ * into the platform (model/vm/platform.h calls it; the platform config's
+ * table is NULL for every other family).  msr_write/msr_read return 0, or -1 for #GP
+ * (the guest sees x0 = -1).  A NULL table or op answers -1 (features 0). */
+struct platform_x86_ops {
+	int64_t (*msr_write)(void *ctx, unsigned cpu, uint32_t msr, uint64_t val);
+	int64_t (*msr_read)(void *ctx, unsigned cpu, uint32_t msr, uint64_t *val);
+	uint64_t (*kvm_features)(void *ctx, unsigned cpu); /* CPUID 0x40000001 EAX */
+};
 
 struct protocol_ops {
 	const char *name;

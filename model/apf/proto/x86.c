@@ -27,7 +27,6 @@
 #include "gic/gic.h"
 #include "model/apf/protocol.h"
 #include "model/config/config.h"
-#include "model/vm/platform.h"	/* struct platform_x86_ops (debt: scripts/layers-allow.txt) */
 #include "workloads/guest/guest_abi.h"
 
 /* The injected exception: data abort from a lower EL (EC 0x24), or, to a
