@@ -13,7 +13,7 @@ static bool vm_flush(void *ctx, uint32_t vcpu, uint32_t *dropped)
 
 	if (!m->proto->flush)
 		return false;
-	*dropped = m->proto->flush(m, vcpu);
+	*dropped = m->proto->flush(&m->proto_env, vcpu);
 	return true;
 }
 
@@ -23,7 +23,7 @@ static bool vm_cr0_pg_toggle(void *ctx, uint32_t vcpu, uint32_t *dropped)
 
 	if (!m->proto->cr0_pg_toggle)
 		return false;
-	*dropped = m->proto->cr0_pg_toggle(m, vcpu);
+	*dropped = m->proto->cr0_pg_toggle(&m->proto_env, vcpu);
 	return true;
 }
 
@@ -81,7 +81,7 @@ static void vm_switch_over(void *ctx)
 
 	m->paused_until = 0;
 	if (m->proto->migrate)
-		m->proto->migrate(m);
+		m->proto->migrate(&m->proto_env);
 	vcpu_sdei_migrate(m);
 }
 

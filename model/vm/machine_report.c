@@ -127,7 +127,7 @@ json_t *report_json(const struct machine *m, const char *version)
 	json_object_set_new(host, "major_fault_latency_ps", report_hist_json(&m->stats.major_latency));
 	json_object_set_new(root, "host", host);
 	if (m->proto && m->proto->report_json)
-		json_object_set_new(root, "apf", m->proto->report_json(m));
+		json_object_set_new(root, "apf", m->proto->report_json(&m->proto_env));
 	if (m->cfg->migration.mode != MIG_NONE)
 		json_object_set_new(root, "migration", migration_json(&m->mig, m->end_ps));
 	json_t *inj = faults_json(&m->faults);
@@ -204,7 +204,7 @@ void report_summary(const struct machine *m, FILE *out)
 	report_pct_line(out, "major fault", 22, &m->stats.major_latency);
 	report_pct_line(out, "swap-in (queue+io)", 22, &m->swap.stats.read_total);
 	if (m->proto && m->proto->report_summary)
-		m->proto->report_summary(m, out);
+		m->proto->report_summary(&m->proto_env, out);
 	migration_summary(&m->mig, m->end_ps, out);
 	faults_summary(&m->faults, out);
 }
