@@ -7,7 +7,8 @@
  * never touched, otherwise a swap-in through the swap device (queueing
  * with every other request) — or waiting for a swap-in already in flight.
  * The worker is busy until the page is resident; then the completion
- * callback runs (the APF core's apf_work_completed).  Faulting in does not
+ * callback runs (through the machine, the protocol's work_done and the
+ * APF core's apf_work_completed).  Faulting in does not
  * map the page in stage 2: that is the prefault's job (page ready).
  */
 #ifndef APFSIM_MODEL_WORKERS_H
@@ -55,7 +56,9 @@ struct workers {
 	 * completion used to walk every worker (13 % of a testsuite-mem run). */
 	uint32_t n_waiting_io;
 	struct workers_stats stats;
-	/* Job finished: the page is resident (or the fault-in failed). */
+	/* Job finished: the page is resident (or the fault-in failed).  Set by
+	 * model/vm (machine_proto.c) to hand it to protocol_ops.work_done; NULL:
+	 * nobody listens. */
 	void (*complete)(void *ctx, const struct worker_job *job, uint32_t worker);
 	void *ctx;
 };
