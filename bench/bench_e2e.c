@@ -88,7 +88,7 @@ static double e2e_apf_roundtrips(const struct bench_opts *o)
 
 	if (e2e_run(&spec, &ss, &wall))
 		return -1;
-	const struct apf_host *a = ss.m->proto_state;
+	const struct apf_host *a = ss.m->proto_env.state;
 	double trips = (double)(a->st.pageready - a->st.pageready_wakeall);
 	session_end(&ss);
 	return wall > 0 ? trips / wall : -1;

@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 #include "cli/outputs.h"
 #include "model/config/config.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/session/session.h"
 
 #define MAX_PROTOCOLS 8

@@ -15,7 +15,7 @@
 
 #include "cli/cli.h"
 #include "model/report/account.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/session/session.h"
 
 static long long jint(json_t *o, const char *key)

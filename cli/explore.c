@@ -13,7 +13,7 @@
 #include "cli/sweep.h"
 #include "model/config/config.h"
 #include "model/explore/explore.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 
 /* Runs of one batch: every run's record is kept in memory (a few hundred
  * bytes each) until the report is made. */

@@ -19,7 +19,7 @@
 #include "model/apf/protocol.h"
 #include "model/config/config.h"
 #include "model/check/oracle.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/session/session.h"
 #include "model/trace/trace.h"
 #include "model/vm/machine.h"

@@ -30,7 +30,7 @@
 #include "model/check/expect.h"
 #include "model/check/oracle.h"
 #include "model/config/config.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/scenario/expect.h"
 #include "model/session/session.h"
 #include "model/vm/machine.h"

@@ -103,7 +103,7 @@ public:
 			config_free(&cfg_);
 	}
 
-	// The machine, for reports once the run is over (model/report/report.h).
+	// The machine, for reports once the run is over (model/vm/machine_report.h).
 	struct machine *machine_state() { return m_; }
 	bool finished() const { return finished_; }
 

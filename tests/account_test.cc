@@ -17,7 +17,7 @@
 
 extern "C" {
 #include "model/config/config.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/session/session.h"
 #include "model/vm/machine.h"
 }

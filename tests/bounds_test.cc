@@ -22,7 +22,7 @@
 
 extern "C" {
 #include "model/config/config.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/vm/machine.h"
 }
 

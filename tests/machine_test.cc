@@ -9,7 +9,7 @@
 extern "C" {
 #include "model/config/config.h"
 #include "model/vm/machine.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 }
 
 namespace {

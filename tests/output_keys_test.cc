@@ -26,7 +26,7 @@
 #include <jansson.h>
 
 extern "C" {
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 }
 
 namespace {

@@ -40,7 +40,7 @@ struct Arm64 {
 		machine_fini(&m);
 		config_free(&cfg);
 	}
-	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_state); }
+	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_env.state); }
 	struct arm64_apf_vcpu *tv(uint32_t i) { return arm64_apf_vcpu(apf(), i); }
 	uint32_t *buffer(uint32_t vcpu)
 	{
@@ -160,7 +160,7 @@ TEST(Arm64Protocol, CompletionBeforeDeliveryCancelsBothNotifications)
 	// The worker finishes before the next guest entry.
 	workers_cancel(&a.m.workers, w);
 	ASSERT_TRUE(apf_work_completed(&hv->core, w));
-	a.m.proto->entry(&a.m, &a.m.vcpus[1]);
+	a.m.proto->entry(&a.m.proto_env, 1);
 	EXPECT_EQ(p->st.cancelled, 1u);
 	EXPECT_FALSE(av->notpresent_pending);
 	EXPECT_FALSE(hv->pageready_pending);
@@ -185,13 +185,13 @@ TEST(Arm64Protocol, BusyBufferDefersPageReadyAndReRaisesRequest)
 	a.buffer(0)[1] = 0x1234;
 	// A wake-all completion is waiting to be delivered.
 	ASSERT_EQ(apf_wakeup_all(&hv->core), 0);
-	a.m.proto->entry(&a.m, &a.m.vcpus[0]);
+	a.m.proto->entry(&a.m.proto_env, 0);
 	EXPECT_TRUE(hv->req_ready) << "re-polled at the next entry";
 	EXPECT_EQ(apf_done_len(&hv->core), 1u);
 	EXPECT_GE(p->st.dequeue_refused, 1u);
 	a.buffer(0)[0] = 0;
 	a.buffer(0)[1] = 0;
-	a.m.proto->entry(&a.m, &a.m.vcpus[0]);
+	a.m.proto->entry(&a.m.proto_env, 0);
 	EXPECT_EQ(apf_done_len(&hv->core), 0u);
 	EXPECT_TRUE(hv->pageready_pending);
 	EXPECT_EQ(a.buffer(0)[1], 0xFFFFFFFFu) << "wake-all token";

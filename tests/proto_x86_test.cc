@@ -15,7 +15,7 @@ extern "C" {
 #include "model/vm/platform.h"
 #include "model/apf/protocol.h"
 #include "model/apf/proto/x86.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/host/workers.h"
 }
 
@@ -57,7 +57,7 @@ struct X86Run {
 		machine_fini(&m);
 		config_free(&cfg);
 	}
-	json_t *apf() { return m.proto->report_json(&m); }
+	json_t *apf() { return m.proto->report_json(&m.proto_env); }
 	long long stat(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 };
 
@@ -250,7 +250,7 @@ run: {duration: 10ms, until_done: true}
 		machine_fini(&m);
 		config_free(&cfg);
 	}
-	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_state); }
+	struct apf_host *apf() { return static_cast<struct apf_host *>(m.proto_env.state); }
 	struct x86_apf_vcpu *tv(uint32_t i) { return x86_apf_vcpu(apf(), i); }
 	uint32_t *buf()
 	{
@@ -293,7 +293,7 @@ TEST(X86HostRules, ZeroTokenPageReadyIsOverwrittenInTheSamePass)
 	h.complete(w0);
 	h.complete(w1);
 	uint64_t pr = h.apf()->st.pageready;
-	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	h.m.proto->entry(&h.m.proto_env, 0);
 	// token 0 looks like "slot free" to can_dequeue: both went out in one
 	// pass and the second overwrote the first (§3.3, §4.5).
 	EXPECT_EQ(h.apf()->st.pageready - pr, 2u);
@@ -313,7 +313,7 @@ TEST(X86HostRules, NonZeroTokenHoldsTheSlotUntilTheAck)
 	EXPECT_NE(t0, 0u) << "zero skip";
 	h.complete(w0);
 	h.complete(w1);
-	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	h.m.proto->entry(&h.m.proto_env, 0);
 	EXPECT_EQ(h.buf()[1], t0);
 	EXPECT_TRUE(hv->pageready_pending);
 	EXPECT_EQ(apf_done_len(&hv->core), 1u) << "the slot is busy: the second waits, no re-request";
@@ -340,7 +340,7 @@ TEST(X86HostRules, LegacyDeliversOneExceptionAtATime)
 	struct apf_work *w1 = h.fault_and_complete(0x40000 + 101);
 	h.complete(w0);
 	h.complete(w1);
-	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	h.m.proto->entry(&h.m.proto_env, 0);
 	EXPECT_TRUE(h.tv(0)->exc_pending) << "page-ready as #PF with reason 2";
 	EXPECT_EQ(h.buf()[0], 2u);
 	EXPECT_EQ(h.tv(0)->exc_far, w0->token);
@@ -348,7 +348,7 @@ TEST(X86HostRules, LegacyDeliversOneExceptionAtATime)
 	// The guest takes it; the next entry re-checks (no ACK) and sends the next.
 	h.tv(0)->exc_pending = false;
 	h.buf()[0] = 0;
-	h.m.proto->entry(&h.m, &h.m.vcpus[0]);
+	h.m.proto->entry(&h.m.proto_env, 0);
 	EXPECT_EQ(h.tv(0)->exc_far, w1->token);
 	EXPECT_EQ(apf_done_len(&hv->core), 0u);
 }

@@ -13,7 +13,7 @@ extern "C" {
 #include "model/config/config.h"
 #include "model/host/hostmem.h"
 #include "model/host/swapdev.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/vm/machine.h"
 }
 

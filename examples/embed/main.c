@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "model/config/config.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/vm/machine.h"
 
 int main(int argc, char **argv)

@@ -6,12 +6,10 @@
 
 #include "model/apf/family.h"
 #include "model/config/config.h"
-#include "model/vm/machine.h"
 
-static void sync_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, uint64_t gfn)
+static void sync_stage2_fault(struct protocol_env *pe, uint32_t vcpu, struct task *t, uint64_t gfn)
 {
-	(void)m;
-	vcpu_fault_sync(v, t, gfn);
+	pe->vm->fault_sync(pe->vm_ctx, vcpu, t, gfn);
 }
 
 const struct protocol_ops protocol_sync = {
@@ -20,12 +18,6 @@ const struct protocol_ops protocol_sync = {
 	.needs_guest = false,
 	.stage2_fault = sync_stage2_fault,
 };
-
-void protocol_prefault(struct machine *m, uint64_t page)
-{
-	if (hostmem_classify(&m->hm, page) == HM_FAULT_MINOR)
-		hostmem_map(&m->hm, page);
-}
 
 /* The host driver of the protocol's family (model/apf/family.c). */
 const struct protocol_ops *protocol_for(const struct apf_config *c)

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/apf/switches.h"
-#include "model/kernel/dist.h"
 #include "model/config/params.h"
+#include "model/config/switches.h"
+#include "model/kernel/dist.h"
 #include "model/kernel/sim.h"
 #include "model/kernel/units.h"
 

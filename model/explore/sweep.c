@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/session/session.h"
 
 /* Split "v1,v2,..." at the commas outside {} and [] (a distribution or a

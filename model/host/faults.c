@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 
-#include "model/vm/machine.h"
-#include "model/apf/protocol.h"
+#include "model/config/config.h"
+#include "model/host/host.h"
+#include "model/host/hostmem.h"
+#include "model/trace/trace.h"
 #include "workloads/guest/guest_abi.h"
 
 json_t *faults_json(const struct faults *f)
@@ -35,54 +37,57 @@ void faults_summary(const struct faults *f, FILE *out)
 		fputc('\n', out);
 }
 
-bool faults_draw(struct machine *m, double p)
+bool faults_draw(struct faults *f, double p)
 {
-	return p > 0 && rng_uniform01(&m->faults.rng) < p;
+	return p > 0 && rng_uniform01(&f->rng) < p;
 }
 
-void faults_record_at(struct machine *m, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+void faults_record_at(struct faults *f, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg)
 {
-	m->faults.count[k]++;
-	trace_emit(&m->tracer, t, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
+	f->count[k]++;
+	trace_emit(f->h->tracer, t, vcpu, TRACE_NO_TASK, TR_INJECT, k, arg, 0);
 }
 
-void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg)
+void faults_record(struct faults *f, uint32_t vcpu, enum fault_kind k, uint64_t arg)
 {
-	faults_record_at(m, m->sim.now, vcpu, k, arg);
+	faults_record_at(f, f->h->sim->now, vcpu, k, arg);
 }
 
 static void host_flush_ev(void *ctx, uint64_t arg)
 {
-	struct machine *m = ctx;
+	struct faults *f = ctx;
+	const struct host_parts *h = f->h;
+	uint32_t dropped;
 
 	(void)arg;
-	for (uint32_t i = 0; i < m->nvcpus; i++)
-		if (m->proto->flush)
-			faults_record(m, i, FAULT_HOST_FLUSH, m->proto->flush(m, i));
+	for (uint32_t i = 0; i < h->nvcpus; i++)
+		if (h->vm->flush(h->vm_ctx, i, &dropped))
+			faults_record(f, i, FAULT_HOST_FLUSH, dropped);
 }
 
 static void memory_ev(void *ctx, uint64_t restore)
 {
-	struct machine *m = ctx;
-	uint64_t spike = m->cfg->faults.memory_spike / CFG_PAGE_SIZE;
+	struct faults *f = ctx;
+	struct hostmem *hm = f->h->hm;
+	uint64_t spike = f->h->cfg->faults.memory_spike / CFG_PAGE_SIZE;
 
 	if (restore) {
-		hostmem_set_limit(&m->hm, m->faults.saved_limit);
-		faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_RESTORE, m->faults.saved_limit);
+		hostmem_set_limit(hm, f->saved_limit);
+		faults_record(f, TRACE_NO_VCPU, FAULT_MEMORY_RESTORE, f->saved_limit);
 		return;
 	}
-	m->faults.saved_limit = m->hm.limit;
-	hostmem_set_limit(&m->hm, m->hm.limit > spike + 1 ? m->hm.limit - spike : 1);
-	faults_record(m, TRACE_NO_VCPU, FAULT_MEMORY_SPIKE, m->hm.limit);
-	sim_after(&m->sim, m->cfg->faults.memory_spike_len, memory_ev, m, 1);
+	f->saved_limit = hm->limit;
+	hostmem_set_limit(hm, hm->limit > spike + 1 ? hm->limit - spike : 1);
+	faults_record(f, TRACE_NO_VCPU, FAULT_MEMORY_SPIKE, hm->limit);
+	sim_after(f->h->sim, f->h->cfg->faults.memory_spike_len, memory_ev, f, 1);
 }
 
 /* The kick of a host-signalled SDEI event lands (arg = vcpu). */
 static void sdei_other_kick_ev(void *ctx, uint64_t vcpu)
 {
-	struct machine *m = ctx;
+	struct faults *f = ctx;
 
-	vcpu_kick(&m->vcpus[vcpu]);
+	f->h->vm->kick(f->h->vm_ctx, (uint32_t)vcpu);
 }
 
 /* The host signals the other private event on a vCPU (docs/explore.md):
@@ -94,96 +99,96 @@ static void sdei_other_kick_ev(void *ctx, uint64_t vcpu)
  * KVM's kvm_sdei_inject(APF, immediate) returns -ENOSPC when the other
  * event is critical (docs/reference.md §2.7 e).  Delivery is at the next
  * guest entry, whichever comes first. */
-static void sdei_other_ev(void *ctx, uint64_t vcpu)
+static void sdei_other_ev(struct faults *f, uint64_t vcpu)
 {
-	struct machine *m = ctx;
+	const struct host_parts *h = f->h;
 	int r;
 
-	if (!m->plat)
+	if (!h->vm->sdei_signal(h->vm_ctx, (uint32_t)vcpu, GUEST_SDEI_OTHER_EVENT, &r))
 		return;		/* no guest code (protocol sync): no SDEI model */
-	r = vcpu_sdei_signal(m, (uint32_t)vcpu, GUEST_SDEI_OTHER_EVENT);
-	faults_record(m, (uint32_t)vcpu, FAULT_SDEI_OTHER, (uint64_t)(int64_t)r);
+	faults_record(f, (uint32_t)vcpu, FAULT_SDEI_OTHER, (uint64_t)(int64_t)r);
 	if (r == 0)
-		sim_after(&m->sim, m->trap.vmexit, sdei_other_kick_ev, m, vcpu);
+		sim_after(h->sim, h->vmexit, sdei_other_kick_ev, f, vcpu);
 }
 
 /* An SMI on a vCPU (faults.smm_exit): the family's CR0.PG path. */
 #define SMM_EXIT_OP 0xFE
-static void smm_exit_ev(struct machine *m, uint32_t vcpu)
+static void smm_exit_ev(struct faults *f, uint32_t vcpu)
 {
 	uint32_t dropped;
 
-	if (!m->proto->cr0_pg_toggle)
+	if (!f->h->vm->cr0_pg_toggle(f->h->vm_ctx, vcpu, &dropped))
 		return;		/* no CR0 outside the x86 family */
-	dropped = m->proto->cr0_pg_toggle(m, vcpu);
-	faults_record(m, vcpu, FAULT_SMM_EXIT, dropped);
+	faults_record(f, vcpu, FAULT_SMM_EXIT, dropped);
 }
 
 /* The start of a window (arg = vcpu << 8 | op). */
 static void window_ev(void *ctx, uint64_t arg)
 {
-	struct machine *m = ctx;
+	struct faults *f = ctx;
+	const struct host_parts *h = f->h;
 	uint32_t op = (uint32_t)(arg & 0xFF);
 
 	if (op == 0) {
-		sdei_other_ev(m, arg >> 8);
+		sdei_other_ev(f, arg >> 8);
 		return;
 	}
 	if (op == SMM_EXIT_OP) {
-		smm_exit_ev(m, (uint32_t)(arg >> 8));
+		smm_exit_ev(f, (uint32_t)(arg >> 8));
 		return;
 	}
-	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &m->cfg->faults.cpu_offline :
-								       &m->cfg->faults.apf_toggle;
+	const struct fault_window *w = op == GUEST_HOTPLUG_CPU_DOWN ? &h->cfg->faults.cpu_offline :
+								       &h->cfg->faults.apf_toggle;
 
-	vcpu_hotplug_request(&m->vcpus[arg >> 8], op, w->len);
+	h->vm->hotplug_request(h->vm_ctx, (uint32_t)(arg >> 8), op, w->len);
 }
 
 /* An instant drawn uniformly in [0, run.duration) from the faults stream. */
-static sim_time_t draw_instant(struct machine *m)
+static sim_time_t draw_instant(struct faults *f)
 {
-	return (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
+	return (sim_time_t)(rng_uniform01(&f->rng) * (double)f->h->cfg->run.duration);
 }
 
 /* Draw (random) or take the window's instant and vCPU, and schedule it.
  * Draws come from the faults stream in a fixed order: instant, then vCPU. */
-static void window_init(struct machine *m, const struct fault_window *w, uint32_t op)
+static void window_init(struct faults *f, const struct fault_window *w, uint32_t op)
 {
+	uint32_t nvcpus = f->h->nvcpus;
 	sim_time_t at = w->at;
 	uint32_t vcpu = w->vcpu;
 
 	if (w->random) {
-		at = draw_instant(m);
-		vcpu = (uint32_t)(rng_uniform01(&m->faults.rng) * m->nvcpus);
-		if (vcpu >= m->nvcpus)
-			vcpu = m->nvcpus - 1;
+		at = draw_instant(f);
+		vcpu = (uint32_t)(rng_uniform01(&f->rng) * nvcpus);
+		if (vcpu >= nvcpus)
+			vcpu = nvcpus - 1;
 	} else if (!at) {
 		return;
 	}
-	sim_at(&m->sim, at, window_ev, m, (uint64_t)vcpu << 8 | op);
+	sim_at(f->h->sim, at, window_ev, f, (uint64_t)vcpu << 8 | op);
 }
 
-int faults_init(struct machine *m)
+int faults_init(struct faults *f, const struct host_parts *h)
 {
-	const struct faults_cfg *f = &m->cfg->faults;
-	sim_time_t flush_at = f->host_flush_at, spike_at = f->memory_spike_at;
+	const struct faults_cfg *fc = &h->cfg->faults;
+	sim_time_t flush_at = fc->host_flush_at, spike_at = fc->memory_spike_at;
 
-	/* Schedules were checked against the run by config validation. */
-	rng_stream(&m->faults.rng, m->cfg->seed, "faults");
-	if (f->host_flush_random)
-		flush_at = draw_instant(m);
+	f->h = h;
+	rng_stream(&f->rng, h->cfg->seed, "faults");
+	if (fc->host_flush_random)
+		flush_at = draw_instant(f);
 	if (flush_at)
-		sim_at(&m->sim, flush_at, host_flush_ev, m, 0);
-	window_init(m, &f->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
-	window_init(m, &f->apf_toggle, GUEST_HOTPLUG_APF_OFF);
+		sim_at(h->sim, flush_at, host_flush_ev, f, 0);
+	window_init(f, &fc->cpu_offline, GUEST_HOTPLUG_CPU_DOWN);
+	window_init(f, &fc->apf_toggle, GUEST_HOTPLUG_APF_OFF);
 	/* Op 0: the other SDEI event (drawn after the others, so their draws
 	 * stay as they were). */
-	window_init(m, &f->sdei_other, 0);
-	if (f->memory_spike_random)
-		spike_at = draw_instant(m);
-	if (spike_at && f->memory_spike)
-		sim_at(&m->sim, spike_at, memory_ev, m, 0);
+	window_init(f, &fc->sdei_other, 0);
+	if (fc->memory_spike_random)
+		spike_at = draw_instant(f);
+	if (spike_at && fc->memory_spike)
+		sim_at(h->sim, spike_at, memory_ev, f, 0);
 	/* Last, so every earlier draw stays as it was. */
-	window_init(m, &f->smm_exit, SMM_EXIT_OP);
+	window_init(f, &fc->smm_exit, SMM_EXIT_OP);
 	return 0;
 }

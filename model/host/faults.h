@@ -15,7 +15,7 @@
 #include "model/kernel/rng.h"
 #include "model/kernel/sim.h"
 
-struct machine;
+struct host_parts;
 
 /* enum fault_kind and fault_kind_name(): the injection table, model/config/inject.h. */
 
@@ -23,15 +23,17 @@ struct faults {
 	struct rng rng;
 	uint64_t count[FAULT__COUNT];
 	uint64_t saved_limit;
+	const struct host_parts *h;	/* the machine's host parts (host.h) */
 };
 
-/* Checks the schedules against the run and schedules them; 0 or -1 (m->err). */
-int faults_init(struct machine *m);
+/* Seeds the stream and schedules the injections (the schedules were
+ * checked against the run by config validation); 0. */
+int faults_init(struct faults *f, const struct host_parts *h);
 /* True with probability p (never draws when p is 0). */
-bool faults_draw(struct machine *m, double p);
-void faults_record(struct machine *m, uint32_t vcpu, enum fault_kind k, uint64_t arg);
+bool faults_draw(struct faults *f, double p);
+void faults_record(struct faults *f, uint32_t vcpu, enum fault_kind k, uint64_t arg);
 /* Same, stamped at t >= now (a vCPU's local time inside its step). */
-void faults_record_at(struct machine *m, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg);
+void faults_record_at(struct faults *f, sim_time_t t, uint32_t vcpu, enum fault_kind k, uint64_t arg);
 /* Injections per kind: {"kind": count} with only the kinds that happened,
  * or NULL when none did (reports of runs without faults stay as they were). */
 json_t *faults_json(const struct faults *f);

@@ -5,9 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/vm/machine.h"
-#include "model/apf/protocol.h"
+#include <stdarg.h>
+
+#include "model/config/config.h"
+#include "model/host/faults.h"
+#include "model/host/host.h"
+#include "model/host/hostmem.h"
+#include "model/host/swapdev.h"
+#include "model/host/workers.h"
 #include "model/report/report.h"
+#include "model/trace/trace.h"
 
 #define PAGE CFG_PAGE_SIZE
 #define BIT_TEST(bm, i) (((bm)[(i) >> 6] >> ((i) & 63)) & 1)
@@ -21,23 +28,35 @@ static sim_time_t mig_at_rate(uint64_t bytes, uint64_t rate)
 
 static void mig_snapshot(struct migration *g, uint64_t *dst)
 {
-	for (uint32_t i = 0; i < g->m->sched.ntasks; i++)
-		dst[i] = g->m->sched.tasks[i].progress;
+	g->h->vm->progress(g->h->vm_ctx, dst);
+}
+
+/* A broken model invariant: the machine stops the run with the message. */
+static void mig_fail(struct migration *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mig_fail(struct migration *g, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	g->h->vm->fail(g->h->vm_ctx, msg);
 }
 
 static void mig_note(struct migration *g, const char *what)
 {
-	struct machine *m = g->m;
-	struct trace_event e = { m->sim.now, TRACE_NO_VCPU, TRACE_NO_TASK, 0, TR_NOTE, 0, 0, 0, what };
+	const struct host_parts *h = g->h;
+	struct trace_event e = { h->sim->now, TRACE_NO_VCPU, TRACE_NO_TASK, 0, TR_NOTE, 0, 0, 0, what };
 
-	if (trace_on(&m->tracer))
-		trace_dispatch(&m->tracer, &e);
+	if (trace_on(h->tracer))
+		trace_dispatch(h->tracer, &e);
 }
 
 /* Pages with contents (never-touched pages are zero pages: not sent). */
 static uint64_t mig_count(struct migration *g, uint8_t bit)
 {
-	struct hostmem *hm = &g->m->hm;
+	struct hostmem *hm = g->h->hm;
 	uint64_t n = 0;
 
 	for (uint64_t p = 0; p < hm->npages; p++) {
@@ -56,7 +75,7 @@ static void mig_pump(struct migration *g);
 
 static bool mig_candidate(const struct migration *g, uint64_t p)
 {
-	uint8_t s = g->m->hm.st[p];
+	uint8_t s = g->h->hm->st[p];
 
 	switch (g->sender) {
 	case MIGS_ROUND:
@@ -75,8 +94,8 @@ static bool mig_candidate(const struct migration *g, uint64_t p)
  * Returns true when the sender must wait for page `p`. */
 static bool mig_must_read(struct migration *g, uint64_t p)
 {
-	struct machine *m = g->m;
-	uint8_t s = m->hm.st[p];
+	const struct host_parts *h = g->h;
+	uint8_t s = h->hm->st[p];
 
 	if (g->sender == MIGS_STREAM) {
 		if (!BIT_TEST(g->bm_src_swapped, p))
@@ -84,12 +103,12 @@ static bool mig_must_read(struct migration *g, uint64_t p)
 		if (!BIT_TEST(g->bm_src_reading, p)) {
 			BIT_SET(g->bm_src_reading, p);
 			g->src_swapins++;
-			swapdev_submit(&m->swap, p, false);
+			swapdev_submit(h->swap, p, false);
 		}
 	} else if (s & HM_SWAPPED) {
-		hostmem_swapin_start(&m->hm, p);
+		hostmem_swapin_start(h->hm, p);
 		g->src_swapins++;
-		swapdev_submit(&m->swap, p, false);
+		swapdev_submit(h->swap, p, false);
 	} else if (!(s & HM_INFLIGHT)) {
 		return false;	/* resident: send it */
 	}
@@ -121,7 +140,7 @@ static void mig_sender_done(struct migration *g)
 	g->sender = MIGS_IDLE;
 	if (was == MIGS_ROUND) {
 		if (g->link.inflight == 0)
-			sim_after(&g->m->sim, g->m->cfg->migration.rtt, mig_round_ev, g, 0);
+			sim_after(g->h->sim, g->h->cfg->migration.rtt, mig_round_ev, g, 0);
 		else
 			g->draining = true;	/* the last delivery ends the round */
 	} else if (was == MIGS_PREREAD) {
@@ -135,10 +154,10 @@ static void mig_sender_done(struct migration *g)
  * throttle x elapsed time (each unit is earned before it is sent). */
 static void mig_pump(struct migration *g)
 {
-	struct machine *m = g->m;
-	struct hostmem *hm = &m->hm;
-	const struct migration_cfg *c = &m->cfg->migration;
-	sim_time_t now = m->sim.now;
+	const struct host_parts *h = g->h;
+	struct hostmem *hm = h->hm;
+	const struct migration_cfg *c = &h->cfg->migration;
+	sim_time_t now = h->sim->now;
 
 	if (g->sender == MIGS_IDLE || g->waiting)
 		return;
@@ -151,7 +170,7 @@ static void mig_pump(struct migration *g)
 			if (now < ok) {
 				if (!g->timer) {
 					g->timer = true;
-					sim_at(&m->sim, ok, mig_pump_ev, g, 0);
+					sim_at(h->sim, ok, mig_pump_ev, g, 0);
 				}
 				return;
 			}
@@ -182,7 +201,7 @@ static void mig_pump(struct migration *g)
 				g->credit_at = earned > floor ? earned : floor;
 			}
 			if (miglink_send(&g->link, &u))
-				machine_fail(m, now, "migration: out of memory for the link queue");
+				mig_fail(g, "migration: out of memory for the link queue");
 		}
 		if (blocked)
 			return;
@@ -207,7 +226,7 @@ static void mig_sender_start(struct migration *g, enum mig_sender what)
  * what was written since; the dirty bits restart now (QEMU's bitmap sync). */
 static void mig_round_start(struct migration *g)
 {
-	struct hostmem *hm = &g->m->hm;
+	struct hostmem *hm = g->h->hm;
 
 	memset(g->bm_send, 0, ((hm->npages + 63) / 64) * sizeof(uint64_t));
 	for (uint64_t p = 0; p < hm->npages; p++) {
@@ -218,7 +237,7 @@ static void mig_round_start(struct migration *g)
 		hm->st[p] = s & (uint8_t)~HM_MIGDIRTY;
 	}
 	g->rounds++;
-	g->round_start_ps = g->m->sim.now;
+	g->round_start_ps = g->h->sim->now;
 	g->round_bytes = 0;
 	mig_sender_start(g, MIGS_ROUND);
 }
@@ -226,19 +245,17 @@ static void mig_round_start(struct migration *g)
 /* Stop the vCPUs for `len` (stop-and-copy or the postcopy switch-over). */
 static void mig_pause(struct migration *g, sim_time_t len, bool to_postcopy)
 {
-	struct machine *m = g->m;
+	const struct host_parts *h = g->h;
 
 	g->phase = MIGP_PAUSED;
 	g->to_postcopy = to_postcopy;
 	g->downtime_ps = len;
-	g->stop_ps = m->sim.now;
+	g->stop_ps = h->sim->now;
 	g->precopy_bytes = g->bytes;
-	m->paused_until = m->sim.now + len;
-	/* The resume event goes first: at paused_until it runs before the
-	 * vCPU steps the pause rescheduled. */
-	sim_at(&m->sim, m->paused_until, mig_resume_ev, g, 0);
-	for (uint32_t i = 0; i < m->nvcpus; i++)
-		vcpu_pause(&m->vcpus[i]);
+	/* The resume event goes first: at the end of the downtime it runs
+	 * before the vCPU steps the pause rescheduled. */
+	sim_at(h->sim, h->sim->now + len, mig_resume_ev, g, 0);
+	h->vm->pause(h->vm_ctx, h->sim->now + len);
 	mig_note(g, to_postcopy ? "migration: switch-over to postcopy" : "migration: stop-and-copy");
 }
 
@@ -249,7 +266,7 @@ static void mig_pause(struct migration *g, sim_time_t len, bool to_postcopy)
  * (MIGS_PREREAD). */
 static void mig_stop_and_copy(struct migration *g)
 {
-	const struct migration_cfg *c = &g->m->cfg->migration;
+	const struct migration_cfg *c = &g->h->cfg->migration;
 	uint64_t dirty = mig_count(g, HM_MIGDIRTY);
 	uint64_t bytes = dirty * PAGE + c->device_state;
 
@@ -262,7 +279,7 @@ static void mig_stop_and_copy(struct migration *g)
 /* The postcopy switch-over: the device state, then one round trip. */
 static void mig_to_postcopy(struct migration *g)
 {
-	const struct migration_cfg *c = &g->m->cfg->migration;
+	const struct migration_cfg *c = &g->h->cfg->migration;
 
 	mig_pause(g, miglink_block(&g->link, c->device_state) + c->rtt, true);
 	g->bytes += c->device_state;
@@ -271,10 +288,10 @@ static void mig_to_postcopy(struct migration *g)
 static void mig_round_ev(void *ctx, uint64_t arg)
 {
 	struct migration *g = ctx;
-	struct machine *m = g->m;
-	const struct migration_cfg *c = &m->cfg->migration;
+	const struct host_parts *h = g->h;
+	const struct migration_cfg *c = &h->cfg->migration;
 	uint64_t dirty = mig_count(g, HM_MIGDIRTY);
-	sim_time_t dur = m->sim.now - g->round_start_ps;
+	sim_time_t dur = h->sim->now - g->round_start_ps;
 	/* QEMU's switch-over test: the rest fits downtime-limit at the
 	 * bandwidth measured over the round just finished. */
 	double bw = dur && g->round_bytes ? (double)g->round_bytes * (double)SIM_S / (double)dur
@@ -285,8 +302,8 @@ static void mig_round_ev(void *ctx, uint64_t arg)
 	g->last_dirty = dirty;
 	if (c->mode == MIG_PRECOPY && (double)(dirty * PAGE) <= threshold) {
 		bool swapped = false;
-		for (uint64_t p = 0; p < m->hm.npages && !swapped; p++)
-			swapped = (m->hm.st[p] & HM_MIGDIRTY) && (m->hm.st[p] & (HM_SWAPPED | HM_INFLIGHT));
+		for (uint64_t p = 0; p < h->hm->npages && !swapped; p++)
+			swapped = (h->hm->st[p] & HM_MIGDIRTY) && (h->hm->st[p] & (HM_SWAPPED | HM_INFLIGHT));
 		if (swapped)
 			mig_sender_start(g, MIGS_PREREAD);
 		else
@@ -303,7 +320,7 @@ static void mig_round_ev(void *ctx, uint64_t arg)
 		 * forces a switch-over on its own). */
 		g->phase = MIGP_FAILED;
 		g->result = "not_converged";
-		g->end_ps = m->sim.now;
+		g->end_ps = h->sim->now;
 		mig_snapshot(g, g->prog_switch);
 		mig_snapshot(g, g->prog_end);
 		mig_note(g, "migration: precopy did not converge");
@@ -316,31 +333,31 @@ static void mig_round_ev(void *ctx, uint64_t arg)
 
 static void mig_page_arrived(struct migration *g, uint64_t page)
 {
-	struct machine *m = g->m;
+	const struct host_parts *h = g->h;
 
-	if (!hostmem_remote_arrived(&m->hm, page)) {
+	if (!hostmem_remote_arrived(h->hm, page)) {
 		/* Every page is sent once: the stream skips pages already
 		 * requested and requests never target a page on the wire. */
 		g->duplicates++;
-		machine_fail(m, m->sim.now, "migration: page %#llx delivered twice",
-			     (unsigned long long)page);
+		mig_fail(g, "migration: page %#llx delivered twice",
+			 (unsigned long long)page);
 		return;
 	}
 	g->arrived++;
 	g->remote_left--;
 	g->pages_sent++;
 	g->bytes += PAGE;
-	vcpu_page_resident(m, page);
-	workers_page_resident(&m->workers, page);
+	h->vm->page_resident(h->vm_ctx, page);
+	workers_page_resident(h->workers, page);
 	if (g->remote_left == 0 && g->phase == MIGP_POSTCOPY) {
 		g->phase = MIGP_DONE;
 		g->result = "completed";
-		g->end_ps = m->sim.now;
+		g->end_ps = h->sim->now;
 		mig_snapshot(g, g->prog_end);
 		mig_note(g, "migration: postcopy complete");
 		if (g->arrived != g->remote_at_switch)
-			machine_fail(m, m->sim.now, "migration: %llu of %llu remote pages arrived",
-				     (unsigned long long)g->arrived, (unsigned long long)g->remote_at_switch);
+			mig_fail(g, "migration: %llu of %llu remote pages arrived",
+				 (unsigned long long)g->arrived, (unsigned long long)g->remote_at_switch);
 	}
 }
 
@@ -348,7 +365,7 @@ static void mig_page_arrived(struct migration *g, uint64_t page)
 static void mig_deliver(void *ctx, const struct mig_unit *u)
 {
 	struct migration *g = ctx;
-	sim_time_t now = g->m->sim.now;
+	sim_time_t now = g->h->sim->now;
 
 	if (u->urgent)
 		hist_add(&g->req_latency, now - u->t_req);
@@ -363,7 +380,7 @@ static void mig_deliver(void *ctx, const struct mig_unit *u)
 	if (g->draining && g->link.inflight == 0) {
 		/* The round's last page is in: its acknowledgement returns. */
 		g->draining = false;
-		sim_after(&g->m->sim, g->link.half_rtt, mig_round_ev, g, 0);
+		sim_after(g->h->sim, g->link.half_rtt, mig_round_ev, g, 0);
 	}
 }
 
@@ -372,17 +389,17 @@ static void mig_deliver(void *ctx, const struct mig_unit *u)
 static void mig_resume_ev(void *ctx, uint64_t arg)
 {
 	struct migration *g = ctx;
-	struct machine *m = g->m;
-	struct hostmem *hm = &m->hm;
+	const struct host_parts *h = g->h;
+	struct hostmem *hm = h->hm;
 
 	(void)arg;
-	g->switch_ps = m->sim.now;
+	g->switch_ps = h->sim->now;
 	mig_snapshot(g, g->prog_switch);
 	/* Stage 2 is empty on the destination. */
 	for (uint64_t p = 0; p < hm->npages; p++)
 		hm->st[p] &= (uint8_t)~HM_MAPPED;
 	if (g->to_postcopy) {
-		bool all = m->cfg->migration.mode == MIG_POSTCOPY;
+		bool all = h->cfg->migration.mode == MIG_POSTCOPY;
 		for (uint64_t p = 0; p < hm->npages; p++) {
 			uint8_t s = hm->st[p];
 			if (!s || (!all && !(s & HM_MIGDIRTY)))
@@ -398,41 +415,39 @@ static void mig_resume_ev(void *ctx, uint64_t arg)
 		}
 		g->remote_at_switch = g->remote_left;
 		g->phase = MIGP_POSTCOPY;
-		g->throttle = m->cfg->migration.max_postcopy_bandwidth;
-		if (g->throttle >= m->cfg->migration.bandwidth)
+		g->throttle = h->cfg->migration.max_postcopy_bandwidth;
+		if (g->throttle >= h->cfg->migration.bandwidth)
 			g->throttle = 0;
-		g->credit_at = m->sim.now;
+		g->credit_at = h->sim->now;
 	} else {
 		g->phase = MIGP_DONE;
 		g->result = "completed";
-		g->end_ps = m->sim.now;
+		g->end_ps = h->sim->now;
 		mig_snapshot(g, g->prog_end);
 	}
-	m->paused_until = 0;
-	if (m->proto->migrate)
-		m->proto->migrate(m);
-	vcpu_sdei_migrate(m);
+	h->vm->switch_over(h->vm_ctx);
 	if (g->phase == MIGP_POSTCOPY) {
 		/* Faults in progress at the source now wait for remote pages. */
-		for (uint32_t i = 0; i < m->nvcpus; i++)
-			if (m->vcpus[i].waiting_io && hm->st[m->vcpus[i].fault_gfn] == HM_REMOTE)
-				migration_request(g, m->vcpus[i].fault_gfn);
-		for (uint32_t w = 0; w < m->workers.n; w++) {
-			struct worker *wk = &m->workers.w[w];
+		for (uint32_t i = 0; i < h->nvcpus; i++) {
+			uint64_t gfn;
+			if (h->vm->vcpu_waiting(h->vm_ctx, i, &gfn) && hm->st[gfn] == HM_REMOTE)
+				migration_request(g, gfn);
+		}
+		for (uint32_t w = 0; w < h->workers->n; w++) {
+			struct worker *wk = &h->workers->w[w];
 			if (wk->busy && wk->waiting_io && hm->st[wk->job.gfn] == HM_REMOTE)
 				migration_request(g, wk->job.gfn);
 		}
 		if (g->remote_left == 0) {
 			g->phase = MIGP_DONE;
 			g->result = "completed";
-			g->end_ps = m->sim.now;
+			g->end_ps = h->sim->now;
 			mig_snapshot(g, g->prog_end);
 		} else {
 			mig_sender_start(g, MIGS_STREAM);
 		}
 	}
-	for (uint32_t i = 0; i < m->nvcpus; i++)
-		vcpu_unpause(&m->vcpus[i]);
+	h->vm->unpause(h->vm_ctx);
 }
 
 static void mig_send_urgent(struct migration *g, uint64_t page, sim_time_t t_req)
@@ -441,7 +456,7 @@ static void mig_send_urgent(struct migration *g, uint64_t page, sim_time_t t_req
 
 	u.page[0] = page;
 	if (miglink_send(&g->link, &u))
-		machine_fail(g->m, g->m->sim.now, "migration: out of memory for the link queue");
+		mig_fail(g, "migration: out of memory for the link queue");
 }
 
 static void mig_pend_remove(struct migration *g, uint32_t i)
@@ -464,7 +479,7 @@ static void mig_request_at_source_ev(void *ctx, uint64_t page)
 			if (!BIT_TEST(g->bm_src_reading, page)) {
 				BIT_SET(g->bm_src_reading, page);
 				g->src_swapins++;
-				swapdev_submit(&g->m->swap, page, false);
+				swapdev_submit(g->h->swap, page, false);
 			}
 			return;
 		}
@@ -482,20 +497,20 @@ static void mig_request_at_source_ev(void *ctx, uint64_t page)
  * after leaving the wire. */
 void migration_request(struct migration *g, uint64_t page)
 {
-	hostmem_fetch_start(&g->m->hm, page);
+	hostmem_fetch_start(g->h->hm, page);
 	g->requests++;
 	if (g->npend == g->cappend) {
 		uint32_t ncap = g->cappend ? g->cappend * 2 : 64;
 		struct mig_pending *np = realloc(g->pend, ncap * sizeof(*np));
 		if (!np) {
-			machine_fail(g->m, g->m->sim.now, "migration: out of memory for requests");
+			mig_fail(g, "migration: out of memory for requests");
 			return;
 		}
 		g->pend = np;
 		g->cappend = ncap;
 	}
-	g->pend[g->npend++] = (struct mig_pending){ page, g->m->sim.now, false };
-	sim_after(&g->m->sim, g->link.half_rtt, mig_request_at_source_ev, g, page);
+	g->pend[g->npend++] = (struct mig_pending){ page, g->h->sim->now, false };
+	sim_after(g->h->sim, g->link.half_rtt, mig_request_at_source_ev, g, page);
 }
 
 bool migration_source_read_done(struct migration *g, uint64_t gfn)
@@ -527,12 +542,12 @@ void migration_page_resident(struct migration *g, uint64_t gfn)
 static void mig_start_ev(void *ctx, uint64_t arg)
 {
 	struct migration *g = ctx;
-	const struct migration_cfg *c = &g->m->cfg->migration;
+	const struct migration_cfg *c = &g->h->cfg->migration;
 
 	(void)arg;
-	g->start_ps = g->m->sim.now;
-	if (g->m->cfg->faults.migrate_random)
-		faults_record(g->m, TRACE_NO_VCPU, FAULT_MIGRATE_START, 0);
+	g->start_ps = g->h->sim->now;
+	if (g->h->cfg->faults.migrate_random)
+		faults_record(g->h->faults, TRACE_NO_VCPU, FAULT_MIGRATE_START, 0);
 	mig_snapshot(g, g->prog_start);
 	mig_note(g, "migration: start");
 	if (c->mode == MIG_POSTCOPY) {
@@ -541,40 +556,40 @@ static void mig_start_ev(void *ctx, uint64_t arg)
 	}
 	g->phase = MIGP_PRECOPY;
 	g->throttle = c->max_bandwidth < c->bandwidth ? c->max_bandwidth : 0;
-	g->credit_at = g->m->sim.now;
+	g->credit_at = g->h->sim->now;
 	/* Dirty tracking starts now: round 0 sends everything. */
 	mig_round_start(g);
 }
 
-int migration_init(struct migration *g, struct machine *m)
+int migration_init(struct migration *g, const struct host_parts *h)
 {
 	memset(g, 0, sizeof(*g));
-	g->m = m;
+	g->h = h;
 	hist_init(&g->req_latency);
-	if (m->cfg->migration.mode == MIG_NONE)
+	if (h->cfg->migration.mode == MIG_NONE)
 		return 0;
-	g->prog_start = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
-	g->prog_switch = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
-	g->prog_end = calloc(m->sched.ntasks + 1, sizeof(uint64_t));
-	size_t words = (m->hm.npages + 63) / 64;
+	g->prog_start = calloc(h->ntasks + 1, sizeof(uint64_t));
+	g->prog_switch = calloc(h->ntasks + 1, sizeof(uint64_t));
+	g->prog_end = calloc(h->ntasks + 1, sizeof(uint64_t));
+	size_t words = (h->hm->npages + 63) / 64;
 	g->bm_send = calloc(words, sizeof(uint64_t));
 	g->bm_src_swapped = calloc(words, sizeof(uint64_t));
 	g->bm_src_reading = calloc(words, sizeof(uint64_t));
 	if (!g->prog_start || !g->prog_switch || !g->prog_end || !g->bm_send || !g->bm_src_swapped ||
 	    !g->bm_src_reading)
 		return -1;
-	const struct migration_cfg *c = &m->cfg->migration;
-	miglink_init(&g->link, &m->sim, c->bandwidth, c->rtt, c->postcopy_preempt);
+	const struct migration_cfg *c = &h->cfg->migration;
+	miglink_init(&g->link, h->sim, c->bandwidth, c->rtt, c->postcopy_preempt);
 	g->link.deliver = mig_deliver;
 	g->link.room = mig_link_room;
 	g->link.ctx = g;
-	sim_time_t start = m->cfg->migration.start;
+	sim_time_t start = h->cfg->migration.start;
 	/* Injection: the faults stream (seeded by faults_init, which runs
 	 * first) picks the instant, so every explored seed migrates at a
 	 * different point of the run. */
-	if (m->cfg->faults.migrate_random)
-		start = (sim_time_t)(rng_uniform01(&m->faults.rng) * (double)m->cfg->run.duration);
-	sim_at(&m->sim, start, mig_start_ev, g, 0);
+	if (h->cfg->faults.migrate_random)
+		start = (sim_time_t)(rng_uniform01(&h->faults->rng) * (double)h->cfg->run.duration);
+	sim_at(h->sim, start, mig_start_ev, g, 0);
 	return 0;
 }
 
@@ -599,12 +614,12 @@ static const char *mig_phase_name(enum mig_phase p)
 	return n[p];
 }
 
-json_t *migration_json(const struct migration *g)
+json_t *migration_json(const struct migration *g, sim_time_t run_end)
 {
-	const struct machine *m = g->m;
-	const struct migration_cfg *c = &m->cfg->migration;
+	const struct host_parts *h = g->h;
+	const struct migration_cfg *c = &h->cfg->migration;
 	json_t *o = json_object(), *tasks = json_array();
-	sim_time_t end = g->end_ps ? g->end_ps : m->end_ps;
+	sim_time_t end = g->end_ps ? g->end_ps : run_end;
 	double secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
 
 	json_object_set_new(o, "mode", json_string(cfg_migration_mode_names[c->mode]));
@@ -631,26 +646,30 @@ json_t *migration_json(const struct migration *g)
 	json_object_set_new(o, "precopy_ps", json_integer((json_int_t)(g->stop_ps > g->start_ps ? g->stop_ps - g->start_ps : 0)));
 	json_object_set_new(o, "device_state_bytes", json_integer((json_int_t)c->device_state));
 	json_object_set_new(o, "source_swap_ins", json_integer((json_int_t)g->src_swapins));
-	for (uint32_t i = 0; g->prog_start && i < m->sched.ntasks; i++) {
-		const struct task *t = &m->sched.tasks[i];
+	uint64_t *now = g->prog_start ? calloc(h->ntasks + 1, sizeof(uint64_t)) : NULL;
+
+	if (now)
+		h->vm->progress(h->vm_ctx, now);
+	for (uint32_t i = 0; now && i < h->ntasks; i++) {
 		uint64_t before = g->prog_start[i];
-		uint64_t mid = (g->start_ps ? (g->end_ps ? g->prog_end[i] : t->progress) : before) - before;
-		uint64_t after = g->end_ps ? t->progress - g->prog_end[i] : 0;
-		json_array_append_new(tasks, json_pack("{s:s, s:I, s:I, s:I}", "name", t->name,
+		uint64_t mid = (g->start_ps ? (g->end_ps ? g->prog_end[i] : now[i]) : before) - before;
+		uint64_t after = g->end_ps ? now[i] - g->prog_end[i] : 0;
+		json_array_append_new(tasks, json_pack("{s:s, s:I, s:I, s:I}", "name", h->vm->task_name(h->vm_ctx, i),
 						       "before", (json_int_t)before, "during", (json_int_t)mid,
 						       "after", (json_int_t)after));
 	}
+	free(now);
 	json_object_set_new(o, "tasks", tasks);
 	return o;
 }
 
-void migration_summary(const struct migration *g, FILE *out)
+void migration_summary(const struct migration *g, sim_time_t run_end, FILE *out)
 {
-	const struct machine *m = g->m;
-	const struct migration_cfg *cf = &m->cfg->migration;
+	const struct host_parts *h = g->h;
+	const struct migration_cfg *cf = &h->cfg->migration;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	sim_time_t total = g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0;
-	sim_time_t end = g->end_ps ? g->end_ps : m->end_ps;	/* rates: as in the JSON */
+	sim_time_t end = g->end_ps ? g->end_ps : run_end;	/* rates: as in the JSON */
 	double secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
 
 	if (cf->mode == MIG_NONE)

@@ -5,7 +5,9 @@
  * the remaining pages plus urgent requests for pages the guest faults on,
  * served ahead of the stream with postcopy-preempt.  Remote pages fault
  * like swapped ones, so APF applies to them.  At switch-over the protocol
- * hands its state over as the VMM does (protocol_ops.migrate).
+ * hands its state over as the VMM does (protocol_ops.migrate, reached
+ * through host_vm_ops.switch_over: the host layer does not call the
+ * protocol or the vCPUs itself).
  *
  * One host object plays both roles: until switch-over it is the source,
  * afterwards the destination (stage 2 starts empty there; pages sent by
@@ -29,7 +31,7 @@
 #include "model/kernel/sim.h"
 #include "model/host/miglink.h"
 
-struct machine;
+struct host_parts;
 
 enum mig_phase { MIGP_IDLE, MIGP_PRECOPY, MIGP_PAUSED, MIGP_POSTCOPY, MIGP_DONE, MIGP_FAILED };
 
@@ -45,7 +47,7 @@ struct mig_pending {
 };
 
 struct migration {
-	struct machine *m;
+	const struct host_parts *h;	/* the machine's host parts (host.h) */
 	enum mig_phase phase;
 	bool to_postcopy;	/* the pause ends in postcopy (not the end) */
 	uint32_t rounds;
@@ -83,7 +85,7 @@ struct migration {
 	uint32_t npend, cappend;
 };
 
-int migration_init(struct migration *g, struct machine *m);
+int migration_init(struct migration *g, const struct host_parts *h);
 void migration_fini(struct migration *g);
 /* A fault touched a remote page: request it (urgent). */
 void migration_request(struct migration *g, uint64_t page);
@@ -93,7 +95,9 @@ void migration_request(struct migration *g, uint64_t page);
  * (call after the page became resident). */
 bool migration_source_read_done(struct migration *g, uint64_t gfn);
 void migration_page_resident(struct migration *g, uint64_t gfn);
-json_t *migration_json(const struct migration *g);
-void migration_summary(const struct migration *g, FILE *out);
+/* The report sections; run_end is when the run ended (the rates of a
+ * migration still running are taken up to it). */
+json_t *migration_json(const struct migration *g, sim_time_t run_end);
+void migration_summary(const struct migration *g, sim_time_t run_end, FILE *out);
 
 #endif

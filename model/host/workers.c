@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/vm/machine.h"
+#include "model/config/config.h"
+#include "model/host/faults.h"
+#include "model/host/host.h"
+#include "model/host/hostmem.h"
+#include "model/host/migration.h"
+#include "model/host/swapin.h"
 
-int workers_init(struct workers *ws, struct machine *m, uint32_t n)
+int workers_init(struct workers *ws, const struct host_parts *h, uint32_t n)
 {
 	memset(ws, 0, sizeof(*ws));
-	ws->m = m;
+	ws->h = h;
 	ws->n = n ? n : 1;
 	ws->w = calloc(ws->n, sizeof(*ws->w));
 	ws->qcap = 64;
@@ -45,18 +50,18 @@ static inline void worker_set_waiting(struct workers *ws, struct worker *w, bool
 static void worker_run_ev(void *ctx, uint64_t i)
 {
 	struct workers *ws = ctx;
-	struct machine *m = ws->m;
+	const struct host_parts *h = ws->h;
 	struct worker *w = &ws->w[i];
 	uint64_t gfn = w->job.gfn;
 
-	if (faults_draw(m, m->cfg->faults.worker_fail)) {
+	if (faults_draw(h->faults, h->cfg->faults.worker_fail)) {
 		/* The fault-in failed; the worker notifies anyway (§1.3), the
 		 * page stays out and the guest's retry faults again. */
-		faults_record(m, w->job.vcpu, FAULT_WORKER_FAIL, gfn);
+		faults_record(h->faults, w->job.vcpu, FAULT_WORKER_FAIL, gfn);
 		worker_finish(ws, (uint32_t)i);
 		return;
 	}
-	switch (hostmem_classify(&m->hm, gfn)) {
+	switch (hostmem_classify(h->hm, gfn)) {
 	case HM_FAULT_NONE:
 	case HM_FAULT_MINOR:
 		ws->stats.no_io++;
@@ -64,17 +69,17 @@ static void worker_run_ev(void *ctx, uint64_t i)
 		return;
 	case HM_FAULT_ZERO:
 		ws->stats.zero_fills++;
-		hostmem_zero_fill(&m->hm, gfn);
+		hostmem_zero_fill(h->hm, gfn);
 		worker_finish(ws, (uint32_t)i);
 		return;
 	case HM_FAULT_MAJOR:
 		ws->stats.swap_ins++;
-		swapin_start(&m->hm, &m->swap, &m->cfg->host.swap, gfn);
+		swapin_start(h->hm, h->swap, &h->cfg->host.swap, gfn);
 		worker_set_waiting(ws, w, true);
 		return;
 	case HM_FAULT_REMOTE:
 		/* Postcopy: fetched from the migration source. */
-		migration_request(&m->mig, gfn);
+		migration_request(h->mig, gfn);
 		worker_set_waiting(ws, w, true);
 		return;
 	case HM_FAULT_INFLIGHT:
@@ -86,13 +91,13 @@ static void worker_run_ev(void *ctx, uint64_t i)
 static void worker_take(struct workers *ws, uint32_t i, const struct worker_job *job)
 {
 	struct worker *w = &ws->w[i];
-	struct machine *m = ws->m;
+	const struct host_parts *h = ws->h;
 
 	w->busy = true;
 	worker_set_waiting(ws, w, false);
 	w->job = *job;
-	hist_add(&ws->stats.queue_wait, m->sim.now - job->submitted);
-	sim_after(&m->sim, m->cfg->host.worker_start, worker_run_ev, ws, i);
+	hist_add(&ws->stats.queue_wait, h->sim->now - job->submitted);
+	sim_after(h->sim, h->cfg->host.worker_start, worker_run_ev, ws, i);
 }
 
 static void worker_finish(struct workers *ws, uint32_t i)
@@ -100,7 +105,7 @@ static void worker_finish(struct workers *ws, uint32_t i)
 	struct worker *w = &ws->w[i];
 	struct worker_job job = w->job;
 
-	hist_add(&ws->stats.fault_in, ws->m->sim.now - job.submitted);
+	hist_add(&ws->stats.fault_in, ws->h->sim->now - job.submitted);
 	w->busy = false;
 	worker_set_waiting(ws, w, false);
 	if (ws->qlen) {
@@ -115,7 +120,7 @@ static void worker_finish(struct workers *ws, uint32_t i)
 
 int workers_submit(struct workers *ws, uint32_t vcpu, void *work, uint64_t gfn)
 {
-	struct worker_job job = { vcpu, work, gfn, ws->m->sim.now };
+	struct worker_job job = { vcpu, work, gfn, ws->h->sim->now };
 
 	ws->stats.jobs++;
 	for (uint32_t i = 0; i < ws->n; i++) {

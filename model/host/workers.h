@@ -7,7 +7,8 @@
  * never touched, otherwise a swap-in through the swap device (queueing
  * with every other request) — or waiting for a swap-in already in flight.
  * The worker is busy until the page is resident; then the completion
- * callback runs (the APF core's apf_work_completed).  Faulting in does not
+ * callback runs (through the machine, the protocol's work_done and the
+ * APF core's apf_work_completed).  Faulting in does not
  * map the page in stage 2: that is the prefault's job (page ready).
  */
 #ifndef APFSIM_MODEL_WORKERS_H
@@ -19,7 +20,7 @@
 #include "model/kernel/histogram.h"
 #include "model/kernel/sim.h"
 
-struct machine;
+struct host_parts;
 
 struct worker_job {
 	uint32_t vcpu;
@@ -45,7 +46,7 @@ struct workers_stats {
 };
 
 struct workers {
-	struct machine *m;
+	const struct host_parts *h;	/* the machine's host parts (host.h) */
 	uint32_t n;
 	struct worker *w;
 	struct worker_job *q;	/* ring of waiting jobs */
@@ -55,12 +56,14 @@ struct workers {
 	 * completion used to walk every worker (13 % of a testsuite-mem run). */
 	uint32_t n_waiting_io;
 	struct workers_stats stats;
-	/* Job finished: the page is resident (or the fault-in failed). */
+	/* Job finished: the page is resident (or the fault-in failed).  Set by
+	 * model/vm (machine_proto.c) to hand it to protocol_ops.work_done; NULL:
+	 * nobody listens. */
 	void (*complete)(void *ctx, const struct worker_job *job, uint32_t worker);
 	void *ctx;
 };
 
-int workers_init(struct workers *ws, struct machine *m, uint32_t n);
+int workers_init(struct workers *ws, const struct host_parts *h, uint32_t n);
 void workers_fini(struct workers *ws);
 int workers_submit(struct workers *ws, uint32_t vcpu, void *work, uint64_t gfn);
 /* Withdraw a job that has not started (cancel_work_sync); true if removed. */

@@ -13,6 +13,7 @@
 
 #include "model/config/config.h"
 #include "model/apf/trapcost.h"
+#include "model/apf/switches.h"
 #include "model/scenario/text_guard.h"
 #include "model/kernel/strdist.h"
 #include "workloads/workload.h"

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "model/check/oracle.h"
-#include "model/report/report.h"
+#include "model/vm/machine_report.h"
 #include "model/vm/machine.h"
 
 /* Key paths of the run document (docs/output.md), by enum session_fig.

@@ -298,17 +298,19 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		m->vcpus[i].m = m;
 		m->vcpus[i].id = i;
 	}
-	if (workers_init(&m->workers, m, cfg->host.workers)) {
+	machine_host_parts(m);
+	if (workers_init(&m->workers, &m->host, cfg->host.workers)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the worker pool");
 		return -1;
 	}
-	if (faults_init(m))
+	if (faults_init(&m->faults, &m->host))
 		return -1;
-	if (migration_init(&m->mig, m)) {
+	if (migration_init(&m->mig, &m->host)) {
 		snprintf(m->err, sizeof(m->err), "out of memory for the migration model");
 		return -1;
 	}
-	if (m->proto->init && m->proto->init(m))
+	machine_proto_env(m);
+	if (m->proto->init && m->proto->init(&m->proto_env))
 		return -1;
 	if (m->proto->needs_guest && vcpu_guest_init(m))
 		return -1;
@@ -382,7 +384,7 @@ void machine_fini(struct machine *m)
 	free(m->fail_report);
 	m->fail_report = NULL;
 	if (m->proto && m->proto->fini)
-		m->proto->fini(m);
+		m->proto->fini(&m->proto_env);
 	workers_fini(&m->workers);
 	sched_fini(&m->sched);
 	free(m->vcpus);

@@ -17,9 +17,12 @@
 #include "model/apf/trapcost.h"
 #include "model/host/faults.h"
 #include "model/kernel/histogram.h"
+#include "model/host/host.h"
 #include "model/host/hostmem.h"
 #include "model/host/migration.h"
 #include "model/report/account.h"
+#include "model/report/fault_classes.h"
+#include "model/apf/protocol.h"
 #include "model/vm/sched.h"
 #include "model/kernel/sim.h"
 #include "model/host/swapdev.h"
@@ -104,16 +107,8 @@ struct vcpu {
 	uint64_t sdei_dispatches, irqs, exceptions;
 };
 
-/* Every stage-2 fault lands in exactly one class, counted where it is
- * classified: faults == minor + zero_fill + major + async + repeated. */
-struct fault_classes {
-	uint64_t minor;		/* resident page (or none needed): mapped, no I/O */
-	uint64_t swapcache;	/* of minor: a page read ahead into the swap cache */
-	uint64_t zero_fill;	/* never touched: allocated and cleared */
-	uint64_t major;		/* needed I/O; the vCPU waited in the host (sync) */
-	uint64_t async;		/* needed I/O; delivered as an async PF (not-present) */
-	uint64_t repeated;	/* APF: a page whose async PF is still pending */
-};
+/* struct fault_classes: model/report/fault_classes.h (filled here and by
+ * the protocol through protocol_env.cls). */
 
 struct machine_stats {
 	struct fault_classes cls;
@@ -144,13 +139,14 @@ struct machine {
 	struct guest_mem gmem;
 	struct machine_stats stats;
 	const struct protocol_ops *proto;
-	void *proto_state;
+	struct protocol_env proto_env;	/* what the protocol sees of the machine (machine_proto.c) */
 	struct trap_costs trap;		/* exit/entry/hypercall/... of this run */
 	struct platform *plat;		/* guest code; NULL for `sync` */
 	struct workers workers;		/* async-PF fault-in workers */
 	struct tracer tracer;
 	struct migration mig;
 	struct faults faults;
+	struct host_parts host;		/* the host parts and host_vm_ops (machine_host.c) */
 	sim_time_t paused_until;	/* migration downtime: vCPUs stopped until then */
 	struct vcpu *running_vcpu;	/* the vCPU executing guest code now */
 	struct vcpu *stepping;		/* the vCPU whose step event is running */
@@ -195,6 +191,14 @@ void machine_fini(struct machine *m);
  * it as a trace sink; NULL when out of memory or out of sink slots.  The
  * caller destroys it after reading the verdict. */
 struct oracle *machine_attach_oracle(struct machine *m);
+
+/* machine_host.c: fill m->host and install the host_vm_ops, before the
+ * host parts (workers, faults, migration) are initialised. */
+void machine_host_parts(struct machine *m);
+/* machine_proto.c: fill m->proto_env and install the protocol_machine_ops
+ * and the worker pool's completion, after the host parts exist and before
+ * protocol_ops.init. */
+void machine_proto_env(struct machine *m);
 
 /* Cycles -> picoseconds at the guest frequency (rounded to nearest). */
 sim_time_t machine_cycles_ps(const struct machine *m, uint64_t cycles);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/apf/protocol.h"	/* struct platform_x86_ops */
 #include "smccc/smccc.h"
 #include "workloads/guest/guest_abi.h"
 
@@ -68,14 +69,8 @@ struct platform_sched_ops {
 	bool (*sgi_write)(void *ctx, unsigned cpu, uint64_t val);
 };
 
-/* The host side of the x86-semantics driver's MSRs and CPUID leaf
- * (APFSIM_HC_*, guest_abi.h).  msr_write/msr_read return 0, or -1 for #GP
- * (the guest sees x0 = -1).  A NULL table or op answers -1 (features 0). */
-struct platform_x86_ops {
-	int64_t (*msr_write)(void *ctx, unsigned cpu, uint32_t msr, uint64_t val);
-	int64_t (*msr_read)(void *ctx, unsigned cpu, uint32_t msr, uint64_t *val);
-	uint64_t (*kvm_features)(void *ctx, unsigned cpu); /* CPUID 0x40000001 EAX */
-};
+/* struct platform_x86_ops, the host side of the x86-semantics driver's MSRs
+ * and CPUID leaf, is the protocol layer's: model/apf/protocol.h. */
 
 struct platform_config {
 	unsigned ncpus;			/* 1 .. GUEST_MAX_CPUS */

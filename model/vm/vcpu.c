@@ -446,7 +446,7 @@ static void vcpu_entry(struct vcpu *v, sim_time_t *t)
 	v->gstart = *t;
 	v->gcharged = 0;
 	if (m->proto->entry)
-		m->proto->entry(m, v);
+		m->proto->entry(&m->proto_env, v->id);
 	if (m->plat)
 		vcpu_guest_deliver(v, t);
 }
@@ -582,7 +582,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 					    hostmem_classify(&m->hm, gfn) == HM_FAULT_MAJOR)
 						vcpu_fault_sync(v, tk, gfn);
 					else
-						m->proto->stage2_fault(m, v, tk, gfn);
+						m->proto->stage2_fault(&m->proto_env, v->id, tk, gfn);
 					return;
 				}
 				hostmem_access(&m->hm, gfn, tk->op.write);
@@ -773,7 +773,7 @@ void vcpu_kick(struct vcpu *v)
 		v->kicked = true;
 	if (v->m->cfg->faults.kick_delay) {
 		at += v->m->cfg->faults.kick_delay;
-		faults_record(v->m, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
+		faults_record(&v->m->faults, v->id, FAULT_KICK_DELAY, v->m->cfg->faults.kick_delay);
 	}
 	vcpu_schedule_step(v, at);
 }

@@ -121,7 +121,7 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 	case GE_EXCEPTION: {
 		uint64_t esr, far;
 
-		v->m->proto->exception_take(v->m, v->id, &esr, &far);
+		v->m->proto->exception_take(&v->m->proto_env, v->id, &esr, &far);
 		return platform_exception(p, v->id, esr, far, GUEST_RUN_BUDGET);
 	}
 	case GE_HOTPLUG:
@@ -364,7 +364,7 @@ static bool gs_sgi_write(void *ctx, unsigned cpu, uint64_t val)
 	if (!delay || val != platform_percpu(m->plat, cpu)->sgi1r_self)
 		return false;
 	sim_time_t at = vcpu_guest_now(&m->vcpus[cpu]) + delay;
-	faults_record_at(m, at - delay, cpu, FAULT_RESCHED_IPI_DELAY, delay);
+	faults_record_at(&m->faults, at - delay, cpu, FAULT_RESCHED_IPI_DELAY, delay);
 	sim_at(&m->sim, at, resched_ipi_land_ev, m, cpu);
 	return true;
 }
@@ -405,9 +405,9 @@ int vcpu_guest_init(struct machine *m)
 	char err[512];
 
 	if (m->proto->apf_ops)
-		pc.apf_ops = m->proto->apf_ops(m, &pc.apf_ctx);
+		pc.apf_ops = m->proto->apf_ops(&m->proto_env, &pc.apf_ctx);
 	if (m->proto->x86_ops)
-		pc.x86_ops = m->proto->x86_ops(m, &pc.x86_ctx);
+		pc.x86_ops = m->proto->x86_ops(&m->proto_env, &pc.x86_ctx);
 	/* The guest driver of the protocol's family (model/apf/family.c). */
 	pc.boot_flags |= apf_family_for(c)->boot_flags(&c->sw);
 	if (c->guest.apf_driver == GUEST_DRIVER_NO_IRQ_ACK)
@@ -432,7 +432,7 @@ int vcpu_guest_init(struct machine *m)
 		}
 		platform_boot_params(m->plat)->sdei_other = GUEST_SDEI_OTHER_EVENT;
 	}
-	if (m->proto->attach && m->proto->attach(m))
+	if (m->proto->attach && m->proto->attach(&m->proto_env))
 		return -1;
 	return 0;
 }
@@ -469,7 +469,7 @@ void vcpu_guest_boot(struct vcpu *v, sim_time_t *t)
 	v->gstart = *t;
 	v->gcharged = 0;
 	if (m->proto->entry)
-		m->proto->entry(m, v);
+		m->proto->entry(&m->proto_env, v->id);
 	r = guest_run(v, GE_IDLE, VB_GUEST_SCHED, t);
 	if (r.reason == PLATFORM_STOP_SWITCH)
 		v->guest_wfi = false;
@@ -491,7 +491,7 @@ void vcpu_guest_hotplug(struct vcpu *v, uint32_t op, sim_time_t *t)
 	if (op != GUEST_HOTPLUG_APF_OFF && v->last_run_hvcs && m->proto->entry) {
 		v->gstart = *t;
 		v->gcharged = 0;
-		m->proto->entry(m, v);
+		m->proto->entry(&m->proto_env, v->id);
 	}
 	/* The hotplug context ended at HOTPLUG_DONE and must never be
 	 * resumed: a task in user mode continues there (platform_hotplug
@@ -540,7 +540,7 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 			vcpu_acct(v, VB_HOST_INJECT, *t);
 			*t += m->trap.sdei_dispatch;
 			r = guest_run(v, GE_SDEI, VB_GUEST_SDEI, t);
-		} else if (m->proto->exception_pending && m->proto->exception_pending(m, v->id) &&
+		} else if (m->proto->exception_pending && m->proto->exception_pending(&m->proto_env, v->id) &&
 			   (user || v->guest_wfi)) {
 			v->exceptions++;
 			r = guest_run(v, GE_EXCEPTION, VB_GUEST_EXC, t);
@@ -558,7 +558,7 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 		if (v->last_run_hvcs && m->proto->entry && !m->failed) {
 			v->gstart = *t;
 			v->gcharged = 0;
-			m->proto->entry(m, v);
+			m->proto->entry(&m->proto_env, v->id);
 		}
 		if (r.reason != PLATFORM_STOP_USER)
 			return; /* switch, idle or fault: the loop takes over */

@@ -170,7 +170,7 @@ static bool hotplug_one(struct vcpu *v, struct vcpu_hp_req rq, sim_time_t *t)
 		moved = migrate_queued(m, v);
 		vcpu_set_state(v, VCPU_IDLE, *t);
 	}
-	faults_record_at(m, *t, v->id, op_fault(op), moved);
+	faults_record_at(&m->faults, *t, v->id, op_fault(op), moved);
 	if (op == GUEST_HOTPLUG_CPU_DOWN || op == GUEST_HOTPLUG_APF_OFF) {
 		uint32_t undo = op == GUEST_HOTPLUG_CPU_DOWN ? GUEST_HOTPLUG_CPU_UP : GUEST_HOTPLUG_APF_ON;
 

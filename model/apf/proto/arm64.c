@@ -94,7 +94,7 @@ static bool arm_sync_after(struct apf_host *h, uint32_t i, const struct task *t,
 		*why = TR_SYNC_APF_DISABLED;
 		return true;
 	}
-	if (h->hv[i].send_user_only && apf_host_task_kernel(t)) {
+	if (h->hv[i].send_user_only && apf_host_task_kernel(h, t)) {
 		*why = TR_SYNC_KERNEL_MODE;
 		return true;
 	}
@@ -405,14 +405,14 @@ const struct apf_transport arm64_transport = {
 	.migrate = arm_migrate,
 };
 
-static int arm64_init(struct machine *m)
+static int arm64_init(struct protocol_env *pe)
 {
-	return apf_host_init(m, &arm64_transport);
+	return apf_host_init(pe, &arm64_transport);
 }
 
-static const struct smccc_apf_ops *arm64_apf_ops(struct machine *m, void **ctx)
+static const struct smccc_apf_ops *arm64_apf_ops(struct protocol_env *pe, void **ctx)
 {
-	*ctx = apf_host_of(m);
+	*ctx = apf_host_of(pe);
 	return &arm64_smccc_ops;
 }
 
@@ -428,5 +428,6 @@ const struct protocol_ops protocol_arm64_v4 = {
 	.migrate = apf_host_migrate,
 	.flush = apf_host_flush,
 	.report_summary = apf_host_report_summary,
+	.work_done = apf_host_work_done,
 	.report_json = apf_host_report_json,
 };

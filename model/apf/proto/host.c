@@ -9,11 +9,9 @@
 #include <string.h>
 
 #include "model/apf/protocol.h"
-#include "model/host/workers.h"
+#include "model/config/config.h"
 #include "model/report/report.h"
-#include "model/vm/machine.h"
-#include "model/vm/platform.h"
-#include "model/vm/vcpu_guest.h"
+#include "workloads/guest/guest_abi.h"
 
 #define BASE_GFN (GUEST_RAM_BASE >> 12)
 /* A host virtual address for kvm_async_pf_completed (QEMU-like mapping). */
@@ -48,92 +46,83 @@ const struct apf_stat_desc apf_stat_descs[] = {
 	{ NULL, 0, 0 },
 };
 
-struct apf_host *apf_host_of(const struct machine *m)
+struct apf_host *apf_host_of(const struct protocol_env *pe)
 {
-	return m->proto_state;
+	return pe->state;
 }
 
 /* Time of host work for vCPU i: inside its guest run, the run's clock. */
 sim_time_t apf_host_now(const struct apf_host *h, uint32_t i)
 {
-	const struct machine *m = h->m;
-
-	if (m->running_vcpu == &m->vcpus[i] || m->stepping == &m->vcpus[i])
-		return vcpu_guest_now(&m->vcpus[i]);
-	return m->sim.now;
+	return h->pe->vm->now(h->pe->vm_ctx, i);
 }
 
 const struct task *apf_host_cur(const struct apf_host *h, uint32_t i)
 {
-	return h->m->vcpus[i].cur;
+	return h->pe->vm->cur(h->pe->vm_ctx, i);
 }
 
-bool apf_host_task_kernel(const struct task *t)
+bool apf_host_task_kernel(const struct apf_host *h, const struct task *t)
 {
-	return t && t->kernel;
+	return h->pe->vm->task_kernel(t);
 }
 
 void apf_host_trace(struct apf_host *h, uint32_t i, enum trace_kind k, uint64_t x, uint64_t y, uint64_t z)
 {
-	struct machine *m = h->m;
-	const struct vcpu *v = &m->vcpus[i];
+	const struct protocol_env *pe = h->pe;
 
-	trace_emit(&m->tracer, apf_host_now(h, i), i, v->cur ? v->cur->id : TRACE_NO_TASK, k, x, y, z);
+	trace_emit(pe->tracer, apf_host_now(h, i), i, pe->vm->task_id(apf_host_cur(h, i)), k, x, y, z);
 }
 
 void apf_host_kick(struct apf_host *h, uint32_t i)
 {
-	struct machine *m = h->m;
-	const struct vcpu *v = &m->vcpus[i];
+	const struct protocol_env *pe = h->pe;
 
-	if (m->running_vcpu == v || m->stepping == v || !m->started)
+	if (!pe->vm->kickable(pe->vm_ctx, i))
 		return; /* it re-checks its requests before re-entering */
-	trace_emit(&m->tracer, m->sim.now, i,
-		   h->tp->kick_traces_task && v->cur ? v->cur->id : TRACE_NO_TASK, TR_KICK, 1, 0, 0);
-	vcpu_kick(&m->vcpus[i]);
+	trace_emit(pe->tracer, pe->sim->now, i,
+		   h->tp->kick_traces_task ? pe->vm->task_id(apf_host_cur(h, i)) : TRACE_NO_TASK, TR_KICK, 1, 0, 0);
+	pe->vm->kick(pe->vm_ctx, i);
 }
 
 uint32_t *apf_host_buffer(struct apf_host *h, uint64_t gpa)
 {
-	return platform_guest_ptr(h->m->plat, gpa & ~0x3FULL, 8);
+	return h->pe->vm->guest_ptr(h->pe->vm_ctx, gpa & ~0x3FULL, 8);
 }
 
 void apf_host_charge_hypercall(struct apf_host *h, uint32_t i)
 {
-	vcpu_guest_charge(&h->m->vcpus[i], h->m->trap.hypercall);
+	h->pe->vm->charge_hypercall(h->pe->vm_ctx, i);
 }
 
 struct sdei *apf_host_sdei(struct apf_host *h)
 {
-	return platform_sdei(h->m->plat);
+	return h->pe->vm->sdei(h->pe->vm_ctx);
 }
 
 struct gic *apf_host_gic(struct apf_host *h)
 {
-	return platform_gic(h->m->plat);
+	return h->pe->vm->gic(h->pe->vm_ctx);
 }
 
 uint32_t apf_host_nvcpus(const struct apf_host *h)
 {
-	return h->m->nvcpus;
+	return h->pe->nvcpus;
 }
 
 bool apf_host_vcpu_guest_wfi(const struct apf_host *h, uint32_t i)
 {
-	return h->m->vcpus[i].guest_wfi;
+	return h->pe->vm->guest_wfi(h->pe->vm_ctx, i);
 }
 
 void apf_host_count_irq_ack(struct apf_host *h, uint32_t i)
 {
-	h->m->vcpus[i].irq_acks++;	/* its round trip goes to host_irq_ack */
+	h->pe->vm->count_irq_ack(h->pe->vm_ctx, i);	/* its round trip goes to host_irq_ack */
 }
 
 bool apf_host_inject_draw(struct apf_host *h, uint32_t i, double p, enum fault_kind kind, uint64_t arg)
 {
-	if (!faults_draw(h->m, p))
-		return false;
-	faults_record(h->m, i, kind, arg);
-	return true;
+	return h->pe->vm->inject_draw(h->pe->vm_ctx, i, p, kind, arg);
 }
 
 void apf_host_ack(struct apf_host *h, uint32_t i)
@@ -185,7 +174,7 @@ static void h_schedule_work(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 {
 	struct apf_host *h = ctx;
 
-	workers_submit(&h->m->workers, cv->vcpu_id, w, w->gfn - BASE_GFN);
+	h->pe->vm->work_submit(h->pe->vm_ctx, cv->vcpu_id, w, w->gfn - BASE_GFN);
 }
 
 /* kvm_arch_async_page_present_queued: request, and kick unless a
@@ -213,7 +202,7 @@ static void h_page_ready(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	struct apf_host *h = ctx;
 
 	(void)cv;
-	protocol_prefault(h->m, w->gfn - BASE_GFN);
+	h->pe->vm->prefault(h->pe->vm_ctx, w->gfn - BASE_GFN);
 }
 
 /* kvm_arch_async_page_present: the latency and the slot, the transport's
@@ -224,7 +213,6 @@ static void h_page_present(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	uint32_t i = cv->vcpu_id;
 	struct apf_host_vcpu *hv = &h->hv[i];
 	uint32_t token = w->wakeup_all ? APF_TOKEN_WAKEUP_ALL : w->token;
-	struct vcpu *v = &h->m->vcpus[i];
 
 	if (!w->wakeup_all) {
 		hist_add(&h->st.completion_to_ready, apf_host_now(h, i) - hv->completed_at[w->index]);
@@ -232,8 +220,8 @@ static void h_page_present(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	}
 	h->tp->page_present(h, i, w, token);
 	apf_host_trace(h, i, TR_APF_RETIRED, token, w->gfn, cv->queued - 1);
-	if (h->tp->halt_wakes && v->apf_halted)
-		vcpu_kick(v);
+	if (h->tp->halt_wakes && h->pe->vm->apf_halted(h->pe->vm_ctx, i))
+		h->pe->vm->kick(h->pe->vm_ctx, i);
 }
 
 static bool h_cancel_work(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
@@ -241,113 +229,112 @@ static bool h_cancel_work(void *ctx, struct apf_vcpu *cv, struct apf_work *w)
 	struct apf_host *h = ctx;
 
 	(void)cv;
-	return workers_cancel(&h->m->workers, w);
+	return h->pe->vm->work_cancel(h->pe->vm_ctx, w);
 }
 
 static void h_wake_vcpu(void *ctx, struct apf_vcpu *cv)
 {
 	struct apf_host *h = ctx;
-	const struct vcpu *v = &h->m->vcpus[cv->vcpu_id];
+	const struct protocol_env *pe = h->pe;
+	uint32_t i = cv->vcpu_id;
 
-	if (v->state == VCPU_IDLE || (h->tp->halt_wakes && v->apf_halted))
-		apf_host_kick(h, cv->vcpu_id);
+	if (pe->vm->idle(pe->vm_ctx, i) || (h->tp->halt_wakes && pe->vm->apf_halted(pe->vm_ctx, i)))
+		apf_host_kick(h, i);
 }
 
-/* The worker pool finished a fault-in. */
-static void host_worker_done(void *ctx, const struct worker_job *job, uint32_t worker)
+/* The worker pool finished a fault-in (protocol_ops.work_done). */
+void apf_host_work_done(struct protocol_env *pe, uint32_t vcpu, void *work, uint32_t worker)
 {
-	struct apf_host *h = ctx;
-	struct machine *m = h->m;
-	struct apf_host_vcpu *hv = &h->hv[job->vcpu];
-	struct apf_work *w = job->work;
+	struct apf_host *h = apf_host_of(pe);
+	struct apf_host_vcpu *hv = &h->hv[vcpu];
+	struct apf_work *w = work;
 	uint64_t gfn = w->gfn, gva = w->cr2_or_gpa;
 
 	if (w->state == APF_WORK_IN_WORKER) {
-		hv->completed_at[w->index] = m->sim.now;
-		hist_add(&h->st.fault_to_resident, m->sim.now - w->setup_time);
+		hv->completed_at[w->index] = pe->sim->now;
+		hist_add(&h->st.fault_to_resident, pe->sim->now - w->setup_time);
 	}
-	if (apf_work_completed(&hv->core, w) && trace_on(&m->tracer)) {
-		struct trace_event e = { m->sim.now, TRACE_NO_VCPU, TRACE_NO_TASK, worker,
-					 TR_KVM_COMPLETED, HVA(gfn), gva, job->vcpu, NULL };
-		trace_dispatch(&m->tracer, &e);
+	if (apf_work_completed(&hv->core, w) && trace_on(pe->tracer)) {
+		struct trace_event e = { pe->sim->now, TRACE_NO_VCPU, TRACE_NO_TASK, worker,
+					 TR_KVM_COMPLETED, HVA(gfn), gva, vcpu, NULL };
+		trace_dispatch(pe->tracer, &e);
 	}
 }
 
 /* --- the fault path ------------------------------------------------------------ */
 
-static void fault_sync(struct apf_host *h, struct vcpu *v, struct task *t, uint64_t page,
+static void fault_sync(struct apf_host *h, uint32_t i, struct task *t, uint64_t page,
 		       enum trace_sync_reason why)
 {
 	h->st.sync[why]++;
-	apf_host_trace(h, v->id, TR_APF_SYNC, page + BASE_GFN, why, 0);
-	vcpu_fault_sync(v, t, page);
+	apf_host_trace(h, i, TR_APF_SYNC, page + BASE_GFN, why, 0);
+	h->pe->vm->fault_sync(h->pe->vm_ctx, i, t, page);
 }
 
-void apf_host_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, uint64_t page)
+void apf_host_stage2_fault(struct protocol_env *pe, uint32_t i, struct task *t, uint64_t page)
 {
-	struct apf_host *h = apf_host_of(m);
+	struct apf_host *h = apf_host_of(pe);
 	const struct apf_transport *tp = h->tp;
-	uint32_t i = v->id;
+	const struct protocol_machine_ops *vm = pe->vm;
 	struct apf_host_vcpu *hv = &h->hv[i];
 	uint64_t gfn = page + BASE_GFN, gva = gfn << 12;
-	enum hm_fault_kind kind = hostmem_classify(&m->hm, page);
 	enum trace_sync_reason why;
 	struct apf_work *w;
 
 	/* A page that needs no I/O is mapped at once, as without APF. */
-	if (kind != HM_FAULT_MAJOR && kind != HM_FAULT_INFLIGHT && kind != HM_FAULT_REMOTE) {
-		vcpu_fault_sync(v, t, page);
+	if (!vm->needs_io(pe->vm_ctx, page)) {
+		vm->fault_sync(pe->vm_ctx, i, t, page);
 		return;
 	}
 	h->st.faults++;
 	if (tp->sync_before && tp->sync_before(h, i, t, &why))
-		return fault_sync(h, v, t, page, why);
+		return fault_sync(h, i, t, page, why);
 	apf_host_trace(h, i, TR_KVM_TRY_ASYNC_GET_PAGE, gva, gfn, 0);
 	if (tp->sync_after && tp->sync_after(h, i, t, &why))
-		return fault_sync(h, v, t, page, why);
+		return fault_sync(h, i, t, page, why);
 	if (apf_slots_find(&hv->core.slots, gfn)) {
 		/* Repeated fault: back into the guest without a mapping (arm64
 		 * spins through stage-2 aborts, §2.7 a, §4.8) or halted until
 		 * the page is there (x86, §3.5 step 5). */
 		h->st.repeated++;
-		m->stats.cls.repeated++;
+		pe->cls->repeated++;
 		apf_host_trace(h, i, TR_KVM_REPEATED_FAULT, gva, gfn, 0);
-		if (m->cfg->sw.repeated_fault == APF_REPEAT_HALT) {
+		if (pe->cfg->sw.repeated_fault == APF_REPEAT_HALT) {
 			h->st.halts++;
-			vcpu_fault_halt(v);
+			vm->fault_halt(pe->vm_ctx, i);
 		} else {
-			vcpu_fault_resume(v);
+			vm->fault_resume(pe->vm_ctx, i);
 		}
 		return;
 	}
-	if (!apf_setup(&hv->core, apf_token_alloc(&hv->tok, i), gfn, gva, 0, m->sim.now, &w))
-		return fault_sync(h, v, t, page, TR_SYNC_LIMIT);
+	if (!apf_setup(&hv->core, apf_token_alloc(&hv->tok, i), gfn, gva, 0, pe->sim->now, &w))
+		return fault_sync(h, i, t, page, TR_SYNC_LIMIT);
 	h->st.async++;
-	m->stats.cls.async++;
+	pe->cls->async++;
 	if (tp->halt_after_setup && tp->halt_after_setup(h, i)) {
 		h->st.halts++;
-		vcpu_fault_halt(v);
+		vm->fault_halt(pe->vm_ctx, i);
 		return;
 	}
-	vcpu_fault_resume(v);
+	vm->fault_resume(pe->vm_ctx, i);
 }
 
 /* Every guest entry serves the request bit (arm64 KVM_REQ_ASYNC_PF before
  * KVM_REQ_SDEI; x86 KVM_REQ_APF_READY); without the ACK, every entry. */
-void apf_host_entry(struct machine *m, struct vcpu *v)
+void apf_host_entry(struct protocol_env *pe, uint32_t i)
 {
-	struct apf_host *h = apf_host_of(m);
-	struct apf_host_vcpu *hv = &h->hv[v->id];
+	struct apf_host *h = apf_host_of(pe);
+	struct apf_host_vcpu *hv = &h->hv[i];
 
-	if (hv->req_ready || (h->tp->entry_recheck && m->cfg->sw.recheck_every_entry)) {
+	if (hv->req_ready || (h->tp->entry_recheck && pe->cfg->sw.recheck_every_entry)) {
 		hv->req_ready = false;
 		apf_check_completion(&hv->core);
 	}
 }
 
-uint32_t apf_host_flush(struct machine *m, uint32_t i)
+uint32_t apf_host_flush(struct protocol_env *pe, uint32_t i)
 {
-	struct apf_host *h = apf_host_of(m);
+	struct apf_host *h = apf_host_of(pe);
 	uint32_t dropped = apf_flush(&h->hv[i].core);
 
 	apf_host_trace(h, i, TR_APF_FLUSH, dropped, 0, 0);
@@ -357,17 +344,17 @@ uint32_t apf_host_flush(struct machine *m, uint32_t i)
 /* Live migration: per vCPU the works, slot table, flags and token
  * allocator are lost (the destination vCPU is new); the transport saves
  * and restores what the VMM migrates. */
-void apf_host_migrate(struct machine *m)
+void apf_host_migrate(struct protocol_env *pe)
 {
-	struct apf_host *h = apf_host_of(m);
+	struct apf_host *h = apf_host_of(pe);
 
-	for (uint32_t i = 0; i < m->nvcpus; i++)
+	for (uint32_t i = 0; i < pe->nvcpus; i++)
 		h->tp->migrate(h, i);
 }
 
 /* --- lifecycle ------------------------------------------------------------------ */
 
-int apf_host_init(struct machine *m, const struct apf_transport *tp)
+int apf_host_init(struct protocol_env *pe, const struct apf_transport *tp)
 {
 	static const struct apf_arch_ops ops_template = {
 		.not_present = h_not_present,
@@ -381,37 +368,35 @@ int apf_host_init(struct machine *m, const struct apf_transport *tp)
 	};
 	struct apf_host *h = calloc(1, sizeof(*h));
 
-	if (!h || !(h->hv = calloc(m->nvcpus, sizeof(*h->hv)))) {
+	if (!h || !(h->hv = calloc(pe->nvcpus, sizeof(*h->hv)))) {
 		free(h);
-		snprintf(m->err, sizeof(m->err), "out of memory for the APF state");
+		snprintf(pe->err, pe->err_len, "out of memory for the APF state");
 		return -1;
 	}
-	h->m = m;
-	h->cfg = m->cfg;
+	h->pe = pe;
+	h->cfg = pe->cfg;
 	h->tp = tp;
 	h->ops = ops_template;
 	h->ops.name = tp->name;
 	hist_init(&h->st.fault_to_resident);
 	hist_init(&h->st.completion_to_ready);
-	for (uint32_t i = 0; i < m->nvcpus; i++) {
+	for (uint32_t i = 0; i < pe->nvcpus; i++) {
 		apf_vcpu_init(&h->hv[i].core, i, &h->ops, h);
-		apf_token_init(&h->hv[i].tok, m->cfg->sw.token_bits, m->cfg->sw.token_zero_skip);
+		apf_token_init(&h->hv[i].tok, pe->cfg->sw.token_bits, pe->cfg->sw.token_zero_skip);
 	}
 	if (tp->init && tp->init(h)) {
 		free(h->hv);
 		free(h);
-		snprintf(m->err, sizeof(m->err), "out of memory for the APF state");
+		snprintf(pe->err, pe->err_len, "out of memory for the APF state");
 		return -1;
 	}
-	m->proto_state = h;
-	m->workers.complete = host_worker_done;
-	m->workers.ctx = h;
+	pe->state = h;
 	return 0;
 }
 
-void apf_host_fini(struct machine *m)
+void apf_host_fini(struct protocol_env *pe)
 {
-	struct apf_host *h = apf_host_of(m);
+	struct apf_host *h = apf_host_of(pe);
 
 	if (h) {
 		if (h->tp->fini)
@@ -419,7 +404,7 @@ void apf_host_fini(struct machine *m)
 		free(h->hv);
 	}
 	free(h);
-	m->proto_state = NULL;
+	pe->state = NULL;
 }
 
 /* --- statistics --------------------------------------------------------------- */
@@ -433,14 +418,21 @@ static struct apf_token_stats host_tokens(const struct apf_host *h)
 {
 	struct apf_token_stats t = { 0 };
 
-	for (uint32_t i = 0; i < h->m->nvcpus; i++)
+	for (uint32_t i = 0; i < h->pe->nvcpus; i++)
 		apf_token_stats_add(&t, &h->hv[i].tok.stats);
 	return t;
 }
 
-json_t *apf_host_report_json(const struct machine *m)
+/* {"issued", "zero", "wraps"} of a token allocator's totals. */
+static json_t *tokens_json(const struct apf_token_stats *t)
 {
-	const struct apf_host *h = apf_host_of(m);
+	return json_pack("{s:I, s:I, s:I}", "issued", (json_int_t)t->issued, "zero", (json_int_t)t->zero,
+			 "wraps", (json_int_t)t->wraps);
+}
+
+json_t *apf_host_report_json(const struct protocol_env *pe)
+{
+	const struct apf_host *h = apf_host_of(pe);
 	const struct apf_host_stats *s = &h->st;
 	json_t *o = json_object();
 	struct apf_token_stats tok = host_tokens(h);
@@ -449,34 +441,34 @@ json_t *apf_host_report_json(const struct machine *m)
 	for (const struct apf_stat_desc *d = apf_stat_descs; d->key; d++)
 		if (d->families & h->tp->stats)
 			json_object_set_new(o, d->key, json_integer((json_int_t)stat_u64(s, d->offset)));
-	json_object_set_new(o, "tokens", report_tokens_json(&tok));
+	json_object_set_new(o, "tokens", tokens_json(&tok));
 	json_object_set_new(o, "fault_to_resident_ps", report_hist_json(&s->fault_to_resident));
 	json_object_set_new(o, "completion_to_pageready_ps", report_hist_json(&s->completion_to_ready));
-	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(&m->stats.ready_to_run));
-	json_object_set_new(o, "parked_ps", report_hist_json(&m->stats.parked));
+	json_object_set_new(o, "pageready_to_running_ps", report_hist_json(pe->ready_to_run));
+	json_object_set_new(o, "parked_ps", report_hist_json(pe->parked));
 	return o;
 }
 
-static const struct histogram *summary_hist(const struct machine *m, const char *name)
+static const struct histogram *summary_hist(const struct protocol_env *pe, const char *name)
 {
-	const struct apf_host *h = apf_host_of(m);
+	const struct apf_host *h = apf_host_of(pe);
 
 	if (!strcmp(name, "fault_to_resident"))
 		return &h->st.fault_to_resident;
 	if (!strcmp(name, "completion_to_pageready"))
 		return &h->st.completion_to_ready;
 	if (!strcmp(name, "pageready_to_running"))
-		return &m->stats.ready_to_run;
-	return &m->stats.parked;
+		return pe->ready_to_run;
+	return pe->parked;
 }
 
 /* One {placeholder}: a statistic by its key, sync (the total), sync_reasons
  * (" (reason n, ...)" or nothing), name (the protocol: the family, or the
  * preset with summary_preset), tokens / tokens_zero / tokens_wraps, or
  * HIST_p50 / HIST_p99 of a histogram named as in summary_hist. */
-static void summary_field(const struct machine *m, const char *name, size_t len, FILE *out)
+static void summary_field(const struct protocol_env *pe, const char *name, size_t len, FILE *out)
 {
-	const struct apf_host *h = apf_host_of(m);
+	const struct apf_host *h = apf_host_of(pe);
 	const struct apf_host_stats *s = &h->st;
 	struct apf_token_stats tok = host_tokens(h);
 	char key[64], buf[32];
@@ -486,7 +478,7 @@ static void summary_field(const struct machine *m, const char *name, size_t len,
 	for (int r = 0; r < TR_SYNC__COUNT; r++)
 		nsync += s->sync[r];
 	if (!strcmp(key, "name")) {
-		fputs(h->tp->summary_preset ? m->cfg->protocol : m->proto->name, out);
+		fputs(h->tp->summary_preset ? pe->cfg->protocol : pe->proto->name, out);
 	} else if (!strcmp(key, "sync")) {
 		fprintf(out, "%llu", (unsigned long long)nsync);
 	} else if (!strcmp(key, "sync_reasons")) {
@@ -511,7 +503,7 @@ static void summary_field(const struct machine *m, const char *name, size_t len,
 		double q = key[len - 1] == '0' ? 0.5 : 0.99;
 
 		key[len - 4] = '\0';
-		report_fmt_time(hist_quantile(summary_hist(m, key), q), buf, sizeof(buf));
+		report_fmt_time(hist_quantile(summary_hist(pe, key), q), buf, sizeof(buf));
 		fputs(buf, out);
 	} else {
 		for (const struct apf_stat_desc *d = apf_stat_descs; d->key; d++)
@@ -520,13 +512,13 @@ static void summary_field(const struct machine *m, const char *name, size_t len,
 	}
 }
 
-void apf_host_report_summary(const struct machine *m, FILE *out)
+void apf_host_report_summary(const struct protocol_env *pe, FILE *out)
 {
-	const struct apf_host *h = apf_host_of(m);
+	const struct apf_host *h = apf_host_of(pe);
 
 	for (const struct apf_summary_line *l = h->tp->summary; l->text; l++) {
 		if (l->hist) {
-			report_pct_line(out, l->text, 28, summary_hist(m, l->hist));
+			report_pct_line(out, l->text, 28, summary_hist(pe, l->hist));
 			continue;
 		}
 		for (const char *p = l->text; *p;) {
@@ -537,7 +529,7 @@ void apf_host_report_summary(const struct machine *m, FILE *out)
 				break;
 			}
 			fwrite(p, 1, (size_t)(open - p), out);
-			summary_field(m, open + 1, (size_t)(close - open - 1), out);
+			summary_field(pe, open + 1, (size_t)(close - open - 1), out);
 			p = close + 1;
 		}
 	}

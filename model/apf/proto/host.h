@@ -29,9 +29,8 @@
 #include "model/kernel/histogram.h"
 #include "model/trace/trace.h"
 
-struct machine;
+struct protocol_env;
 struct task;
-struct vcpu;
 struct sdei;
 struct gic;
 struct apf_config;
@@ -124,7 +123,7 @@ struct apf_transport {
 };
 
 struct apf_host {
-	struct machine *m;
+	struct protocol_env *pe;	/* the machine as the protocol sees it */
 	const struct apf_config *cfg;
 	const struct apf_transport *tp;
 	struct apf_arch_ops ops;	/* the core's hooks, named after the transport */
@@ -134,18 +133,20 @@ struct apf_host {
 };
 
 /* protocol_ops of a family: these run the shared driver with `tp`. */
-int apf_host_init(struct machine *m, const struct apf_transport *tp);
-void apf_host_fini(struct machine *m);
-void apf_host_stage2_fault(struct machine *m, struct vcpu *v, struct task *t, uint64_t page);
-void apf_host_entry(struct machine *m, struct vcpu *v);
-void apf_host_migrate(struct machine *m);
-uint32_t apf_host_flush(struct machine *m, uint32_t vcpu);
-void apf_host_report_summary(const struct machine *m, FILE *out);
-json_t *apf_host_report_json(const struct machine *m);
+int apf_host_init(struct protocol_env *pe, const struct apf_transport *tp);
+void apf_host_fini(struct protocol_env *pe);
+void apf_host_stage2_fault(struct protocol_env *pe, uint32_t vcpu, struct task *t, uint64_t page);
+void apf_host_entry(struct protocol_env *pe, uint32_t vcpu);
+void apf_host_migrate(struct protocol_env *pe);
+uint32_t apf_host_flush(struct protocol_env *pe, uint32_t vcpu);
+void apf_host_work_done(struct protocol_env *pe, uint32_t vcpu, void *work, uint32_t worker);
+void apf_host_report_summary(const struct protocol_env *pe, FILE *out);
+json_t *apf_host_report_json(const struct protocol_env *pe);
 
-/* For transports (which include no vm/ header: what they need of the
- * machine goes through these). */
-struct apf_host *apf_host_of(const struct machine *m);
+/* For transports: what they need of the machine goes through these, and
+ * these through protocol_env (its protocol_machine_ops, installed by
+ * model/vm): no file of model/apf/ includes model/vm/ or model/host/. */
+struct apf_host *apf_host_of(const struct protocol_env *pe);
 sim_time_t apf_host_now(const struct apf_host *h, uint32_t i);
 void apf_host_trace(struct apf_host *h, uint32_t i, enum trace_kind k, uint64_t x, uint64_t y, uint64_t z);
 void apf_host_kick(struct apf_host *h, uint32_t i);
@@ -171,7 +172,7 @@ struct sdei *apf_host_sdei(struct apf_host *h);
 struct gic *apf_host_gic(struct apf_host *h);
 uint32_t apf_host_nvcpus(const struct apf_host *h);
 const struct task *apf_host_cur(const struct apf_host *h, uint32_t i);	/* current task or NULL */
-bool apf_host_task_kernel(const struct task *t);	/* t runs in kernel mode (NULL: no) */
+bool apf_host_task_kernel(const struct apf_host *h, const struct task *t);	/* t runs in kernel mode (NULL: no) */
 bool apf_host_vcpu_guest_wfi(const struct apf_host *h, uint32_t i);
 void apf_host_count_irq_ack(struct apf_host *h, uint32_t i);	/* host_irq_ack account */
 

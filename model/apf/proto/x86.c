@@ -27,7 +27,6 @@
 #include "gic/gic.h"
 #include "model/apf/protocol.h"
 #include "model/config/config.h"
-#include "model/vm/platform.h"	/* struct platform_x86_ops (debt: scripts/layers-allow.txt) */
 #include "workloads/guest/guest_abi.h"
 
 /* The injected exception: data abort from a lower EL (EC 0x24), or, to a
@@ -88,7 +87,7 @@ static bool x86_not_present(struct apf_host *h, uint32_t i, struct apf_work *w)
 	apf_slots_add(&cv->slots, w->gfn);
 	b = x86_buffer(h, i);
 	/* kvm_can_deliver_async_pf (§3.5 step 3) */
-	if (x86_enabled(h, i) && !(h->hv[i].send_user_only && apf_host_task_kernel(cur)) && b &&
+	if (x86_enabled(h, i) && !(h->hv[i].send_user_only && apf_host_task_kernel(h, cur)) && b &&
 	    !xv->exc_pending) {
 		/* reason, or flags bit 0 */
 		b[0] = x86_legacy(h) ? GUEST_KVM_PV_REASON_PAGE_NOT_PRESENT : GUEST_KVM_PV_FLAG_PAGE_NOT_PRESENT;
@@ -284,14 +283,14 @@ static void x86_migrate(struct apf_host *h, uint32_t i)
  * PG comes back on with APF enabled, KVM_REQ_APF_READY is raised so the
  * completions are checked at the next entry.  The SMI itself reaches the
  * vCPU through a kick in both cases. */
-static uint32_t x86_cr0_pg_toggle(struct machine *m, uint32_t i)
+static uint32_t x86_cr0_pg_toggle(struct protocol_env *pe, uint32_t i)
 {
-	struct apf_host *h = apf_host_of(m);
+	struct apf_host *h = apf_host_of(pe);
 	uint32_t dropped = 0;
 
 	if (h->cfg->sw.flush_on_cr0_pg) {
 		for (int pg_change = 0; pg_change < 2; pg_change++) {
-			dropped += apf_host_flush(m, i);
+			dropped += apf_host_flush(pe, i);
 			apf_slots_reset(&h->hv[i].core.slots);
 		}
 	} else if (x86_enabled(h, i)) {
@@ -344,26 +343,26 @@ const struct apf_transport x86_transport = {
 	.migrate = x86_migrate,
 };
 
-static int x86_proto_init(struct machine *m)
+static int x86_proto_init(struct protocol_env *pe)
 {
-	return apf_host_init(m, &x86_transport);
+	return apf_host_init(pe, &x86_transport);
 }
 
-static const struct platform_x86_ops *x86_ops(struct machine *m, void **ctx)
+static const struct platform_x86_ops *x86_ops(struct protocol_env *pe, void **ctx)
 {
-	*ctx = apf_host_of(m);
+	*ctx = apf_host_of(pe);
 	return &x86_platform_ops;
 }
 
 /* The exception waiting for injection (vcpu_guest.c delivers it). */
-static bool x86_exception_pending(const struct machine *m, uint32_t vcpu)
+static bool x86_exception_pending(const struct protocol_env *pe, uint32_t vcpu)
 {
-	return x86_apf_vcpu(apf_host_of(m), vcpu)->exc_pending;
+	return x86_apf_vcpu(apf_host_of(pe), vcpu)->exc_pending;
 }
 
-static void x86_exception_take(struct machine *m, uint32_t vcpu, uint64_t *esr, uint64_t *far)
+static void x86_exception_take(struct protocol_env *pe, uint32_t vcpu, uint64_t *esr, uint64_t *far)
 {
-	struct x86_apf_vcpu *xv = x86_apf_vcpu(apf_host_of(m), vcpu);
+	struct x86_apf_vcpu *xv = x86_apf_vcpu(apf_host_of(pe), vcpu);
 
 	xv->exc_pending = false;
 	*esr = xv->exc_esr;
@@ -385,5 +384,6 @@ const struct protocol_ops protocol_x86 = {
 	.exception_pending = x86_exception_pending,
 	.exception_take = x86_exception_take,
 	.report_summary = apf_host_report_summary,
+	.work_done = apf_host_work_done,
 	.report_json = apf_host_report_json,
 };
