@@ -514,7 +514,7 @@ bool vcpu_guest_delivery_pending(const struct vcpu *v)
 		return false;
 	if (sdei_deliverable(platform_sdei(p), v->id, &ev))
 		return true;
-	return m->proto->exception_pending && m->proto->exception_pending(m, v->id) &&
+	return m->proto->exception_pending && m->proto->exception_pending(&m->proto_env, v->id) &&
 	       (platform_in_user(p, v->id) || v->guest_wfi);
 }
 
