@@ -2,6 +2,7 @@
 #include "model/explore/explore.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -422,6 +423,25 @@ static void test_abort_hook(uint64_t i, bool rerun)
 		abort();
 }
 
+/* A worker builds and frees one machine per run, and the machine's larger
+ * arrays (host page state, swap-slot arrays, event pool, histograms) are
+ * the same size every time.  By default glibc gives such blocks back to
+ * the kernel on free (munmap, or a brk trim of the heap top), so every run
+ * paid fresh page faults on them (~7 % of a quickstart run, the
+ * `pvm_irq_enable` of the profile in docs/performance.md).  Blocks up to
+ * EXPLORE_MMAP_MAX now come from the heap and the heap is never trimmed
+ * below EXPLORE_TRIM_KEEP, so run k + 1 reuses run k's pages.  Bigger blocks
+ * (the slot arrays of a multi-GiB guest) stay mmap'd, whose lazily zeroed
+ * pages keep their RSS low.  Allocation never changes what a run computes:
+ * outputs are the same. */
+#define EXPLORE_MMAP_MAX (32u << 20)
+#define EXPLORE_TRIM_KEEP (256u << 20)
+static void explore_worker_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, EXPLORE_MMAP_MAX);
+	mallopt(M_TRIM_THRESHOLD, EXPLORE_TRIM_KEEP);
+}
+
 /* A worker: runs idx[0..n) in order, each result written to `f` (an
  * unlinked temp file, so nothing is left behind whatever happens). */
 static pid_t spawn_worker(const struct explore_opts *o, uint64_t seed0, const uint64_t *idx, size_t n,
@@ -434,6 +454,7 @@ static pid_t spawn_worker(const struct explore_opts *o, uint64_t seed0, const ui
 	/* A worker ends at once on SIGINT/SIGTERM; its parent cleans up. */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	explore_worker_malloc();
 	for (size_t j = 0; j < n; j++) {
 		if (o->time_limit_s > 0 && wall_now() - t0 > o->time_limit_s)
 			break;
