@@ -470,18 +470,6 @@ static bool native_next_time(void *impl, sim_time_t *when)
 {
 	struct native *q = impl;
 
-	/* From a handler (sim_advance asks at almost every vCPU step): with
-	 * no tombstone in the heap, the earliest pending event is the dead
-	 * root's smallest child, so the root stays for the handler's next
-	 * schedule to replace (one sift instead of a removal plus an
-	 * insertion).  The heap holds the same entries either way, and the
-	 * dispatch order depends on the entries only. */
-	if (q->dead_root && q->tombs == 0) {
-		if (q->n == 1)
-			return false;
-		*when = q->heap[native_min_child(q, 1, q->n < NATIVE_ARITY + 1 ? q->n : NATIVE_ARITY + 1)].time;
-		return true;
-	}
 	native_settle(q);
 	if (q->n == 0)
 		return false;
