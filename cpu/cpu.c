@@ -111,22 +111,41 @@ void cpu_fault(struct cpu *c, uint64_t pc, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* PC and PSTATE go through a copy while the engine is stopped (struct cpu:
+ * pc_valid, ps_valid): the host reads them several times around each entry
+ * and Unicorn's single-register calls were ~30 per APF round trip.  A
+ * write of the value already there is skipped. */
 static uint64_t read_pc(struct cpu *c)
 {
 	uint64_t pc = 0;
-	uc_err e = uc_reg_read(c->uc, UC_ARM64_REG_PC, &pc);
+	uc_err e;
 
+	if (!c->running && c->pc_valid)
+		return c->pc_copy;
+	e = uc_reg_read(c->uc, UC_ARM64_REG_PC, &pc);
 	if (e != UC_ERR_OK)
 		cpu_note_err(c, "uc_reg_read(PC)", e);
+	else if (!c->running) {
+		c->pc_copy = pc;
+		c->pc_valid = true;
+	}
 	return pc;
 }
 
 static void write_pc(struct cpu *c, uint64_t pc)
 {
-	uc_err e = uc_reg_write(c->uc, UC_ARM64_REG_PC, &pc);
+	uc_err e;
 
+	if (!c->running && c->pc_valid && c->pc_copy == pc)
+		return;
+	c->pc_valid = false;
+	e = uc_reg_write(c->uc, UC_ARM64_REG_PC, &pc);
 	if (e != UC_ERR_OK)
 		cpu_note_err(c, "uc_reg_write(PC)", e);
+	else if (!c->running) {
+		c->pc_copy = pc;
+		c->pc_valid = true;
+	}
 }
 
 static int xreg_id(unsigned n)
@@ -546,7 +565,10 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	 * stopping at `until` costs ~1.7 us per run (UNICORN-NOTES.md §5c). */
 	pc = read_pc(c);
 	never = c->cfg.ram_base != 0 ? 0 : c->cfg.ram_base + c->cfg.ram_size;
+	c->running = true;
+	c->pc_valid = c->ps_valid = false;
 	e = uc_emu_start(c->uc, pc, never, 0, 0);
+	c->running = false;
 	pc = read_pc(c);
 
 	/* Step 4: why did it end?  OK with no recorded reason is WFI (§4). */
@@ -779,17 +801,28 @@ void cpu_set_sp(struct cpu *c, uint64_t sp)
 uint32_t cpu_pstate(struct cpu *c)
 {
 	uint32_t ps = 0;
-	uc_err e = uc_reg_read(c->uc, UC_ARM64_REG_PSTATE, &ps);
+	uc_err e;
 
+	if (!c->running && c->ps_valid)
+		return c->ps_copy;
+	e = uc_reg_read(c->uc, UC_ARM64_REG_PSTATE, &ps);
 	if (e != UC_ERR_OK)
 		cpu_note_err(c, "uc_reg_read(PSTATE)", e);
+	else if (!c->running) {
+		c->ps_copy = ps;
+		c->ps_valid = true;
+	}
 	return ps;
 }
 
 void cpu_set_pstate(struct cpu *c, uint32_t pstate)
 {
-	uc_err e = uc_reg_write(c->uc, UC_ARM64_REG_PSTATE, &pstate);
+	uc_err e;
 
+	if (!c->running && c->ps_valid && c->ps_copy == pstate)
+		return;
+	c->ps_valid = false;
+	e = uc_reg_write(c->uc, UC_ARM64_REG_PSTATE, &pstate);
 	if (e != UC_ERR_OK)
 		cpu_note_err(c, "uc_reg_write(PSTATE)", e);
 }
@@ -886,6 +919,7 @@ int cpu_sysreg_put(struct cpu *c, uint32_t enc, uint64_t v)
 	if (!sysreg_cp(enc, &cp))
 		return -1;
 	cp.val = v;
+	c->ps_valid = false;	/* DAIF, SPSel, PAN ... are PSTATE fields */
 	return uc_reg_write(c->uc, UC_ARM64_REG_CP_REG, &cp) == UC_ERR_OK ? 0 : -1;
 }
 

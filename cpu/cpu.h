@@ -221,6 +221,11 @@ struct cpu_image *cpu_image_load_file(const char *path, char *err, size_t errlen
 struct cpu_image *cpu_image_load_memory(const void *elf, size_t len, char *err, size_t errlen);
 int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
 		    char *err, size_t errlen);
+/* The same into RAM known to be all zero (a fresh anonymous mapping): the
+ * .bss part (p_memsz beyond p_filesz) is left as it is instead of being
+ * cleared, so its pages are not touched until the guest uses them. */
+int cpu_image_place_zeroed(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
+			   char *err, size_t errlen);
 /* 0 and *addr, or -1 when the symbol is missing. */
 int cpu_image_symbol(const struct cpu_image *img, const char *name, uint64_t *addr);
 uint64_t cpu_image_entry(const struct cpu_image *img);

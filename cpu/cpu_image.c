@@ -217,8 +217,8 @@ out:
 	return img;
 }
 
-int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
-		    char *err, size_t errlen)
+static int image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
+		       bool ram_zero, char *err, size_t errlen)
 {
 	/* Step 1: every segment must fit before anything is written. */
 	for (unsigned i = 0; i < img->eh->e_phnum; i++) {
@@ -243,9 +243,22 @@ int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, u
 			continue;
 		dst = (uint8_t *)ram + (p->p_paddr - ram_base);
 		memcpy(dst, img->data + p->p_offset, p->p_filesz);
-		memset(dst + p->p_filesz, 0, p->p_memsz - p->p_filesz);
+		if (!ram_zero)
+			memset(dst + p->p_filesz, 0, p->p_memsz - p->p_filesz);
 	}
 	return 0;
+}
+
+int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
+		    char *err, size_t errlen)
+{
+	return image_place(img, ram, ram_base, ram_size, false, err, errlen);
+}
+
+int cpu_image_place_zeroed(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
+			   char *err, size_t errlen)
+{
+	return image_place(img, ram, ram_base, ram_size, true, err, errlen);
 }
 
 int cpu_image_symbol(const struct cpu_image *img, const char *name, uint64_t *addr)

@@ -70,6 +70,17 @@ struct cpu {
 	uint64_t fault_addr;
 	char fault_msg[CPU_FAULT_MSG_LEN];
 
+	/* Copies of PC and PSTATE, valid only while the engine is stopped
+	 * (running == false) and the flag is set.  Invariant: between two
+	 * runs only cpu.c's own accessors change PC or PSTATE (a CP_REG write
+	 * may change PSTATE fields and drops ps_valid), so a valid copy equals
+	 * the engine's register.  uc_emu_start drops both; inside a run every
+	 * access goes to Unicorn (the guest moves them). */
+	bool running;
+	bool pc_valid, ps_valid;
+	uint64_t pc_copy;
+	uint32_t ps_copy;
+
 	/* First engine error met by a void accessor; reported by cpu_run(). */
 	uc_err acc_err;
 	const char *acc_what;

@@ -782,6 +782,28 @@ TEST(CpuImage, RejectsBadFilesWithClearErrors)
 	EXPECT_NE(std::string(err).find("/nonexistent/kernel.elf"), std::string::npos) << err;
 }
 
+// Into RAM the caller guarantees zero (platform.c: a fresh anonymous
+// mapping) the file bytes are copied exactly as by cpu_image_place, and
+// .bss is not written: its pages stay untouched until the guest uses them.
+TEST(CpuImage, PlaceZeroedCopiesSegmentsAndLeavesBssAlone)
+{
+	std::vector<uint8_t> elf = TinyElf();
+	char err[256];
+	struct cpu_image *img = cpu_image_load_memory(elf.data(), elf.size(), err, sizeof(err));
+	ASSERT_NE(img, nullptr) << err;
+	std::vector<uint8_t> a(kRamSize, 0), b(kRamSize, 0xa5);
+	ASSERT_EQ(cpu_image_place(img, a.data(), kBase, kRamSize, err, sizeof(err)), 0) << err;
+	ASSERT_EQ(cpu_image_place_zeroed(img, b.data(), kBase, kRamSize, err, sizeof(err)), 0) << err;
+	EXPECT_EQ(memcmp(a.data() + 0x1000, b.data() + 0x1000, 8), 0);  // .text (8 bytes) copied
+	EXPECT_EQ(a[0x1000], 0x40);  // mov x0, #42 (0xd2800540), little-endian
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(b[0x2000 + i], 0xa5) << i;  // .bss left as it was
+	std::vector<uint8_t> z(kRamSize, 0);
+	ASSERT_EQ(cpu_image_place_zeroed(img, z.data(), kBase, kRamSize, err, sizeof(err)), 0) << err;
+	EXPECT_EQ(z, a);  // on zero RAM the two give the same bytes
+	cpu_image_free(img);
+}
+
 TEST(CpuImage, SegmentOutsideRamIsRefused)
 {
 	std::vector<uint8_t> elf = TinyElf(EM_AARCH64, 0x40100000 - 4);  // text straddles the end

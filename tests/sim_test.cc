@@ -416,6 +416,13 @@ void mirror_step(void *ctx, uint64_t id)
 	mirror_forget(m, id);
 	if (sim_is_pending(m->s, h) || sim_pending(m->s) != m->pending.size())
 		m->mismatches++;
+	// Before the handler schedules anything (the native backend answers
+	// this without removing the dispatched root when no cancelled entry
+	// is in the heap): the earliest other pending event, or none.
+	sim_time_t first;
+	bool some = sim_next_time(m->s, &first);
+	if (some != !m->pending.empty() || (some && first != std::get<0>(*m->pending.begin())))
+		m->mismatches++;
 	uint64_t ops = rng_below(&m->r, 5);
 	for (uint64_t k = 0; k < ops && m->budget > 0; k++, m->budget--) {
 		if (!m->live.empty() && rng_below(&m->r, 5) == 0) {
@@ -433,6 +440,48 @@ void mirror_step(void *ctx, uint64_t id)
 	bool any = sim_next_time(m->s, &next);
 	if (any != !m->pending.empty() || (any && next != std::get<0>(*m->pending.begin())))
 		m->mismatches++;
+}
+
+// No cancellations: each handler asks for the next event time before it
+// schedules anything (sim_advance does so at every vCPU step), while its own
+// event is being dispatched.  The answer must be the earliest other pending
+// time, whatever the heap's shape.
+struct NextProbe {
+	struct sim *s;
+	struct rng r;
+	std::multiset<sim_time_t> pending;
+	uint64_t budget;
+	uint64_t mismatches;
+};
+
+void next_probe_step(void *ctx, uint64_t)
+{
+	NextProbe *p = static_cast<NextProbe *>(ctx);
+	p->pending.erase(p->pending.find(p->s->now));
+	sim_time_t next;
+	bool some = sim_next_time(p->s, &next);
+	if (some != !p->pending.empty() || (some && next != *p->pending.begin()))
+		p->mismatches++;
+	for (uint64_t k = rng_below(&p->r, 3); k > 0 && p->budget > 0; k--, p->budget--) {
+		sim_time_t d = rng_below(&p->r, 1000);
+		sim_after(p->s, d, next_probe_step, p, 0);
+		p->pending.insert(p->s->now + d);
+	}
+}
+
+TEST_F(SimTest, NextTimeFromAHandlerIsTheEarliestOtherEvent)
+{
+	NextProbe p = { &s, {}, {}, 20000, 0 };
+	rng_stream(&p.r, 5, "test/next-probe");
+	for (int i = 0; i < 40; i++) {
+		sim_time_t t = rng_below(&p.r, 1000);
+		sim_at(&s, t, next_probe_step, &p, 0);
+		p.pending.insert(t);
+	}
+	sim_run_until(&s, SIM_TIME_MAX);
+	EXPECT_EQ(p.mismatches, 0u);
+	EXPECT_TRUE(p.pending.empty());
+	EXPECT_GT(s.events_run, 20000u);
 }
 
 TEST_F(SimTest, HandlersSchedulingAndCancellingMatchAMirror)

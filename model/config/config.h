@@ -228,6 +228,10 @@ int config_load_text(struct apf_config *c, const char *text, size_t len, const c
  * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);
 void config_free(struct apf_config *c);
+/* *dst = an independent copy of the loaded *src (tasks duplicated): the
+ * same as loading the same text again.  0, or -1 when out of memory (then
+ * *dst holds the defaults). */
+int config_copy(struct apf_config *dst, const struct apf_config *src);
 /* model/scenario/validate_protocol.c: remember where a key was set (only
  * keys whose effect depends on the protocol family are kept). */
 void config_note_key(struct apf_config *c, const char *key, const char *file, uint32_t line, uint32_t col);

@@ -1,11 +1,12 @@
 /* sim_native.c — the native event-kernel backend: an implicit d-ary
  * min-heap over an event pool, with lazy cancellation.
  *
- * Layout.  The pool holds one slot per scheduled event (handler, context,
- * argument, insertion sequence, generation).  The heap holds 16-byte entries
- * {time, tie, slot} ordered by (time, seq).  tie is native_tie(seq), a 32-bit
- * monotone (non-decreasing) image of seq, so (time, tie) orders two entries
- * exactly unless both are equal; only then is seq read from the pool.  Ties
+ * Layout.  The pool holds one 32-byte slot per scheduled event (handler,
+ * context, argument, generation), cache-line aligned.  The heap holds
+ * 16-byte entries {time, tie, slot} ordered by (time, seq).  tie is
+ * native_tie(seq), a 32-bit monotone (non-decreasing) image of seq, so
+ * (time, tie) orders two entries exactly unless both are equal; only then
+ * is seq read, from a side array kept for seq >= 2^31 only.  Ties
  * on time are frequent at large depth (many events per nanosecond), and
  * reading seq from the pool for them was a cache miss per comparison.  The
  * heap array is placed so that every family of four children (indices
@@ -78,19 +79,26 @@ static inline uint32_t native_tie(uint64_t seq)
 	return (uint32_t)((UINT64_C(1) << 31) + (seq >> 33));
 }
 
+/* 32 bytes, and the pool is NATIVE_LINE-aligned: a slot never straddles
+ * two cache lines, so dispatching an event costs one line of the pool.  seq
+ * is not here: it is needed only to order two entries with equal (time,
+ * tie), and those have tie >= 2^31 (below 2^31, tie is seq itself, which is
+ * unique), so it is kept apart in q->seq, written only for seq >= 2^31. */
 struct native_slot {
 	sim_handler_fn fn;	/* NULL when the slot is free or a tombstone */
 	void *ctx;
 	uint64_t arg;
-	uint64_t seq;
 	uint32_t gen;
 	uint32_t next_free;	/* free-list link while the slot is free */
 };
 
+_Static_assert(sizeof(struct native_slot) == 32, "a slot is half a cache line");
+
 struct native {
 	struct native_ent *heap;	/* heap_mem + NATIVE_HEAP_PAD */
 	struct native_ent *heap_mem;	/* NATIVE_LINE-aligned allocation */
-	struct native_slot *pool;
+	struct native_slot *pool;	/* NATIVE_LINE-aligned */
+	uint64_t *seq;		/* seq of slot i, written only when >= 2^31 */
 	uint32_t n;		/* entries in the heap, tombstones included */
 	uint32_t tombs;		/* cancelled entries still in the heap */
 	uint32_t used;		/* pool slots ever handed out (prefix of pool) */
@@ -102,13 +110,14 @@ struct native {
 #define native_unlikely(x) __builtin_expect(!!(x), 0)
 
 /* (time, seq) order.  seq is unique, so this is a strict total order.  Equal
- * (time, tie) pairs are rare, so seq is fetched from the pool only then. */
+ * (time, tie) pairs are rare and have seq >= 2^31 (native_slot), so seq is
+ * fetched from q->seq only then. */
 static inline bool native_less(const struct native *q, struct native_ent a,
 			       struct native_ent b)
 {
 	if (native_unlikely(a.time == b.time)) {
 		if (native_unlikely(a.tie == b.tie))
-			return q->pool[a.slot].seq < q->pool[b.slot].seq;
+			return q->seq[a.slot] < q->seq[b.slot];
 		return a.tie < b.tie;
 	}
 	return a.time < b.time;
@@ -294,6 +303,13 @@ static struct native_ent *native_heap_alloc(size_t cap)
 	return aligned_alloc(NATIVE_LINE, (cap + NATIVE_HEAP_PAD + 1) * sizeof(struct native_ent));
 }
 
+/* Room for a pool of cap slots, each within one cache line. */
+static struct native_slot *native_pool_alloc(size_t cap)
+{
+	/* cap * 32 is a multiple of 64 (cap is a power of two >= 64). */
+	return aligned_alloc(NATIVE_LINE, cap * sizeof(struct native_slot));
+}
+
 /* Double the capacity of heap and pool.  Each array is committed as soon as
  * it is reallocated, so a failure part-way leaves both at least `cap` long
  * and the queue intact. */
@@ -312,10 +328,16 @@ static int native_grow(struct native *q)
 	free(q->heap_mem);
 	q->heap_mem = p;
 	q->heap = q->heap_mem + NATIVE_HEAP_PAD;
-	p = realloc(q->pool, (size_t)cap * sizeof(*q->pool));
+	p = native_pool_alloc(cap);
 	if (!p)
 		return -1;
+	memcpy(p, q->pool, (size_t)q->used * sizeof(*q->pool));
+	free(q->pool);
 	q->pool = p;
+	p = realloc(q->seq, (size_t)cap * sizeof(*q->seq));
+	if (!p)
+		return -1;
+	q->seq = p;
 	q->cap = cap;
 	return 0;
 }
@@ -348,10 +370,12 @@ static void *native_create(size_t initial_capacity)
 	q->cap = (uint32_t)cap;
 	q->free_head = NATIVE_NIL;
 	q->heap_mem = native_heap_alloc(cap);
-	q->pool = malloc(cap * sizeof(*q->pool));
-	if (!q->heap_mem || !q->pool) {
+	q->pool = native_pool_alloc(cap);
+	q->seq = malloc(cap * sizeof(*q->seq));
+	if (!q->heap_mem || !q->pool || !q->seq) {
 		free(q->heap_mem);
 		free(q->pool);
+		free(q->seq);
 		free(q);
 		return NULL;
 	}
@@ -367,6 +391,7 @@ static void native_destroy(void *impl)
 		return;
 	free(q->heap_mem);
 	free(q->pool);
+	free(q->seq);
 	free(q);
 }
 
@@ -387,7 +412,8 @@ static sim_event_id native_schedule(void *impl, sim_time_t when, uint64_t seq,
 	sl->fn = fn;
 	sl->ctx = ctx;
 	sl->arg = arg;
-	sl->seq = seq;
+	if (native_unlikely(seq >= (UINT64_C(1) << 31)))
+		q->seq[slot] = seq;
 	if (q->dead_root) {
 		/* Fill the dispatched root's place: one sift instead of a
 		 * removal plus an insertion. */

@@ -296,6 +296,23 @@ void config_free(struct apf_config *c)
 	c->ntasks = 0;
 }
 
+/* `tasks` is the only memory a config owns (config_free); everything else
+ * is held by value. */
+int config_copy(struct apf_config *dst, const struct apf_config *src)
+{
+	*dst = *src;
+	dst->tasks = NULL;
+	if (src->ntasks) {
+		dst->tasks = malloc(src->ntasks * sizeof(*src->tasks));
+		if (!dst->tasks) {
+			config_defaults(dst);
+			return -1;
+		}
+		memcpy(dst->tasks, src->tasks, src->ntasks * sizeof(*src->tasks));
+	}
+	return 0;
+}
+
 /* ---- --set overrides ------------------------------------------------------------------------ */
 
 static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v)

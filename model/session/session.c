@@ -32,6 +32,15 @@ int session_load(struct session *s, const struct session_spec *spec, struct cfg_
 	return 0;
 }
 
+int session_load_copy(struct session *s, const struct apf_config *base)
+{
+	memset(s, 0, sizeof(*s));
+	if (config_copy(&s->cfg, base))
+		return -1;
+	s->loaded = true;
+	return 0;
+}
+
 int session_set(struct session *s, const char *assignment, struct cfg_error *err)
 {
 	return config_set(&s->cfg, assignment, err);

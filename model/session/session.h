@@ -79,6 +79,11 @@ struct session {
 /* Load spec into s->cfg; 0, or -1 with err (FILE:LINE:COL).  Nothing to
  * free on failure, but session_end is harmless. */
 int session_load(struct session *s, const struct session_spec *spec, struct cfg_error *err);
+/* session_load from an already loaded config (copied; `base` is not
+ * changed): what a batch of runs of one scenario uses to parse it once.
+ * The session is the one session_load of the same text and overrides
+ * gives.  -1 only when out of memory. */
+int session_load_copy(struct session *s, const struct apf_config *base);
 /* One more override on a loaded session (before session_build). */
 int session_set(struct session *s, const char *assignment, struct cfg_error *err);
 /* Build the machine (and oracle); 0, SESSION_BAD_INPUT or SESSION_NO_ORACLE. */
