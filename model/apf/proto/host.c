@@ -73,6 +73,11 @@ bool apf_host_task_kernel(const struct task *t)
 	return t && t->kernel;
 }
 
+bool apf_host_fault_el1(const struct apf_host *h, uint32_t i)
+{
+	return h->m->vcpus[i].fault_el1;
+}
+
 void apf_host_trace(struct apf_host *h, uint32_t i, enum trace_kind k, uint64_t x, uint64_t y, uint64_t z)
 {
 	struct machine *m = h->m;
