@@ -39,7 +39,8 @@ static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
 		return TR_MODE_HOST;
 	if (s == VCPU_IDLE)
 		return TR_MODE_IDLE;
-	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
+	/* A guest handler suspended on its own stage-2 fault resumes at EL1. */
+	return v->cur && !v->cur->kernel && !v->el1_suspended ? TR_MODE_USER : TR_MODE_KERNEL;
 }
 
 void vcpu_acct(struct vcpu *v, enum vcpu_bucket b, sim_time_t at)
