@@ -69,6 +69,7 @@ const struct apf_family *apf_family_for(const struct apf_config *c)
 const struct apf_key_rule apf_key_rules[] = {
 	{ "guest.driver_variant", APF_CAP_ARM64_DRIVER },
 	{ "guest.resched_ipi_delay", APF_CAP_GUEST },	/* the APF handler's self-IPI */
+	{ "guest.handler_touches_page", APF_CAP_ARM64_DRIVER }, /* its SDEI/PPI handlers */
 	{ NULL, 0 },
 };
 

@@ -78,6 +78,9 @@ struct protocol_machine_ops {
 	bool (*idle)(void *ctx, uint32_t vcpu);
 	bool (*apf_halted)(void *ctx, uint32_t vcpu);
 	bool (*guest_wfi)(void *ctx, uint32_t vcpu);
+	/* The vCPU's pending fault was taken by guest code at EL1 (a guest
+	 * handler's own load, guest.handler_touches_page). */
+	bool (*fault_el1)(void *ctx, uint32_t vcpu);
 	void (*count_irq_ack)(void *ctx, uint32_t vcpu);
 	/* The fault paths of the vCPU loop (machine.h vcpu_fault_*). */
 	void (*fault_sync)(void *ctx, uint32_t vcpu, struct task *t, uint64_t page);

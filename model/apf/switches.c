@@ -86,11 +86,6 @@ int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 					   "notifications: dequeue must be buffer_free");
 			return -1;
 		}
-		if (sw->send_always) {
-			snprintf(why, len, "send_always: the arm64 guest driver parks tasks only on the return "
-					   "to user (TIF_ASYNC_PF) and cannot take kernel-mode not-present");
-			return -1;
-		}
 		if (!sw->flush_on_cr0_pg) {
 			snprintf(why, len, "flush_on_cr0_pg: arm64 has no CR0.PG; the switch chooses what the "
 					   "x86 host does when the guest toggles paging (notpresent: exception)");
@@ -132,7 +127,8 @@ int apf_switches_validate(const struct apf_switches *sw, char *why, size_t len)
 	}
 	if (sw->send_always) {
 		snprintf(why, len, "send_always: the x86 guest driver panics on a kernel-mode async #PF "
-				   "(Linux 5.8+); kernel-mode not-present is not modelled");
+				   "(Linux 5.8+ never sets it); kernel-mode not-present is modelled for the arm64 "
+				   "family only (notpresent: sdei)");
 		return -1;
 	}
 	return 0;

@@ -34,6 +34,10 @@ enum sim_kernel { SIM_KERNEL_NATIVE, SIM_KERNEL_SYSTEMC };
  * showing that the oracle catches it). */
 enum guest_driver_variant { GUEST_DRIVER_FAITHFUL, GUEST_DRIVER_NO_IRQ_ACK, GUEST_DRIVER_OFFLINE_WAKE };
 extern const char *const cfg_driver_variant_names[];
+/* guest.handler_touches_page: which of the arm64 guest's own APF handlers
+ * load from user memory (docs/protocols.md "Kernel-mode faults"). */
+enum guest_handler_touch { GUEST_TOUCH_NONE, GUEST_TOUCH_NOTPRESENT, GUEST_TOUCH_PAGEREADY, GUEST_TOUCH_BOTH };
+extern const char *const cfg_handler_touch_names[];
 extern const char *const cfg_sdei_priority_names[];
 /* Where guest pages are when the run starts. */
 enum initial_state { INITIAL_ABSENT, INITIAL_SWAPPED, INITIAL_RESIDENT };
@@ -102,6 +106,7 @@ struct guest_cfg {
 	sim_time_t resched_ipi_delay; /* the APF handler's self-IPI becomes pending this much later */
 	char image[PARAM_STRING_MAX]; /* guest kernel ELF; "" = the built-in image */
 	uint32_t apf_driver;	   /* enum guest_driver_variant */
+	uint32_t handler_touch;	   /* enum guest_handler_touch: handlers that load from user memory */
 	bool wakeup_preemption;	   /* a woken task may preempt the current one */
 	sim_time_t wakeup_granularity; /* ... if it has run this much less */
 	sim_time_t sched_latency;  /* CFS period; a woken sleeper gets half as credit */

@@ -28,7 +28,8 @@
 	X(APF_ENABLE, "apf_enable", "0: ... and enabled it again") \
 	X(SDEI_OTHER, "sdei_other", "kvm_sdei_inject's result for the other event (0, -EPERM, -ENOSPC)") \
 	X(RESCHED_IPI_DELAY, "resched_ipi_delay", "delay: the self-IPI was held back (guest.resched_ipi_delay)") \
-	X(SMM_EXIT, "smm_exit", "works dropped by the CR0.PG flush (0 under flush_on_cr0_pg: false)")
+	X(SMM_EXIT, "smm_exit", "works dropped by the CR0.PG flush (0 under flush_on_cr0_pg: false)") \
+	X(HANDLER_TOUCH, "handler_touch", "guest-physical address a guest APF handler's load faulted on at EL1 (guest.handler_touches_page)")
 
 #define FAULT_KIND_ENUM(e, name, arg) FAULT_##e,
 enum fault_kind {

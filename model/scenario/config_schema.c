@@ -60,6 +60,7 @@ const struct swap_preset cfg_swap_presets[] = {
 			     "{dist: lognormal, median: 10us, p99: 30us}", "2289MiB", "0s", "none" },
 };
 const char *const cfg_driver_variant_names[] = { "faithful", "no_irq_ack", "offline_wake", NULL };
+const char *const cfg_handler_touch_names[] = { "none", "notpresent", "pageready", "both", NULL };
 /* Index = SDEI_EVENT_PRIORITY_* (DEN 0054 §4.4). */
 const char *const cfg_sdei_priority_names[] = { "normal", "critical", NULL };
 const char *const cfg_migration_mode_names[] = { "none", "precopy", "postcopy", "hybrid", NULL };
@@ -167,6 +168,8 @@ static const struct param_desc guest_params[] = {
 	  "CFS scheduling period (sysctl_sched_latency base 6 ms); a woken sleeper's vruntime is placed at least min_vruntime - half of it" },
 	{ "resched_ipi_delay", PT_TIME, CFG(guest.resched_ipi_delay), "0s", 0, 1e12, NULL,
 	  "the reschedule IPI the not-present handler sends itself is taken this much later (the architecture allows a pending IRQ to stay untaken; 0s = at once, assumption); meanwhile the task runs on in user mode" },
+	{ "handler_touches_page", PT_ENUM, CFG(guest.handler_touch), "none", 0, 0, cfg_handler_touch_names,
+	  "arm64 guest APF handlers that load from user memory at EL1: none (v4: they touch only the shared buffer and their tables), notpresent (the SDEI handler loads from the parked task's page), pageready (the PPI handler loads from the page after the woken task's, before IRQ_ACK), or both; boots the handler-touch image" },
 	{ "image", PT_STRING, CFG(guest.image), "", 0, -1, NULL,
 	  "guest kernel ELF with the entry symbols of docs/guest-abi.md; empty = the built-in image" },
 	PARAM_END,

@@ -82,6 +82,12 @@ struct vcpu {
 	bool storm;		/* delivery burst cut short: retry after time passes */
 	bool guest_suspended;	/* a guest run hit its budget inside kernel code */
 	enum vcpu_bucket suspended_bucket; /* ... the run's time-account bucket */
+	/* Handler-touch image: a guest run stopped on a stage-2 fault at EL1
+	 * (its handler's load); the loop takes it as a fault, then resumes. */
+	bool el1_fault;
+	uint64_t el1_fault_page;
+	bool el1_suspended;	/* guest_suspended by such a fault (not by the budget) */
+	bool fault_el1;		/* the fault in the host now was taken at EL1 in guest code */
 	bool redeliver;		/* the next step resumes guest delivery */
 	uint64_t budget_stops;
 	uint64_t last_run_hvcs;	/* hypercalls made by the last guest run */

@@ -70,6 +70,13 @@ static bool pm_guest_wfi(void *ctx, uint32_t i)
 	return m->vcpus[i].guest_wfi;
 }
 
+static bool pm_fault_el1(void *ctx, uint32_t i)
+{
+	const struct machine *m = ctx;
+
+	return m->vcpus[i].fault_el1;
+}
+
 static void pm_count_irq_ack(void *ctx, uint32_t i)
 {
 	struct machine *m = ctx;
@@ -178,6 +185,7 @@ static const struct protocol_machine_ops machine_proto_ops = {
 	.idle = pm_idle,
 	.apf_halted = pm_apf_halted,
 	.guest_wfi = pm_guest_wfi,
+	.fault_el1 = pm_fault_el1,
 	.count_irq_ack = pm_count_irq_ack,
 	.fault_sync = pm_fault_sync,
 	.fault_resume = pm_fault_resume,

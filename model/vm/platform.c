@@ -32,6 +32,7 @@
 #include "cpu/cpu.h"
 #include "gic/gic.h"
 #include "guest_image.h"
+#include "guest_image_touch.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 
@@ -108,6 +109,11 @@ int platform_check_image(const struct cpu_image *img, const char *what, struct p
 			 what, GUEST_SYM_HOTPLUG, s.hotplug, GUEST_RAM_BASE, GUEST_RAM_BASE + GUEST_KERNEL_SIZE);
 		return -1;
 	}
+	if (cpu_image_symbol(img, GUEST_SYM_USER_LOAD, &s.user_load) != 0 || !in_kernel_region(s.user_load, 4))
+		s.user_load = 0;
+	if (cpu_image_symbol(img, GUEST_SYM_TOUCH_GPA, &s.touch_gpa) != 0 ||
+	    !in_kernel_region(s.touch_gpa, (uint64_t)GUEST_NR_TASK_SLOTS * sizeof(uint64_t)) || (s.touch_gpa & 7))
+		s.touch_gpa = 0;
 	if (s.vectors & 0x7FF) {
 		snprintf(err, errlen, "%s: guest_vectors at 0x%" PRIx64 " is not 2 KiB aligned", what, s.vectors);
 		return -1;
@@ -128,6 +134,9 @@ static int load_image(struct platform *p)
 
 	if (p->cfg.guest_image)
 		p->img = cpu_image_load_file(p->cfg.guest_image, msg, sizeof(msg));
+	else if (p->cfg.touch_image)
+		p->img = cpu_image_load_memory(apfsim_guest_touch_elf, apfsim_guest_touch_elf_size, msg,
+					       sizeof(msg));
 	else
 		p->img = cpu_image_load_memory(apfsim_guest_elf, apfsim_guest_elf_size, msg, sizeof(msg));
 	if (!p->img) {
@@ -252,6 +261,8 @@ struct platform *platform_create(const struct platform_config *cfg, char *err, s
 		}
 		if (plat_map_gic_frames(p, v) != 0)
 			goto fail;
+		if (p->cfg.touch_image && plat_map_user_window(p, v) != 0)
+			goto fail;
 		if (cpu_add_sentinel(v->cpu, p->sym.ret_to_user) != 0) {
 			plat_set_err(p, "cpu%u: cannot add the sentinel at guest_ret_to_user_eret", i);
 			goto fail;
@@ -288,6 +299,17 @@ void platform_destroy(struct platform *p)
 }
 
 /* ---- accessors ------------------------------------------------------------ */
+
+uint64_t platform_s2_fault_gpa(const struct platform *p, unsigned cpu)
+{
+	return cpu < p->cfg.ncpus ? p->v[cpu].s2_gpa : 0;
+}
+
+void platform_set_touch_gpa(struct platform *p, uint32_t task, uint64_t gpa)
+{
+	if (p->sym.touch_gpa && task < GUEST_NR_TASK_SLOTS)
+		((uint64_t *)(void *)((char *)p->ram + (p->sym.touch_gpa - GUEST_RAM_BASE)))[task] = gpa;
+}
 
 bool platform_in_user(const struct platform *p, unsigned cpu)
 {

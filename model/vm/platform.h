@@ -67,6 +67,10 @@ struct platform_sched_ops {
 	/* A write of ICC_SGI1R_EL1 (NULL: always to the GIC).  true = the
 	 * host took it (it raises the SGI itself later: guest.resched_ipi_delay). */
 	bool (*sgi_write)(void *ctx, unsigned cpu, uint64_t val);
+	/* Handler-touch image: a guest load from user memory at gpa.  true =
+	 * stage 2 maps the page (the load completes); false = a stage-2 fault
+	 * at EL1: the run ends with PLATFORM_STOP_S2FAULT (NULL: true). */
+	bool (*user_load)(void *ctx, unsigned cpu, uint64_t gpa);
 };
 
 /* struct platform_x86_ops, the host side of the x86-semantics driver's MSRs
@@ -90,6 +94,11 @@ struct platform_config {
 	 * user instruction) instead of stopping with PLATFORM_STOP_USER. */
 	bool chain_irq;
 	FILE *insn_trace;		/* capstone trace of every guest instruction */
+	/* The handler-touch image (GUEST_VARIANT_TOUCH) instead of the
+	 * built-in one, with user memory [GUEST_USER_BASE, + user_size)
+	 * mapped as a window whose loads go to sched->user_load. */
+	bool touch_image;
+	uint64_t user_size;
 };
 
 /* One SMCCC/SDEI call as the guest made it and as it was answered. */
@@ -109,6 +118,9 @@ enum platform_stop {
 	PLATFORM_STOP_WFI,		/* idle in WFI, no IRQ signalled */
 	PLATFORM_STOP_BUDGET,		/* instruction budget used up */
 	PLATFORM_STOP_FAULT,		/* guest fault or bad access: platform_error() */
+	PLATFORM_STOP_S2FAULT,		/* a guest_user_load at EL1 found its page unmapped
+					 * (platform_s2_fault_gpa); resuming (platform_run)
+					 * restarts the load */
 };
 
 struct platform_run_result {
@@ -121,6 +133,7 @@ struct platform_run_result {
 struct platform_syms {
 	uint64_t boot, vectors, sdei_entry, ret_to_user, idle, percpu, tasks, boot_params;
 	uint64_t hotplug;	/* optional: 0 when the image has none */
+	uint64_t user_load, touch_gpa; /* handler-touch image only, else 0 */
 };
 
 struct cpu_image;
@@ -135,6 +148,10 @@ int platform_check_image(const struct cpu_image *img, const char *what, struct p
  * example naming a required symbol missing from --guest-image). */
 struct platform *platform_create(const struct platform_config *cfg, char *err, size_t errlen);
 void platform_destroy(struct platform *p);
+/* Handler-touch image: the address of the last PLATFORM_STOP_S2FAULT on
+ * cpu, and the per-task page its handlers load from (no-ops without it). */
+uint64_t platform_s2_fault_gpa(const struct platform *p, unsigned cpu);
+void platform_set_touch_gpa(struct platform *p, uint32_t task, uint64_t gpa);
 
 /* Run guest_boot on cpu until SIMCALL_BOOT_DONE.  0, or -1 with
  * platform_error() set.  The CPU is then idle-ready (platform_enter_idle). */

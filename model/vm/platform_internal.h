@@ -37,6 +37,7 @@ struct platform_vcpu {
 	uint32_t user_pstate;
 	bool has_pending;		/* a host op asked the run to stop */
 	enum platform_stop pending;
+	uint64_t s2_gpa;		/* PLATFORM_STOP_S2FAULT: the load's address */
 };
 
 struct platform {
@@ -70,6 +71,7 @@ void plat_irq_changed(void *ctx, unsigned cpu, bool asserted);
 int plat_map_gic_frames(struct platform *p, struct platform_vcpu *v);
 /* platform_run.c */
 int plat_kernel_stack(struct platform *p, struct platform_vcpu *v, uint64_t *sp);
+int plat_map_user_window(struct platform *p, struct platform_vcpu *v);
 
 /* Small helpers every block uses, inline. */
 /* End the current run with `why` (from a host op). */

@@ -17,6 +17,47 @@
 
 #include "model/vm/platform_internal.h"
 
+/* ---- user memory (the handler-touch image only) ----------------------------- */
+
+/* A load from the user window: stage 2 maps the page, or the run stops
+ * with PLATFORM_STOP_S2FAULT (a stage-2 fault taken at EL1).  Unicorn
+ * leaves the PC imprecise inside the callback; run_loop puts it back on
+ * the load. */
+static uint64_t user_window_read(void *ctx, struct cpu *c, uint64_t off, unsigned size)
+{
+	struct platform_vcpu *v = ctx;
+	struct platform *p = v->p;
+	uint64_t gpa = GUEST_USER_BASE + off;
+
+	(void)size;
+	if (p->cfg.sched && p->cfg.sched->user_load &&
+	    !p->cfg.sched->user_load(p->cfg.sched_ctx, v->index, gpa)) {
+		v->s2_gpa = gpa;
+		plat_stop_with(v, PLATFORM_STOP_S2FAULT);
+		cpu_request_stop(c);
+	}
+	return 0;	/* user memory contents are not modelled */
+}
+
+int plat_map_user_window(struct platform *p, struct platform_vcpu *v)
+{
+	char msg[192];
+
+	if (!p->sym.user_load || !p->sym.touch_gpa) {
+		plat_set_err(p, "the handler-touch image lacks %s or %s (docs/guest-abi.md)", GUEST_SYM_USER_LOAD,
+			GUEST_SYM_TOUCH_GPA);
+		return -1;
+	}
+	if (p->cfg.user_size < 4096)
+		return 0;
+	if (cpu_map_mmio(v->cpu, GUEST_USER_BASE, p->cfg.user_size & ~0xFFFull, user_window_read, NULL, v, msg,
+			 sizeof(msg))) {
+		plat_set_err(p, "user window: %s", msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static struct platform_run_result run_loop(struct platform *p, struct platform_vcpu *v,
@@ -76,6 +117,15 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 			res.reason = v->pending;
 			if (res.reason == PLATFORM_STOP_USER)
 				res.pc = v->user_pc;
+			if (res.reason == PLATFORM_STOP_S2FAULT) {
+				/* The stop leaves the load mid-block, its PC
+				 * not written back (measured: the PC read is the
+				 * run's first one, or the load's): the rest of
+				 * guest_user_load never ran, x0 and LR are
+				 * intact.  Restart the load when resumed. */
+				cpu_set_pc(v->cpu, p->sym.user_load);
+				res.pc = p->sym.user_load;
+			}
 			return res;
 		case CPU_STOP_BUDGET:
 			res.reason = PLATFORM_STOP_BUDGET;

@@ -39,7 +39,8 @@ static enum trace_vcpu_mode vcpu_mode(const struct vcpu *v, enum vcpu_state s)
 		return TR_MODE_HOST;
 	if (s == VCPU_IDLE)
 		return TR_MODE_IDLE;
-	return v->cur && !v->cur->kernel ? TR_MODE_USER : TR_MODE_KERNEL;
+	/* A guest handler suspended on its own stage-2 fault resumes at EL1. */
+	return v->cur && !v->cur->kernel && !v->el1_suspended ? TR_MODE_USER : TR_MODE_KERNEL;
 }
 
 void vcpu_acct(struct vcpu *v, enum vcpu_bucket b, sim_time_t at)
@@ -316,23 +317,28 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 
 /* --- stage-2 faults ------------------------------------------------------ */
 
-static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn)
+/* t: the current task (NULL: none, a guest handler in the idle loop);
+ * el1: taken at EL1 in guest kernel code (a handler's load). */
+static void vcpu_fault_begin(struct vcpu *v, struct task *t, uint64_t gfn, bool el1)
 {
 	struct machine *m = v->m;
 	sim_time_t now = m->sim.now;
 
 	m->stats.faults++;
-	if (t->kernel)
+	if (el1 || t->kernel)
 		m->stats.faults_kernel++;
 	else
 		m->stats.faults_user++;
-	t->faults++;
+	v->fault_el1 = el1;
 	v->exits++;
 	v->gstart = now;	/* host work for this fault is stamped now */
 	v->gcharged = 0;
 	v->host_bucket = VB_HOST_FAULT;
 	vcpu_set_state(v, VCPU_HOST, now);
-	task_acct(t, TB_STALLED, now);
+	if (t) {
+		t->faults++;
+		task_acct(t, TB_STALLED, now);
+	}
 	v->fault_gfn = gfn;
 	v->fault_start = now;
 	v->fault_major = false;
@@ -492,6 +498,27 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 
 		if (m->failed)
 			return;
+		if (v->el1_fault) {
+			/* A guest handler's load took a stage-2 fault at EL1
+			 * (the handler-touch image): the same host path as a
+			 * task's fault, at its exact time; the suspended run
+			 * resumes at the load on re-entry. */
+			if (t > now) {
+				if (!vcpu_advance(v, t)) {
+					vcpu_schedule_step(v, t);
+					return;
+				}
+				now = t;
+			}
+			v->el1_fault = false;
+			vcpu_fault_begin(v, tk, v->el1_fault_page, true);
+			if (swapin_synchronous(&m->cfg->host.swap) &&
+			    hostmem_classify(&m->hm, v->el1_fault_page) == HM_FAULT_MAJOR)
+				vcpu_fault_sync(v, tk, v->el1_fault_page);
+			else
+				m->proto->stage2_fault(&m->proto_env, v->id, tk, v->el1_fault_page);
+			return;
+		}
 		if (v->storm) {
 			v->storm = false;
 			v->redeliver = true;
@@ -575,7 +602,8 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 						}
 						now = t;
 					}
-					vcpu_fault_begin(v, tk, gfn);
+					vcpu_fault_begin(v, tk, gfn, false);
+					vcpu_guest_note_fault(m, tk, gfn);
 					/* A swap-in from a synchronous device completes
 					 * in KVM's no-wait attempt: never async. */
 					if (swapin_synchronous(&m->cfg->host.swap) &&

@@ -158,6 +158,18 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 		v->storm = true;
 		v->budget_stops++;
 	}
+	if (r.reason == PLATFORM_STOP_S2FAULT) {
+		/* A handler's load at EL1 took a stage-2 fault: the loop
+		 * takes the fault to the host, then resumes the run at it. */
+		uint64_t gpa = platform_s2_fault_gpa(m->plat, v->id);
+
+		v->suspended_bucket = b;
+		v->guest_suspended = true;
+		v->el1_suspended = true;
+		v->el1_fault = true;
+		v->el1_fault_page = (gpa - GUEST_RAM_BASE) >> 12;
+		faults_record_at(&m->faults, *t, v->id, FAULT_HANDLER_TOUCH, gpa);
+	}
 	if (r.reason == PLATFORM_STOP_FAULT)
 		guest_fault(v, *t);
 	return r;
@@ -369,6 +381,20 @@ static bool gs_sgi_write(void *ctx, unsigned cpu, uint64_t val)
 	return true;
 }
 
+/* The handler-touch image's load from user memory: does stage 2 map the
+ * page?  (The guest's own page tables are not modelled: MMU off, VA == PA.) */
+static bool gs_user_load(void *ctx, unsigned cpu, uint64_t gpa)
+{
+	struct machine *m = ctx;
+	uint64_t page = (gpa - GUEST_RAM_BASE) >> 12;
+
+	(void)cpu;
+	if (!hostmem_mapped(&m->hm, page))
+		return false;
+	hostmem_access(&m->hm, page, false);
+	return true;
+}
+
 static bool gs_runnable(void *ctx, unsigned cpu)
 {
 	struct machine *m = ctx;
@@ -386,6 +412,7 @@ static const struct platform_sched_ops guest_sched_ops = {
 	.counter = gs_counter,
 	.irq_changed = gs_irq_changed,
 	.sgi_write = gs_sgi_write,
+	.user_load = gs_user_load,
 };
 
 /* --- entry points ------------------------------------------------------ */
@@ -414,6 +441,18 @@ int vcpu_guest_init(struct machine *m)
 		pc.boot_flags |= GUEST_BOOT_NO_IRQ_ACK;
 	if (c->guest.apf_driver == GUEST_DRIVER_OFFLINE_WAKE)
 		pc.boot_flags |= GUEST_BOOT_OFFLINE_WAKE;
+	/* protocol.send_always / guest.handler_touches_page: the
+	 * handler-touch image (docs/protocols.md "Kernel-mode faults"). */
+	if (vcpu_guest_touch_image(c)) {
+		pc.touch_image = true;
+		pc.user_size = c->vm.memory > GUEST_KERNEL_SIZE ? c->vm.memory - GUEST_KERNEL_SIZE : 0;
+		if (c->sw.send_always)
+			pc.boot_flags |= GUEST_BOOT_SEND_ALWAYS;
+		if (c->guest.handler_touch == GUEST_TOUCH_NOTPRESENT || c->guest.handler_touch == GUEST_TOUCH_BOTH)
+			pc.boot_flags |= GUEST_BOOT_TOUCH_NOTPRESENT;
+		if (c->guest.handler_touch == GUEST_TOUCH_PAGEREADY || c->guest.handler_touch == GUEST_TOUCH_BOTH)
+			pc.boot_flags |= GUEST_BOOT_TOUCH_PAGEREADY;
+	}
 	m->plat = platform_create(&pc, err, sizeof(err));
 	if (!m->plat) {
 		snprintf(m->err, sizeof(m->err), "%s", err);
@@ -435,6 +474,17 @@ int vcpu_guest_init(struct machine *m)
 	if (m->proto->attach && m->proto->attach(&m->proto_env))
 		return -1;
 	return 0;
+}
+
+bool vcpu_guest_touch_image(const struct apf_config *c)
+{
+	return !c->guest.image[0] && (c->sw.send_always || c->guest.handler_touch != GUEST_TOUCH_NONE);
+}
+
+void vcpu_guest_note_fault(struct machine *m, const struct task *t, uint64_t page)
+{
+	if (m->plat && t && vcpu_guest_touch_image(m->cfg))
+		platform_set_touch_gpa(m->plat, t->id, GUEST_RAM_BASE + (page << 12));
 }
 
 void vcpu_guest_fini(struct machine *m)
@@ -528,10 +578,17 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 		struct platform_run_result r;
 		bool user = platform_in_user(p, v->id);
 
-		if (v->guest_suspended) {
+		/* A run suspended on a stage-2 fault at EL1 is an interrupted
+		 * context like any other: an SDEI event the host queued
+		 * meanwhile is dispatched first (KVM_REQ_SDEI at entry), and
+		 * its COMPLETE returns into the handler at the load. */
+		if (v->guest_suspended && !(v->el1_suspended && sdei_deliverable(platform_sdei(p), v->id, &ev))) {
 			v->guest_suspended = false;
+			v->el1_suspended = false;
 			r = guest_run(v, GE_RESUME, v->suspended_bucket, t);
 		} else if (sdei_deliverable(platform_sdei(p), v->id, &ev)) {
+			v->guest_suspended = false;
+			v->el1_suspended = false;
 			trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK,
 				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
 				   user ? platform_user_pstate(p, v->id) : 0);

@@ -18,6 +18,14 @@ struct task;
  * m->err set. */
 int vcpu_guest_init(struct machine *m);
 void vcpu_guest_fini(struct machine *m);
+struct apf_config;
+struct task;
+/* protocol.send_always or guest.handler_touches_page asks for the
+ * handler-touch image (and no --guest-image replaces it). */
+bool vcpu_guest_touch_image(const struct apf_config *c);
+/* The task's latest stage-2 fault was on page (the page its handlers load
+ * from, guest_touch_gpa); no-op without the handler-touch image. */
+void vcpu_guest_note_fault(struct machine *m, const struct task *t, uint64_t page);
 /* Deliver what is pending at guest entry (SDEI events, IRQs), running the
  * guest handlers; advances *t by the guest time they take.  May change
  * v->cur (a task parked or a switch) and may leave the vCPU idle. */

@@ -124,3 +124,13 @@ guest_stacks:
 guest_x86_sleepers:
 	.space	GUEST_X86_SLEEPERS_SIZE
 	.size	guest_x86_sleepers, . - guest_x86_sleepers
+#ifdef GUEST_VARIANT_TOUCH
+	/* The handler-touch image: per task, the guest-physical address of
+	 * the page of its latest stage-2 fault (host-written, guest_abi.h
+	 * GUEST_SYM_TOUCH_GPA); last, so it moves nothing. */
+	.balign	8
+	.globl	guest_touch_gpa
+guest_touch_gpa:
+	.space	GUEST_NR_TASK_SLOTS * 8
+	.size	guest_touch_gpa, . - guest_touch_gpa
+#endif

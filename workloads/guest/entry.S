@@ -166,3 +166,18 @@ guest_x86_el0_sync_entry:
 1:	unstash_regs
 	udf	#0x400
 	.size	guest_x86_el0_sync_entry, . - guest_x86_el0_sync_entry
+
+#ifdef GUEST_VARIANT_TOUCH
+	/* The handler-touch image only: one load from user memory (x0 = its
+	 * guest-physical address; MMU off).  The host maps user memory as a
+	 * device window for this image; a load from a page stage 2 does not
+	 * map ends the run (a stage-2 fault at EL1) and the host restarts it
+	 * here, x0 unchanged, once it has decided.  x1 is clobbered. */
+	.text
+	.globl	guest_user_load
+	.type	guest_user_load, %function
+guest_user_load:
+	ldr	w1, [x0]
+	ret
+	.size	guest_user_load, . - guest_user_load
+#endif

@@ -305,6 +305,18 @@ struct guest_boot_params {
 						 * never issues IRQ_ACK */
 #define GUEST_BOOT_OFFLINE_WAKE	(1u << 5)	/* arm64, the fix for §4.5: CPU down
 						 * wakes this CPU's waiters (as x86) */
+/* The handler-touch image only (built with GUEST_VARIANT_TOUCH; the host
+ * boots it when protocol.send_always or guest.handler_touches_page asks
+ * for it, so the default image runs not one instruction more): */
+#define GUEST_BOOT_SEND_ALWAYS	(1u << 6)	/* ENABLE with KVM_ASYNC_PF_SEND_ALWAYS */
+#define GUEST_BOOT_TOUCH_NOTPRESENT (1u << 7)	/* the SDEI not-present handler loads
+						 * from the parked task's page */
+#define GUEST_BOOT_TOUCH_PAGEREADY (1u << 8)	/* the PPI page-ready handler loads from
+						 * the woken task's page + GUEST_TOUCH_AHEAD,
+						 * before IRQ_ACK */
+/* 64 pages: beyond any swap-readahead window of the page just read
+ * (vm.page-cluster <= 6, so at most 64 pages, host.swap.page_cluster). */
+#define GUEST_TOUCH_AHEAD	(64ull << 12)
 
 /* One sleeper-hash node (§3.6 kvm_task_sleep_node).  Node i < GUEST_MAX_TASKS
  * belongs to task i (it stands for the on-stack node of the task's wait);
@@ -475,5 +487,16 @@ enum guest_log {
  * x0 = &guest_percpu[cpu], x1 = GUEST_HOTPLUG_*, SP = the CPU's empty
  * kernel stack, EL1h, DAIF masked; ends with SIMCALL_HOTPLUG_DONE. */
 #define GUEST_SYM_HOTPLUG	"guest_hotplug"
+/* Handler-touch image only (optional symbols): */
+#define GUEST_SYM_USER_LOAD	"guest_user_load" /* x0 = address: one load, ret; a stage-2
+					 * fault stops the run and restarts here */
+#define GUEST_SYM_TOUCH_GPA	"guest_touch_gpa" /* uint64_t[GUEST_NR_TASK_SLOTS]: per task,
+					 * the guest-physical address of the page
+					 * of its latest stage-2 fault (host-written:
+					 * the model has no guest page tables) */
+/* User memory: guest RAM above the kernel region.  Guest code never touches
+ * it, except the handler-touch image's guest_user_load (the host maps this
+ * window as device memory for that image only). */
+#define GUEST_USER_BASE		(GUEST_RAM_BASE + GUEST_KERNEL_SIZE)
 
 #endif

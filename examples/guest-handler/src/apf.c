@@ -28,6 +28,36 @@ static inline void apf_clear(struct guest_percpu *pc)
 	((volatile struct kvm_vcpu_pv_apf_data *)&pc->apf)->reason = 0;
 }
 
+#ifdef GUEST_VARIANT_TOUCH
+/* The handler-touch image (GUEST_VARIANT_TOUCH, docs/protocols.md
+ * "Kernel-mode faults"): what the v4 review asked about — a not-present for
+ * a fault the guest takes at EL1, with KVM_ASYNC_PF_SEND_ALWAYS, and
+ * handlers of its own that touch user memory.  The default image is built
+ * without any of this, so it runs exactly the instructions it always ran. */
+extern uint64_t guest_touch_gpa[GUEST_NR_TASK_SLOTS];	/* boot.S */
+
+/* One load from user memory through guest_user_load (entry.S), a plain
+ * `ldr` the host sees as a stage-2 fault at EL1 when the page is not
+ * mapped: the run stops and restarts at that load after the host's
+ * decision (synchronous fault-in, or a not-present and a spin). */
+static inline void apf_touch_user(uint64_t gpa)
+{
+	register uint64_t x0 __asm__("x0") = gpa;
+
+	if (gpa < GUEST_USER_BASE)
+		return;	/* no page recorded for that task yet */
+	__asm__ volatile("bl guest_user_load" : "+r"(x0) : : "x1", "x30", "cc", "memory");
+}
+
+static inline uint64_t apf_control_flags(void)
+{
+	return GUEST_KVM_ASYNC_PF_ENABLED |
+	       ((guest_boot_params.flags & GUEST_BOOT_SEND_ALWAYS) ? GUEST_KVM_ASYNC_PF_SEND_ALWAYS : 0);
+}
+#else
+#define apf_control_flags() GUEST_KVM_ASYNC_PF_ENABLED
+#endif
+
 /* ---- init (§2.8 "Init"), once per CPU at boot ---------------------------- */
 
 static int apf_probe_hypervisor(void)
@@ -129,7 +159,7 @@ enum guest_boot_status apf_init_cpu(struct guest_percpu *pc)
 
 	/* PA == VA (MMU off); the buffer is 64-byte aligned, so the flag bits
 	 * do not collide with the address. */
-	control = (uint64_t)(uintptr_t)&pc->apf | GUEST_KVM_ASYNC_PF_ENABLED;
+	control = (uint64_t)(uintptr_t)&pc->apf | apf_control_flags();
 	r = apf_hvc(GUEST_ASYNC_PF_SUB_ENABLE, control & 0xFFFFFFFFu, control >> 32);
 	if ((int64_t)r.a0 != GUEST_SMCCC_RET_SUCCESS) {
 		guest_warn(GUEST_WARN_ENABLE, r.a0);
@@ -210,6 +240,12 @@ int apf_page_not_present(struct guest_percpu *pc)
 	}
 	ret = apf_add(pc, pc->current, token);
 	apf_clear(pc);
+#ifdef GUEST_VARIANT_TOUCH
+	/* Inside the handler, buffer cleared, event still running: a load
+	 * from the parked task's page (the one it faulted on). */
+	if (guest_boot_params.flags & GUEST_BOOT_TOUCH_NOTPRESENT)
+		apf_touch_user(guest_touch_gpa[pc->current]);
+#endif
 	if (ret != 0) {
 		/* The task keeps running and re-faults (§2.8). */
 		pc->stats.add_failures++;
@@ -243,6 +279,9 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 	uint32_t token = apf_read(&pc->apf.token);
 	uint32_t cap = pc->wait_capacity, left = pc->wait_count, i;
 	uint64_t woken = 0;
+#ifdef GUEST_VARIANT_TOUCH
+	uint32_t touch_task = GUEST_NO_TASK;
+#endif
 
 	if (reason != GUEST_KVM_PV_REASON_PAGE_READY) {
 		/* "Bogus interrupt": handled, but no ACK and no clear. */
@@ -262,12 +301,24 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 			apf_remove(pc, i);
 			woken++;
 		} else if (w.token == token) {
+#ifdef GUEST_VARIANT_TOUCH
+			touch_task = w.task;
+#endif
 			apf_remove(pc, i);
 			woken++;
 			break;
 		}
 	}
 	apf_clear(pc);
+#ifdef GUEST_VARIANT_TOUCH
+	/* Buffer cleared, IRQ_ACK not yet issued (the window of §4.2 i): a
+	 * load from the woken task's page + GUEST_TOUCH_AHEAD, further on in
+	 * a sequential working set and outside the swap-readahead window of
+	 * the page just read (none for a wake-all). */
+	if ((guest_boot_params.flags & GUEST_BOOT_TOUCH_PAGEREADY) && touch_task != GUEST_NO_TASK &&
+	    guest_touch_gpa[touch_task] >= GUEST_USER_BASE)
+		apf_touch_user(guest_touch_gpa[touch_task] + GUEST_TOUCH_AHEAD);
+#endif
 	/* GUEST_BOOT_NO_IRQ_ACK: a deliberately broken driver that never
 	 * acknowledges (the oracle must catch the stuck pageready_pending). */
 	if (!(guest_boot_params.flags & GUEST_BOOT_NO_IRQ_ACK)) {
@@ -308,7 +359,7 @@ void apf_cpu_down(struct guest_percpu *pc)
  * wake-all).  A CPU whose boot left APF off stays off. */
 enum guest_boot_status apf_cpu_up(struct guest_percpu *pc)
 {
-	uint64_t control = (uint64_t)(uintptr_t)&pc->apf | GUEST_KVM_ASYNC_PF_ENABLED;
+	uint64_t control = (uint64_t)(uintptr_t)&pc->apf | apf_control_flags();
 	struct smccc_res r;
 
 	if (pc->apf.enabled)

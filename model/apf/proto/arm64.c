@@ -94,7 +94,9 @@ static bool arm_sync_after(struct apf_host *h, uint32_t i, const struct task *t,
 		*why = TR_SYNC_APF_DISABLED;
 		return true;
 	}
-	if (h->hv[i].send_user_only && apf_host_task_kernel(h, t)) {
+	/* "vCPU in a privileged mode": a kernel-mode task op, or a fault a
+	 * guest handler took at EL1 (guest.handler_touches_page). */
+	if (h->hv[i].send_user_only && (apf_host_task_kernel(h, t) || apf_host_fault_el1(h, i))) {
 		*why = TR_SYNC_KERNEL_MODE;
 		return true;
 	}

@@ -67,6 +67,11 @@ bool apf_host_task_kernel(const struct apf_host *h, const struct task *t)
 	return h->pe->vm->task_kernel(t);
 }
 
+bool apf_host_fault_el1(const struct apf_host *h, uint32_t i)
+{
+	return h->pe->vm->fault_el1(h->pe->vm_ctx, i);
+}
+
 void apf_host_trace(struct apf_host *h, uint32_t i, enum trace_kind k, uint64_t x, uint64_t y, uint64_t z)
 {
 	const struct protocol_env *pe = h->pe;

@@ -173,6 +173,7 @@ struct gic *apf_host_gic(struct apf_host *h);
 uint32_t apf_host_nvcpus(const struct apf_host *h);
 const struct task *apf_host_cur(const struct apf_host *h, uint32_t i);	/* current task or NULL */
 bool apf_host_task_kernel(const struct apf_host *h, const struct task *t);	/* t runs in kernel mode (NULL: no) */
+bool apf_host_fault_el1(const struct apf_host *h, uint32_t i); /* vCPU i's fault: EL1 guest code */
 bool apf_host_vcpu_guest_wfi(const struct apf_host *h, uint32_t i);
 void apf_host_count_irq_ack(struct apf_host *h, uint32_t i);	/* host_irq_ack account */
 
