@@ -230,6 +230,9 @@ TEST(OutputKeys, EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)
 			" --set faults.sdei_refuse=0.5 --set faults.worker_fail=0.5"
 			" --set faults.sdei_other_at=1ms --set guest.resched_ipi_delay=1us",
 		"run workloads/scenarios/precopy.yaml --protocol sync" + shorten + " --set faults.migrate_random=true",
+		// a guest handler's own load faulting at EL1 (faults.handler_touch)
+		"run workloads/scenarios/quickstart.yaml --protocol arm64-v4 --set run.duration=170ms"
+		" --set guest.handler_touches_page=pageready",
 		// oracle violations (oracle.list[]): the late page-ready of docs/oracle.md
 		"run workloads/scenarios/ack-race.yaml --protocol x86-int-noack" + shorten +
 			" --set apf.delivery_bound=1ns --set faults.smm_exit_at=1ms",
