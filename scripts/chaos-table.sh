@@ -88,10 +88,11 @@ for s in "$@"; do
 		echo "$rep" | awk -v sc="$name" -v pr="$label" -v made="$made" -v wall="$wall" '
 			/^\[[0-9]+\] / {
 				if (inv != "") printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, pr, made, wall, inv, st, n, first, found
-				# "[k] INV (state: S) in N runs; ..." or, with no protocol
-				# state (e.g. starved_task), "[k] INV in N runs; ..."
-				inv = $2
-				if ($3 == "(state:") { st = $4; sub(/\)$/, "", st); n = $6 } else { st = "—"; n = $4 }
+				# "[k] INV (state: S) in N runs; ..." (S may be two words,
+				# "no token") or, with no state, "[k] INV in N runs; ..."
+				inv = $2; st = "—"
+				if (match($0, /\(state: [^)]*\)/)) st = substr($0, RSTART + 8, RLENGTH - 9)
+				n = $0; sub(/ runs?;.*/, "", n); sub(/.* in /, "", n)
 				first = $0; sub(/.*first in run /, "", first); sub(/ .*/, "", first)
 				found = "?"; rows++
 			}
