@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <map>
 #include <string>
 
 extern "C" {
@@ -341,6 +342,62 @@ TEST(FailPaths, OracleNamesTheNotPresentLostAtTheSwitchOver)
 	auto fine = run(3, "144us");
 	EXPECT_EQ(fine.first, 0) << fine.second;
 	EXPECT_NE(fine.second.find("oracle: 0 violations"), std::string::npos) << fine.second;
+}
+
+// A CPU offline is a guest thread: the not-present the host injected just
+// before it (SDEI event or x86 async #PF) is taken first, so its task parks
+// before the offline path's flush and wake-up, never after CPU_UP on a token
+// flushed at CPU_DOWN.  The two chaos draws that found the wrong order.
+TEST(FailPaths, HotplugWaitsBehindAnInjectedNotPresent)
+{
+	const char *runs[] = {
+		" --seed 4360082295941529955 --set protocol=x86-int-ack --set protocol.flush_on_cr0_pg=false"
+		" --set faults.worker_fail=0.2091 --set faults.memory_spike_at=311519855ns"
+		" --set faults.memory_spike=103393KiB --set faults.memory_spike_len=7808us"
+		" --set faults.smm_exit_at=332682016ns --set faults.smm_exit_vcpu=0",
+		" --seed 12105408859821572018 --set protocol=arm64-v4 --set guest.driver_variant=offline_wake"
+		" --set protocol.token_zero_skip=true --set faults.kick_delay=41004ns"
+		" --set faults.memory_spike_at=1303388620ns --set faults.memory_spike=201297KiB"
+		" --set faults.memory_spike_len=78854us --set faults.apf_toggle_at=275532182ns"
+		" --set faults.apf_toggle_vcpu=1 --set faults.apf_toggle_len=193683us",
+	};
+	for (const char *r : runs) {
+		std::string f = "/tmp/apfsim_hp_order_" + std::to_string(getpid()) + ".txt";
+		int st;
+		std::string out = cli("run " + src("workloads/scenarios/cpu-offline.yaml") +
+				      " --set run.perturb_order=true --set run.duration=2s" + r + " --trace-ftrace " + f, &st);
+		EXPECT_EQ(st, 0) << out;
+		EXPECT_NE(out.find("oracle: 0 violations"), std::string::npos) << out;
+		// Per CPU: line of each token's setup, line of the last APF disable
+		// (the offline path's ENABLE(0)); a park after that disable on a
+		// token set up before it is the wrong order.
+		std::istringstream in(slurp(f));
+		std::remove(f.c_str());
+		std::map<std::string, std::map<unsigned long, size_t>> setup;
+		std::map<std::string, size_t> disable;
+		std::string line;
+		unsigned disables = 0;
+		for (size_t n = 0; std::getline(in, line); n++) {
+			size_t c = line.find(" [0");
+			if (c == std::string::npos)
+				continue;
+			std::string cpu = line.substr(c + 1, 5);
+			unsigned long tok;
+			size_t k;
+			if ((k = line.find("apfsim_apf_setup: token=")) != std::string::npos &&
+			    std::sscanf(line.c_str() + k, "apfsim_apf_setup: token=%lx", &tok) == 1)
+				setup[cpu][tok] = n;
+			else if (line.find("apfsim_apf_enable: ctrl=0 ") != std::string::npos)
+				disable[cpu] = n, disables++;
+			else if ((k = line.find("apfsim_task_park: token=")) != std::string::npos &&
+				 std::sscanf(line.c_str() + k, "apfsim_task_park: token=%lx", &tok) == 1 &&
+				 disable.count(cpu) && setup[cpu].count(tok)) {
+				EXPECT_FALSE(setup[cpu][tok] < disable[cpu])
+					<< "line " << n << ": " << line << " parks on a token set up before the disable";
+			}
+		}
+		EXPECT_GT(disables, 0u) << "the scenario's CPU offline happened";
+	}
 }
 
 TEST(FailPaths, DrawnMigrationAfterSdeiCompleteWakesTheParkedTasks)
