@@ -17,31 +17,13 @@
 #include <sstream>
 #include <string>
 
+#include "test_util.h"
+
 namespace {
 
-std::string src(const std::string &rel) { return std::string(APFSIM_SOURCE_DIR) + "/" + rel; }
-
-std::string cli(const std::string &args, int *status)
-{
-	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>&1";
-	FILE *p = popen(cmd.c_str(), "r");
-	std::string out;
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		out.append(buf, k);
-	int rc = pclose(p);
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return out;
-}
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
+using apfsim_test::cli;
+using apfsim_test::slurp;
+using apfsim_test::src;
 
 // quickstart under arm64-v4 for 170 ms (its first async fault is at ~164 ms
 // on gfn 0x42000) with SETS; the ftrace text.
