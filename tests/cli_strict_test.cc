@@ -28,6 +28,7 @@
 
 namespace {
 
+using apfsim_test::TempDir;
 using apfsim_test::src;
 using apfsim_test::slurp;
 
@@ -57,28 +58,6 @@ std::string endless()
 }
 
 // A fresh directory per test, removed with everything in it.
-struct TempDir {
-	std::string path;
-	TempDir()
-	{
-		char t[] = "/tmp/apfsim_strict_XXXXXX";
-		path = mkdtemp(t);
-	}
-	~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-	std::string operator/(const std::string &name) const { return path + "/" + name; }
-	std::vector<std::string> list() const
-	{
-		std::vector<std::string> v;
-		DIR *d = opendir(path.c_str());
-		while (struct dirent *e = d ? readdir(d) : nullptr)
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				v.push_back(e->d_name);
-		if (d)
-			closedir(d);
-		return v;
-	}
-};
-
 // `stdout_to`: a file for apfsim's standard output (default: captured).
 Result apfsim(const std::string &args, const std::string &stdout_to = "")
 {

@@ -27,6 +27,7 @@
 
 namespace {
 
+using apfsim_test::TempDir;
 using apfsim_test::src;
 using apfsim_test::slurp;
 
@@ -35,17 +36,6 @@ int sh(const std::string &cmd)
 	int rc = std::system(cmd.c_str());
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
-
-struct Dir {
-	std::string path;
-	Dir()
-	{
-		char t[] = "/tmp/apfsim_pftrace_XXXXXX";
-		path = mkdtemp(t);
-	}
-	~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-	std::string operator/(const std::string &n) const { return path + "/" + n; }
-};
 
 // One decoded packet, as far as the checks need it.
 struct Packet {
@@ -169,7 +159,7 @@ TEST(PerfettoProto, DecodesAndHoldsTheJsonWritersSlices)
 {
 	if (sh("command -v protoc >/dev/null 2>&1") != 0)
 		GTEST_SKIP() << "protoc (Debian protobuf-compiler, scripts/setup-deps.sh) is not installed";
-	Dir d;
+	TempDir d;
 	std::string run = std::string(APFSIM_CLI) + " run " + src("workloads/scenarios/quickstart.yaml") +
 			  " -q --protocol arm64-v4 --set run.duration=200ms --trace-perfetto ";
 	ASSERT_EQ(sh(run + d / "t.json"), 0);

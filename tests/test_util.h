@@ -4,12 +4,17 @@
 #ifndef APFSIM_TESTS_TEST_UTIL_H
 #define APFSIM_TESTS_TEST_UTIL_H
 
+#include <dirent.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace apfsim_test {
 
@@ -49,6 +54,54 @@ inline std::string sh(const std::string &cmd, int *status)
 inline std::string cli(const std::string &args, int *status)
 {
 	return sh(std::string(APFSIM_CLI) + " " + args, status);
+}
+
+// A fresh directory under /tmp, removed with everything in it at the end
+// of the scope.
+struct TempDir {
+	std::string path;
+	TempDir()
+	{
+		char t[] = "/tmp/apfsim_test_XXXXXX";
+		const char *p = mkdtemp(t);
+		path = p ? p : "";
+	}
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	~TempDir()
+	{
+		if (!path.empty())
+			std::system(("rm -rf '" + path + "'").c_str());
+	}
+	std::string operator/(const std::string &name) const { return path + "/" + name; }
+	// The names of its entries, sorted.
+	std::vector<std::string> list() const
+	{
+		std::vector<std::string> v;
+		DIR *d = opendir(path.c_str());
+		while (struct dirent *e = d ? readdir(d) : nullptr)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				v.push_back(e->d_name);
+		if (d)
+			closedir(d);
+		std::sort(v.begin(), v.end());
+		return v;
+	}
+};
+
+// `apfsim ARGS` with standard output discarded: its exit code and standard
+// error.  A run longer than 120 s is killed (exit 124 or 137).
+struct ErrResult {
+	int status;
+	std::string err;
+};
+
+inline ErrResult cli_err(const std::string &args)
+{
+	TempDir d;
+	std::string err = d / "stderr";
+	int rc = std::system(("timeout -k 5 120 " + std::string(APFSIM_CLI) + " " + args + " >/dev/null 2>" + err).c_str());
+	return ErrResult{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err) };
 }
 
 }  // namespace apfsim_test

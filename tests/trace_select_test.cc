@@ -4,7 +4,6 @@
 // (exit 2, nothing written).  Runs the built apfsim as a user would.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <fnmatch.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,13 +23,11 @@
 
 namespace {
 
+using apfsim_test::TempDir;
+using apfsim_test::ErrResult;
+using apfsim_test::cli_err;
 using apfsim_test::src;
 using apfsim_test::slurp;
-
-struct Result {
-	int status;
-	std::string err;
-};
 
 std::vector<std::string> lines(const std::string &text)
 {
@@ -40,36 +37,6 @@ std::vector<std::string> lines(const std::string &text)
 	while (std::getline(ss, l))
 		v.push_back(l);
 	return v;
-}
-
-struct Dir {
-	std::string path;
-	Dir()
-	{
-		char t[] = "/tmp/apfsim_select_XXXXXX";
-		path = mkdtemp(t);
-	}
-	~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-	std::string operator/(const std::string &n) const { return path + "/" + n; }
-	size_t count() const
-	{
-		size_t n = 0;
-		DIR *d = opendir(path.c_str());
-		while (struct dirent *e = d ? readdir(d) : nullptr)
-			n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-		if (d)
-			closedir(d);
-		return n;
-	}
-};
-
-Result apfsim(const std::string &args)
-{
-	std::string err = "/tmp/apfsim_select_err_" + std::to_string(getpid());
-	int rc = std::system(("timeout -k 5 120 " + std::string(APFSIM_CLI) + " " + args + " >/dev/null 2>" + err).c_str());
-	Result r{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err) };
-	std::remove(err.c_str());
-	return r;
 }
 
 // 2 vCPUs, arm64 SDEI/PPI, 200 ms: ~80 k events, ~230 async faults.
@@ -102,12 +69,12 @@ Line parse(const std::string &l)
 
 class Selection : public ::testing::Test {
 protected:
-	static Dir *dir;
+	static TempDir *dir;
 	static std::vector<std::string> full;	// the unselected ftrace
 	static void SetUpTestSuite()
 	{
-		dir = new Dir;
-		Result r = apfsim(scenario() + " --trace-ftrace " + (*dir / "full.ftrace"));
+		dir = new TempDir;
+		ErrResult r = cli_err(scenario() + " --trace-ftrace " + (*dir / "full.ftrace"));
 		ASSERT_EQ(r.status, 0) << r.err;
 		full = lines(slurp(*dir / "full.ftrace"));
 		ASSERT_GT(full.size(), 1000u);
@@ -116,7 +83,7 @@ protected:
 	// The ftrace written with `sel`.
 	std::vector<std::string> selected(const std::string &sel, const std::string &name)
 	{
-		Result r = apfsim(scenario() + " " + sel + " --trace-ftrace " + (*dir / name));
+		ErrResult r = cli_err(scenario() + " " + sel + " --trace-ftrace " + (*dir / name));
 		EXPECT_EQ(r.status, 0) << r.err;
 		return lines(slurp(*dir / name));
 	}
@@ -130,7 +97,7 @@ protected:
 		return v;
 	}
 };
-Dir *Selection::dir;
+TempDir *Selection::dir;
 std::vector<std::string> Selection::full;
 
 TEST_F(Selection, WindowKeepsExactlyTheLinesInsideIt)
@@ -204,7 +171,7 @@ TEST_F(Selection, TokenKeepsOneTokensLife)
 
 TEST_F(Selection, EverySinkIsCutAndStaysValid)
 {
-	Result r = apfsim(scenario() + " --trace-from 50ms --trace-until 60ms --trace-vcpus 1 --trace-perfetto " +
+	ErrResult r = cli_err(scenario() + " --trace-from 50ms --trace-until 60ms --trace-vcpus 1 --trace-perfetto " +
 			  (*dir / "s.json") + " --vcd " + (*dir / "s.vcd") + " --check-determinism");
 	ASSERT_EQ(r.status, 0) << r.err;
 	json_error_t e;
@@ -229,7 +196,7 @@ TEST_F(Selection, EverySinkIsCutAndStaysValid)
 
 TEST(SelectionBadInput, ExitTwoNamingTheOptionWithNothingWritten)
 {
-	Dir d;
+	TempDir d;
 	std::string sc = scenario() + " --json " + (d / "o.json") + " --trace-ftrace " + (d / "f.ftrace");
 	struct {
 		std::string args, opt;
@@ -248,13 +215,13 @@ TEST(SelectionBadInput, ExitTwoNamingTheOptionWithNothingWritten)
 		{ "--trace-format xml", "--trace-format" },
 	};
 	for (auto &b : bad) {
-		Result r = apfsim(sc + " " + b.args);
+		ErrResult r = cli_err(sc + " " + b.args);
 		EXPECT_EQ(r.status, 2) << b.args << "\n" << r.err;
 		EXPECT_NE(r.err.find(b.opt), std::string::npos) << b.args << "\n" << r.err;
-		EXPECT_EQ(d.count(), 0u) << b.args;
+		EXPECT_TRUE(d.list().empty()) << b.args;
 	}
 	// A selection without a trace to cut is a mistake too.
-	Result r = apfsim(scenario() + " --trace-vcpus 0");
+	ErrResult r = cli_err(scenario() + " --trace-vcpus 0");
 	EXPECT_EQ(r.status, 2);
 	EXPECT_NE(r.err.find("--trace-vcpus selects trace events, but no trace is written"), std::string::npos) << r.err;
 }

@@ -4,7 +4,6 @@
 // the other outputs left as they were.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -13,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 
@@ -21,44 +19,11 @@
 
 namespace {
 
+using apfsim_test::TempDir;
+using apfsim_test::ErrResult;
+using apfsim_test::cli_err;
 using apfsim_test::src;
 using apfsim_test::slurp;
-
-struct Result {
-	int status;
-	std::string err;
-};
-
-Result apfsim(const std::string &args)
-{
-	std::string err = "/tmp/apfsim_zst_err_" + std::to_string(getpid());
-	int rc = std::system(("timeout -k 5 120 " + std::string(APFSIM_CLI) + " " + args + " >/dev/null 2>" + err).c_str());
-	Result r{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err) };
-	std::remove(err.c_str());
-	return r;
-}
-
-struct Dir {
-	std::string path;
-	Dir()
-	{
-		char t[] = "/tmp/apfsim_zst_XXXXXX";
-		path = mkdtemp(t);
-	}
-	~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-	std::string operator/(const std::string &n) const { return path + "/" + n; }
-	std::set<std::string> list() const
-	{
-		std::set<std::string> v;
-		DIR *d = opendir(path.c_str());
-		while (struct dirent *e = d ? readdir(d) : nullptr)
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				v.insert(e->d_name);
-		if (d)
-			closedir(d);
-		return v;
-	}
-};
 
 // The content of a zstd file ("" and a failure when it is not one frame).
 std::string unzstd(const std::string &z)
@@ -91,11 +56,11 @@ std::string scenario()
 
 TEST(TraceZstd, CompressedTracesHoldThePlainOnesAndAreDeterministic)
 {
-	Dir d;
-	Result r = apfsim(scenario() + " --trace-ftrace " + (d / "f.ftrace") + " --trace-perfetto " + (d / "p.json") +
+	TempDir d;
+	ErrResult r = cli_err(scenario() + " --trace-ftrace " + (d / "f.ftrace") + " --trace-perfetto " + (d / "p.json") +
 			  " --vcd " + (d / "w.vcd"));
 	ASSERT_EQ(r.status, 0) << r.err;
-	r = apfsim(scenario() + " --trace-ftrace " + (d / "f.ftrace.zst") + " --trace-perfetto " + (d / "p.json.zst") +
+	r = cli_err(scenario() + " --trace-ftrace " + (d / "f.ftrace.zst") + " --trace-perfetto " + (d / "p.json.zst") +
 		   " --vcd " + (d / "w.vcd.zst") + " --check-determinism");
 	ASSERT_EQ(r.status, 0) << r.err;
 	for (const char *f : { "f.ftrace", "p.json", "w.vcd" }) {
@@ -108,13 +73,13 @@ TEST(TraceZstd, CompressedTracesHoldThePlainOnesAndAreDeterministic)
 
 TEST(TraceZstd, FullDiskMidTraceExitsOneAndLeavesTheOtherOutputs)
 {
-	Dir d;
+	TempDir d;
 	{
 		std::ofstream(d / "o.json") << "old\n";
 	}
 	// A .zst name on a device that is always full.
 	ASSERT_EQ(symlink("/dev/full", (d / "full.ftrace.zst").c_str()), 0);
-	Result r = apfsim(scenario() + " --json " + (d / "o.json") + " --trace-ftrace " + (d / "full.ftrace.zst") +
+	ErrResult r = cli_err(scenario() + " --json " + (d / "o.json") + " --trace-ftrace " + (d / "full.ftrace.zst") +
 			  " --vcd " + (d / "w.vcd"));
 	EXPECT_EQ(r.status, 1) << r.err;
 	EXPECT_NE(r.err.find("--trace-ftrace: cannot write '" + (d / "full.ftrace.zst") + "': " + strerror(ENOSPC)),
@@ -122,17 +87,17 @@ TEST(TraceZstd, FullDiskMidTraceExitsOneAndLeavesTheOtherOutputs)
 		<< r.err;
 	// Nothing half-written is left: the JSON is the old one, no VCD, no temporary.
 	EXPECT_EQ(slurp(d / "o.json"), "old\n");
-	EXPECT_EQ(d.list(), (std::set<std::string>{ "full.ftrace.zst", "o.json" }));
+	EXPECT_EQ(d.list(), (std::vector<std::string>{ "full.ftrace.zst", "o.json" }));
 }
 
 TEST(TraceZstd, ComparePutsTheProtocolBeforeTheFormatExtension)
 {
-	Dir d;
-	Result r = apfsim("compare " + src("workloads/scenarios/quickstart.yaml") +
+	TempDir d;
+	ErrResult r = cli_err("compare " + src("workloads/scenarios/quickstart.yaml") +
 			  " --set run.duration=50ms --protocols sync,arm64-v4 --trace-perfetto " + (d / "p.json.zst"));
 	// `apfsim compare` takes no -q: its table goes to /dev/null here.
 	ASSERT_EQ(r.status, 0) << r.err;
-	EXPECT_EQ(d.list(), (std::set<std::string>{ "p.sync.json.zst", "p.arm64-v4.json.zst" }));
+	EXPECT_EQ(d.list(), (std::vector<std::string>{ "p.arm64-v4.json.zst", "p.sync.json.zst" }));
 }
 
 }  // namespace
