@@ -98,6 +98,16 @@ TEST(Session, ResultStructsAgreeWithTheJsonDocument)
 	}
 }
 
+// The two results' JSON documents are the same bytes (compact, key order kept).
+static void ExpectSameJson(const struct session_result &a, const struct session_result &b)
+{
+	char *ja = json_dumps(a.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *jb = json_dumps(b.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	EXPECT_STREQ(ja, jb);
+	free(ja);
+	free(jb);
+}
+
 TEST(Session, ResetAndRunAgainGivesTheSameBytes)
 {
 	std::string path = Scenario("quickstart.yaml");
@@ -112,13 +122,9 @@ TEST(Session, ResetAndRunAgainGivesTheSameBytes)
 	struct session_result a, b;
 	ASSERT_TRUE(RunOnce(&ss, &a));
 	ASSERT_TRUE(RunOnce(&ss, &b));
-	char *ja = json_dumps(a.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	char *jb = json_dumps(b.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	EXPECT_STREQ(ja, jb);
+	ExpectSameJson(a, b);
 	ASSERT_EQ(a.summary_len, b.summary_len);
 	EXPECT_EQ(std::string(a.summary, a.summary_len), std::string(b.summary, b.summary_len));
-	free(ja);
-	free(jb);
 	session_result_free(&a);
 	session_result_free(&b);
 	session_end(&ss);
@@ -147,11 +153,7 @@ TEST(Session, RunFromACopiedConfigGivesTheSameBytes)
 	struct session_result a, b;
 	ASSERT_TRUE(RunOnce(&fresh, &a));
 	ASSERT_TRUE(RunOnce(&copy, &b));
-	char *ja = json_dumps(a.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	char *jb = json_dumps(b.doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	EXPECT_STREQ(ja, jb);
-	free(ja);
-	free(jb);
+	ExpectSameJson(a, b);
 	session_result_free(&a);
 	session_result_free(&b);
 	session_end(&fresh);
