@@ -1,9 +1,10 @@
 // The bound sweep (issue 22, "Must hold"): every example scenario
-// (workloads/scenarios/*.yaml and published/*.yaml) under every protocol
+// (workloads/scenarios/*.yaml, published/*.yaml and the example project's
+// examples/guest-handler/suite/*.yaml) under every protocol
 // preset, shortened to 300 ms (every migration in them starts by 200 ms, so
 // each is in progress), checked against the physical bounds and the
 // counting identities docs/output.md states.  One ctest per scenario; the
-// whole sweep is 18 scenarios x 5 protocols (about 5 s of CPU).
+// whole sweep is 20 scenarios x 5 protocols (about 5 s of CPU).
 //
 // A failure names the scenario, the protocol and the bound.  Each bound
 // here that once failed was a bug fixed at its source (docs/testing.md,
@@ -34,8 +35,8 @@ const char *const kDuration = "run.duration=300ms";
 std::vector<std::string> Scenarios()
 {
 	std::vector<std::string> out;
-	for (const char *sub : { "", "published/" }) {
-		std::string dir = std::string(APFSIM_SOURCE_DIR) + "/workloads/scenarios/" + sub;
+	for (const char *sub : { "workloads/scenarios/", "workloads/scenarios/published/", "examples/guest-handler/suite/" }) {
+		std::string dir = std::string(APFSIM_SOURCE_DIR) + "/" + sub;
 		DIR *d = opendir(dir.c_str());
 		if (!d)
 			continue;
@@ -238,7 +239,7 @@ class Bounds : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Bounds, HoldUnderEveryProtocol)
 {
-	std::string path = std::string(APFSIM_SOURCE_DIR) + "/workloads/scenarios/" + GetParam();
+	std::string path = std::string(APFSIM_SOURCE_DIR) + "/" + GetParam();
 	for (const char *p : kProtocols) {
 		BoundRun r(path, p);
 		ASSERT_TRUE(r.ok) << GetParam() << " " << p;
@@ -248,7 +249,11 @@ TEST_P(Bounds, HoldUnderEveryProtocol)
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Bounds, ::testing::ValuesIn(Scenarios()),
 			 [](const ::testing::TestParamInfo<std::string> &i) {
+				 // quickstart, published_a_testsuite_8g, example_page_ready
 				 std::string n = i.param.substr(0, i.param.size() - 5);
+				 for (const char *pre : { "workloads/scenarios/", "examples/guest-handler/suite/" })
+					 if (n.compare(0, strlen(pre), pre) == 0)
+						 n = (pre[0] == 'e' ? "example/" : "") + n.substr(strlen(pre));
 				 std::replace(n.begin(), n.end(), '-', '_');
 				 std::replace(n.begin(), n.end(), '/', '_');
 				 return n;
