@@ -12,14 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace {
 
 const std::string kSource = APFSIM_SOURCE_DIR;
 
 // Runs the CLI; returns stdout and stderr apart, and the exit status.
+// Standard error goes to a file of its own directory: ctest runs the
+// tests of this file in parallel, so a shared name would mix their output.
 int Cli(const std::string &args, std::string *out, std::string *err)
 {
-	std::string errf = testing::TempDir() + "validate_expect_err.txt";
+	apfsim_test::TempDir d;
+	std::string errf = d / "stderr";
 	std::string cmd = std::string(APFSIM_CLI) + " " + args + " 2>" + errf;
 	FILE *p = popen(cmd.c_str(), "r");
 	if (!p)
@@ -30,12 +35,7 @@ int Cli(const std::string &args, std::string *out, std::string *err)
 	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
 		out->append(buf, n);
 	int st = pclose(p);
-	err->clear();
-	if (FILE *f = fopen(errf.c_str(), "r")) {
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			err->append(buf, n);
-		fclose(f);
-	}
+	*err = apfsim_test::slurp(errf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
