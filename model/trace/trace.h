@@ -83,6 +83,11 @@ enum trace_ready_reason {
 	TR_READY_PREEMPTED,	/* switched out while still runnable */
 };
 
+enum trace_kick_reason {
+	TR_KICK_REQUEST = 1,	/* the host raised a request for it (a completion) */
+	TR_KICK_HALT_TICK = 2,	/* the guest's timer interrupt ends a synthetic halt */
+};
+
 enum trace_vcpu_mode {
 	TR_MODE_USER,		/* task in user mode (C-modelled) */
 	TR_MODE_KERNEL,		/* guest kernel code or a kernel-mode task op */

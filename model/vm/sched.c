@@ -91,7 +91,7 @@ static struct task *rq_take_unpinned(struct sched *s, struct runqueue *q)
 	return NULL;
 }
 
-/* Remove and return the queued task with the least cpu_ps (first on ties). */
+/* Remove and return the queued task with the least vruntime (first on ties). */
 static struct task *rq_take_fairest(struct sched *s, struct runqueue *q)
 {
 	uint32_t best = TASK_NONE, best_prev = TASK_NONE, prev = TASK_NONE;
@@ -149,13 +149,14 @@ bool sched_has_runnable(const struct sched *s, uint32_t vcpu)
 	return false;
 }
 
-void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit)
+void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit,
+		       sim_time_t now)
 {
 	uint32_t v = t->vcpu;
 	sim_time_t m = SIM_TIME_MAX;
 
 	if (cur)
-		m = sched_vruntime(cur);
+		m = sched_vruntime_at(cur, now);
 	for (uint32_t id = s->rq[v].head; id != TASK_NONE; id = s->tasks[id].rq_next)
 		if (sched_vruntime(&s->tasks[id]) < m)
 			m = sched_vruntime(&s->tasks[id]);

@@ -15,6 +15,7 @@
 
 #include "model/kernel/acct.h"
 #include "model/kernel/sim.h"
+#include "model/report/account.h"
 #include "workloads/workload.h"
 
 #define TASK_NONE UINT32_MAX
@@ -66,7 +67,7 @@ struct task {
 	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
 	uint64_t faults;	/* stage-2 faults taken */
 	uint64_t switches;	/* times it was switched in */
-	sim_time_t vr_bias;	/* vruntime = cpu_ps + vr_bias (sleeper placement) */
+	sim_time_t vr_bias;	/* sleeper placement, added to vruntime (sched_vruntime) */
 	/* APF waits (guest code). */
 	uint32_t apf_token;	/* token it parked on */
 	uint64_t parks;
@@ -89,18 +90,42 @@ struct sched {
 	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
 };
 
-/* CFS-like virtual runtime: the time the task held a vCPU — CPU time and
- * the time its vCPU was blocked in the host for it (the guest cannot tell
- * stolen time from running time without paravirt steal-time accounting,
- * CONFIG_PARAVIRT_TIME_ACCOUNTING, off by default) — plus the placement bias. */
+/* CFS-like virtual runtime with equal weights: all the time the task has
+ * been current on its vCPU (CFS's sum_exec_runtime, charged by update_curr
+ * for every nanosecond a task is current) plus the placement bias.  "Current"
+ * is the three buckets of its closed time account (report/account.h) in which
+ * it holds the vCPU: running its own operations, the vCPU doing other work for
+ * it (guest-kernel entry and exit, handlers, the context switch, host traps),
+ * and its vCPU blocked in the host for its stage-2 fault — the guest cannot
+ * tell stolen time from running time without paravirt steal-time accounting
+ * (CONFIG_PARAVIRT_TIME_ACCOUNTING, off by default).
+ *
+ * sched_vruntime counts the charged (closed) part only: exact for a task that
+ * is not current, as every queued task is.  sched_vruntime_at adds the open
+ * interval of a current task up to `now`, as CFS's update_curr does before a
+ * wakeup-preemption check. */
+static inline bool sched_bucket_current(uint32_t b)
+{
+	return b == TB_RUNNING || b == TB_ONCPU_OTHER || b == TB_STALLED;
+}
 static inline sim_time_t sched_vruntime(const struct task *t)
 {
-	return t->cpu_ps + t->stall_ps + t->vr_bias;
+	return t->acct.ps[TB_RUNNING] + t->acct.ps[TB_ONCPU_OTHER] + t->acct.ps[TB_STALLED] +
+	       t->vr_bias;
 }
-/* A task wakes on its vCPU (cur = the task running there, or NULL): like
- * CFS's place_entity, its vruntime is raised to at least min_vruntime -
+static inline sim_time_t sched_vruntime_at(const struct task *t, sim_time_t now)
+{
+	sim_time_t v = sched_vruntime(t);
+
+	if (t->acct.on && !t->acct.closed && sched_bucket_current(t->acct.cur) && now > t->acct.since)
+		v += now - t->acct.since;
+	return v;
+}
+/* A task wakes on its vCPU at `now` (cur = the task running there, or NULL):
+ * like CFS's place_entity, its vruntime is raised to at least min_vruntime -
  * credit, so a long sleeper cannot monopolise the CPU afterwards. */
-void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit);
+void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit,
+		       sim_time_t now);
 
 int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus);
 void sched_fini(struct sched *s);

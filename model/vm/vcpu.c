@@ -242,15 +242,16 @@ void vcpu_wake_idle(struct machine *m, struct vcpu *v)
 		vcpu_kick(v);
 }
 
-/* CFS-like wakeup preemption: a woken task that has used clearly less CPU
- * than the running one runs next (all tasks have equal weight, so CPU time
- * stands for vruntime).  Returns true when it preempts. */
-static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct task *t)
+/* CFS-like wakeup preemption: a woken task whose vruntime is more than the
+ * wakeup granularity behind the running one's (charged up to `now`, as
+ * update_curr does first) runs next.  Returns true when it preempts. */
+static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct task *t,
+				 sim_time_t now)
 {
 	const struct guest_cfg *g = &m->cfg->guest;
 
 	return g->wakeup_preemption && v->cur && v->state != VCPU_IDLE &&
-	       sched_vruntime(t) + g->wakeup_granularity < sched_vruntime(v->cur);
+	       sched_vruntime(t) + g->wakeup_granularity < sched_vruntime_at(v->cur, now);
 }
 
 static void vcpu_preempt(struct machine *m, struct vcpu *v)
@@ -293,8 +294,8 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 		hist_add(&m->stats.parked, d);
 	}
 	if (woken && m->cfg->guest.wakeup_preemption)
-		sched_place_woken(&m->sched, t, v->cur, m->cfg->guest.sched_latency / 2);
-	if (woken && vcpu_wakeup_preempts(m, v, t)) {
+		sched_place_woken(&m->sched, t, v->cur, m->cfg->guest.sched_latency / 2, now);
+	if (woken && vcpu_wakeup_preempts(m, v, t, now)) {
 		sched_enqueue_head(&m->sched, t);
 		vcpu_preempt(m, v);
 		return;
@@ -397,11 +398,32 @@ void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn)
 	vcpu_schedule_step(v, now + cost + v->m->trap.vmentry);
 }
 
+/* The guest's timer interrupt reached a vCPU in the synthetic halt `arg`
+ * (its halt count when it halted): if that halt still lasts, it ends. */
+static void vcpu_halt_tick(void *ctx, uint64_t arg)
+{
+	struct vcpu *v = ctx;
+
+	if (!v->apf_halted || v->halts != arg || v->offline)
+		return;
+	trace_emit(&v->m->tracer, v->m->sim.now, v->id, TRACE_NO_TASK, TR_KICK, TR_KICK_HALT_TICK, 0, 0);
+	vcpu_kick(v);
+}
+
+/* The x86 synthetic halt (KVM_REQ_APF_HALT): the vCPU blocks until any
+ * wake-up — a completion (the host kicks it), a reschedule IPI, or an
+ * interrupt.  Guest interrupts are allowed here (kvm_can_do_async_pf
+ * refuses the halt otherwise), so the guest's next timer tick ends the halt
+ * at the latest; the retried access may fault and halt again.  Without the
+ * tick, a halt whose work the host dropped (a flush) would last for ever. */
 void vcpu_fault_halt(struct vcpu *v)
 {
+	sim_time_t now = v->m->sim.now;
+
 	v->apf_halted = true;
 	v->halts++;
-	vcpu_acct(v, VB_HOST_IO, v->m->sim.now);
+	vcpu_acct(v, VB_HOST_IO, now);
+	sim_at(&v->m->sim, v->slice_end > now ? v->slice_end : now, vcpu_halt_tick, v, v->halts);
 }
 
 void vcpu_fault_resume(struct vcpu *v)

@@ -86,7 +86,7 @@ void apf_host_kick(struct apf_host *h, uint32_t i)
 	if (!pe->vm->kickable(pe->vm_ctx, i))
 		return; /* it re-checks its requests before re-entering */
 	trace_emit(pe->tracer, pe->sim->now, i,
-		   h->tp->kick_traces_task ? pe->vm->task_id(apf_host_cur(h, i)) : TRACE_NO_TASK, TR_KICK, 1, 0, 0);
+		   h->tp->kick_traces_task ? pe->vm->task_id(apf_host_cur(h, i)) : TRACE_NO_TASK, TR_KICK, TR_KICK_REQUEST, 0, 0);
 	pe->vm->kick(pe->vm_ctx, i);
 }
 
