@@ -129,6 +129,38 @@ TEST(KernelModeFaults, PageReadyHandlerTouchWithSendAlwaysNestsANotPresent)
 	EXPECT_GT(n, 5u);
 }
 
+// Both handlers touch, SEND_ALWAYS on (the seed explore found): a nested
+// not-present is dispatched into the PPI handler.  The v4-era dispatch
+// writes SPSR_EL1 and COMPLETE does not restore it (§2.7 e); a Linux guest
+// saved SPSR_EL1/ELR_EL1 at the exception entry, as the handler-touch image
+// does, so the PPI handler's eret still returns with IRQs unmasked and the
+// vCPU keeps taking page-ready IRQs and switching the hog in.  (Before the
+// image saved them, IRQs stayed masked and the idle loop spun on WFI for
+// ever: no IRQ_ACK and no switch to the hog after 164.3 ms.)
+TEST(KernelModeFaults, NestedNotPresentInThePpiHandlerLeavesIrqsUnmasked)
+{
+	std::string f = "/tmp/apfsim_kmode_nest_" + std::to_string(getpid()) + ".txt";
+	int st;
+	std::string out = cli("run " + src("workloads/scenarios/quickstart.yaml") +
+			      " --seed 10451216379200822465 --set run.perturb_order=true --set protocol=arm64-v4"
+			      " --set guest.handler_touches_page=both --set protocol.send_always=true"
+			      " --set run.duration=400ms --trace-ftrace " + f, &st);
+	std::string t = slurp(f);
+	std::remove(f.c_str());
+	ASSERT_EQ(st, 0) << out;
+	// The nested dispatch: its interrupted context is the PPI handler at EL1.
+	size_t nest = at(t, "apfsim_sdei_dispatch: event=0x40400001 pc=0 pstate=0");
+	ASSERT_NE(nest, std::string::npos);
+	size_t acks = 0, hog = 0;
+	for (size_t p = at(t, "apfsim_irq_ack:", nest); p != std::string::npos; p = at(t, "apfsim_irq_ack:", p + 1))
+		acks++;
+	for (size_t p = at(t, "next=hog", nest); p != std::string::npos; p = at(t, "next=hog", p + 1))
+		hog++;
+	EXPECT_GT(acks, 10u);
+	EXPECT_GT(hog, 10u);
+	EXPECT_NE(out.find("oracle: 0 violations"), std::string::npos) << out;
+}
+
 // Same scenario, seed and switches: the same trace, byte for byte.
 TEST(KernelModeFaults, HandlerTouchRunsAreDeterministic)
 {

@@ -5,7 +5,8 @@
  * (UNICORN-NOTES.md §5b), so the entries keep the interrupted registers in
  * FP/SIMD registers, which no guest code uses (C is built with
  * -mgeneral-regs-only) and which the C-modelled user mode does not have:
- *   IRQ:  x0-x17 -> v0-v8 (both halves), x30 -> d9.  x18 is reserved
+ *   IRQ:  x0-x17 -> v0-v8 (both halves), x30 -> d9 (and, in the
+ *         handler-touch image only, ELR_EL1/SPSR_EL1 -> v10).  x18 is reserved
  *         (-ffixed-x18) and x19-x29 are callee-saved, so the C handler can
  *         clobber exactly x0-x17 and x30.  No store at all.
  *   SDEI: the dispatcher saved x0-x17 and restores them on EVENT_COMPLETE
@@ -50,9 +51,27 @@
 	fmov	d8, x16
 	fmov	v8.d[1], x17
 	fmov	d9, x30
+#ifdef GUEST_VARIANT_TOUCH
+	/* In the handler-touch image a handler can exit on its own stage-2
+	 * fault, and an SDEI event can be dispatched into it there; the v4-era
+	 * dispatch writes SPSR_EL1 and COMPLETE does not restore it
+	 * (docs/reference.md §2.7 e).  Linux's exception entry saves ELR_EL1
+	 * and SPSR_EL1 before any C runs, so this image does as well (in v10).
+	 * The default image never exits inside a handler: no save needed. */
+	mrs	x0, elr_el1
+	fmov	d10, x0
+	mrs	x0, spsr_el1
+	fmov	v10.d[1], x0
+#endif
 	.endm
 
 	.macro	unstash_regs
+#ifdef GUEST_VARIANT_TOUCH
+	fmov	x0, d10
+	msr	elr_el1, x0
+	fmov	x0, v10.d[1]
+	msr	spsr_el1, x0
+#endif
 	fmov	x0, d0
 	fmov	x1, v0.d[1]
 	fmov	x2, d1
