@@ -198,6 +198,14 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 	m->running_vcpu = v;
 	trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE,
 		   TR_MODE_KERNEL, 0, 0);
+	/* The rest of a handler a migration stop suspended: the vCPU came
+	 * back from the pause into the task's user bucket; the handler's
+	 * time is the run's bucket from its first instruction, for the task
+	 * too (on_cpu_other, as at the dispatch). */
+	if (e == GE_RESUME && v->mig_resume) {
+		v->mig_resume = false;
+		vcpu_acct(v, b, *t);
+	}
 	if (deadline) {
 		v->mig_stop_at = at;
 		v->mig_calls0 = calls0;
@@ -217,6 +225,7 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 		v->el1_suspended = true;
 		v->storm = true;
 		v->mig_stopped = true;
+		v->mig_resume = true;
 		v->mig_handler_stops++;
 	}
 	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
