@@ -189,8 +189,8 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 	 * vcpu_guest_deliver charged before this run. */
 	sim_time_t from = e == GE_SDEI ? *t - m->trap.sdei_dispatch : *t;
 	sim_time_t at;
-	bool deadline = (e == GE_SDEI || (e == GE_RESUME && sdei_any_running(platform_sdei(m->plat), v->id))) &&
-			migration_pause_at(&m->mig, &at) && at >= from;
+	bool deadline = migration_pause_at(&m->mig, &at) && at >= from &&
+			(e == GE_SDEI || (e == GE_RESUME && sdei_any_running(platform_sdei(m->plat), v->id)));
 
 	v->gstart = *t;
 	v->gcharged = 0;
