@@ -18,6 +18,12 @@
 #include <string>
 #include <vector>
 
+extern "C" {
+#include "model/config/config.h"
+#include "model/host/migration.h"
+#include "model/vm/machine.h"
+}
+
 #include "test_util.h"
 
 namespace {
@@ -162,6 +168,55 @@ TEST(MigrateInHandler, FixedStartInsideTheHandlersInstructions)
 	EXPECT_EQ(mid.extra, first.extra) << "an instruction skipped or run twice across the stop";
 	MigRun again = run(6, at(entry_ps + 50 * 500), "--trace-insn");
 	EXPECT_EQ(again.ftrace, mid.ftrace);
+}
+
+// migration_pause_at, the stop instant the handler's run is held to, is
+// the instant the vCPUs really stop (migration.stop_ps), and once known it
+// never changes: the postcopy start (known from the beginning) and a hybrid
+// run's last precopy round, known one round trip ahead.  Asked every 10 us.
+TEST(MigrateInHandler, KnownPauseInstantIsWhenTheVcpusStop)
+{
+	struct Case {
+		const char *file;
+		std::vector<std::string> sets;
+		sim_time_t from, to;
+	};
+	const Case cases[] = {
+		{ "migrate-pending.yaml", { "run.duration=150us", "migration.device_state=1KiB", "migration.rtt=1us",
+					    "migration.start=91760500ps" }, 0, 150 * SIM_US },
+		{ "precopy.yaml", { "vm.memory=1GiB", "tasks.writer.write_cycles=1024", "migration.max_rounds=4",
+				    "migration.mode=hybrid", "run.duration=2200ms" }, 2000 * SIM_MS, 2200 * SIM_MS },
+	};
+	for (const Case &c : cases) {
+		struct apf_config cfg;
+		struct cfg_error err;
+		ASSERT_EQ(config_load_file(&cfg, src("workloads/scenarios/" + std::string(c.file)).c_str(), &err), 0)
+			<< err.msg;
+		for (const std::string &a : c.sets)
+			ASSERT_EQ(config_set(&cfg, a.c_str(), &err), 0) << err.msg;
+		struct machine m;
+		ASSERT_EQ(machine_init(&m, &cfg), 0) << m.err;
+		machine_run_until(&m, c.from);
+		bool known = false;
+		sim_time_t first = 0;
+		for (sim_time_t t = c.from; t <= c.to && !m.ended; t += 10 * SIM_US) {
+			machine_run_until(&m, t);
+			sim_time_t at;
+			if (migration_pause_at(&m.mig, &at)) {
+				if (!known)
+					first = at;
+				known = true;
+				EXPECT_EQ(at, first) << c.file;
+				EXPECT_GE(at, m.sim.now) << c.file;
+			}
+		}
+		machine_finish(&m);
+		EXPECT_TRUE(known) << c.file << ": the stop was never known ahead";
+		EXPECT_NE(m.mig.stop_ps, 0u) << c.file;
+		EXPECT_EQ(first, m.mig.stop_ps) << c.file;
+		machine_fini(&m);
+		config_free(&cfg);
+	}
 }
 
 }  // namespace
