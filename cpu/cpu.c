@@ -414,7 +414,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 			goto stop;
 		}
 	}
-	if (c->budget && c->run_insns >= c->budget) {
+	if (c->budget && (c->run_insns >= c->budget || (c->exact && c->run_insns + size / 4 > c->budget))) {
 		c->stop = CPU_PENDING_BUDGET;
 		goto stop;
 	}
@@ -424,6 +424,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	return;
 stop:
 	c->blk_start = c->blk_end = addr;
+	c->blk_stop = true;
+	c->blk_stop_pc = addr;
 	stop_engine(c);
 }
 
@@ -544,6 +546,7 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	c->stop = CPU_PENDING_NONE;
 	c->budget = budget;
 	c->run_insns = 0;
+	c->blk_stop = false;
 	c->blk_start = c->blk_end = 0;
 	c->fault_msg[0] = '\0';
 	c->fault_data = false;
@@ -569,6 +572,12 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	c->pc_valid = c->ps_valid = false;
 	e = uc_emu_start(c->uc, pc, never, 0, 0);
 	c->running = false;
+	/* A stop from the block hook: the block at blk_stop_pc did not run,
+	 * but the engine's PC may still be an older one (the block was
+	 * entered by a chained jump, which does not write PC back; measured:
+	 * the run's first PC).  cpu_run_exact puts it on the block. */
+	if (c->fix_pc && c->blk_stop)
+		write_pc(c, c->blk_stop_pc);
 	pc = read_pc(c);
 
 	/* Step 4: why did it end?  OK with no recorded reason is WFI (§4). */
@@ -600,6 +609,68 @@ struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget)
 	r.insns = c->run_insns;
 	c->total_insns += c->run_insns;
 	return r;
+}
+
+/* The one-off stop of cpu_run_exact: before the instruction it is on. */
+static void hook_exact_stop(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	(void)uc;
+	(void)addr;
+	(void)size;
+	set_stop(ud, CPU_PENDING_BUDGET);
+}
+
+struct cpu_run_result cpu_run_exact(struct cpu *c, uint64_t n)
+{
+	struct cpu_run_result r, r2;
+	uc_hook h;
+	uint64_t at;
+	uc_err e;
+
+	if (n == 0) {
+		r = (struct cpu_run_result){ .reason = CPU_STOP_BUDGET, .pc = read_pc(c), .insns = 0 };
+		return r;
+	}
+	c->exact = true;
+	c->fix_pc = true;
+	r = cpu_run(c, n);
+	c->exact = false;
+	if (r.reason != CPU_STOP_BUDGET || r.insns >= n) {
+		c->fix_pc = false;
+		return r;
+	}
+	/* Stopped before a block that would cross n: the block is straight
+	 * line code (a translated block ends at the first branch or
+	 * exception), so the first instruction not to run is at `at`.  A code
+	 * hook there, like a sentinel's, takes effect once the block is
+	 * translated again (UNICORN-NOTES.md §5e gotcha 1), and is removed
+	 * the same way so the next translation costs nothing. */
+	at = r.pc + 4 * (n - r.insns);
+	e = uc_hook_add(c->uc, &h, UC_HOOK_CODE, (void *)hook_exact_stop, c, at, at);
+	if (e == UC_ERR_OK)
+		e = uc_ctl_remove_cache(c->uc, at, at + 4);
+	if (e != UC_ERR_OK) {
+		c->fix_pc = false;
+		cpu_fault(c, r.pc, "exact budget: %s", uc_strerror(e));
+		r.reason = CPU_STOP_FAULT;
+		r.pc = c->fault_pc;
+		return r;
+	}
+	c->exact_at = at;
+	r2 = cpu_run(c, 0);
+	c->exact_at = 0;
+	c->fix_pc = false;
+	(void)uc_hook_del(c->uc, h);
+	e = uc_ctl_remove_cache(c->uc, at, at + 4);
+	if (e != UC_ERR_OK)
+		cpu_note_err(c, "uc_ctl_remove_cache(exact budget)", e);
+	r2.insns += r.insns;
+	return r2;
+}
+
+uint64_t cpu_run_insns(const struct cpu *c)
+{
+	return c->run_insns;
 }
 
 uint64_t cpu_insns_total(const struct cpu *c)

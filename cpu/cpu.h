@@ -171,6 +171,15 @@ int cpu_map_mmio(struct cpu *c, uint64_t base, uint64_t size, cpu_mmio_read_t re
  * Guest reads of MPIDR_EL1 return 0x80000000 | Aff1 = index[15:8] |
  * Aff0 = index[7:0]; CNTVCT_EL0/CNTPCT_EL0 return ops->counter(). */
 struct cpu_run_result cpu_run(struct cpu *c, uint64_t budget);
+/* Run exactly: stop before the instruction that would make the run's count
+ * exceed n (n = 0: nothing runs), or earlier for any other reason; the stop
+ * for n is CPU_STOP_BUDGET with insns == n.  The block hook stops before a
+ * block that would cross n, then a one-off code hook on the instruction
+ * after the n-th ends the partial block (docs/cpu.md, "Exact budget"). */
+struct cpu_run_result cpu_run_exact(struct cpu *c, uint64_t n);
+/* Inside a run (from a host hook): instructions executed so far in it, the
+ * current one included when it ends its block (HVC, SMC). */
+uint64_t cpu_run_insns(const struct cpu *c);
 /* Ask the current run to stop after the current instruction (from a hook). */
 void cpu_request_stop(struct cpu *c);
 

@@ -59,6 +59,11 @@ struct cpu {
 	 * earlier uc_emu_stop() (docs/cpu.md, "Stopping"). */
 	enum cpu_pending stop;
 	uint64_t budget;	/* 0 = unlimited */
+	bool exact;		/* cpu_run_exact: never start a block crossing budget */
+	bool fix_pc;		/* cpu_run_exact: a block-hook stop writes PC back */
+	bool blk_stop;		/* this run was stopped by the block hook ... */
+	uint64_t blk_stop_pc;	/* ... before the block at this address */
+	uint64_t exact_at;	/* cpu_run_exact's one-off stop address (0: none) */
 	uint64_t run_insns;	/* instructions counted by the block hook */
 	uint64_t blk_start;	/* last block counted: [blk_start, blk_end) */
 	uint64_t blk_end;

@@ -29,6 +29,9 @@ static void cpu_trace_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *ud
 	for (unsigned i = 0; i < c->n_sentinels; i++)
 		if (c->sentinel[i] == addr)
 			return;
+	/* Nor does the one cpu_run_exact stops before. */
+	if (c->exact_at == addr)
+		return;
 	if (!cpu_fetch_insn(c, addr, &insn)) {
 		fprintf(c->cfg.insn_trace, "cpu%u %" PRIx64 ": (outside RAM)\n", c->cfg.index, addr);
 		return;

@@ -338,6 +338,78 @@ TEST_F(CpuTest, BudgetStopsAtBlockGranularity)
 	EXPECT_EQ(cpu_insns_total(c_), first + r.insns);
 }
 
+// cpu_run_exact stops on the instruction, also in the middle of a block
+// entered by a chained jump (a loop), with PC on the first instruction not
+// run, and the next run goes on from there: the registers count exactly the
+// instructions reported.
+TEST_F(CpuTest, ExactBudgetStopsOnTheInstruction)
+{
+	Code(kBase, {
+		0xd2800000,  // mov x0, #0
+		0x91000400,  // loop: add x0, x0, #1
+		0x91000421,  // add x1, x1, #1
+		0x91000442,  // add x2, x2, #1
+		0x17fffffd,  // b loop
+	});
+	Make();
+	// mov + 250 iterations + add x0, add x1 of the 251st.
+	struct cpu_run_result r = cpu_run_exact(c_, 1 + 4 * 250 + 2);
+	EXPECT_EQ(r.reason, CPU_STOP_BUDGET);
+	EXPECT_EQ(r.insns, 1003u);
+	EXPECT_EQ(r.pc, kBase + 12);
+	EXPECT_EQ(cpu_pc(c_), kBase + 12);
+	EXPECT_EQ(cpu_reg(c_, 0), 251u);
+	EXPECT_EQ(cpu_reg(c_, 1), 251u);
+	EXPECT_EQ(cpu_reg(c_, 2), 250u);
+	// add x2, b, add x0, add x1, add x2: stops before the b.
+	r = cpu_run_exact(c_, 5);
+	EXPECT_EQ(r.reason, CPU_STOP_BUDGET);
+	EXPECT_EQ(r.insns, 5u);
+	EXPECT_EQ(r.pc, kBase + 16);
+	EXPECT_EQ(cpu_reg(c_, 0), 252u);
+	EXPECT_EQ(cpu_reg(c_, 1), 252u);
+	EXPECT_EQ(cpu_reg(c_, 2), 252u);
+	// n = 0 runs nothing.
+	r = cpu_run_exact(c_, 0);
+	EXPECT_EQ(r.reason, CPU_STOP_BUDGET);
+	EXPECT_EQ(r.insns, 0u);
+	EXPECT_EQ(cpu_pc(c_), kBase + 16);
+	EXPECT_EQ(cpu_insns_total(c_), 1008u);
+	// A call: the block after `bl` is entered by a direct jump.
+	Code(kBase + 0x100, {
+		0xd2800000,  // mov x0, #0
+		0x94000003,  // bl +12
+		0xd503207f,  // wfi
+		NOP,
+		0x91000400,  // add x0, x0, #1
+		0x91000400,  // add x0, x0, #1
+		0x91000400,  // add x0, x0, #1
+		0x91000400,  // add x0, x0, #1
+		0xd65f03c0,  // ret
+	});
+	// Once through first: the blocks are translated and chained, so the
+	// jump into the call no longer writes PC back.
+	cpu_set_pc(c_, kBase + 0x100);
+	r = cpu_run(c_, 0);
+	ASSERT_EQ(r.reason, CPU_STOP_WFI);
+	cpu_set_pc(c_, kBase + 0x100);
+	r = cpu_run_exact(c_, 4);  // mov, bl, add, add
+	EXPECT_EQ(r.insns, 4u);
+	EXPECT_EQ(r.pc, kBase + 0x118);
+	EXPECT_EQ(cpu_reg(c_, 0), 2u);
+	r = cpu_run(c_, 0);
+	EXPECT_EQ(r.reason, CPU_STOP_WFI);
+	EXPECT_EQ(r.insns, 4u);  // add, add, ret, wfi
+	EXPECT_EQ(cpu_reg(c_, 0), 4u);
+	cpu_set_pc(c_, kBase + 16);
+	cpu_set_reg(c_, 0, 252);
+	// The one-off hooks are gone: a plain budget run keeps its block
+	// granularity and its count matches the registers.
+	r = cpu_run(c_, 100);
+	EXPECT_EQ(r.reason, CPU_STOP_BUDGET);
+	EXPECT_EQ(cpu_reg(c_, 0) + cpu_reg(c_, 1) + cpu_reg(c_, 2), 756u + r.insns - (r.insns + 3) / 4);
+}
+
 // Vector table: +0x280 (IRQ, current EL, SPx) and +0x480 (IRQ, lower EL).
 void IrqVectors(CpuTest *, uint8_t *ram)
 {

@@ -271,8 +271,8 @@ TEST(FailPaths, BadInputNamesTheKeyWithPosition)
 // once; 150 us, a 1 KiB device state so the switch-over falls inside the
 // run).  Seeds found by scanning 1..250 (docs/explore.md): seed 7 draws
 // 43 us, after the APF event's kvm_sdei_inject and before the guest's
-// SDEI entry; seed 3 draws 144 us, after the last SDEI COMPLETE.  No seed
-// landed inside the handler (see docs/explore.md for why).
+// SDEI entry; seed 3 draws 144 us, after the last SDEI COMPLETE.  Inside
+// the handler: tests/migrate_in_handler_test.cc.
 std::string migrate_trace(int seed)
 {
 	std::string f = "/tmp/apfsim_migphase_" + std::to_string(getpid()) + ".txt";

@@ -117,6 +117,19 @@ static bool mig_must_read(struct migration *g, uint64_t p)
 	return true;
 }
 
+/* The round ends `delay` from now.  A hybrid round past max_rounds ends
+ * in the switch-over to postcopy whatever it measured: known now. */
+static void mig_round_after(struct migration *g, sim_time_t delay)
+{
+	const struct migration_cfg *c = &g->h->cfg->migration;
+
+	sim_after(g->h->sim, delay, mig_round_ev, g, 0);
+	if (c->mode == MIG_HYBRID && g->rounds >= c->max_rounds) {
+		g->pause_known = true;
+		g->pause_at = g->h->sim->now + delay;
+	}
+}
+
 static void mig_pump_ev(void *ctx, uint64_t arg)
 {
 	struct migration *g = ctx;
@@ -140,7 +153,7 @@ static void mig_sender_done(struct migration *g)
 	g->sender = MIGS_IDLE;
 	if (was == MIGS_ROUND) {
 		if (g->link.inflight == 0)
-			sim_after(g->h->sim, g->h->cfg->migration.rtt, mig_round_ev, g, 0);
+			mig_round_after(g, g->h->cfg->migration.rtt);
 		else
 			g->draining = true;	/* the last delivery ends the round */
 	} else if (was == MIGS_PREREAD) {
@@ -248,6 +261,7 @@ static void mig_pause(struct migration *g, sim_time_t len, bool to_postcopy)
 	const struct host_parts *h = g->h;
 
 	g->phase = MIGP_PAUSED;
+	g->pause_known = false;
 	g->to_postcopy = to_postcopy;
 	g->downtime_ps = len;
 	g->stop_ps = h->sim->now;
@@ -380,7 +394,7 @@ static void mig_deliver(void *ctx, const struct mig_unit *u)
 	if (g->draining && g->link.inflight == 0) {
 		/* The round's last page is in: its acknowledgement returns. */
 		g->draining = false;
-		sim_after(g->h->sim, g->link.half_rtt, mig_round_ev, g, 0);
+		mig_round_after(g, g->link.half_rtt);
 	}
 }
 
@@ -590,7 +604,19 @@ int migration_init(struct migration *g, const struct host_parts *h)
 	if (h->cfg->faults.migrate_random)
 		start = (sim_time_t)(rng_uniform01(&h->faults->rng) * (double)h->cfg->run.duration);
 	sim_at(h->sim, start, mig_start_ev, g, 0);
+	if (c->mode == MIG_POSTCOPY) {
+		g->pause_known = true;	/* mig_start_ev switches over at once */
+		g->pause_at = start;
+	}
 	return 0;
+}
+
+bool migration_pause_at(const struct migration *g, sim_time_t *at)
+{
+	if (!g->pause_known)
+		return false;
+	*at = g->pause_at;
+	return true;
 }
 
 void migration_fini(struct migration *g)

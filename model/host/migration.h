@@ -83,10 +83,19 @@ struct migration {
 	uint64_t precopy_bytes;	/* sent before the VM stopped */
 	struct mig_pending *pend;
 	uint32_t npend, cappend;
+	/* A pending event that is known to stop the vCPUs (the postcopy
+	 * switch-over at the start, a hybrid round past max_rounds) and its
+	 * instant; a precopy stop-and-copy is decided at its round's end
+	 * and is not known before. */
+	bool pause_known;
+	sim_time_t pause_at;
 };
 
 int migration_init(struct migration *g, const struct host_parts *h);
 void migration_fini(struct migration *g);
+/* The instant of the next stop of the vCPUs already decided
+ * (migration.pause_known): true and *at, or false. */
+bool migration_pause_at(const struct migration *g, sim_time_t *at);
 /* A fault touched a remote page: request it (urgent). */
 void migration_request(struct migration *g, uint64_t page);
 /* A swap read finished.  Returns true when it was the source's read of a

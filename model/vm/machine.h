@@ -86,7 +86,16 @@ struct vcpu {
 	 * (its handler's load); the loop takes it as a fault, then resumes. */
 	bool el1_fault;
 	uint64_t el1_fault_page;
-	bool el1_suspended;	/* guest_suspended by such a fault (not by the budget) */
+	bool el1_suspended;	/* guest_suspended by such a fault or a migration stop
+				 * inside an SDEI handler (not by the budget) */
+	/* A run inside an SDEI handler with a migration stop pending
+	 * (vcpu_guest.c guest_run): the stop instant, the SMCCC count at the
+	 * run's start, and how many handler runs such a stop ended. */
+	sim_time_t mig_stop_at;
+	uint64_t mig_calls0;
+	uint64_t mig_handler_stops;
+	bool mig_stopped;	/* the last run ended so; vcpu_pause stops at its end */
+	bool mig_resume;	/* ... and its resumption is still to run */
 	bool fault_el1;		/* the fault in the host now was taken at EL1 in guest code */
 	bool redeliver;		/* the next step resumes guest delivery */
 	uint64_t budget_stops;

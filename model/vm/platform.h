@@ -121,6 +121,8 @@ enum platform_stop {
 	PLATFORM_STOP_S2FAULT,		/* a guest_user_load at EL1 found its page unmapped
 					 * (platform_s2_fault_gpa); resuming (platform_run)
 					 * restarts the load */
+	PLATFORM_STOP_DEADLINE,		/* the deadline (platform_set_deadline) was reached;
+					 * resuming (platform_run) continues there */
 };
 
 struct platform_run_result {
@@ -152,6 +154,17 @@ void platform_destroy(struct platform *p);
  * cpu, and the per-task page its handlers load from (no-ops without it). */
 uint64_t platform_s2_fault_gpa(const struct platform *p, unsigned cpu);
 void platform_set_touch_gpa(struct platform *p, uint32_t task, uint64_t gpa);
+
+/* A deadline for the runs of one cpu, in instructions: fn(ctx, cpu, insns)
+ * returns how many more instructions the run may execute after the
+ * `insns` it has executed (0: stop now, before the next one), or
+ * PLATFORM_NO_DEADLINE.  It is asked before every engine run of the run
+ * loop and after every SMCCC call (which moves the caller's clock), so
+ * the run stops at the exact instruction boundary where fn says 0, with
+ * PLATFORM_STOP_DEADLINE.  fn NULL: none (the default). */
+#define PLATFORM_NO_DEADLINE UINT64_MAX
+typedef uint64_t (*platform_deadline_fn)(void *ctx, unsigned cpu, uint64_t insns);
+void platform_set_deadline(struct platform *p, unsigned cpu, platform_deadline_fn fn, void *ctx);
 
 /* Run guest_boot on cpu until SIMCALL_BOOT_DONE.  0, or -1 with
  * platform_error() set.  The CPU is then idle-ready (platform_enter_idle). */

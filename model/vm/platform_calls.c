@@ -281,5 +281,14 @@ enum cpu_host_action plat_hvc(void *ctx, struct cpu *c, bool smc, uint16_t imm16
 	if (imm16 == GUEST_SIMCALL_IMM)
 		return simcall(v, c);
 	/* KVM ignores the HVC immediate: any other one is an SMCCC call. */
-	return smccc_call(v, c);
+	enum cpu_host_action a = smccc_call(v, c);
+	/* The call moved the caller's clock: with a deadline, stop after it
+	 * (the run loop asks the deadline again and goes on) unless the
+	 * deadline no longer applies.  A stop the call made wins. */
+	if (a == CPU_CONTINUE && v->deadline &&
+	    v->deadline(v->deadline_ctx, v->index, v->run_base + cpu_run_insns(c)) != PLATFORM_NO_DEADLINE) {
+		v->recheck = true;
+		return CPU_STOP;
+	}
+	return a;
 }

@@ -38,6 +38,10 @@ struct platform_vcpu {
 	bool has_pending;		/* a host op asked the run to stop */
 	enum platform_stop pending;
 	uint64_t s2_gpa;		/* PLATFORM_STOP_S2FAULT: the load's address */
+	platform_deadline_fn deadline;	/* platform_set_deadline (NULL: none) */
+	void *deadline_ctx;
+	uint64_t run_base;		/* the run's instructions before this engine run */
+	bool recheck;			/* an SMCCC call stopped the engine to ask the deadline again */
 };
 
 struct platform {

@@ -68,6 +68,7 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 
 	for (;;) {
 		uint64_t left = 0;
+		bool exact = false;
 
 		if (budget) {
 			if (res.insns >= budget) {
@@ -76,13 +77,30 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 			}
 			left = budget - res.insns;
 		}
+		/* A deadline nearer than the budget is kept to the instruction
+		 * (cpu_run_exact); a farther one leaves the run as it was. */
+		if (v->deadline) {
+			uint64_t d = v->deadline(v->deadline_ctx, v->index, res.insns);
+
+			if (d == 0) {
+				res.reason = PLATFORM_STOP_DEADLINE;
+				res.pc = cpu_pc(v->cpu);
+				return res;
+			}
+			if (d != PLATFORM_NO_DEADLINE && (!left || d < left)) {
+				left = d;
+				exact = true;
+			}
+		}
 		v->has_pending = false;
+		v->recheck = false;
 		/* An IRQ signalled while unmasked is taken before the next
 		 * instruction: enter it now instead of starting the engine only
 		 * for its block hook to stop at once (resume from WFI). */
 		if (gic_irq_asserted(p->gic, v->index) && !(cpu_pstate(v->cpu) & PSTATE_I))
 			cpu_enter_irq(v->cpu, false, cpu_pc(v->cpu));
-		r = cpu_run(v->cpu, left);
+		v->run_base = res.insns;
+		r = exact ? cpu_run_exact(v->cpu, left) : cpu_run(v->cpu, left);
 		res.insns += r.insns;
 		res.pc = r.pc;
 		switch (r.reason) {
@@ -109,6 +127,8 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 			cpu_enter_irq(v->cpu, false, r.pc);
 			continue;
 		case CPU_STOP_HOST:
+			if (v->recheck && !v->has_pending)
+				continue;	/* after an SMCCC call: ask the deadline again */
 			if (!v->has_pending) {
 				plat_set_err(p, "cpu%u: run stopped by the host for no recorded reason",
 					v->index);
@@ -128,6 +148,8 @@ static struct platform_run_result run_loop(struct platform *p, struct platform_v
 			}
 			return res;
 		case CPU_STOP_BUDGET:
+			if (exact)
+				continue;	/* the deadline's count: asked again above */
 			res.reason = PLATFORM_STOP_BUDGET;
 			return res;
 		case CPU_STOP_FAULT:
@@ -147,6 +169,16 @@ static struct platform_vcpu *vcpu_of(struct platform *p, unsigned cpu)
 		return NULL;
 	}
 	return &p->v[cpu];
+}
+
+void platform_set_deadline(struct platform *p, unsigned cpu, platform_deadline_fn fn, void *ctx)
+{
+	struct platform_vcpu *v = vcpu_of(p, cpu);
+
+	if (!v)
+		return;
+	v->deadline = fn;
+	v->deadline_ctx = ctx;
 }
 
 static const struct platform_run_result bad_cpu = { .reason = PLATFORM_STOP_FAULT };

@@ -769,7 +769,13 @@ void vcpu_pause(struct vcpu *v)
 	v->paused = true;
 	v->kick_exit = true;	/* an exit, not a fault: no stall is charged */
 	v->host_bucket = VB_PAUSED;
-	vcpu_set_state(v, VCPU_HOST, now);
+	/* An SDEI handler stopped for this pause (vcpu_guest.c guest_run)
+	 * stopped at the first instruction boundary at or after the instant,
+	 * which its last instruction or hypercall may have crossed: the vCPU
+	 * stops there.  (Other guest code run ahead of the instant is not
+	 * taken back here, as before.) */
+	vcpu_set_state(v, VCPU_HOST, v->mig_stopped && v->acct.since > now ? v->acct.since : now);
+	v->mig_stopped = false;
 	vcpu_schedule_step(v, v->m->paused_until);
 }
 

@@ -22,6 +22,7 @@
 #include "model/vm/platform.h"
 #include "model/apf/family.h"
 #include "model/apf/protocol.h"
+#include "model/host/migration.h"
 #include "sdei/sdei.h"
 #include "smccc/smccc.h"
 
@@ -132,7 +133,51 @@ static struct platform_run_result guest_start(struct vcpu *v, enum guest_entry e
 	}
 }
 
-/* One platform call with the bookkeeping around it. */
+/* The run's clock after `n` of its instructions, as guest_run_account
+ * will charge them (the SMCCC calls made so far included). */
+static sim_time_t guest_run_clock(const struct vcpu *v, uint64_t n)
+{
+	const struct machine *m = v->m;
+
+	return v->gstart + (sim_time_t)((double)n * m->insn_ps + 0.5) +
+	       (smccc_total(m) - v->mig_calls0) * m->trap.hypercall;
+}
+
+/* platform_deadline_fn of a run inside an SDEI handler while a migration
+ * stop is pending (guest_run): the instructions left before the run's
+ * clock reaches the stop instant.  Once the handler completed (no SDEI
+ * event running on the vCPU) the run goes on as it always did. */
+static uint64_t guest_mig_deadline(void *ctx, unsigned cpu, uint64_t insns)
+{
+	struct vcpu *v = ctx;
+	struct machine *m = v->m;
+	sim_time_t at = v->mig_stop_at;
+	uint64_t n;
+
+	if (!sdei_any_running(platform_sdei(m->plat), cpu))
+		return PLATFORM_NO_DEADLINE;
+	if (guest_run_clock(v, insns) >= at)
+		return 0;
+	if (m->insn_ps <= 0)
+		return PLATFORM_NO_DEADLINE;
+	/* The first instruction boundary whose clock reaches `at`. */
+	n = insns + (uint64_t)((double)(at - guest_run_clock(v, insns)) / m->insn_ps);
+	while (n > insns && guest_run_clock(v, n - 1) >= at)
+		n--;
+	while (guest_run_clock(v, n) < at)
+		n++;
+	return n - insns;
+}
+
+/* One platform call with the bookkeeping around it.
+ *
+ * A migration stop inside an SDEI handler (docs/protocols.md, "Migration"):
+ * when the host has decided to stop the vCPUs at an instant `at`
+ * (migration_pause_at) that falls after the handler's dispatch, the run is
+ * stopped at the first instruction boundary whose clock reaches `at`
+ * (PLATFORM_STOP_DEADLINE), the handler suspended at EL1 as after its own
+ * stage-2 fault, and the loop returns: the switch-over happens with the
+ * handler's context live, and the destination resumes it (GE_RESUME). */
 static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, enum vcpu_bucket b,
 					     sim_time_t *t)
 {
@@ -140,6 +185,12 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 	uint64_t calls0 = smccc_total(m);
 	uint64_t acks0 = v->irq_acks;
 	struct platform_run_result r;
+	/* The handler's span starts at its dispatch, whose host cost
+	 * vcpu_guest_deliver charged before this run. */
+	sim_time_t from = e == GE_SDEI ? *t - m->trap.sdei_dispatch : *t;
+	sim_time_t at;
+	bool deadline = migration_pause_at(&m->mig, &at) && at >= from &&
+			(e == GE_SDEI || (e == GE_RESUME && sdei_any_running(platform_sdei(m->plat), v->id)));
 
 	v->gstart = *t;
 	v->gcharged = 0;
@@ -147,9 +198,36 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 	m->running_vcpu = v;
 	trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK, TR_VCPU_STATE,
 		   TR_MODE_KERNEL, 0, 0);
+	/* The rest of a handler a migration stop suspended: the vCPU came
+	 * back from the pause into the task's user bucket; the handler's
+	 * time is the run's bucket from its first instruction, for the task
+	 * too (on_cpu_other, as at the dispatch). */
+	if (e == GE_RESUME && v->mig_resume) {
+		v->mig_resume = false;
+		vcpu_acct(v, b, *t);
+	}
+	if (deadline) {
+		v->mig_stop_at = at;
+		v->mig_calls0 = calls0;
+		platform_set_deadline(m->plat, v->id, guest_mig_deadline, v);
+	}
 	r = guest_start(v, e);
+	if (deadline)
+		platform_set_deadline(m->plat, v->id, NULL, NULL);
 	m->running_vcpu = NULL;
 	guest_run_account(v, &r, calls0, acks0, b, t);
+	if (r.reason == PLATFORM_STOP_DEADLINE) {
+		/* Inside the handler at the stop instant: suspended at EL1
+		 * until the vCPU runs again (on the destination); the loop
+		 * lets time pass meanwhile. */
+		v->suspended_bucket = b;
+		v->guest_suspended = true;
+		v->el1_suspended = true;
+		v->storm = true;
+		v->mig_stopped = true;
+		v->mig_resume = true;
+		v->mig_handler_stops++;
+	}
 	v->guest_wfi = r.reason == PLATFORM_STOP_WFI;
 	if (r.reason == PLATFORM_STOP_BUDGET) {
 		v->suspended_bucket = b;
