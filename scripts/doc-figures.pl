@@ -363,6 +363,61 @@ block "precopy" => sub {
 	]);
 };
 
+# docs/studies.md's example study: the sweep as the doc gives it, medians over
+# its two seeds, at the 512 MiB limit.
+my $study_cmd = "apfsim sweep workloads/scenarios/testsuite-mem.yaml --set vm.memory=1GiB --set run.duration=8s"
+	. " --vary host.swap.floor=50us,100us,200us,400us --vary host.memory_limit=512MiB,768MiB,1GiB"
+	. " --protocols sync,arm64-v4,x86-int-ack --seeds 2 --jobs 2 --out study";
+my %study;   # {floor}{limit}{protocol}{key} = median
+sub study_run {
+	return if %study;
+	my $out = "$tmp/study";
+	my $cmd = $study_cmd =~ s/^apfsim/'$A'/r =~ s/--out study/--out '$out'/r;
+	system("$cmd > /dev/null 2>&1") == 0 or die "$0: $cmd failed\n";
+	my $d = decode_json(slurp("$out/results.json"));
+	my %v;
+	for my $r (@{ $d->{runs} }) {
+		$r->{status} eq "ok" or die "$0: study run $r->{index}: $r->{status} $r->{error}\n";
+		my $p = $r->{params};
+		push @{ $v{ $p->{"host.swap.floor"} }{ $p->{"host.memory_limit"} }{ $r->{protocol} }{$_} }, $r->{figures}{$_} // 0
+			for keys %{ $r->{figures} };
+	}
+	for my $f (keys %v) { for my $l (keys %{ $v{$f} }) { for my $p (keys %{ $v{$f}{$l} }) { for my $k (keys %{ $v{$f}{$l}{$p} }) {
+		my @s = sort { $a <=> $b } @{ $v{$f}{$l}{$p}{$k} };
+		$study{$f}{$l}{$p}{$k} = @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+	} } } }
+}
+
+block "studies" => sub {
+	study_run();
+	# the 1 GiB limit swaps nothing, so every run there finishes: its
+	# progress is the hog's total
+	my $total = 0;
+	for my $f (keys %study) { for my $p (keys %{ $study{$f}{"1GiB"} }) { my $h = $study{$f}{"1GiB"}{$p}{"hog.progress"}; $total = $h if $h > $total } }
+	my $t = "`$study_cmd`: medians over the two seeds, memory limit 512 MiB\n\n"
+		. "| swap floor | protocol | hog progress (pages) | compute progress | hog stall | faults async | fault latency p99 |\n"
+		. "|---|---|---|---|---|---|---|\n";
+	for my $f ("50us", "400us") {
+		for my $p (qw(sync arm64-v4 x86-int-ack)) {
+			my $s = $study{$f}{"512MiB"}{$p};
+			(my $fl = $f) =~ s/us/ µs/;
+			$t .= sprintf "| %s | %s | %s%s | %s | %.2f s | %s | %.1f µs |\n", $fl, $p, int_($s->{"hog.progress"}),
+				$s->{"hog.progress"} == $total ? " (done)" : "", int_($s->{"compute.progress"}), $s->{"hog.stall_ps"} / 1e12,
+				$p eq "sync" ? "–" : int_($s->{apf_async}), $s->{fault_latency_p99_ps} / 1e6;
+		}
+	}
+	$t .= "\nThe same at the 768 MiB and 1 GiB limits, 50 µs floor:\n\n"
+		. "| limit | protocol | hog progress (pages) | compute progress | hog stall |\n|---|---|---|---|---|\n";
+	for my $l ("512MiB", "768MiB", "1GiB") {
+		for my $p (qw(sync arm64-v4 x86-int-ack)) {
+			my $s = $study{"50us"}{$l}{$p};
+			(my $ll = $l) =~ s/(\d)([MG])/$1 $2/;
+			$t .= sprintf "| %s | %s | %s | %s | %.2f s |\n", $ll, $p, int_($s->{"hog.progress"}), int_($s->{"compute.progress"}), $s->{"hog.stall_ps"} / 1e12;
+		}
+	}
+	return $t;
+};
+
 block "single-fault" => sub {
 	my $f = "tests/data/golden/single-fault.ftrace";
 	my @l = split /\n/, slurp($f);
@@ -589,6 +644,30 @@ prose "precopy" => sub {
 	quote(sprintf("%.1f s", num($c->(qr/^migration total/, "as committed")) / 1e12), "total as committed");
 	claim(num(cell($t, qr/migrate-pending/, qr/^works in flight/, "migrate-pending.yaml")) == 8, "8 works in flight are dropped");
 	claim(cell($t, qr/migrate-pending/, qr/^oracle/, "migrate-pending.yaml") eq "clean", "the oracle stays clean");
+};
+
+prose "studies" => sub {
+	study_run();
+	my $s = sub { my ($f, $l, $p, $k) = @_; $study{$f}{$l}{$p}{$k} };
+	my $m = "512MiB";
+	claim(abs($s->("50us", $m, "sync", "compute.progress") - $s->("400us", $m, "sync", "compute.progress")) <= 5, "under sync the compute thread's progress is the same at every floor");
+	quote(int_($s->("50us", $m, "sync", "compute.progress")), "sync compute progress");
+	quote(sprintf("from %.0f k to %.0f k pages", $s->("50us", $m, "sync", "hog.progress") / 1e3, $s->("400us", $m, "sync", "hog.progress") / 1e3), "sync hog progress");
+	quote(sprintf("(%.0f → %.0f µs)", $s->("50us", $m, "sync", "fault_latency_p99_ps") / 1e6, $s->("400us", $m, "sync", "fault_latency_p99_ps") / 1e6), "sync p99");
+	for my $p (qw(arm64-v4 x86-int-ack)) {
+		claim($s->("400us", $m, $p, "compute.progress") > $s->("50us", $m, $p, "compute.progress"), "with APF a slower device gives the compute thread more ($p)");
+		quote(sprintf("%s → %s", int_($s->("50us", $m, $p, "compute.progress")), int_($s->("400us", $m, $p, "compute.progress"))), "$p compute");
+	}
+	for my $f ("50us", "100us", "200us", "400us") {
+		claim($s->($f, $m, "x86-int-ack", "hog.stall_ps") < $s->($f, $m, "arm64-v4", "hog.stall_ps")
+			&& $s->($f, $m, "x86-int-ack", "compute.progress") > $s->($f, $m, "arm64-v4", "compute.progress"), "x86-int-ack ahead of arm64-v4 at $f");
+		for my $p (qw(sync arm64-v4 x86-int-ack)) {
+			claim(abs($s->($f, "768MiB", $p, "hog.progress") - $s->($f, $m, $p, "hog.progress")) < 500, "768 MiB matches 512 MiB within a few hundred pages ($f, $p)");
+		}
+		claim(!$s->($f, "1GiB", $_, "apf_async"), "at 1 GiB nothing is swapped ($f, $_)") for qw(arm64-v4 x86-int-ack);
+	}
+	quote(sprintf("(%.2f vs %.2f s at 50 µs)", $s->("50us", $m, "x86-int-ack", "hog.stall_ps") / 1e12, $s->("50us", $m, "arm64-v4", "hog.stall_ps") / 1e12), "hog stall at 50 µs");
+	quote(sprintf("%.2f vs %.2f s of hog stall", $s->("50us", "1GiB", "x86-int-ack", "hog.stall_ps") / 1e12, $s->("50us", "1GiB", "arm64-v4", "hog.stall_ps") / 1e12), "1 GiB hog stall");
 };
 
 prose "single-fault" => sub {
