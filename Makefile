@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAPFSIM_WERROR=ON
 endif
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-smoke bench suite clean
+.PHONY: all deps build demo test test-sanitize fuzz fuzz-smoke bench suite clean docs docs-check
 
 all: build
 
@@ -54,6 +54,17 @@ fuzz: deps
 
 bench: build
 	$(BUILD)/apfsim-bench
+
+# The figure tables of docs/scenarios.md and README.md (scripts/doc-figures.pl):
+# `make docs` rewrites them from this build, `make docs-check` fails with the
+# diff when one is stale or a figure or claim of the prose no longer holds.
+# Both include the published experiments (about 3 minutes); CI runs the rest
+# (.ci/run, under a minute).
+docs: build
+	scripts/doc-figures.pl --build $(BUILD) --write
+
+docs-check: build
+	scripts/doc-figures.pl --build $(BUILD) --check
 
 # The repository suite (workloads/suites/, docs/testing.md), every case;
 # CI runs the shortened scripts/suite-smoke.sh.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the figures quoted in docs/scenarios.md: every example
+# Prints the text summaries behind docs/scenarios.md (the doc's tables come
+# from scripts/doc-figures.pl, which reads --json): every example
 # scenario under the protocols it is meant to compare.  Deterministic: the
 # same build prints the same tables.  Usage: scripts/scenario-figures.sh [BUILD]
 set -euo pipefail

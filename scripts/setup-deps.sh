@@ -6,12 +6,14 @@
 # use to decode the Perfetto protobuf traces (docs/traces.md).
 # gnuplot-nox: `apfsim sweep --plot` (run as a subprocess, optional at run
 # time); libopenmpi-dev + openmpi-bin: the -DAPFSIM_MPI=ON build and its
-# mpirun test (docs/studies.md).
+# mpirun test (docs/studies.md).  perl (with JSON::PP): scripts/check-layers.pl,
+# scripts/doc-figures.pl and scripts/published-figures.sh (build-essential
+# pulls it in; named here because the tests need it).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
       libunicorn-dev libcapstone-dev libsystemc-dev libfyaml-dev libjansson-dev
       libzstd-dev protobuf-compiler libgtest-dev googletest gnuplot-nox
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin perl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
