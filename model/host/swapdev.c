@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define REQ_NONE UINT32_MAX
 
@@ -97,27 +98,36 @@ static void swapdev_service_end(void *ctx, uint64_t idx)
 static void swapdev_complete(void *ctx, uint64_t idx)
 {
 	struct swapdev *sd = ctx;
-	struct swap_req r = sd->req[idx];
+	const struct swap_req *rq = &sd->req[idx];
 	sim_time_t now = sd->sim->now;
+	bool write = rq->write;
+	uint32_t n = rq->n;
+	/* The request goes back on the free list before the callbacks, which
+	 * may submit new requests into it: keep its pages (only the n used,
+	 * not the whole SWAP_REQ_MAX array — that copy was most of this
+	 * function's cost). */
+	uint32_t gfn[SWAP_REQ_MAX];
 
+	memcpy(gfn, rq->gfn, (size_t)n * sizeof(gfn[0]));
+	if (!write)
+		hist_add(&sd->stats.read_total, now - rq->submitted);
 	sd->req[idx].next = sd->free_req;
 	sd->free_req = (uint32_t)idx;
 	if (--sd->busy == 0)
 		sd->busy_done += now - sd->busy_since;
-	if (r.write) {
+	if (write) {
 		sd->writes_done++;
-		sd->stats.pages_written += r.n;
+		sd->stats.pages_written += n;
 	} else {
 		sd->reads_done++;
-		sd->pages_read_pending -= r.n;
-		sd->stats.pages_read += r.n;
-		hist_add(&sd->stats.read_total, now - r.submitted);
+		sd->pages_read_pending -= n;
+		sd->stats.pages_read += n;
 	}
 	if (sd->qlen)
 		swapdev_start(sd, swapdev_dequeue(sd));
 	if (sd->done)
-		for (uint32_t i = 0; i < r.n; i++)
-			sd->done(sd->done_ctx, r.gfn[i], r.write);
+		for (uint32_t i = 0; i < n; i++)
+			sd->done(sd->done_ctx, gfn[i], write);
 }
 
 static uint32_t list_pop(struct swapdev *sd, uint32_t *head, uint32_t *tail)
