@@ -14,6 +14,8 @@
 
 #define REQ_NONE UINT32_MAX
 
+static sim_time_t swapdev_transfer_time(uint64_t bandwidth, uint32_t n);
+
 int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg, uint64_t nslots,
 		 uint64_t seed)
 {
@@ -23,6 +25,8 @@ int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg
 	sd->floor = cfg->floor;
 	sd->seek_max = cfg->seek_max;
 	sd->bandwidth = cfg->bandwidth ? cfg->bandwidth : 1;
+	for (uint32_t n = 0; n <= SWAP_REQ_MAX; n++)
+		sd->xfer_ps[n] = swapdev_transfer_time(sd->bandwidth, n);
 	sd->nslots = nslots ? nslots : 1;
 	sd->rd = &cfg->read_latency;
 	sd->wr = &cfg->write_latency;
@@ -41,17 +45,19 @@ void swapdev_fini(struct swapdev *sd)
 	sd->req = NULL;
 }
 
-sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n)
+/* n pages at `bandwidth` bytes per second, rounded up to a picosecond. */
+static sim_time_t swapdev_transfer_time(uint64_t bandwidth, uint32_t n)
 {
 	unsigned __int128 bytes = (unsigned __int128)n * CFG_PAGE_SIZE * SIM_S;
-	unsigned __int128 num = bytes + sd->bandwidth - 1;
 
-	/* Same quotient; a 64-bit division when the numerator fits (always,
-	 * for n <= SWAP_REQ_MAX and any bandwidth below 2^63), instead of the
-	 * libgcc 128-bit division call (1 % of an explore run). */
-	if ((uint64_t)(num >> 64) == 0)
-		return (uint64_t)num / sd->bandwidth;
-	return (sim_time_t)(num / sd->bandwidth);
+	return (sim_time_t)((bytes + bandwidth - 1) / bandwidth);
+}
+
+sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n)
+{
+	if (n <= SWAP_REQ_MAX)
+		return sd->xfer_ps[n];
+	return swapdev_transfer_time(sd->bandwidth, n);
 }
 
 static void swapdev_service_end(void *ctx, uint64_t idx);
