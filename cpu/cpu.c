@@ -132,20 +132,24 @@ static uint64_t read_pc(struct cpu *c)
 	return pc;
 }
 
+/* Outside a run the new PC only goes into the copy: the next run's
+ * uc_emu_start(begin = PC) writes the engine's PC itself, so writing it
+ * here as well was one redundant engine call per entry (every entry to a
+ * handler sets PC).  Nothing reads the engine's PC between runs except
+ * read_pc, which answers from the copy. */
 static void write_pc(struct cpu *c, uint64_t pc)
 {
 	uc_err e;
 
-	if (!c->running && c->pc_valid && c->pc_copy == pc)
+	if (!c->running) {
+		c->pc_copy = pc;
+		c->pc_valid = true;
 		return;
+	}
 	c->pc_valid = false;
 	e = uc_reg_write(c->uc, UC_ARM64_REG_PC, &pc);
 	if (e != UC_ERR_OK)
 		cpu_note_err(c, "uc_reg_write(PC)", e);
-	else if (!c->running) {
-		c->pc_copy = pc;
-		c->pc_valid = true;
-	}
 }
 
 static int xreg_id(unsigned n)

@@ -78,9 +78,11 @@ struct cpu {
 	/* Copies of PC and PSTATE, valid only while the engine is stopped
 	 * (running == false) and the flag is set.  Invariant: between two
 	 * runs only cpu.c's own accessors change PC or PSTATE (a CP_REG write
-	 * may change PSTATE fields and drops ps_valid), so a valid copy equals
-	 * the engine's register.  uc_emu_start drops both; inside a run every
-	 * access goes to Unicorn (the guest moves them). */
+	 * may change PSTATE fields and drops ps_valid), so a valid PSTATE copy
+	 * equals the engine's register, and a valid PC copy is the PC: a PC set
+	 * between runs lives only in the copy until the next run's
+	 * uc_emu_start(begin = copy) writes it.  A run drops both; inside a
+	 * run every access goes to Unicorn (the guest moves them). */
 	bool running;
 	bool pc_valid, ps_valid;
 	uint64_t pc_copy;

@@ -161,6 +161,44 @@ TEST(Dist, SampleU64RoundsAndClampsAtZero)
 	EXPECT_EQ(dist_sample_u64(&d, &r), UINT64_MAX);
 }
 
+/* dist_sample_u64 rounds without libm's round(): it must agree with
+ * round() (halves away from zero) and the clamps at every edge — the
+ * largest double below 0.5, the halves, the seam at 2^52, the top of the
+ * range — and on a sweep of lognormal draws (the model's latencies). */
+static uint64_t reference_u64(double v)
+{
+	double x = std::round(v);
+	if (!(x > 0))
+		return 0;
+	if (x >= 18446744073709551616.0)
+		return UINT64_MAX;
+	return (uint64_t)x;
+}
+
+TEST(Dist, SampleU64AgreesWithRoundEverywhere)
+{
+	const double edges[] = { 0.0, -0.0, 0.49999999999999994, 0.5, 0.5000000000000001, 1.5, 2.5,
+				 3.4999999999999996, 4503599627370495.5, 4503599627370496.0,
+				 4503599627370497.0, 9007199254740993.0, 1.8446744073709550e19,
+				 18446744073709551616.0, 1e30, -1e30, std::nan(""), INFINITY, -INFINITY };
+	struct dist d;
+	struct rng r;
+	rng_seed(&r, 1);
+	for (double v : edges) {
+		dist_fixed(&d, v);
+		EXPECT_EQ(dist_sample_u64(&d, &r), reference_u64(v)) << v;
+	}
+	ASSERT_EQ(dist_lognormal_median_p99(&d, 15e6, 80e6), 0);
+	struct rng a, b;
+	rng_seed(&a, 7);
+	rng_seed(&b, 7);
+	for (int i = 0; i < 200000; i++)
+		ASSERT_EQ(dist_sample_u64(&d, &a), reference_u64(dist_sample(&d, &b))) << i;
+	dist_uniform(&d, 0, 4);	/* many values near the halves */
+	for (int i = 0; i < 200000; i++)
+		ASSERT_EQ(dist_sample_u64(&d, &a), reference_u64(dist_sample(&d, &b))) << i;
+}
+
 TEST(Dist, SamplingIsReproducible)
 {
 	struct dist d;

@@ -40,9 +40,11 @@ void oracle_event(struct oracle *o, const struct trace_event *e)
 	if (e->t > o->now)
 		o->now = e->t;
 	if (e->vcpu != TRACE_NO_VCPU) {
-		v = orc_vcpu_get(o, e->vcpu);
+		/* Every event goes through here: the known vCPU and the empty
+		 * group end (nothing dirty, nothing to check) stay inline. */
+		v = e->vcpu < o->nv ? &o->v[e->vcpu] : orc_vcpu_get(o, e->vcpu);
 		if (v && (!v->seen_t || e->t > v->last_t)) {
-			if (v->seen_t)
+			if (v->seen_t && (v->ppi_dirty || v->nchk))
 				orc_vcpu_group_end(o, e->vcpu);
 			v = &o->v[e->vcpu];
 			v->last_t = e->t;

@@ -10,8 +10,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define REQ_NONE UINT32_MAX
+
+static sim_time_t swapdev_transfer_time(uint64_t bandwidth, uint32_t n);
 
 int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg, uint64_t nslots,
 		 uint64_t seed)
@@ -22,6 +25,8 @@ int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg
 	sd->floor = cfg->floor;
 	sd->seek_max = cfg->seek_max;
 	sd->bandwidth = cfg->bandwidth ? cfg->bandwidth : 1;
+	for (uint32_t n = 0; n <= SWAP_REQ_MAX; n++)
+		sd->xfer_ps[n] = swapdev_transfer_time(sd->bandwidth, n);
 	sd->nslots = nslots ? nslots : 1;
 	sd->rd = &cfg->read_latency;
 	sd->wr = &cfg->write_latency;
@@ -40,11 +45,19 @@ void swapdev_fini(struct swapdev *sd)
 	sd->req = NULL;
 }
 
-sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n)
+/* n pages at `bandwidth` bytes per second, rounded up to a picosecond. */
+static sim_time_t swapdev_transfer_time(uint64_t bandwidth, uint32_t n)
 {
 	unsigned __int128 bytes = (unsigned __int128)n * CFG_PAGE_SIZE * SIM_S;
 
-	return (sim_time_t)((bytes + sd->bandwidth - 1) / sd->bandwidth);
+	return (sim_time_t)((bytes + bandwidth - 1) / bandwidth);
+}
+
+sim_time_t swapdev_transfer_ps(const struct swapdev *sd, uint32_t n)
+{
+	if (n <= SWAP_REQ_MAX)
+		return sd->xfer_ps[n];
+	return swapdev_transfer_time(sd->bandwidth, n);
 }
 
 static void swapdev_service_end(void *ctx, uint64_t idx);
@@ -97,27 +110,36 @@ static void swapdev_service_end(void *ctx, uint64_t idx)
 static void swapdev_complete(void *ctx, uint64_t idx)
 {
 	struct swapdev *sd = ctx;
-	struct swap_req r = sd->req[idx];
+	const struct swap_req *rq = &sd->req[idx];
 	sim_time_t now = sd->sim->now;
+	bool write = rq->write;
+	uint32_t n = rq->n;
+	/* The request goes back on the free list before the callbacks, which
+	 * may submit new requests into it: keep its pages (only the n used,
+	 * not the whole SWAP_REQ_MAX array — that copy was most of this
+	 * function's cost). */
+	uint32_t gfn[SWAP_REQ_MAX];
 
+	memcpy(gfn, rq->gfn, (size_t)n * sizeof(gfn[0]));
+	if (!write)
+		hist_add(&sd->stats.read_total, now - rq->submitted);
 	sd->req[idx].next = sd->free_req;
 	sd->free_req = (uint32_t)idx;
 	if (--sd->busy == 0)
 		sd->busy_done += now - sd->busy_since;
-	if (r.write) {
+	if (write) {
 		sd->writes_done++;
-		sd->stats.pages_written += r.n;
+		sd->stats.pages_written += n;
 	} else {
 		sd->reads_done++;
-		sd->pages_read_pending -= r.n;
-		sd->stats.pages_read += r.n;
-		hist_add(&sd->stats.read_total, now - r.submitted);
+		sd->pages_read_pending -= n;
+		sd->stats.pages_read += n;
 	}
 	if (sd->qlen)
 		swapdev_start(sd, swapdev_dequeue(sd));
 	if (sd->done)
-		for (uint32_t i = 0; i < r.n; i++)
-			sd->done(sd->done_ctx, r.gfn[i], r.write);
+		for (uint32_t i = 0; i < n; i++)
+			sd->done(sd->done_ctx, gfn[i], write);
 }
 
 static uint32_t list_pop(struct swapdev *sd, uint32_t *head, uint32_t *tail)

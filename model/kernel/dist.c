@@ -125,15 +125,25 @@ double dist_sample(const struct dist *d, struct rng *r)
 	return 0;
 }
 
+/* round() to the nearest integer, halves away from zero, clamped to
+ * [0, UINT64_MAX] — computed without the libm call: below 2^52 the
+ * fraction v - trunc(v) is exact, so comparing it with 0.5 is round()'s
+ * own decision; from 2^52 on every double is an integer. */
 uint64_t dist_sample_u64(const struct dist *d, struct rng *r)
 {
-	double x = round(dist_sample(d, r));
+	double v = dist_sample(d, r);
+	uint64_t i;
 
-	if (!(x > 0))		/* negative, zero or NaN */
+	if (!(v >= 0.5))	/* rounds to 0, negative, or NaN */
 		return 0;
-	if (x >= 0x1.0p64)
+	if (v >= 0x1.0p64)	/* round(v) >= 2^64 exactly when v >= 2^64 */
 		return UINT64_MAX;
-	return (uint64_t)x;
+	if (v >= 0x1.0p52)
+		return (uint64_t)v;
+	i = (uint64_t)v;
+	if (v - (double)i >= 0.5)
+		i++;
+	return i;
 }
 
 double dist_mean(const struct dist *d)

@@ -38,11 +38,6 @@ static uint64_t fnv1a64(const char *str)
 	return h;
 }
 
-static inline uint64_t rotl64(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++) {
@@ -56,26 +51,6 @@ void rng_stream(struct rng *r, uint64_t scenario_seed, const char *component)
 	uint64_t h = fnv1a64(component ? component : "");
 
 	rng_seed(r, splitmix64_mix(splitmix64_mix(scenario_seed) ^ h));
-}
-
-uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	const uint64_t result = rotl64(s[1] * 5, 7) * 9;
-	const uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl64(s[3], 45);
-	return result;
-}
-
-double rng_uniform01(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 /* Lemire's multiply-shift with rejection (ACM TOMACS 2019): the high word of

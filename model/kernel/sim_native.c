@@ -262,7 +262,7 @@ static inline void native_retire(struct native_slot *sl)
 }
 
 /* Drop tombstones from the root until it is live or the heap is empty. */
-static void native_drop_tombs(struct native *q)
+static void native_drop_tombs_slow(struct native *q)
 {
 	while (q->tombs > 0 && q->n > 0 && q->pool[q->heap[0].slot].fn == NULL) {
 		uint32_t slot = q->heap[0].slot;
@@ -271,6 +271,14 @@ static void native_drop_tombs(struct native *q)
 		native_free_slot(q, slot);
 		q->tombs--;
 	}
+}
+
+/* Most calls find no tombstone at all: test that inline, without the call
+ * (its prologue was 1.3 % of an explore run). */
+static inline void native_drop_tombs(struct native *q)
+{
+	if (native_unlikely(q->tombs > 0))
+		native_drop_tombs_slow(q);
 }
 
 /* Remove every tombstone and rebuild the heap bottom-up (O(n)).  The order
