@@ -22,7 +22,9 @@ const char cli_compare_usage[] =
 	"usage: apfsim compare SCENARIO --protocols P1,P2,... [options]\n"
 	"\n"
 	"Run SCENARIO under each protocol with the same seed and print one table\n"
-	"with a column per protocol.  Values come as --opt=V or --opt V.\n"
+	"with a column per protocol.  Values come as --opt=V or --opt V.  Each\n"
+	"run is the scenario with its protocol applied first, then the --set\n"
+	"overrides in their order (each checked against that protocol).\n"
 	"\n"
 	"options:\n"
 	"  --protocols P1,P2,...  distinct protocol presets to compare (apfsim protocols)\n"
@@ -215,6 +217,25 @@ static void end_sessions(struct session *ss, unsigned n)
 		session_end(&ss[i]);
 }
 
+/* --protocols names the protocols; a --set protocol=... beside it (which the
+ * per-protocol substitution would override) is a contradiction, refused.
+ * Leaves room in o->sets for the substituted protocol. */
+static int check_no_protocol_set(const struct run_opts *o)
+{
+	for (unsigned i = 0; i < o->nsets; i++)
+		if (!strncmp(o->sets[i], "protocol=", 9)) {
+			fprintf(stderr, "apfsim compare: --set %s: expected the protocols in --protocols only, "
+					"found a protocol override beside it\n", o->sets[i]);
+			return -1;
+		}
+	if (o->nsets >= CLI_MAX_SETS) {
+		fprintf(stderr, "apfsim compare: too many overrides (at most %d --set, --seed, --guest-image)\n",
+			CLI_MAX_SETS - 1);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_compare(int argc, char **argv)
 {
 	struct run_opts o = { .cmd = "compare" };
@@ -235,18 +256,23 @@ int cli_compare(int argc, char **argv)
 	    per_protocol_path("--trace-perfetto", o.perfetto) || per_protocol_path("--vcd", o.vcd) ||
 	    per_protocol_path("--trace-insn", o.insn))
 		return CLI_EXIT_BAD_INPUT;
-	/* Load and check every configuration before running anything. */
+	if (check_no_protocol_set(&o))
+		return CLI_EXIT_BAD_INPUT;
+	/* Load and check every configuration before running anything.  Each
+	 * protocol's session is the scenario with protocol=P applied first and
+	 * the user's overrides after it, in their order — as `run --protocol P
+	 * --set ...` — so an override that holds only under P (host.arch=x86
+	 * beside sync) is checked against P, not the scenario's own protocol. */
 	struct session ss[MAX_PROTOCOLS];
 	for (unsigned i = 0; i < n; i++) {
-		struct cfg_error err;
-		if (cli_load_session(&o, &ss[i])) {
-			end_sessions(ss, i);
-			return CLI_EXIT_BAD_INPUT;
-		}
+		struct run_opts po = o;
+
 		snprintf(set, sizeof(set), "protocol=%.31s", protos[i]);
-		if (session_set(&ss[i], set, &err)) {
-			cfg_error_print(&err, stderr);
-			end_sessions(ss, i + 1);
+		po.sets[0] = set;
+		memcpy(&po.sets[1], o.sets, o.nsets * sizeof(o.sets[0]));
+		po.nsets = o.nsets + 1;
+		if (cli_load_session(&po, &ss[i])) {
+			end_sessions(ss, i);
 			return CLI_EXIT_BAD_INPUT;
 		}
 		guests += cli_protocol_runs_guest(&ss[i].cfg);

@@ -180,13 +180,13 @@ block "testsuite-mem" => sub {
 sub with_x86_sync {
 	my ($sc, $protos, @sets) = @_;
 	my $r = compare($sc, $protos, @sets);
-	$r->{"sync (x86)"} = compare($sc, "sync", @sets, "protocol=sync", "host.arch=x86")->{sync};
+	$r->{"sync (x86)"} = compare($sc, "sync", @sets, "host.arch=x86")->{sync};
 	return $r;
 }
 sub x86_note {
 	my ($sc, @sets) = @_;
 	return "; the column \"sync (x86)\": the same with `--protocols sync"
-		. join("", map { " --set $_" } @sets, "protocol=sync", "host.arch=x86") . "` (APF off on x86 trap costs, the baseline of x86-int-ack)";
+		. join("", map { " --set $_" } @sets, "host.arch=x86") . "` (APF off on x86 trap costs, the baseline of x86-int-ack)";
 }
 # compute against the baseline of its own platform
 sub gain_vs {
