@@ -94,7 +94,6 @@ struct vcpu {
 	sim_time_t mig_stop_at;
 	uint64_t mig_calls0;
 	uint64_t mig_handler_stops;
-	bool mig_stopped;	/* the last run ended so; vcpu_pause stops at its end */
 	bool mig_resume;	/* ... and its resumption is still to run */
 	bool fault_el1;		/* the fault in the host now was taken at EL1 in guest code */
 	bool redeliver;		/* the next step resumes guest delivery */

@@ -757,25 +757,34 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 
 void vcpu_pause(struct vcpu *v)
 {
-	sim_time_t now = v->m->sim.now;
+	sim_time_t at = v->m->sim.now, resume;
 
 	if (v->state != VCPU_RUN)
 		return;
+	/* Guest code already run inline past the instant cannot be taken
+	 * back: the vCPU stops where its timeline is (an SDEI handler stopped
+	 * for this pause, vcpu_guest.c guest_run, ends at the first instruction
+	 * boundary at or after the instant; any other guest run at its end; an
+	 * operation queued to start later at its start), as vcpu_kick's exit
+	 * does.  Stopping at the instant instead would live that time twice
+	 * (the account's backward_ps).  It resumes when the pause ends, or at
+	 * once when its timeline is already past that. */
+	if (v->op_running && v->op_start > at)
+		at = v->op_start;
+	if (v->since > at)
+		at = v->since;
+	if (v->acct.since > at)
+		at = v->acct.since;
+	resume = v->m->paused_until > at ? v->m->paused_until : at;
 	if (v->op_running) {
-		vcpu_settle(v, now);
+		vcpu_settle(v, at);
 		v->op_running = true;	/* resumes with what is left */
-		v->op_start = v->m->paused_until;
+		v->op_start = resume;
 	}
 	v->paused = true;
 	v->kick_exit = true;	/* an exit, not a fault: no stall is charged */
 	v->host_bucket = VB_PAUSED;
-	/* An SDEI handler stopped for this pause (vcpu_guest.c guest_run)
-	 * stopped at the first instruction boundary at or after the instant,
-	 * which its last instruction or hypercall may have crossed: the vCPU
-	 * stops there.  (Other guest code run ahead of the instant is not
-	 * taken back here, as before.) */
-	vcpu_set_state(v, VCPU_HOST, v->mig_stopped && v->acct.since > now ? v->acct.since : now);
-	v->mig_stopped = false;
+	vcpu_set_state(v, VCPU_HOST, at);
 	vcpu_schedule_step(v, v->m->paused_until);
 }
 
@@ -784,7 +793,9 @@ void vcpu_unpause(struct vcpu *v)
 	if (!v->paused)
 		return;
 	v->paused = false;
-	vcpu_schedule_step(v, v->m->sim.now);	/* re-enters through the entry path */
+	/* Re-enters through the entry path; a vCPU whose guest code ran inline
+	 * past the whole pause (vcpu_pause stopped it there) goes on from there. */
+	vcpu_schedule_step(v, v->acct.since > v->m->sim.now ? v->acct.since : v->m->sim.now);
 }
 
 void vcpu_start(struct vcpu *v)

@@ -224,7 +224,6 @@ static struct platform_run_result guest_run(struct vcpu *v, enum guest_entry e, 
 		v->guest_suspended = true;
 		v->el1_suspended = true;
 		v->storm = true;
-		v->mig_stopped = true;
 		v->mig_resume = true;
 		v->mig_handler_stops++;
 	}
