@@ -1,6 +1,7 @@
 /* sched.c — runqueues as intrusive singly linked FIFO lists of task ids. */
 #include "model/vm/sched.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus)
@@ -132,9 +133,12 @@ struct task *sched_pick(struct sched *s, uint32_t vcpu)
 	}
 	if (best == TASK_NONE)
 		return NULL;
+	/* The source's min_vruntime with the task still queued there (its
+	 * current task is not known here: its queue stands for it). */
+	int64_t min_from = sched_min_vruntime(s, best, NULL, 0);
 	t = rq_take_unpinned(s, &s->rq[best]);
 	if (t)
-		t->vcpu = vcpu;
+		sched_move(s, t, vcpu, min_from, sched_min_vruntime(s, vcpu, NULL, 0));
 	return t;
 }
 
@@ -149,19 +153,32 @@ bool sched_has_runnable(const struct sched *s, uint32_t vcpu)
 	return false;
 }
 
-void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit,
-		       sim_time_t now)
+int64_t sched_min_vruntime(struct sched *s, uint32_t v, const struct task *cur, sim_time_t now)
 {
-	uint32_t v = t->vcpu;
-	sim_time_t m = SIM_TIME_MAX;
+	int64_t m = INT64_MAX;
 
 	if (cur)
 		m = sched_vruntime_at(cur, now);
 	for (uint32_t id = s->rq[v].head; id != TASK_NONE; id = s->tasks[id].rq_next)
 		if (sched_vruntime(&s->tasks[id]) < m)
 			m = sched_vruntime(&s->tasks[id]);
-	if (m != SIM_TIME_MAX && m > s->min_vr[v])
+	if (m != INT64_MAX && m > s->min_vr[v])
 		s->min_vr[v] = m;
-	if (s->min_vr[v] > credit && sched_vruntime(t) < s->min_vr[v] - credit)
-		t->vr_bias += s->min_vr[v] - credit - sched_vruntime(t);
+	return s->min_vr[v];
+}
+
+void sched_move(struct sched *s, struct task *t, uint32_t to, int64_t min_from, int64_t min_to)
+{
+	if (s->fair)
+		t->vr_bias += min_to - min_from;
+	t->vcpu = to;
+}
+
+void sched_place_woken(struct sched *s, struct task *t, const struct task *cur, sim_time_t credit,
+		       sim_time_t now)
+{
+	int64_t min = sched_min_vruntime(s, t->vcpu, cur, now), floor = min - (int64_t)credit;
+
+	if (min > (int64_t)credit && sched_vruntime(t) < floor)
+		t->vr_bias += floor - sched_vruntime(t);
 }

@@ -67,7 +67,8 @@ struct task {
 	sim_time_t exit_ps;	/* SIM_TIME_MAX while alive */
 	uint64_t faults;	/* stage-2 faults taken */
 	uint64_t switches;	/* times it was switched in */
-	sim_time_t vr_bias;	/* sleeper placement, added to vruntime (sched_vruntime) */
+	int64_t vr_bias;	/* sleeper placement and migration renormalisation,
+				 * added to vruntime (sched_vruntime); may be < 0 */
 	/* APF waits (guest code). */
 	uint32_t apf_token;	/* token it parked on */
 	uint64_t parks;
@@ -87,7 +88,7 @@ struct sched {
 	uint32_t nvcpus;
 	uint32_t awaited;	/* not yet exited and not background: run.until_done waits for these */
 	bool fair;		/* pick the least vruntime first (guest.wakeup_preemption) */
-	sim_time_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
+	int64_t *min_vr;	/* per vCPU, monotonic (CFS min_vruntime) */
 };
 
 /* CFS-like virtual runtime with equal weights: all the time the task has
@@ -108,19 +109,30 @@ static inline bool sched_bucket_current(uint32_t b)
 {
 	return b == TB_RUNNING || b == TB_ONCPU_OTHER || b == TB_STALLED;
 }
-static inline sim_time_t sched_vruntime(const struct task *t)
+static inline int64_t sched_vruntime(const struct task *t)
 {
-	return t->acct.ps[TB_RUNNING] + t->acct.ps[TB_ONCPU_OTHER] + t->acct.ps[TB_STALLED] +
+	return (int64_t)(t->acct.ps[TB_RUNNING] + t->acct.ps[TB_ONCPU_OTHER] + t->acct.ps[TB_STALLED]) +
 	       t->vr_bias;
 }
-static inline sim_time_t sched_vruntime_at(const struct task *t, sim_time_t now)
+static inline int64_t sched_vruntime_at(const struct task *t, sim_time_t now)
 {
-	sim_time_t v = sched_vruntime(t);
+	int64_t v = sched_vruntime(t);
 
 	if (t->acct.on && !t->acct.closed && sched_bucket_current(t->acct.cur) && now > t->acct.since)
-		v += now - t->acct.since;
+		v += (int64_t)(now - t->acct.since);
 	return v;
 }
+/* vCPU v's min_vruntime, brought up to date and returned: raised (never
+ * lowered, as CFS's) to the least vruntime of its current task `cur` (NULL:
+ * none, or not known to the caller), charged up to `now`, and of the tasks
+ * queued on it. */
+int64_t sched_min_vruntime(struct sched *s, uint32_t v, const struct task *cur, sim_time_t now);
+/* Put task t (runnable, on no queue) on vCPU `to`.  With s->fair this is
+ * CFS's migration renormalisation: the task keeps its lag behind the source
+ * vCPU's min_vruntime (min_from) against the destination's (min_to), so a
+ * task from a crowded vCPU, whose vruntime grew slowly, is not starved on a
+ * less crowded one, whose tasks' vruntimes grew fast, nor the reverse. */
+void sched_move(struct sched *s, struct task *t, uint32_t to, int64_t min_from, int64_t min_to);
 /* A task wakes on its vCPU at `now` (cur = the task running there, or NULL):
  * like CFS's place_entity, its vruntime is raised to at least min_vruntime -
  * credit, so a long sleeper cannot monopolise the CPU afterwards. */

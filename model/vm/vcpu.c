@@ -251,7 +251,7 @@ static bool vcpu_wakeup_preempts(struct machine *m, struct vcpu *v, const struct
 	const struct guest_cfg *g = &m->cfg->guest;
 
 	return g->wakeup_preemption && v->cur && v->state != VCPU_IDLE &&
-	       sched_vruntime(t) + g->wakeup_granularity < sched_vruntime_at(v->cur, now);
+	       sched_vruntime(t) + (int64_t)g->wakeup_granularity < sched_vruntime_at(v->cur, now);
 }
 
 static void vcpu_preempt(struct machine *m, struct vcpu *v)
@@ -275,7 +275,10 @@ void vcpu_task_wakeup(struct machine *m, struct task *t)
 
 	/* Invariant: no task is queued on an offline vCPU. */
 	if (m->vcpus[t->vcpu].offline) {
-		t->vcpu = vcpu_online_target(m, t->vcpu);
+		uint32_t from = t->vcpu, to = vcpu_online_target(m, from);
+
+		sched_move(&m->sched, t, to, sched_min_vruntime(&m->sched, from, NULL, now),
+			   sched_min_vruntime(&m->sched, to, m->vcpus[to].cur, now));
 		t->pinned = -1;
 	}
 	v = &m->vcpus[t->vcpu];

@@ -93,10 +93,11 @@ void vcpu_hotplug_request(struct vcpu *v, uint32_t op, sim_time_t len)
 
 /* Move every task queued on v to online vCPUs, round-robin from v + 1;
  * returns how many moved. */
-static uint32_t migrate_queued(struct machine *m, struct vcpu *v)
+static uint32_t migrate_queued(struct machine *m, struct vcpu *v, sim_time_t now)
 {
 	struct runqueue *q = &m->sched.rq[v->id];
 	uint32_t moved = 0, next = v->id;
+	int64_t min_from = sched_min_vruntime(&m->sched, v->id, NULL, now);
 
 	while (q->head != TASK_NONE) {
 		struct task *t = &m->sched.tasks[q->head];
@@ -104,7 +105,8 @@ static uint32_t migrate_queued(struct machine *m, struct vcpu *v)
 		q->head = t->rq_next;
 		q->len--;
 		next = vcpu_online_target(m, (next + 1) % m->nvcpus);
-		t->vcpu = next;
+		sched_move(&m->sched, t, next, min_from,
+			   sched_min_vruntime(&m->sched, next, m->vcpus[next].cur, now));
 		t->pinned = -1;
 		sched_enqueue(&m->sched, t);
 		vcpu_wake_idle(m, &m->vcpus[next]);
@@ -167,7 +169,7 @@ static bool hotplug_one(struct vcpu *v, struct vcpu_hp_req rq, sim_time_t *t)
 		if (v->step_ev.gen)
 			sim_cancel(&m->sim, v->step_ev);
 		v->step_ev = (sim_event_id){ 0, 0 };
-		moved = migrate_queued(m, v);
+		moved = migrate_queued(m, v, *t);
 		vcpu_set_state(v, VCPU_IDLE, *t);
 	}
 	faults_record_at(&m->faults, *t, v->id, op_fault(op), moved);
