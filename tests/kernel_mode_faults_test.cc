@@ -148,8 +148,9 @@ TEST(KernelModeFaults, NestedNotPresentInThePpiHandlerLeavesIrqsUnmasked)
 	std::string t = slurp(f);
 	std::remove(f.c_str());
 	ASSERT_EQ(st, 0) << out;
-	// The nested dispatch: its interrupted context is the PPI handler at EL1.
-	size_t nest = at(t, "apfsim_sdei_dispatch: event=0x40400001 pc=0 pstate=0");
+	// The nested dispatch: its interrupted context is the PPI handler at EL1
+	// (EL1h, DAIF masked: PSTATE's low bits 0x3c5).
+	size_t nest = at(t, "3c5\n", at(t, "apfsim_sdei_dispatch: event=0x40400001 pc=0x4000"));
 	ASSERT_NE(nest, std::string::npos);
 	size_t acks = 0, hog = 0;
 	for (size_t p = at(t, "apfsim_irq_ack:", nest); p != std::string::npos; p = at(t, "apfsim_irq_ack:", p + 1))

@@ -326,6 +326,20 @@ uint32_t platform_user_pstate(const struct platform *p, unsigned cpu)
 	return cpu < p->cfg.ncpus ? p->v[cpu].user_pstate : 0;
 }
 
+uint64_t platform_context_pc(const struct platform *p, unsigned cpu)
+{
+	if (cpu >= p->cfg.ncpus)
+		return 0;
+	return p->v[cpu].in_user ? p->v[cpu].user_pc : cpu_pc(p->v[cpu].cpu);
+}
+
+uint32_t platform_context_pstate(const struct platform *p, unsigned cpu)
+{
+	if (cpu >= p->cfg.ncpus)
+		return 0;
+	return p->v[cpu].in_user ? p->v[cpu].user_pstate : cpu_pstate(p->v[cpu].cpu);
+}
+
 const char *platform_error(const struct platform *p)
 {
 	return p->err;

@@ -213,6 +213,11 @@ struct platform_run_result platform_exception(struct platform *p, unsigned cpu, 
 bool platform_in_user(const struct platform *p, unsigned cpu);
 uint64_t platform_user_pc(const struct platform *p, unsigned cpu);
 uint32_t platform_user_pstate(const struct platform *p, unsigned cpu);
+/* The context an event dispatched now would interrupt (the values an SDEI
+ * dispatch hands the handler in x2/x3): the user context in user mode, else
+ * the CPU's own PC and PSTATE. */
+uint64_t platform_context_pc(const struct platform *p, unsigned cpu);
+uint32_t platform_context_pstate(const struct platform *p, unsigned cpu);
 const char *platform_error(const struct platform *p);
 unsigned platform_ncpus(const struct platform *p);
 

@@ -667,8 +667,8 @@ void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 			v->guest_suspended = false;
 			v->el1_suspended = false;
 			trace_emit(&m->tracer, *t, v->id, v->cur ? v->cur->id : TRACE_NO_TASK,
-				   TR_SDEI_DISPATCH, ev, user ? platform_user_pc(p, v->id) : 0,
-				   user ? platform_user_pstate(p, v->id) : 0);
+				   TR_SDEI_DISPATCH, ev, platform_context_pc(p, v->id),
+				   platform_context_pstate(p, v->id));
 			v->sdei_dispatches++;
 			/* The host's side of the delivery, at this entry. */
 			vcpu_acct(v, VB_HOST_INJECT, *t);
