@@ -758,6 +758,23 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 		vcpu_schedule_step(v, v->since > m->sim.now ? v->since : m->sim.now);
 }
 
+/* The earliest instant at or after `now` at which the vCPU can stop: past
+ * an operation queued to start later, its state's start, and the guest code
+ * already simulated inline (a delivery burst cut short ran to acct.since).
+ * Stopping earlier would live that time twice (the account's backward_ps). */
+static sim_time_t vcpu_timeline_present(const struct vcpu *v, sim_time_t now)
+{
+	sim_time_t at = now;
+
+	if (v->op_running && v->op_start > at)
+		at = v->op_start;
+	if (v->since > at)
+		at = v->since;
+	if (v->acct.since > at)
+		at = v->acct.since;
+	return at;
+}
+
 void vcpu_pause(struct vcpu *v)
 {
 	sim_time_t at = v->m->sim.now, resume;
@@ -772,12 +789,7 @@ void vcpu_pause(struct vcpu *v)
 	 * does.  Stopping at the instant instead would live that time twice
 	 * (the account's backward_ps).  It resumes when the pause ends, or at
 	 * once when its timeline is already past that. */
-	if (v->op_running && v->op_start > at)
-		at = v->op_start;
-	if (v->since > at)
-		at = v->since;
-	if (v->acct.since > at)
-		at = v->acct.since;
+	at = vcpu_timeline_present(v, at);
 	resume = v->m->paused_until > at ? v->m->paused_until : at;
 	if (v->op_running) {
 		vcpu_settle(v, at);
@@ -829,16 +841,7 @@ void vcpu_kick(struct vcpu *v)
 	/* A vCPU in its own step re-examines everything before it returns. */
 	if (v->state == VCPU_HOST || v->m->running_vcpu == v || v->m->stepping == v)
 		return;
-	sim_time_t at = now;
-	if (v->op_running && v->op_start > at)
-		at = v->op_start;
-	if (v->since > at)
-		at = v->since;
-	/* Guest code already simulated inline (a delivery burst cut short)
-	 * ran to acct.since: an exit can only follow it, or that time would
-	 * be lived twice (the time account's backward_ps). */
-	if (v->acct.since > at)
-		at = v->acct.since;
+	sim_time_t at = vcpu_timeline_present(v, now);
 	if (v->state == VCPU_RUN)
 		v->kicked = true;
 	if (v->m->cfg->faults.kick_delay) {
