@@ -17,6 +17,7 @@ namespace {
 
 using apfsim_test::src;
 using apfsim_test::slurp;
+using apfsim_test::run_json;
 
 struct Result {
 	int status;
@@ -284,17 +285,6 @@ TEST(CliCompare, OverridesAreCheckedAgainstEachComparedProtocol)
 	EXPECT_EQ(r.status, 2);
 	EXPECT_NE(r.err.find("--set protocol=x86-int-ack"), std::string::npos) << r.err;
 	EXPECT_EQ(r.out, "");
-}
-
-json_t *run_json(const std::string &args, int *status)
-{
-	std::string out = "/tmp/apfsim_tw_" + std::to_string(getpid()) + ".json";
-	Result r = apfsim("run " + args + " --quiet --json " + out);
-	*status = r.status;
-	json_error_t e;
-	json_t *doc = json_load_file(out.c_str(), 0, &e);
-	std::remove(out.c_str());
-	return doc;
 }
 
 long long jint(json_t *doc, std::initializer_list<const char *> path)

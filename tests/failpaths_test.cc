@@ -27,6 +27,7 @@ namespace {
 using apfsim_test::src;
 using apfsim_test::slurp;
 using apfsim_test::cli;
+using apfsim_test::last_sdei;
 
 // quickstart under arm64-v4 for 170 ms (its first async fault is at ~164 ms)
 // with SETS; returns the ftrace text.
@@ -286,28 +287,13 @@ std::string migrate_trace(int seed)
 	return t;
 }
 
-// The last SDEI line before `at`: "inject", "dispatch", "complete" or "".
-std::string last_sdei(const std::string &t, size_t at)
-{
-	size_t best = std::string::npos;
-	std::string what;
-	for (const char *w : { "apfsim_sdei_inject:", "apfsim_sdei_dispatch:", "apfsim_sdei_complete:" }) {
-		size_t p = t.rfind(w, at);
-		if (p != std::string::npos && (best == std::string::npos || p > best)) {
-			best = p;
-			what = w;
-		}
-	}
-	return what;
-}
-
 TEST(FailPaths, DrawnMigrationBetweenSdeiInjectAndEntryLosesTheNotPresent)
 {
 	std::string t = migrate_trace(7);
 	std::string mig = "apfsim_inject: kind=" + std::to_string((int)FAULT_MIGRATE_START);
 	size_t m = t.find(mig);
 	ASSERT_NE(m, std::string::npos);
-	EXPECT_EQ(last_sdei(t, m), "apfsim_sdei_inject:") << "the drawn instant is between inject and entry";
+	EXPECT_EQ(last_sdei(t, m), "inject") << "the drawn instant is between inject and entry";
 	EXPECT_EQ(t.rfind("apfsim_sdei_inject: event=0x40400001 result=0", m) , t.rfind("apfsim_sdei_inject:", m));
 	// The queued not-present does not reach the destination: no SDEI entry
 	// follows, the buffer (guest RAM) still holds reason 1, so the next
@@ -406,7 +392,7 @@ TEST(FailPaths, DrawnMigrationAfterSdeiCompleteWakesTheParkedTasks)
 	std::string mig = "apfsim_inject: kind=" + std::to_string((int)FAULT_MIGRATE_START);
 	size_t m = t.find(mig);
 	ASSERT_NE(m, std::string::npos);
-	EXPECT_EQ(last_sdei(t, m), "apfsim_sdei_complete:") << "the drawn instant is after COMPLETE";
+	EXPECT_EQ(last_sdei(t, m), "complete") << "the drawn instant is after COMPLETE";
 	size_t park = t.rfind("apfsim_task_park: token=", m);
 	ASSERT_NE(park, std::string::npos);
 	unsigned token = 0;

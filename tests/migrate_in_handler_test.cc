@@ -29,6 +29,7 @@ extern "C" {
 namespace {
 
 using apfsim_test::cli;
+using apfsim_test::last_sdei;
 using apfsim_test::slurp;
 using apfsim_test::src;
 
@@ -59,21 +60,6 @@ MigRun run(int seed, const std::string &sets, const std::string &extra_opt = "")
 		std::remove((base + ".extra.json").c_str());
 	}
 	return r;
-}
-
-// The last SDEI line before `at`: "inject", "dispatch", "complete" or "".
-std::string last_sdei(const std::string &t, size_t at)
-{
-	size_t best = std::string::npos;
-	std::string what;
-	for (const char *w : { "inject", "dispatch", "complete" }) {
-		size_t p = t.rfind(std::string("apfsim_sdei_") + w + ":", at);
-		if (p != std::string::npos && (best == std::string::npos || p > best)) {
-			best = p;
-			what = w;
-		}
-	}
-	return what;
 }
 
 // The mechanism, in trace order; then what the design makes of it: the

@@ -85,6 +85,13 @@ TEST(SchedFair, AMovedTaskKeepsItsLagBehindMinVruntime)
 	sched_fini(&s);
 }
 
+// The oracle's starved_task count in a run's JSON document.
+static json_int_t starved_tasks(json_t *doc)
+{
+	return json_integer_value(
+		json_object_get(json_object_get(json_object_get(doc, "oracle"), "by_invariant"), "starved_task"));
+}
+
 static sim_time_t acct_ps(json_t *task, const char *bucket)
 {
 	return (sim_time_t)json_integer_value(json_object_get(json_object_get(task, "account_ps"), bucket));
@@ -97,18 +104,16 @@ static sim_time_t acct_ps(json_t *task, const char *bucket)
 // compute task is not starved.
 TEST(SchedFair, ComputeBesideFaultingReadersGetsAnEqualShare)
 {
-	TempDir d;
-	const std::string js = d.path + "/tw.json";
 	int st;
-	std::string out = cli("run " + src("workloads/scenarios/token-wrap.yaml") +
-			      " --seed 8195237237126968761 --set run.perturb_order=true"
-			      " --set guest.driver_variant=offline_wake --set protocol.token_zero_skip=true"
-			      " --set faults.worker_fail=0.1590 --set faults.kick_delay=731687ns"
-			      " --set run.duration=1s --quiet --json " + js, &st);
+	std::string out;
+	json_t *doc = run_json(src("workloads/scenarios/token-wrap.yaml") +
+			       " --seed 8195237237126968761 --set run.perturb_order=true"
+			       " --set guest.driver_variant=offline_wake --set protocol.token_zero_skip=true"
+			       " --set faults.worker_fail=0.1590 --set faults.kick_delay=731687ns"
+			       " --set run.duration=1s",
+			       &st, &out);
 	ASSERT_EQ(st, 0) << out;
-	json_error_t err;
-	json_t *doc = json_load_file(js.c_str(), 0, &err);
-	ASSERT_NE(doc, nullptr) << err.text;
+	ASSERT_NE(doc, nullptr) << out;
 	json_t *tasks = json_object_get(doc, "tasks");
 	double lo = 1e30, hi = 0, compute = 0;
 	size_t i;
@@ -123,8 +128,7 @@ TEST(SchedFair, ComputeBesideFaultingReadersGetsAnEqualShare)
 	EXPECT_EQ(json_array_size(tasks), 33u);
 	EXPECT_GT(compute, 0.0);
 	EXPECT_LT(hi, lo * 1.25) << "time current ranges from " << lo << " to " << hi << " ps";
-	EXPECT_EQ(json_integer_value(json_object_get(json_object_get(json_object_get(doc, "oracle"),
-		  "by_invariant"), "starved_task")), 0);
+	EXPECT_EQ(starved_tasks(doc), 0);
 	json_decref(doc);
 }
 
@@ -135,23 +139,20 @@ TEST(SchedFair, ComputeBesideFaultingReadersGetsAnEqualShare)
 // of the rate — runnable, never picked, for 1 s.  Renormalised, it runs.
 TEST(SchedFair, ATaskMovedByACpuOfflineIsNotStarved)
 {
-	TempDir d;
-	const std::string js = d.path + "/co.json";
 	int st;
-	std::string out = cli("run " + src("workloads/scenarios/cpu-offline.yaml") +
-			      " --seed 15482929997962313272 --set run.perturb_order=true --set run.duration=2s"
-			      " --set protocol=arm64-v4 --set guest.driver_variant=offline_wake"
-			      " --set protocol.token_zero_skip=true --set faults.sdei_refuse=0.0602"
-			      " --set faults.worker_fail=0.1086 --set faults.cpu_offline_at=810500372ns"
-			      " --set faults.cpu_offline_vcpu=0 --set faults.cpu_offline_len=53548us"
-			      " --set faults.apf_toggle_at=212788416ns --set faults.apf_toggle_vcpu=1"
-			      " --set faults.apf_toggle_len=198561us --quiet --json " + js, &st);
+	std::string out;
+	json_t *doc = run_json(src("workloads/scenarios/cpu-offline.yaml") +
+			       " --seed 15482929997962313272 --set run.perturb_order=true --set run.duration=2s"
+			       " --set protocol=arm64-v4 --set guest.driver_variant=offline_wake"
+			       " --set protocol.token_zero_skip=true --set faults.sdei_refuse=0.0602"
+			       " --set faults.worker_fail=0.1086 --set faults.cpu_offline_at=810500372ns"
+			       " --set faults.cpu_offline_vcpu=0 --set faults.cpu_offline_len=53548us"
+			       " --set faults.apf_toggle_at=212788416ns --set faults.apf_toggle_vcpu=1"
+			       " --set faults.apf_toggle_len=198561us",
+			       &st, &out);
 	ASSERT_NE(st, 2) << out;
-	json_error_t err;
-	json_t *doc = json_load_file(js.c_str(), 0, &err);
-	ASSERT_NE(doc, nullptr) << err.text;
-	EXPECT_EQ(json_integer_value(json_object_get(json_object_get(json_object_get(doc, "oracle"),
-		  "by_invariant"), "starved_task")), 0);
+	ASSERT_NE(doc, nullptr) << out;
+	EXPECT_EQ(starved_tasks(doc), 0);
 	json_t *r0 = json_array_get(json_object_get(doc, "tasks"), 0);
 	EXPECT_STREQ(json_string_value(json_object_get(r0, "name")), "reader.0");
 	// Before: 200 us running in 2 s, all of it before the offline at 810 ms.

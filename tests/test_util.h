@@ -5,6 +5,7 @@
 #define APFSIM_TESTS_TEST_UTIL_H
 
 #include <dirent.h>
+#include <jansson.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -102,6 +103,35 @@ inline ErrResult cli_err(const std::string &args)
 	std::string err = d / "stderr";
 	int rc = std::system(("timeout -k 5 120 " + std::string(APFSIM_CLI) + " " + args + " >/dev/null 2>" + err).c_str());
 	return ErrResult{ WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err) };
+}
+
+// `apfsim run ARGS --quiet --json F`: the JSON document it wrote (nullptr
+// when none); *status its exit code, *out (when given) its output.
+inline json_t *run_json(const std::string &args, int *status, std::string *out = nullptr)
+{
+	TempDir d;
+	std::string o = cli("run " + args + " --quiet --json " + (d / "run.json"), status);
+
+	if (out)
+		*out = o;
+	return json_load_file((d / "run.json").c_str(), 0, nullptr);
+}
+
+// In an ftrace text, the last SDEI event line that starts before `at`:
+// "inject", "dispatch", "complete", or "" when there is none.
+inline std::string last_sdei(const std::string &t, size_t at)
+{
+	size_t best = std::string::npos;
+	std::string what;
+
+	for (const char *w : { "inject", "dispatch", "complete" }) {
+		size_t p = t.rfind(std::string("apfsim_sdei_") + w + ":", at);
+		if (p != std::string::npos && (best == std::string::npos || p > best)) {
+			best = p;
+			what = w;
+		}
+	}
+	return what;
 }
 
 }  // namespace apfsim_test

@@ -1,7 +1,6 @@
 /* sched.c — runqueues as intrusive singly linked FIFO lists of task ids. */
 #include "model/vm/sched.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 
 int sched_init(struct sched *s, uint32_t ntasks, uint32_t nvcpus)
