@@ -19,8 +19,9 @@
 # (per fixed-variant line, 20s), JOBS (2), DURATION (2s: keeps the drawn
 # instants where the scenarios' tasks page; a stock scenario that ends
 # earlier by until_done sees fewer of them), NICE (10), ONLY (all | primary:
-# the first three lines | fixed: the fixed variants), APPEND (1: add rows to
-# an existing OUT.md instead of starting it).
+# the first three lines | fixed: the fixed variants | a comma list of line
+# indexes, 0-based, e.g. 0,3), APPEND (1: add rows to an existing OUT.md
+# instead of starting it).
 set -u
 bin=${1:?usage: chaos-table.sh APFSIM OUT.md [SCENARIO...]}
 out=${2:?usage: chaos-table.sh APFSIM OUT.md [SCENARIO...]}
@@ -66,6 +67,8 @@ for s in "$@"; do
 		case $ONLY in
 		primary) [ "$i" -lt 3 ] || continue ;;
 		fixed) [ "$i" -ge 3 ] || continue ;;
+		all) ;;
+		*) case ",$ONLY," in *",$i,"*) ;; *) continue ;; esac ;;
 		esac
 		label=${line%%|*}
 		rest=${line#*|}
