@@ -200,17 +200,25 @@ static int load(const struct sweep_cmd *s, const char *extra, struct apf_config 
 			snprintf(err, len, "%.200s: error: %.300s", e.file, e.msg);
 		return -1;
 	}
-	for (unsigned i = 0; i < s->nsets; i++) {
-		if (config_set(c, s->sets[i], &e)) {
-			snprintf(err, len, "apfsim sweep: --set '%.200s': %.300s", s->sets[i], e.msg);
+	{
+		/* The --set list and the point's own value, one batch. */
+		const char *all[CLI_MAX_SETS + 1];
+		unsigned n = s->nsets;
+
+		memcpy(all, s->sets, n * sizeof(all[0]));
+		if (extra)
+			all[n++] = extra;
+		if (config_set_list(c, all, n, &e)) {
+			size_t kl = extra ? strcspn(extra, "=") : 0;
+
+			/* Blamed on the point's own value: its message alone. */
+			if (extra && strlen(e.file) == kl + 6 && !strncmp(e.file + 6, extra, kl))
+				snprintf(err, len, "%.300s", e.msg);
+			else
+				snprintf(err, len, "apfsim sweep: %.200s: %.300s", e.file, e.msg);
 			config_free(c);
 			return -1;
 		}
-	}
-	if (extra && config_set(c, extra, &e)) {
-		snprintf(err, len, "%.300s", e.msg);
-		config_free(c);
-		return -1;
 	}
 	return 0;
 }

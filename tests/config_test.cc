@@ -536,6 +536,61 @@ TEST(ConfigSet, ErrorsNameTheOverrideAndChangeNothing)
 	config_free(&c);
 }
 
+// Several --set are one batch: the cross-key checks judge the result, so
+// overrides valid only together pass in either order; a refused batch
+// changes nothing and names the override to blame.
+TEST(ConfigSet, ABatchIsCheckedAsAWhole)
+{
+	apf_config c;
+	cfg_error e;
+
+	ASSERT_EQ(load("vm: {vcpus: 2}\ntasks:\n  - {name: hog, workload: compute, vcpu: 1}\n", &c), "");
+	{
+		const char *l[] = { "vm.vcpus=1", "tasks.0.vcpu=0" };
+
+		ASSERT_EQ(config_set_list(&c, l, 2, &e), 0) << printed(e);
+		EXPECT_EQ(c.vm.vcpus, 1u);
+		EXPECT_EQ(c.tasks[0].vcpu, 0);
+	}
+	{
+		// x86-int-ack to the legacy protocol: each switch alone is refused.
+		const char *l[] = { "protocol=x86-int-ack", "protocol.pageready=exception", "protocol.ack=none",
+				    "protocol.dequeue=can_take_exception", "protocol.recheck_every_entry=true" };
+
+		EXPECT_EQ(config_set(&c, l[1], &e), -1);
+		ASSERT_EQ(config_set_list(&c, l, 5, &e), 0) << printed(e);
+		EXPECT_EQ(c.sw.pageready, APF_PR_EXCEPTION);
+	}
+	{
+		const char *l[] = { "vm.vcpus=2", "tasks.0.vcpu=1", "vm.vcpus=1", "run.duration=3s" };
+
+		EXPECT_EQ(config_set_list(&c, l, 4, &e), -1);
+		EXPECT_EQ(printed(e), "--set vm.vcpus: error: tasks.0.vcpu: task \"hog\" is pinned to vCPU 1 but "
+				      "the VM has 1 vCPU (vm.vcpus), expected 0 to 0, found \"1\"\n");
+		EXPECT_EQ(c.vm.vcpus, 1u); // unchanged
+		EXPECT_EQ(c.tasks[0].vcpu, 0);
+		EXPECT_NE(c.run.duration, 3 * SIM_S);
+	}
+	{
+		// The check names a key an override set: that override is blamed.
+		const char *l[] = { "vm.vcpus=2", "vm.vcpus=1", "tasks.0.vcpu=1" };
+
+		EXPECT_EQ(config_set_list(&c, l, 3, &e), -1);
+		EXPECT_EQ(printed(e), "--set tasks.0.vcpu: error: task \"hog\" is pinned to vCPU 1 but the VM has "
+				      "1 vCPU (vm.vcpus), expected 0 to 0, found \"1\"\n");
+	}
+	{
+		// A bad value anywhere refuses the whole batch.
+		const char *l[] = { "run.duration=3s", "vm.memory=4G" };
+
+		EXPECT_EQ(config_set_list(&c, l, 2, &e), -1);
+		EXPECT_EQ(printed(e),
+			  "--set vm.memory: error: expected a size with a unit (B, KiB, MiB, GiB, TiB), found \"4G\"\n");
+		EXPECT_NE(c.run.duration, 3 * SIM_S);
+	}
+	config_free(&c);
+}
+
 // docs/scenario.md must mention every key of the schema, with its default.
 TEST(ConfigDocs, ScenarioMdListsEveryKeyAndDefault)
 {

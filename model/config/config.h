@@ -232,6 +232,14 @@ int config_load_text(struct apf_config *c, const char *text, size_t len, const c
 /* Apply one "--set key=value" override (dotted path, e.g. host.swap.queue_depth=8,
  * tasks.0.passes=3) after loading; revalidates.  0 or -1 with *err. */
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err);
+/* Apply n overrides as one batch, in order (a later one of the same key
+ * wins): each value is checked as it is applied, the cross-key checks
+ * once on the result, so overrides that are valid only together are
+ * accepted whatever their order.  All or nothing: 0, or -1 with *err
+ * naming the --set to blame and *c unchanged.  n <= CFG_SET_LIST_MAX. */
+#define CFG_SET_LIST_MAX 128
+int config_set_list(struct apf_config *c, const char *const *assignments, unsigned n,
+		    struct cfg_error *err);
 void config_free(struct apf_config *c);
 /* *dst = an independent copy of the loaded *src (tasks duplicated): the
  * same as loading the same text again.  0, or -1 when out of memory (then

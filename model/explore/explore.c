@@ -102,9 +102,8 @@ static int load(const struct explore_opts *o, const char *const *extra, unsigned
 			goto fail;
 		base_cfg_keep(o, ss);
 	}
-	for (unsigned i = 0; i < nextra; i++)
-		if (session_set(ss, extra[i], &e))
-			goto fail_free;
+	if (session_set_list(ss, extra, nextra, &e))
+		goto fail_free;
 	snprintf(buf, sizeof(buf), "seed=%llu", (unsigned long long)seed);
 	if (session_set(ss, buf, &e) || session_set(ss, "run.perturb_order=true", &e) ||
 	    config_check_protocol_keys(&ss->cfg, &e))

@@ -315,7 +315,9 @@ int config_copy(struct apf_config *dst, const struct apf_config *src)
 
 /* ---- --set overrides ------------------------------------------------------------------------ */
 
-static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v)
+/* Apply one key.  defer: leave the protocol-switch compatibility check to
+ * the caller (config_set_list judges it on the whole batch). */
+static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v, bool defer)
 {
 	struct apf_config *c = x->c;
 	char sect[PATH_MAX_LEN], list[1024], hint[128];
@@ -353,7 +355,7 @@ static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v)
 	if (strncmp(key, "protocol.", 9) == 0) {
 		if (cfg_apply_switch(x, key + 9, v, none))
 			return -1;
-		return cfg_validate_switches(x, none);
+		return defer ? 0 : cfg_validate_switches(x, none);
 	}
 	sec = cfg_section_find(key);
 	if (sec && *key)
@@ -380,44 +382,125 @@ static int set_apply(struct cfg_ctx *x, const char *key, struct fy_node *v)
 	return cfg_fail(x, none, key, "unknown key, expected a dotted key under one of %s, found \"%s\"", list, key);
 }
 
-int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err)
+/* Split "KEY=VALUE" into key (x->set_key's buffer) and parse VALUE as YAML;
+ * apply it to x->c.  0, or -1 with the error in x->err. */
+static int set_one(struct cfg_ctx *x, char *key, size_t keylen, const char *assignment, bool defer)
 {
-	char key[PATH_MAX_LEN];
 	const char *eq = strchr(assignment, '=');
-	struct apf_config tmp = *c;
-	struct cfg_ctx x = { .err = err, .set_key = key, .c = &tmp };
 	struct fy_parser *fyp = NULL;
 	struct fy_document *doc = NULL;
 	struct pos none = { 0, 0 };
 	int rc;
 
-	if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof(key)) {
-		cfg_sfmt(key, sizeof(key), "%.*s", eq ? (int)(eq - assignment) : 40, assignment);
-		return cfg_fail(&x, none, NULL, "expected KEY=VALUE, found \"%s\"", assignment);
+	if (!eq || eq == assignment || (size_t)(eq - assignment) >= keylen) {
+		cfg_sfmt(key, keylen, "%.*s", eq ? (int)(eq - assignment) : 40, assignment);
+		return cfg_fail(x, none, NULL, "expected KEY=VALUE, found \"%s\"", assignment);
 	}
-	cfg_sfmt(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
+	cfg_sfmt(key, keylen, "%.*s", (int)(eq - assignment), assignment);
 	if (!eq[1])
-		return cfg_fail(&x, none, NULL, "expected a value after \"=\", found nothing");
-	/* Work on a copy (tasks included) so a failed override changes nothing. */
-	tmp.tasks = NULL;
-	if (c->ntasks) {
-		tmp.tasks = malloc(c->ntasks * sizeof(*tmp.tasks));
-		if (!tmp.tasks)
-			return cfg_fail(&x, none, NULL, "out of memory");
-		memcpy(tmp.tasks, c->tasks, c->ntasks * sizeof(*tmp.tasks));
-	}
+		return cfg_fail(x, none, NULL, "expected a value after \"=\", found nothing");
 	/* The value is YAML, so --set host.swap.read_latency='{dist: ...}' works. */
-	rc = yaml_load(&x, eq + 1, strlen(eq + 1), &fyp, &doc);
+	rc = yaml_load(x, eq + 1, strlen(eq + 1), &fyp, &doc);
 	if (rc == 0 && (!doc || !fy_document_root(doc)))
-		rc = cfg_fail(&x, none, NULL, "expected a value after \"=\", found nothing");
+		rc = cfg_fail(x, none, NULL, "expected a value after \"=\", found nothing");
 	if (rc == 0)
-		rc = set_apply(&x, key, fy_document_root(doc));
-	if (rc == 0)
-		rc = cfg_validate(&x);
+		rc = set_apply(x, key, fy_document_root(doc), defer);
 	if (doc)
 		fy_parse_document_destroy(fyp, doc);
 	if (fyp)
 		fy_parser_destroy(fyp);
+	return rc;
+}
+
+/* Work on a copy (tasks included) so a refused batch changes nothing. */
+static int set_begin(struct apf_config *tmp, const struct apf_config *c, struct cfg_ctx *x)
+{
+	struct pos none = { 0, 0 };
+
+	*tmp = *c;
+	tmp->tasks = NULL;
+	if (c->ntasks) {
+		tmp->tasks = malloc(c->ntasks * sizeof(*tmp->tasks));
+		if (!tmp->tasks)
+			return cfg_fail(x, none, NULL, "out of memory");
+		memcpy(tmp->tasks, c->tasks, c->ntasks * sizeof(*tmp->tasks));
+	}
+	return 0;
+}
+
+static void set_note(struct apf_config *c, const char *key)
+{
+	char where[PATH_MAX_LEN + 8];
+
+	cfg_sfmt(where, sizeof(where), "--set %s", key);
+	config_note_key(c, key, where, 0, 0);
+}
+
+int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err)
+{
+	return config_set_list(c, &assignment, 1, err);
+}
+
+/* The cross-key checks on the batch applied so far. */
+static bool set_valid(struct cfg_ctx *x)
+{
+	struct pos none = { 0, 0 };
+
+	return cfg_validate_switches(x, none) == 0 && cfg_validate(x) == 0;
+}
+
+int config_set_list(struct apf_config *c, const char *const *assignments, unsigned n,
+		    struct cfg_error *err)
+{
+	char keys[CFG_SET_LIST_MAX][PATH_MAX_LEN];
+	struct apf_config tmp;
+	struct cfg_ctx x = { .err = err, .c = &tmp };
+	unsigned culprit = 0;	/* first assignment after the last valid state */
+	bool ok = true;
+	int rc = 0;
+
+	if (n > CFG_SET_LIST_MAX) {
+		struct pos none = { 0, 0 };
+
+		return cfg_fail(&x, none, NULL, "expected at most %d overrides, found %u", CFG_SET_LIST_MAX, n);
+	}
+	if (n == 0)
+		return 0;
+	x.set_key = keys[0];
+	keys[0][0] = '\0';
+	if (set_begin(&tmp, c, &x))
+		return -1;
+	/* Each value is checked on its own as it is applied; the cross-key
+	 * checks judge the batch's final state, so an override that is only
+	 * valid together with a later one (vm.vcpus=1 before a task's vcpu=0)
+	 * is accepted.  A final state that fails is blamed on the first
+	 * override after which no state was valid again. */
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		x.set_key = keys[i];
+		rc = set_one(&x, keys[i], sizeof(keys[i]), assignments[i], true);
+		if (rc == 0) {
+			bool v = set_valid(&x);
+
+			if (v)
+				culprit = i + 1;
+			ok = v;
+		}
+	}
+	if (rc == 0 && !ok) {
+		x.set_key = keys[culprit < n ? culprit : n - 1];
+		rc = set_valid(&x) ? 0 : -1;
+		/* The key the check names, when an override from the culprit
+		 * on set it, is the better one to blame (its latest override). */
+		for (unsigned i = n; i-- > culprit;) {
+			size_t kl = strlen(keys[i]);
+
+			if (!strncmp(err->msg, keys[i], kl) && !strncmp(err->msg + kl, ": ", 2)) {
+				x.set_key = keys[i];
+				set_valid(&x);
+				break;
+			}
+		}
+	}
 	free(x.origins);
 	if (rc) {
 		free(tmp.tasks);
@@ -425,11 +508,7 @@ int config_set(struct apf_config *c, const char *assignment, struct cfg_error *e
 	}
 	free(c->tasks);
 	*c = tmp;
-	{
-		char where[PATH_MAX_LEN + 8];
-
-		cfg_sfmt(where, sizeof(where), "--set %s", key);
-		config_note_key(c, key, where, 0, 0);
-	}
+	for (unsigned i = 0; i < n; i++)
+		set_note(c, keys[i]);
 	return 0;
 }

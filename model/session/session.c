@@ -22,12 +22,10 @@ int session_load(struct session *s, const struct session_spec *spec, struct cfg_
 	if (rc)
 		return -1;
 	s->loaded = true;
-	for (unsigned i = 0; i < spec->nsets; i++) {
-		if (session_set(s, spec->sets[i], err)) {
-			config_free(&s->cfg);
-			s->loaded = false;
-			return -1;
-		}
+	if (session_set_list(s, spec->sets, spec->nsets, err)) {
+		config_free(&s->cfg);
+		s->loaded = false;
+		return -1;
 	}
 	return 0;
 }
@@ -44,6 +42,11 @@ int session_load_copy(struct session *s, const struct apf_config *base)
 int session_set(struct session *s, const char *assignment, struct cfg_error *err)
 {
 	return config_set(&s->cfg, assignment, err);
+}
+
+int session_set_list(struct session *s, const char *const *assignments, unsigned n, struct cfg_error *err)
+{
+	return config_set_list(&s->cfg, assignments, n, err);
 }
 
 int session_build(struct session *s, const struct session_build *b)

@@ -41,7 +41,7 @@ struct session_spec {
 	const char *scenario;		/* YAML file; NULL: `yaml` below */
 	const char *yaml;		/* scenario text (benchmarks, tests) */
 	const char *yaml_name;		/* its name in error messages */
-	const char *const *sets;	/* overrides, applied in order */
+	const char *const *sets;	/* overrides, applied in order as one batch */
 	unsigned nsets;
 };
 
@@ -86,6 +86,9 @@ int session_load(struct session *s, const struct session_spec *spec, struct cfg_
 int session_load_copy(struct session *s, const struct apf_config *base);
 /* One more override on a loaded session (before session_build). */
 int session_set(struct session *s, const char *assignment, struct cfg_error *err);
+/* n overrides as one batch (config_set_list): valid-only-together ones are
+ * accepted in any order; all or nothing. */
+int session_set_list(struct session *s, const char *const *assignments, unsigned n, struct cfg_error *err);
 /* Build the machine (and oracle); 0, SESSION_BAD_INPUT or SESSION_NO_ORACLE. */
 int session_build(struct session *s, const struct session_build *b);
 /* Run (see struct session_run); returns s->interrupted: 0 when the run
