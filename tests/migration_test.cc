@@ -92,6 +92,30 @@ TEST(Migration, DirtyRateAboveBandwidthDoesNotConverge)
 	json_decref(d);
 }
 
+// hybrid is precopy until max_rounds: a round that converges before it
+// completes by stop-and-copy exactly as precopy does (it used to run all
+// max_rounds and switch to postcopy whatever the rounds measured).
+TEST(Migration, HybridThatConvergesCompletesAsPrecopy)
+{
+	const std::string base = kPrecopy + " --set run.duration=3s";
+	int st;
+	json_t *pre = run(base, &st);
+	ASSERT_NE(pre, nullptr);
+	EXPECT_EQ(st, 0);
+	json_t *hy = run(base + " --set migration.mode=hybrid", &st);
+	ASSERT_NE(hy, nullptr);
+	EXPECT_EQ(st, 0);
+	EXPECT_EQ(S(mig(pre), "result"), "completed");
+	EXPECT_EQ(S(mig(hy), "result"), "completed");
+	EXPECT_LT(I(mig(hy), "precopy_rounds"), 30);
+	for (const char *k : { "precopy_rounds", "switchover_ps", "downtime_ps", "transferred_bytes",
+			       "remote_pages_at_switchover", "postcopy_requests" })
+		EXPECT_EQ(I(mig(hy), k), I(mig(pre), k)) << k;
+	EXPECT_EQ(I(mig(hy), "remote_pages_at_switchover"), 0);
+	json_decref(pre);
+	json_decref(hy);
+}
+
 TEST(Migration, PostcopyUrgentRequestsOvertakeTheStreamWithPreempt)
 {
 	std::string pc = src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB --set run.duration=1500ms";

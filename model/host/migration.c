@@ -312,9 +312,15 @@ static void mig_round_ev(void *ctx, uint64_t arg)
 					  : (double)(g->throttle ? g->throttle : c->bandwidth);
 	double threshold = bw * (double)c->downtime_limit / (double)SIM_S;
 
+	/* hybrid completes like precopy when a round converges before
+	 * max_rounds (QEMU completes a converged precopy before any
+	 * postcopy start); its last round always ends in postcopy, as
+	 * mig_round_after announced. */
+	bool may_complete = c->mode == MIG_PRECOPY || (c->mode == MIG_HYBRID && g->rounds < c->max_rounds);
+
 	(void)arg;
 	g->last_dirty = dirty;
-	if (c->mode == MIG_PRECOPY && (double)(dirty * PAGE) <= threshold) {
+	if (may_complete && (double)(dirty * PAGE) <= threshold) {
 		bool swapped = false;
 		for (uint64_t p = 0; p < h->hm->npages && !swapped; p++)
 			swapped = (h->hm->st[p] & HM_MIGDIRTY) && (h->hm->st[p] & (HM_SWAPPED | HM_INFLIGHT));
