@@ -309,6 +309,8 @@ int cli_compare(int argc, char **argv)
 		return CLI_EXIT_BAD_INPUT;
 	}
 	/* Every output, per protocol, opened before the first run. */
+	for (unsigned i = 0; i < n; i++)
+		cli_outputs_add_config_inputs(&outs, &ss[i].cfg);
 	struct cli_output *json = cli_outputs_add(&outs, "--json", o.json, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		st[i].ftrace = cli_outputs_add(&outs, "--trace-ftrace", o.ftrace, protos[i]);

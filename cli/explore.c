@@ -186,6 +186,7 @@ int cli_explore(int argc, char **argv)
 	o.nranks = (unsigned)cli_mpi_size();
 	o.gather = gather_runs;
 	struct cli_outputs outs = { .cmd = "explore" };
+	cli_outputs_add_input(&outs, "the scenario", o.scenario);
 	struct cli_output *jout = cli_outputs_add(&outs, "--json", o.rank == 0 ? json : NULL, NULL);
 	if (cli_outputs_open(&outs, true))
 		return CLI_EXIT_BAD_INPUT;

@@ -2,6 +2,9 @@
 #define _XOPEN_SOURCE 700	/* realpath */
 #include "cli/outputs.h"
 
+#include "model/config/config.h"
+#include "workloads/workload.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -111,6 +114,50 @@ static int resolve(const struct cli_outputs *s, struct cli_output *o)
 	return 0;
 }
 
+void cli_outputs_add_input(struct cli_outputs *s, const char *what, const char *path)
+{
+	struct stat st;
+
+	if (!path || !*path || s->nin == CLI_MAX_INPUTS || stat(path, &st) || !S_ISREG(st.st_mode))
+		return;
+	for (unsigned i = 0; i < s->nin; i++)
+		if (s->in[i].dev == st.st_dev && s->in[i].ino == st.st_ino)
+			return;
+	snprintf(s->in[s->nin].what, sizeof(s->in[s->nin].what), "%s", what);
+	s->in[s->nin].dev = st.st_dev;
+	s->in[s->nin].ino = st.st_ino;
+	s->nin++;
+}
+
+void cli_outputs_add_config_inputs(struct cli_outputs *s, const struct apf_config *c)
+{
+	char path[PATH_MAX], what[96];
+
+	cli_outputs_add_input(s, "the scenario", c->path);
+	cli_outputs_add_input(s, "the guest image", c->guest.image);
+	for (uint32_t i = 0; i < c->ntasks; i++) {
+		const struct task_cfg *t = &c->tasks[i];
+		const char *f = t->workload && t->workload->input_file ? t->workload->input_file(t->params) : NULL;
+
+		if (!f)
+			continue;
+		if (f[0] != '/' && c->dir[0])
+			snprintf(path, sizeof(path), "%s/%s", c->dir, f);
+		else
+			snprintf(path, sizeof(path), "%s", f);
+		snprintf(what, sizeof(what), "task %.60s's trace file", t->name);
+		cli_outputs_add_input(s, what, path);
+	}
+}
+
+static const struct cli_input *input_of(const struct cli_outputs *s, const struct cli_output *o)
+{
+	for (unsigned i = 0; o->have_ino && i < s->nin; i++)
+		if (s->in[i].dev == o->dev && s->in[i].ino == o->ino)
+			return &s->in[i];
+	return NULL;
+}
+
 static bool same_file(const struct cli_output *a, const struct cli_output *b)
 {
 	if (a->have_ino && b->have_ino)
@@ -192,6 +239,12 @@ int cli_outputs_open(struct cli_outputs *s, bool stdout_busy)
 		}
 		if (resolve(s, o))
 			return -1;
+		const struct cli_input *in = input_of(s, o);
+		if (in) {
+			fprintf(stderr, "apfsim %s: %s '%s' is %s: refusing to replace an input\n", s->cmd,
+				o->opt, o->path, in->what);
+			return -1;
+		}
 		for (unsigned k = 0; k < i; k++) {
 			if (!s->v[k].scratch && same_file(&s->v[k], o)) {
 				fprintf(stderr, "apfsim %s: %s '%s' and %s '%s' name the same file\n", s->cmd,

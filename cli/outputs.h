@@ -51,10 +51,21 @@ struct cli_output {
 	ino_t ino;
 };
 
+/* A file the command reads (scenario, guest image, trace): an output
+ * naming it is refused, so no typo replaces an input. */
+#define CLI_MAX_INPUTS 64
+struct cli_input {
+	char what[96];			/* for messages: "the scenario" */
+	dev_t dev;
+	ino_t ino;
+};
+
 struct cli_outputs {
 	const char *cmd;		/* "run", for messages */
 	struct cli_output v[CLI_MAX_OUTPUTS];
 	unsigned n;
+	struct cli_input in[CLI_MAX_INPUTS];
+	unsigned nin;
 };
 
 /* Record an output (path NULL: none; returns NULL).  `suffix`, if not NULL,
@@ -66,6 +77,13 @@ struct cli_output *cli_outputs_add(struct cli_outputs *s, const char *opt, const
 /* A scratch temporary beside o's file (the determinism check writes its
  * second run there); needs o to be a regular file. */
 struct cli_output *cli_outputs_add_scratch(struct cli_outputs *s, const struct cli_output *o);
+/* Record an input file (one that does not exist or cannot be stat'ed is
+ * not recorded; beyond CLI_MAX_INPUTS distinct files the rest are not). */
+void cli_outputs_add_input(struct cli_outputs *s, const char *what, const char *path);
+struct apf_config;
+/* The inputs of a loaded scenario: the file, its guest image, its tasks'
+ * trace files. */
+void cli_outputs_add_config_inputs(struct cli_outputs *s, const struct apf_config *c);
 /* Check and open every output.  `stdout_busy`: the command prints on
  * standard output, so an output there is refused.  0, or -1 after a
  * message naming the option and the file, with nothing left behind. */

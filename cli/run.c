@@ -440,6 +440,7 @@ int cli_run(int argc, char **argv)
 		session_end(&ss);
 		return CLI_EXIT_BAD_INPUT;
 	}
+	cli_outputs_add_config_inputs(&outs, &ss.cfg);
 	struct cli_output *json = cli_outputs_add(&outs, "--json", o.json, NULL);
 	s1.ftrace = cli_outputs_add(&outs, "--trace-ftrace", o.ftrace, NULL);
 	s1.perfetto = cli_outputs_add(&outs, "--trace-perfetto", o.perfetto, NULL);

@@ -727,6 +727,8 @@ int cli_test(int argc, char **argv)
 	/* The JUnit file is opened before any case runs (a path that cannot be
 	 * written is bad input) and renamed into place only at the end. */
 	struct cli_outputs outs = { .cmd = "test" };
+	for (unsigned i = 0; i < nfiles; i++)
+		cli_outputs_add_input(&outs, "a scenario of the suite", files[i].path);
 	struct cli_output *junit_out = cli_outputs_add(&outs, "--junit", o.junit, NULL);
 	if (cli_outputs_open(&outs, true)) {
 		free(cases);

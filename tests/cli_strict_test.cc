@@ -169,6 +169,49 @@ TEST(CliOutputs, TwoOptionsNamingOneFileAreRefused)
 	EXPECT_EQ(slurp(d / "old.ftrace"), "previous\n");
 }
 
+// An output that names a file the command reads (the scenario, a task's
+// trace, the guest image), directly or through a link, is refused before
+// anything runs and the input is left as it was: a typo must not replace it.
+TEST(CliOutputs, AnOutputNamingAnInputIsRefused)
+{
+	TempDir d;
+	const std::string scen = slurp(quick());
+	spit(d / "s.yaml", scen);
+	ASSERT_EQ(symlink("s.yaml", (d / "alias.json").c_str()), 0);
+	const struct {
+		std::string cmd, what;
+	} cases[] = {
+		{ "run " + (d / "s.yaml") + " -q --json " + (d / "s.yaml"), "is the scenario" },
+		{ "run " + (d / "s.yaml") + " -q --trace-ftrace " + (d / "alias.json"), "is the scenario" },
+		{ "compare " + (d / "s.yaml") + " --protocols sync,arm64-v4 --json " + (d / "s.yaml"), "is the scenario" },
+		{ "explore " + (d / "s.yaml") + " --runs 1 --json " + (d / "s.yaml"), "is the scenario" },
+		{ "test " + (d / "s.yaml") + " --junit " + (d / "s.yaml"), "is a scenario of the suite" },
+	};
+	for (const auto &c : cases) {
+		Result r = apfsim(c.cmd);
+		EXPECT_EQ(r.status, 2) << c.cmd;
+		EXPECT_NE(r.err.find(c.what + ": refusing to replace an input"), std::string::npos) << r.err;
+		EXPECT_EQ(slurp(d / "s.yaml"), scen) << c.cmd;
+	}
+	// A task's trace file, named relative to the scenario's directory.
+	ASSERT_EQ(mkdir((d / "sc").c_str(), 0777), 0);
+	ASSERT_EQ(mkdir((d / "traces").c_str(), 0777), 0);
+	spit(d / "sc/one.yaml", slurp(src("workloads/scenarios/single-fault.yaml")));
+	const std::string trace = slurp(src("workloads/traces/single-fault.trace"));
+	spit(d / "traces/single-fault.trace", trace);
+	Result r = apfsim("run " + (d / "sc/one.yaml") + " -q --vcd " + (d / "traces/single-fault.trace"));
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("is task one's trace file: refusing to replace an input"), std::string::npos) << r.err;
+	EXPECT_EQ(slurp(d / "traces/single-fault.trace"), trace);
+	// The guest image given on the command line.
+	spit(d / "image.elf", "not an ELF\n");
+	r = apfsim("run " + quick() + " --protocol arm64-v4 -q --guest-image " + (d / "image.elf") + " --json " +
+		   (d / "image.elf"));
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("is the guest image: refusing to replace an input"), std::string::npos) << r.err;
+	EXPECT_EQ(slurp(d / "image.elf"), "not an ELF\n");
+}
+
 TEST(CliOutputs, AnOutputThatCannotBeWrittenTouchesNoOther)
 {
 	TempDir d;

@@ -354,6 +354,13 @@ static void trace_fini(void *state)
 	s->ops = NULL;
 }
 
+static const char *trace_input_file(const void *params)
+{
+	const struct trace_params *p = params;
+
+	return p->file[0] ? p->file : NULL;
+}
+
 const struct workload_ops workload_trace = {
 	.name = "trace",
 	.doc = "replay of a page-access trace file (format in docs/workloads.md)",
@@ -364,4 +371,5 @@ const struct workload_ops workload_trace = {
 	.next = trace_next,
 	.fini = trace_fini,
 	.progress_unit = "trace records",
+	.input_file = trace_input_file,
 };

@@ -63,6 +63,9 @@ struct workload_ops {
 	void (*fini)(void *state);
 	/* Unit of the progress counter, e.g. "pages written", "iterations". */
 	const char *progress_unit;
+	/* The file the workload reads, as the scenario names it (relative to
+	 * the scenario's directory unless absolute), or NULL; optional. */
+	const char *(*input_file)(const void *params);
 };
 
 /* Registry, in a fixed order (used by docs and `apfsim validate`). */
