@@ -162,8 +162,11 @@ int cli_trace_check(struct run_opts *o, const struct apf_config *cfg)
 	if (t->until && parse_time(o, "--trace-until", t->until, &until))
 		return -1;
 	if (t->from && from >= cfg->run.duration) {
+		char dur[48];
+
+		units_format_time(cfg->run.duration, dur, sizeof(dur));
 		fprintf(stderr, "apfsim %s: --trace-from: %s is not before the end of the run (run.duration "
-				"is %llu ps)\n", o->cmd, t->from, (unsigned long long)cfg->run.duration);
+				"is %s)\n", o->cmd, t->from, dur);
 		return -1;
 	}
 	if (t->until && t->from && until <= from) {

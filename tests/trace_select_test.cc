@@ -204,7 +204,7 @@ TEST(SelectionBadInput, ExitTwoNamingTheOptionWithNothingWritten)
 		{ "--trace-events '[abc'", "--trace-events: bad glob" },
 		{ "--trace-events 'kvm_*,'", "--trace-events: bad glob" },
 		{ "--trace-events 'kvm_async_pf_bogus*'", "--trace-events: \"kvm_async_pf_bogus*\" matches no event" },
-		{ "--trace-from 200ms", "--trace-from" },
+		{ "--trace-from 200ms", "--trace-from: 200ms is not before the end of the run (run.duration is 200ms)" },
 		{ "--trace-from 5ms --trace-until 5ms", "--trace-until" },
 		{ "--trace-from 5", "--trace-from" },
 		{ "--trace-vcpus 0,2", "--trace-vcpus: vCPU 2 does not exist" },
