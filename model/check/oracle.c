@@ -261,6 +261,7 @@ void oracle_destroy(struct oracle *o)
 	for (uint32_t i = 0; i < o->nv; i++) {
 		free(o->v[i].live);
 		free(o->v[i].map);
+		orc_seen_free(&o->v[i].seen);
 		free(o->v[i].grave);
 		free(o->v[i].chk);
 	}

@@ -48,13 +48,20 @@ void orc_note_inst_deadline(struct oracle *o, struct ref r)
 {
 	struct inst *in = orc_ref_get(o, r);
 
+	uint32_t left;
+
 	if (!in || !in->nparked)
 		return;
-	for (uint32_t i = 0; i < o->nt; i++) {
+	/* nparked counts exactly the parked tasks naming r (an instance is
+	 * never recycled while one does): stop after the last. */
+	left = in->nparked;
+	for (uint32_t i = 0; i < o->nt && left; i++) {
 		struct otask *tk = &o->tasks[i];
 
-		if (tk->parked && tk->r.idx == r.idx && tk->r.gen == r.gen)
+		if (tk->parked && tk->r.idx == r.idx && tk->r.gen == r.gen) {
 			orc_note_deadline(o, orc_task_ref_time(o, tk));
+			left--;
+		}
 	}
 }
 

@@ -5,6 +5,7 @@
  *   oracle.c            the event dispatcher, end of run, creation, the sink
  *   oracle_state.c      token instances and their history, the per-vCPU token
  *                       map, lookups, closing and recycling
+ *   oracle_seen.c       the set of tokens ever set up per vCPU (token_wraps)
  *   oracle_violation.c  recording a violation
  *   oracle_deadline.c   stuck_task / lost_page_ready deadlines, per-vCPU time
  *                       groups
@@ -57,17 +58,38 @@ struct ref {
 	uint32_t idx, gen;
 };
 
+/* The token map holds the instances not yet recycled (live, kept in the
+ * grave, or pinned by a parked task), the newest per token. */
 struct tokmap_ent {
 	uint64_t token;
-	struct ref r;		/* r.idx NONE: seen before, instance recycled */
+	struct ref r;
 	bool used;
 };
+
+/* oracle_seen.c: every token ever set up on one vCPU. */
+struct seen_box {
+	uint64_t hi;		/* token >> 16 */
+	void *data;		/* sorted uint16_t[n], or a 65 536-bit bitmap */
+	uint32_t n, cap;
+	bool used, bitmap;
+};
+
+struct seen_set {
+	struct seen_box *box;
+	uint32_t cap, n;
+};
+
+/* Add token: true when it was in the set already.  Out of memory: false
+ * and *oom set. */
+bool orc_seen_add(struct seen_set *s, uint64_t token, bool *oom);
+void orc_seen_free(struct seen_set *s);
 
 struct ovcpu {
 	struct ref *live;	/* live instances, setup order */
 	uint32_t nlive, caplive;
 	struct tokmap_ent *map;
 	uint32_t mapcap, mapn;
+	struct seen_set seen;	/* tokens ever set up here */
 	uint32_t *grave;	/* ring of closed instances, cfg.history_keep */
 	uint32_t ghead, gn;
 	struct ref *chk;	/* retired this time group: outcome check */

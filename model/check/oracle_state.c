@@ -103,7 +103,8 @@ void orc_hist_add(struct oracle *o, struct ref r, const struct trace_event *e)
 	in->hn++;
 }
 
-/* ---- per-vCPU token map (open addressing; lookups only, never iterated) */
+/* ---- per-vCPU token map (open addressing, linear probing; lookups only,
+ * never iterated, so its layout never reaches an output) ------------------ */
 
 static uint32_t map_hash(uint64_t token, uint32_t cap)
 {
@@ -159,6 +160,29 @@ static bool map_put(struct oracle *o, struct ovcpu *v, uint64_t token, struct re
 	v->map[i] = (struct tokmap_ent){ token, r, true };
 	v->mapn++;
 	return true;
+}
+
+/* Remove e, shifting back the entries of its probe run that would no
+ * longer be found (no tombstones: the map stays as small as its entries). */
+static void map_del(struct ovcpu *v, struct tokmap_ent *e)
+{
+	uint32_t mask = v->mapcap - 1, i = (uint32_t)(e - v->map), j = i;
+
+	for (;;) {
+		uint32_t k;
+
+		j = (j + 1) & mask;
+		if (!v->map[j].used)
+			break;
+		k = map_hash(v->map[j].token, v->mapcap);
+		/* j stays when its home k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		v->map[i] = v->map[j];
+		i = j;
+	}
+	v->map[i].used = false;
+	v->mapn--;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -222,13 +246,12 @@ struct ref orc_find_known(struct oracle *o, struct ovcpu *v, uint64_t token)
 struct ref orc_inst_new(struct oracle *o, uint32_t vcpu, uint64_t token, sim_time_t t)
 {
 	struct ovcpu *v = &o->v[vcpu];
-	struct tokmap_ent *ent = map_find(v, token);
 	struct ref r;
 	uint32_t idx;
 
 	/* A token set up again after its retirement: the arm64 u16 sequence
 	 * wrapped, or an x86 id cycle (§2.5, §3.3). */
-	if (ent && orc_find_live(o, v, token).idx == NONE)
+	if (orc_seen_add(&v->seen, token, &o->oom) && orc_find_live(o, v, token).idx == NONE)
 		o->counts.token_wraps++;
 	if (!grow_zeroed((void **)&v->live, &v->caplive, v->nlive + 1, sizeof(*v->live))) {
 		o->oom = true;
@@ -267,7 +290,7 @@ static void recycle(struct oracle *o, uint32_t idx)
 		return;
 	ent = map_find(&o->v[in->vcpu], in->token);
 	if (ent && ent->r.idx == idx)
-		ent->r.idx = NONE;
+		map_del(&o->v[in->vcpu], ent);
 	inst_free(o, idx);
 }
 
