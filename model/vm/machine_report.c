@@ -169,9 +169,13 @@ void report_summary(const struct machine *m, FILE *out)
 		report_fmt_time(t->cpu_ps, t0, sizeof(t0));
 		report_fmt_time(t->stall_ps, t1, sizeof(t1));
 		report_fmt_time(t->parked_ps, t2, sizeof(t2));
-		fprintf(out, "%-20s %5u %14" PRIu64 " %-14s %12s %12s %12s %8" PRIu64 "%s\n", t->name,
+		/* Not exited: the state it ended in, as the JSON's tasks[].state
+		 * ("new" reads "not started": its start lies past the end). */
+		fprintf(out, "%-20s %5u %14" PRIu64 " %-14s %12s %12s %12s %8" PRIu64 "%s%s%s\n", t->name,
 			t->vcpu, t->progress, t->wl->progress_unit, t0, t1, t2, t->faults,
-			t->state == TASK_EXITED ? "" : "  (running)");
+			t->state == TASK_EXITED ? "" : "  (",
+			t->state == TASK_EXITED ? "" : t->state == TASK_NEW ? "not started" : task_state_name(t->state),
+			t->state == TASK_EXITED ? "" : ")");
 	}
 
 	fprintf(out, "\n%-6s %12s %12s %12s %10s %10s\n", "vcpu", "guest", "host", "idle", "exits",
