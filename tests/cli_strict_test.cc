@@ -319,6 +319,28 @@ TEST(CliStrict, NumbersAreRangeCheckedWithOverflowCaught)
 	}
 }
 
+// The text report marks a task that has not exited with the state it ended
+// in, as tasks[].state: a task whose start lies past the end is not started.
+TEST(CliStrict, TheSummaryNamesTheStateATaskEndedIn)
+{
+	TempDir d;
+	spit(d / "s.yaml", "vm: {vcpus: 1, memory: 64MiB, kernel_reserved: 16MiB}\n"
+			   "tasks:\n"
+			   "  - {name: late, workload: compute, iteration: 1000, iterations: 10, start: 2s}\n"
+			   "  - {name: busy, workload: compute, iteration: 100000}\n"
+			   "  - {name: quick, workload: compute, iteration: 1000, iterations: 1}\n"
+			   "run: {duration: 100ms}\n");
+	Result r = apfsim("run " + (d / "s.yaml"));
+	EXPECT_EQ(r.status, 0) << r.err;
+	auto line = [&](const std::string &task) {
+		size_t at = r.out.find("\n" + task + " ");
+		return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+	};
+	EXPECT_NE(line("late").find("(not started)"), std::string::npos) << r.out;
+	EXPECT_NE(line("busy").find("(running)"), std::string::npos) << r.out;
+	EXPECT_EQ(line("quick").find("("), std::string::npos) << r.out;	// exited
+}
+
 TEST(CliStrict, ValidateChecksTheFilesRunWouldRead)
 {
 	TempDir d;
