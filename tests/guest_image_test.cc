@@ -101,7 +101,7 @@ void sched_boot_done(void *ctx, unsigned, uint32_t status)
 }
 
 const platform_sched_ops kSchedOps = { sched_schedule, sched_wake, sched_warn, sched_log,
-				       sched_boot_done, nullptr, nullptr, nullptr, nullptr, nullptr };
+				       sched_boot_done, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr };
 
 class GuestImage : public ::testing::Test {
 protected:

@@ -121,7 +121,7 @@ void sched_boot_done(void *ctx, unsigned, uint32_t status)
 	static_cast<Fake *>(ctx)->boot_status.push_back(status);
 }
 const platform_sched_ops kSchedOps = { sched_schedule, sched_wake, sched_warn, sched_log,
-				       sched_boot_done, nullptr, nullptr, nullptr, nullptr, nullptr };
+				       sched_boot_done, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr };
 
 uint32_t hash8(uint32_t token) { return (token * 0x61C88647u) >> 24; }
 

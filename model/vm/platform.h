@@ -60,6 +60,9 @@ struct platform_sched_ops {
 	void (*boot_done)(void *ctx, unsigned cpu, uint32_t status);
 	uint64_t (*counter)(void *ctx, unsigned cpu);		/* CNTVCT_EL0 */
 	void (*irq_changed)(void *ctx, unsigned cpu, bool asserted);
+	/* The guest acknowledged interrupt intid (an ICC_IAR1_EL1 read that
+	 * returned one; NULL: not reported). */
+	void (*irq_taken)(void *ctx, unsigned cpu, uint32_t intid);
 	/* After a PARK or YIELD switch: does the scheduler have a task for
 	 * this CPU?  false lets the run continue straight into the idle loop
 	 * (NULL: always end the run with PLATFORM_STOP_SWITCH). */

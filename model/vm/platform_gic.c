@@ -27,9 +27,16 @@ static uint32_t gic_enc(uint32_t enc)
 bool plat_sysreg_read(void *ctx, struct cpu *c, uint32_t enc, uint64_t *val)
 {
 	struct platform_vcpu *v = ctx;
+	const struct platform_sched_ops *s = v->p->cfg.sched;
+	uint32_t genc = gic_enc(enc);
 
 	(void)c;
-	return gic_sysreg_read(v->p->gic, v->index, gic_enc(enc), val) == 0;
+	if (gic_sysreg_read(v->p->gic, v->index, genc, val) != 0)
+		return false;
+	/* INTIDs 1020..1023 are special (spurious): nothing was taken. */
+	if (genc == ICC_IAR1_EL1 && *val < 1020 && s && s->irq_taken)
+		s->irq_taken(v->p->cfg.sched_ctx, v->index, (uint32_t)*val);
+	return true;
 }
 
 bool plat_sysreg_write(void *ctx, struct cpu *c, uint32_t enc, uint64_t val,

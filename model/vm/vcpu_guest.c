@@ -387,6 +387,17 @@ static void gs_irq_changed(void *ctx, unsigned cpu, bool asserted)
 	vcpu_kick(v);
 }
 
+/* The guest's interrupt entry acknowledged intid (TR_IRQ_TAKEN): for the
+ * APF page-ready this is where a handler starts, whatever it then does. */
+static void gs_irq_taken(void *ctx, unsigned cpu, uint32_t intid)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = &m->vcpus[cpu];
+
+	trace_emit(&m->tracer, vcpu_guest_now(v), cpu, v->cur ? v->cur->id : TRACE_NO_TASK, TR_IRQ_TAKEN,
+		   intid, 0, 0);
+}
+
 /* The other event's EVENT_COMPLETE: one hypercall, traced as the APF
  * event's is (the oracle follows every running SDEI handler). */
 static void sdei_other_notify(void *ctx, unsigned cpu, uint64_t event, enum sdei_notify_state st)
@@ -488,6 +499,7 @@ static const struct platform_sched_ops guest_sched_ops = {
 	.boot_done = gs_boot_done,
 	.counter = gs_counter,
 	.irq_changed = gs_irq_changed,
+	.irq_taken = gs_irq_taken,
 	.sgi_write = gs_sgi_write,
 	.user_load = gs_user_load,
 };

@@ -195,6 +195,9 @@ int64_t x86_apf_msr_write(struct apf_host *h, unsigned cpu, uint32_t msr, uint64
 			goto gp;
 		h->st.acks++;
 		apf_host_count_irq_ack(h, cpu);
+		/* Traced as arm64's IRQ_ACK is (KVM's own record of it is the
+		 * kvm_msr tracepoint of the WRMSR exit). */
+		apf_host_trace(h, cpu, TR_IRQ_ACK, h->hv[cpu].pageready_pending, 0, 0);
 		if ((val & 1) && h->hv[cpu].pageready_pending) {
 			h->st.acks_pending++;
 			apf_host_ack(h, cpu);
