@@ -223,6 +223,23 @@ static int load(const struct sweep_cmd *s, const char *extra, struct apf_config 
 	return 0;
 }
 
+/* The checks of one --vary value alone (config_check_value): true when it
+ * passes; false with err filled as load() does. */
+static bool value_ok(const struct sweep_cmd *s, const char *set, char *err, size_t len)
+{
+	struct apf_config c;
+	struct cfg_error e;
+	bool ok;
+
+	if (load(s, NULL, &c, err, len))
+		return false;
+	ok = config_check_value(&c, set, &e) == 0;
+	if (!ok)
+		snprintf(err, len, "%.300s", e.msg);
+	config_free(&c);
+	return ok;
+}
+
 /* Every protocol and every --vary value, each on its own over the scenario
  * and the --set list, through the same parser and validation as `run`
  * --set: the first one refused is reported with its argument. */
@@ -254,6 +271,12 @@ static int validate(struct sweep_cmd *s)
 		const struct sweep_key *key = &s->g.keys[k];
 		for (unsigned v = 0; v < key->nvalues; v++) {
 			snprintf(set, sizeof(set), "%s=%s", key->key, key->values[v]);
+			/* With several varied keys, a value the checks across keys
+			 * refuse on its own may be valid beside another key's value
+			 * (vm.vcpus=1 with tasks.N.vcpu=0): only its own checks are
+			 * made here; an invalid combination is that point's error. */
+			if (s->g.nkeys > 1 && value_ok(s, set, err, sizeof(err)))
+				continue;
 			if (load(s, set, &c, err, sizeof(err))) {
 				fprintf(stderr, "apfsim sweep: --vary %s: value %u \"%s\": %s\n", key->key, v + 1,
 					key->values[v], err);

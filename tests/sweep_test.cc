@@ -120,6 +120,35 @@ TEST(Sweep, BadVaryIsRefusedWithItsArgumentBeforeAnyRun)
 	sh("rm -rf " + d, &st);
 }
 
+// Values valid only together: with one varied key a value the checks across
+// keys refuse is bad input before any run; with several, the invalid
+// combinations are those points' errors and the others run.
+TEST(Sweep, AValueValidOnlyBesideAnotherKeysValueRunsWhereItIs)
+{
+	std::string d = tmpdir();
+	int st = 0;
+	// quickstart pins compute to vCPU 1.
+	std::string out = sweep(" --set run.duration=100ms --vary vm.vcpus=1,2 --out " + d, &st);
+	EXPECT_EQ(st, 2) << out;
+	EXPECT_NE(out.find("--vary vm.vcpus: value 1 \"1\": tasks.1.vcpu: task \"compute\" is pinned to vCPU 1"),
+		  std::string::npos) << out;
+	out = sweep(" --set run.duration=100ms --vary vm.vcpus=1,2 --vary tasks.1.vcpu=0,1 --out " + d, &st);
+	EXPECT_EQ(st, 1) << out;
+	EXPECT_NE(out.find("4 runs (4 grid points x 1 protocol x 1 seed): 3 ok, 0 failed, 1 errors"), std::string::npos)
+		<< out;
+	std::vector<std::string> l = lines(slurp(d + "/results.csv"));
+	ASSERT_EQ(l.size(), 5u);
+	EXPECT_EQ(l[1].rfind("0,1,0,,1,ok,", 0), 0u) << l[1];
+	EXPECT_EQ(l[2].rfind("1,1,1,,1,error,", 0), 0u) << l[2];
+	EXPECT_NE(l[2].find("pinned to vCPU 1 but the VM has 1 vCPU"), std::string::npos) << l[2];
+	EXPECT_EQ(l[4].rfind("3,2,1,,1,ok,", 0), 0u) << l[4];
+	// A value's own checks still refuse it up front.
+	out = sweep(" --set run.duration=100ms --vary vm.vcpus=1,x --vary tasks.1.vcpu=0,1 --out " + d + "/x", &st);
+	EXPECT_EQ(st, 2) << out;
+	EXPECT_NE(out.find("--vary vm.vcpus: value 2 \"x\": expected a non-negative integer"), std::string::npos) << out;
+	sh("rm -rf " + d, &st);
+}
+
 TEST(Sweep, UnwritableOutFailsBeforeAnyRun)
 {
 	std::string d = tmpdir();

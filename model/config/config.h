@@ -237,6 +237,9 @@ int config_set(struct apf_config *c, const char *assignment, struct cfg_error *e
  * once on the result, so overrides that are valid only together are
  * accepted whatever their order.  All or nothing: 0, or -1 with *err
  * naming the --set to blame and *c unchanged.  n <= CFG_SET_LIST_MAX. */
+/* The value checks of one override alone (syntax, type, range, unknown
+ * key), not the checks across keys; *c is not changed.  0 or -1. */
+int config_check_value(const struct apf_config *c, const char *assignment, struct cfg_error *err);
 #define CFG_SET_LIST_MAX 128
 int config_set_list(struct apf_config *c, const char *const *assignments, unsigned n,
 		    struct cfg_error *err);

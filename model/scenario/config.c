@@ -436,6 +436,22 @@ static void set_note(struct apf_config *c, const char *key)
 	config_note_key(c, key, where, 0, 0);
 }
 
+int config_check_value(const struct apf_config *c, const char *assignment, struct cfg_error *err)
+{
+	char key[PATH_MAX_LEN];
+	struct apf_config tmp;
+	struct cfg_ctx x = { .err = err, .c = &tmp, .set_key = key };
+	int rc;
+
+	key[0] = '\0';
+	if (set_begin(&tmp, c, &x))
+		return -1;
+	rc = set_one(&x, key, sizeof(key), assignment, true);
+	free(x.origins);
+	free(tmp.tasks);
+	return rc;
+}
+
 int config_set(struct apf_config *c, const char *assignment, struct cfg_error *err)
 {
 	return config_set_list(c, &assignment, 1, err);
