@@ -470,7 +470,7 @@ int config_set_list(struct apf_config *c, const char *const *assignments, unsign
 {
 	char keys[CFG_SET_LIST_MAX][PATH_MAX_LEN];
 	struct apf_config tmp;
-	struct cfg_ctx x = { .err = err, .c = &tmp };
+	struct cfg_ctx x = { .err = err, .c = &tmp, .name = "--set" };
 	unsigned culprit = 0;	/* first assignment after the last valid state */
 	bool ok = true;
 	int rc = 0;
