@@ -341,6 +341,26 @@ TEST(CliStrict, TheSummaryNamesTheStateATaskEndedIn)
 	EXPECT_EQ(line("quick").find("("), std::string::npos) << r.out;	// exited
 }
 
+// The --set options of one command are one batch (docs/scenario.md
+// "Overrides"): valid together, accepted in either order, by every command
+// that takes them.
+TEST(CliStrict, OverridesValidOnlyTogetherAreAcceptedInEitherOrder)
+{
+	const std::string both[] = { " --set vm.vcpus=1 --set tasks.1.vcpu=0", " --set tasks.1.vcpu=0 --set vm.vcpus=1" };
+	for (const std::string &sets : both) {
+		Result r = apfsim("run " + quick() + sets + " --set run.duration=10ms -q");
+		EXPECT_EQ(r.status, 0) << sets << "\n" << r.err;
+		r = apfsim("validate " + quick() + sets);
+		EXPECT_EQ(r.status, 0) << sets << "\n" << r.err;
+		r = apfsim("compare " + quick() + " --protocols sync,arm64-v4" + sets + " --set run.duration=10ms");
+		EXPECT_EQ(r.status, 0) << sets << "\n" << r.err;
+	}
+	Result r = apfsim("run " + quick() + " --set vm.vcpus=1 --set run.duration=10ms -q");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("--set vm.vcpus: error: tasks.1.vcpu: task \"compute\" is pinned to vCPU 1"),
+		  std::string::npos) << r.err;
+}
+
 TEST(CliStrict, ValidateChecksTheFilesRunWouldRead)
 {
 	TempDir d;
