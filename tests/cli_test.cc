@@ -153,6 +153,32 @@ TEST(Cli, ValidateAcceptsEveryExampleScenario)
 
 namespace {
 
+// The x86 family's page-ready is an edge vector: pending from the host's
+// injection until the guest takes it (irq_taken), then the ACK MSR write
+// (irq_ack) — in that order, for the boot wake-all and the fault's page-ready.
+TEST(CliTraces, X86PageReadyVectorIsPendingUntilTakenThenAcked)
+{
+	std::string out = "/tmp/apfsim_sfx_" + std::to_string(getpid()) + ".ftrace";
+	Result r = apfsim("run " + src("workloads/scenarios/single-fault.yaml") +
+			  " --protocol x86-int-ack --quiet --trace-events 'apfsim_ppi_level,apfsim_irq_*' --trace-ftrace " +
+			  out);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::istringstream in(slurp(out));
+	std::remove(out.c_str());
+	std::string l, seq;
+	while (std::getline(in, l)) {
+		if (l.find("ppi_level: intid=18 level=1") != std::string::npos)
+			seq += "R";
+		else if (l.find("irq_taken: intid=18") != std::string::npos)
+			seq += "T";
+		else if (l.find("ppi_level: intid=18 level=0") != std::string::npos)
+			seq += "F";
+		else if (l.find("irq_ack: pageready_pending=1") != std::string::npos)
+			seq += "A";
+	}
+	EXPECT_EQ(seq, "RTFARTFA");
+}
+
 // An end-to-end single-fault run under arm64-v4: its ftrace output matches
 // the golden file line for line (docs/traces.md; regenerate with
 // `apfsim run workloads/scenarios/single-fault.yaml --trace-ftrace F`).

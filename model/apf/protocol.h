@@ -157,6 +157,8 @@ struct protocol_ops {
 	/* The worker pool finished the fault-in of `work` (submitted through
 	 * protocol_machine_ops.work_submit); NULL for families without. */
 	void (*work_done)(struct protocol_env *pe, uint32_t vcpu, void *work, uint32_t worker);
+	/* The guest acknowledged interrupt intid on vcpu (optional). */
+	void (*irq_taken)(struct protocol_env *pe, uint32_t vcpu, uint32_t intid);
 	void (*report_summary)(const struct protocol_env *pe, FILE *out);
 	json_t *(*report_json)(const struct protocol_env *pe);
 };

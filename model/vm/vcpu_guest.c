@@ -396,6 +396,8 @@ static void gs_irq_taken(void *ctx, unsigned cpu, uint32_t intid)
 
 	trace_emit(&m->tracer, vcpu_guest_now(v), cpu, v->cur ? v->cur->id : TRACE_NO_TASK, TR_IRQ_TAKEN,
 		   intid, 0, 0);
+	if (m->proto->irq_taken)
+		m->proto->irq_taken(&m->proto_env, cpu, intid);
 }
 
 /* The other event's EVENT_COMPLETE: one hypercall, traced as the APF

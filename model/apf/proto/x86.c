@@ -372,6 +372,17 @@ static void x86_exception_take(struct protocol_env *pe, uint32_t vcpu, uint64_t 
 	*far = xv->exc_far;
 }
 
+/* The page-ready vector is an edge, not arm64's level PPI: it stops being
+ * pending when the guest takes it (the LAPIC moves it from IRR to ISR), so
+ * the traced line (ppi_level, the VCD's ppi_line) falls there. */
+static void x86_irq_taken(struct protocol_env *pe, uint32_t vcpu, uint32_t intid)
+{
+	struct apf_host *h = apf_host_of(pe);
+
+	if (!x86_legacy(h) && intid == (x86_apf_vcpu(h, vcpu)->msr_int & 0xFF))
+		apf_host_trace(h, vcpu, TR_PPI_LEVEL, intid, 0, 0);
+}
+
 const struct protocol_ops protocol_x86 = {
 	.name = "x86",
 	.doc = "x86 APF (#PF not-present, interrupt or #PF page-ready, MSR ACK) on the aarch64 machine",
@@ -388,5 +399,6 @@ const struct protocol_ops protocol_x86 = {
 	.exception_take = x86_exception_take,
 	.report_summary = apf_host_report_summary,
 	.work_done = apf_host_work_done,
+	.irq_taken = x86_irq_taken,
 	.report_json = apf_host_report_json,
 };
