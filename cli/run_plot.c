@@ -61,14 +61,14 @@ static uint64_t bucket_upper(unsigned i)
 
 /* gnuplot on one script; its messages go to DIR/gnuplot.log, removed when
  * empty. */
-static int gnuplot(const char *gp, const char *script, const char *dir)
+static int gnuplot(const char *gp, const char *script, const char *dir, const char *svg)
 {
 	char log[4200];
 	struct stat sb;
 
 	snprintf(log, sizeof(log), "%s/gnuplot.log", dir);
 	unlink(log);
-	if (gnuplot_run(gp, script, log))
+	if (gnuplot_run(gp, script, log, svg))
 		return -1;
 	if (stat(log, &sb) == 0 && sb.st_size == 0)
 		unlink(log);
@@ -79,18 +79,21 @@ static int latency_plot(const char *gp, const char *dir, const char *scen, const
 {
 	static const char *const names[4] = { "fault latency (exit -> re-entry)", "major faults (swap-in)",
 					      "page-ready -> task running", "time parked per APF wait" };
-	char path[4200];
+	char path[4200], svg[4200], q[1100];
 
 	snprintf(path, sizeof(path), "%s/latency.gp", dir);
+	snprintf(svg, sizeof(svg), "%s/latency.svg", dir);
 	FILE *o = fopen(path, "w");
 	if (!o)
 		return fprintf(stderr, "apfsim run: --plot: cannot write '%s'\n", path), -1;
 	fprintf(o, "# apfsim run --plot: latency histograms of %s\n"
-		   "set terminal svg size 1100,760 fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n"
-		   "set output '%s/latency.svg'\nset encoding utf8\nset grid\nset logscale x 10\n"
+		   "set terminal svg size 1100,760 fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n",
+		scen);
+	gp_output_line(o, svg);
+	fprintf(o, "set encoding utf8\nset grid\nset logscale x 10\n"
 		   "set format x '%%g'\nset xlabel 'latency (us), bucket upper edge'\nset ylabel 'count'\n"
 		   "set style fill solid 0.6 noborder\nset multiplot layout 2,2 title '%s: latency histograms'\n",
-		scen, dir, scen);
+		gp_quote(q, sizeof(q), scen));
 	for (unsigned k = 0; k < 4; k++) {
 		fprintf(o, "$H%u << EOD\n", k);
 		for (unsigned i = 0; i < HIST_BUCKETS; i++)
@@ -108,7 +111,7 @@ static int latency_plot(const char *gp, const char *dir, const char *scen, const
 	fputs("unset multiplot\n", o);
 	if (fclose(o))
 		return -1;
-	return gnuplot(gp, path, dir);
+	return gnuplot(gp, path, dir, svg);
 }
 
 /* Time per mode of each vCPU in each of PLOT_BINS slices, from the VCD. */
@@ -183,19 +186,22 @@ static int read_vcd(const char *path, struct timeline *t)
 
 static int timeline_plot(const char *gp, const char *dir, const char *scen, const struct timeline *t)
 {
-	char path[4200];
+	char path[4200], svg[4200], q[1100];
 	double w = (double)t->end / PLOT_BINS;
 
 	snprintf(path, sizeof(path), "%s/timeline.gp", dir);
+	snprintf(svg, sizeof(svg), "%s/timeline.svg", dir);
 	FILE *o = fopen(path, "w");
 	if (!o)
 		return fprintf(stderr, "apfsim run: --plot: cannot write '%s'\n", path), -1;
 	fprintf(o, "# apfsim run --plot: per-vCPU timeline of %s (%d slices)\n"
-		   "set terminal svg size 1100,%u fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n"
-		   "set output '%s/timeline.svg'\nset encoding utf8\nset xlabel 'simulated time (ms)'\n"
+		   "set terminal svg size 1100,%u fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n",
+		scen, PLOT_BINS, 220 + 70 * t->nvcpus);
+	gp_output_line(o, svg);
+	fprintf(o, "set encoding utf8\nset xlabel 'simulated time (ms)'\n"
 		   "set ylabel 'vCPU'\nset key outside top center horizontal\nset style fill solid 1.0 noborder\n"
 		   "set title '%s: share of each slice of simulated time per vCPU'\n",
-		scen, PLOT_BINS, 220 + 70 * t->nvcpus, dir, scen);
+		gp_quote(q, sizeof(q), scen));
 	fputs("set ytics (", o);
 	for (unsigned v = 0; v < t->nvcpus; v++)
 		fprintf(o, "%s'%u' %u.4", v ? ", " : "", v, v);
@@ -222,7 +228,7 @@ static int timeline_plot(const char *gp, const char *dir, const char *scen, cons
 	fputc('\n', o);
 	if (fclose(o))
 		return -1;
-	return gnuplot(gp, path, dir);
+	return gnuplot(gp, path, dir, svg);
 }
 
 int run_plot(const struct apf_config *cfg, const char *dir)

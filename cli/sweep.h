@@ -36,8 +36,16 @@ int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_
 struct apf_config;
 int run_plot_check(const char *dir);
 /* sweep_plot.c: run gnuplot `gp` on a script file, its messages appended
- * to `log`: 0, or -1 after a message. */
-int gnuplot_run(const char *gp, const char *script, const char *log);
+ * to `log`.  The script sets its output from the variable apfsim_output
+ * (gp_output_line); gnuplot writes a temporary beside `svg`, renamed over
+ * it only when gnuplot succeeds (no half-written plot): 0, or -1 after a
+ * message. */
+int gnuplot_run(const char *gp, const char *script, const char *log, const char *svg);
+/* s inside a gnuplot single-quoted string (a quote doubled), in buf. */
+const char *gp_quote(char *buf, size_t len, const char *s);
+/* The script's output line: apfsim_output if set (gnuplot_run sets it to
+ * the temporary), else `svg`, so the kept script also runs on its own. */
+void gp_output_line(FILE *o, const char *svg);
 int run_plot(const struct apf_config *cfg, const char *dir);
 /* Whether gnuplot can be run (APFSIM_GNUPLOT names it, else "gnuplot"). */
 const char *plot_gnuplot(void);

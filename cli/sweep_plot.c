@@ -36,8 +36,39 @@ const char *plot_gnuplot(void)
 	return NULL;
 }
 
-int gnuplot_run(const char *gp, const char *script, const char *log)
+const char *gp_quote(char *buf, size_t len, const char *s)
 {
+	size_t n = 0;
+
+	for (; *s && n + 2 < len; s++) {
+		if (*s == '\'')
+			buf[n++] = '\'';
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+void gp_output_line(FILE *o, const char *svg)
+{
+	char q[4600];
+
+	fprintf(o, "if (!exists(\"apfsim_output\")) apfsim_output = '%s'\nset output apfsim_output\n",
+		gp_quote(q, sizeof(q), svg));
+}
+
+int gnuplot_run(const char *gp, const char *script, const char *log, const char *svg)
+{
+	char tmp[4400], q[4600], set[4700];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", svg);
+	int tfd = mkstemp(tmp);
+	if (tfd < 0) {
+		fprintf(stderr, "apfsim: cannot write '%s': %s\n", svg, strerror(errno));
+		return -1;
+	}
+	close(tfd);
+	snprintf(set, sizeof(set), "apfsim_output = '%s'", gp_quote(q, sizeof(q), tmp));
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -45,12 +76,18 @@ int gnuplot_run(const char *gp, const char *script, const char *log)
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(gp, gp, script, (char *)NULL);
+		execl(gp, gp, "-e", set, script, (char *)NULL);
 		_exit(127);
 	}
 	int st;
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		fprintf(stderr, "apfsim: gnuplot failed on %s (its messages: %s)\n", script, log);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, svg)) {
+		fprintf(stderr, "apfsim: cannot write '%s': %s\n", svg, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
 	return 0;
@@ -146,19 +183,22 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 		key->key);
 	fprintf(o, "set terminal svg size %u,%u fixed font 'DejaVu Sans,11' noenhanced background '#ffffff'\n",
 		640 * cols, 400 * rws);
-	fprintf(o, "set output '%s.svg'\nset encoding utf8\nset grid\nset key below horizontal\nset style fill "
-		   "transparent solid 0.2 noborder\n", base);
+	char svg[4500], q1[1100], q2[1100];
+	snprintf(svg, sizeof(svg), "%s.svg", base);
+	gp_output_line(o, svg);
+	fputs("set encoding utf8\nset grid\nset key below horizontal\nset style fill "
+	      "transparent solid 0.2 noborder\n", o);
 	fprintf(o, "set xlabel '%s'\nset ylabel '%s%s%s%s'\n", key->key, g->figs[f], *unit ? " (" : "", unit,
 		*unit ? ")" : "");
 	fputs("set xtics (", o);
 	for (unsigned v = 0; v < key->nvalues; v++)
-		fprintf(o, "%s'%s' %.17g", v ? ", " : "", key->values[v], x[v]);
+		fprintf(o, "%s'%s' %.17g", v ? ", " : "", gp_quote(q1, sizeof(q1), key->values[v]), x[v]);
 	fputs(")\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n", o);
 	if (panels > 1)
-		fprintf(o, "set multiplot layout %u,%u title '%s: %s against %s'\n", rws, cols, scen,
-			g->figs[f], key->key);
+		fprintf(o, "set multiplot layout %u,%u title '%s: %s against %s'\n", rws, cols,
+			gp_quote(q1, sizeof(q1), scen), g->figs[f], key->key);
 	else
-		fprintf(o, "set title '%s: %s against %s'\n", scen, g->figs[f], key->key);
+		fprintf(o, "set title '%s: %s against %s'\n", gp_quote(q1, sizeof(q1), scen), g->figs[f], key->key);
 
 	int64_t *vals = malloc(sizeof(*vals) * (g->seeds ? g->seeds : 1));
 	int any = 0;
@@ -210,7 +250,7 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 				lines[nl++] = p;
 		}
 		if (panels > 1)
-			fprintf(o, "set title '%s'\n", title);
+			fprintf(o, "set title '%s'\n", gp_quote(q2, sizeof(q2), title));
 		if (!nl) {
 			fputs("set label 1 'no runs with this figure' at graph 0.3, graph 0.5\n"
 			      "plot [] [0:1] -1 notitle\nunset label 1\n", o);
@@ -240,7 +280,7 @@ static int plot_one(const struct sweep_grid *g, const struct sweep_row *rows, ui
 	}
 	char log[4500];
 	snprintf(log, sizeof(log), "%s/plots/gnuplot.log", dir);
-	return gnuplot_run(gp, script, log) ? -1 : 1;
+	return gnuplot_run(gp, script, log, svg) ? -1 : 1;
 }
 
 int sweep_plot(const struct sweep_grid *g, const struct sweep_row *rows, uint64_t n, const char *dir)

@@ -279,5 +279,13 @@ TEST(SweepPlot, RunPlotDrawsHistogramsAndTimelineByteIdentical)
 	}
 	EXPECT_NE(slurp(a + "/timeline.svg").find("idle"), std::string::npos);
 	EXPECT_NE(slurp(a + "/latency.svg").find("time parked per APF wait"), std::string::npos);
+	// A quote in the directory is quoted in the scripts (gnuplot failed on
+	// it), and only the finished plots are there: gnuplot writes a
+	// temporary renamed over the plot.
+	const std::string q = a + "/it's";
+	out = sh(std::string(APFSIM_CLI) + args + "\"" + q + "\"", &st);
+	ASSERT_EQ(st, 0) << out;
+	EXPECT_EQ(slurp(q + "/latency.svg"), slurp(b + "/latency.svg"));
+	EXPECT_EQ(sh("ls -A \"" + q + "\"", &st), "latency.gp\nlatency.svg\ntimeline.gp\ntimeline.svg\n");
 	sh("rm -rf " + a + " " + b, &st);
 }
