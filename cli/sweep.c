@@ -372,9 +372,9 @@ static int write_json(const struct sweep_cmd *s, const struct sweep_row *rows, u
 	return 0;
 }
 
-/* The child of one point: run it, send the row, exit. */
 _Static_assert(CLI_MAX_SETS + SWEEP_MAX_KEYS + 2 <= CFG_SET_LIST_MAX, "a point's overrides fit one batch");
 
+/* The child of one point: run it, send the row, exit. */
 static void child(const struct sweep_cmd *s, uint64_t i, int wfd)
 {
 	char store[SWEEP_MAX_KEYS + 2][SWEEP_SET_LEN];
