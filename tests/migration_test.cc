@@ -210,6 +210,92 @@ TEST(MigrationBounds, NoMigrationMovesMoreThanTheLink)
 	json_decref(d);
 }
 
+// A run that ends while the migration is still going reports what has
+// happened by its end: inside the stop-and-copy (or the postcopy
+// switch-over) only the part of the block that crossed and the downtime
+// lived so far; still in precopy, all of it as precopy.  It used to count
+// the whole block at the pause's start (more bytes than the link could
+// carry, link busier than the time elapsed) and gave precopy_ps = 0 to a
+// migration that had been in precopy all along.
+void ExpectWithinTheLink(json_t *m, long long run_end, const std::string &what)
+{
+	long long el = run_end - I(m, "start_ps");
+	ASSERT_GT(el, 0) << what;
+	long double cap = (long double)I(m, "link_bytes_per_s") * (long double)el / 1e12L;
+	EXPECT_LE((long double)I(m, "transferred_bytes"), cap) << what;
+	EXPECT_LE(I(m, "link_busy_ps"), el) << what;
+	EXPECT_LE(json_real_value(json_object_get(m, "effective_bytes_per_s")),
+		  (double)I(m, "link_bytes_per_s")) << what;
+}
+
+TEST(MigrationBounds, ARunEndingMidMigrationCountsOnlyWhatCrossed)
+{
+	int st;
+	json_t *full = run(kPrecopy + " --set run.duration=3s", &st);
+	ASSERT_NE(full, nullptr);
+	json_t *fm = mig(full);
+	ASSERT_EQ(S(fm, "result"), "completed");
+	const long long start = I(fm, "start_ps"), stop = start + I(fm, "precopy_ps");
+	const long long down = I(fm, "downtime_ps");
+	ASSERT_GT(down, 1000000);
+
+	// Ends half-way through the stop-and-copy.
+	long long end = stop + down / 2;
+	json_t *d = run(kPrecopy + " --set run.duration=" + std::to_string(end) + "ps", &st);
+	ASSERT_NE(d, nullptr);
+	json_t *m = mig(d);
+	EXPECT_EQ(S(m, "result"), "paused");
+	EXPECT_EQ(I(m, "downtime_ps"), end - stop) << "the downtime lived so far";
+	EXPECT_EQ(I(m, "precopy_ps"), I(fm, "precopy_ps"));
+	EXPECT_EQ(I(m, "precopy_bytes"), I(fm, "precopy_bytes"));
+	EXPECT_GT(I(m, "transferred_bytes"), I(m, "precopy_bytes")) << "part of the block crossed";
+	EXPECT_LT(I(m, "transferred_bytes"), I(fm, "transferred_bytes"));
+	ExpectWithinTheLink(m, end, "mid stop-and-copy");
+	json_decref(d);
+
+	// Ends in precopy: every byte so far is precopy's.
+	end = start + (stop - start) / 2;
+	d = run(kPrecopy + " --set run.duration=" + std::to_string(end) + "ps", &st);
+	ASSERT_NE(d, nullptr);
+	m = mig(d);
+	EXPECT_EQ(S(m, "result"), "precopy");
+	EXPECT_EQ(I(m, "downtime_ps"), 0);
+	EXPECT_EQ(I(m, "precopy_ps"), end - start);
+	EXPECT_EQ(I(m, "precopy_bytes"), I(m, "transferred_bytes"));
+	EXPECT_GT(I(m, "transferred_bytes"), 0);
+	ExpectWithinTheLink(m, end, "in precopy");
+	json_decref(d);
+	json_decref(full);
+
+	// Not converged: the whole migration was precopy.
+	d = run(kPrecopy + " --set tasks.writer.write_cycles=1024 --set migration.max_rounds=2 --set run.duration=5s", &st);
+	ASSERT_NE(d, nullptr);
+	m = mig(d);
+	ASSERT_EQ(S(m, "result"), "not_converged");
+	EXPECT_EQ(I(m, "precopy_ps"), I(m, "total_ps"));
+	EXPECT_EQ(I(m, "precopy_bytes"), I(m, "transferred_bytes"));
+	json_decref(d);
+
+	// Ends inside postcopy's switch-over (device state, then a round trip):
+	// only the device state's part that crossed.
+	const std::string pc = src("workloads/scenarios/postcopy.yaml") + " --set vm.memory=1GiB";
+	full = run(pc + " --set run.duration=1s", &st);
+	ASSERT_NE(full, nullptr);
+	fm = mig(full);
+	const long long pstart = I(fm, "start_ps"), pdown = I(fm, "downtime_ps");
+	ASSERT_GT(pdown, 2);
+	end = pstart + pdown / 2;
+	d = run(pc + " --set run.duration=" + std::to_string(end) + "ps", &st);
+	ASSERT_NE(d, nullptr);
+	m = mig(d);
+	EXPECT_EQ(S(m, "result"), "paused");
+	EXPECT_EQ(I(m, "downtime_ps"), end - pstart);
+	EXPECT_LT(I(m, "transferred_bytes"), I(fm, "device_state_bytes"));
+	ExpectWithinTheLink(m, end, "mid switch-over");
+	json_decref(d);
+	json_decref(full);
+}
+
 // QEMU's default max-bandwidth (128 MiB/s) throttles the precopy stream
 // whatever the link: the rounds never send faster than it.
 TEST(MigrationBounds, PrecopyRoundsKeepToMaxBandwidth)

@@ -120,7 +120,23 @@ sim_time_t miglink_block(struct miglink *l, uint64_t bytes)
 
 	l->bytes += bytes;
 	l->busy_done += t;
+	l->block_start = l->sim->now;
+	l->block_end = l->sim->now + t;
+	l->block_bytes = bytes;
 	return t;
+}
+
+uint64_t miglink_block_unsent(const struct miglink *l, sim_time_t end)
+{
+	unsigned __int128 sent;
+
+	if (end >= l->block_end)
+		return 0;
+	if (end <= l->block_start)
+		return l->block_bytes;
+	/* Rounded down: what crossed at the bandwidth by `end`. */
+	sent = (unsigned __int128)(end - l->block_start) * l->bw / SIM_S;
+	return sent < l->block_bytes ? l->block_bytes - (uint64_t)sent : 0;
 }
 
 void miglink_close(struct miglink *l, sim_time_t end)
@@ -130,6 +146,9 @@ void miglink_close(struct miglink *l, sim_time_t end)
 	if (l->busy && end > l->wire_start)
 		cur = (end < l->wire_end ? end : l->wire_end) - l->wire_start;
 	l->busy_ps = l->busy_done + cur;
+	/* A block the run ends inside: only its part up to `end`. */
+	if (end < l->block_end)
+		l->busy_ps -= l->block_end - (end > l->block_start ? end : l->block_start);
 }
 
 int miglink_send(struct miglink *l, const struct mig_unit *u)

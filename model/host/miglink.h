@@ -53,6 +53,11 @@ struct miglink {
 	sim_time_t busy_ps;	/* time the wire carried data, up to miglink_close() */
 	sim_time_t busy_done;	/* ... of the units off the wire and the blocks */
 	sim_time_t wire_start, wire_end;	/* the unit on the wire (busy) */
+	/* The last block (miglink_block): counted whole in bytes and
+	 * busy_done when it starts; a run that ends inside it has sent only
+	 * the part up to its end (miglink_block_unsent). */
+	sim_time_t block_start, block_end;
+	uint64_t block_bytes;
 	/* A unit reached the destination. */
 	void (*deliver)(void *ctx, const struct mig_unit *u);
 	/* A stream unit left the wire: room for the sender to commit more. */
@@ -69,9 +74,12 @@ int miglink_send(struct miglink *l, const struct mig_unit *u);
  * switch-over): `bytes` cross the link as one block at its bandwidth.
  * Counts them and their wire time; returns that time. */
 sim_time_t miglink_block(struct miglink *l, uint64_t bytes);
-/* busy_ps up to `end` (the end of the run): a unit still on the wire counts
- * up to `end`.  Idempotent. */
+/* busy_ps up to `end` (the end of the run): a unit or a block still on the
+ * wire counts up to `end`.  Idempotent. */
 void miglink_close(struct miglink *l, sim_time_t end);
+/* Bytes of the last block not yet off the wire at `end` (0 once it is
+ * through): what the counters hold beyond what has crossed by `end`. */
+uint64_t miglink_block_unsent(const struct miglink *l, sim_time_t end);
 /* Time to put `bytes` on the wire at the link bandwidth. */
 sim_time_t miglink_xfer(const struct miglink *l, uint64_t bytes);
 

@@ -646,13 +646,55 @@ static const char *mig_phase_name(enum mig_phase p)
 	return n[p];
 }
 
+/* What the report says of a migration at the end of the run.  The counters
+ * hold a stop-and-copy or switch-over block whole from its start; a run that
+ * ends inside the pause has sent only the block's part up to its end (the
+ * dirty pages first, the device state last) and lived only that much
+ * downtime.  A migration that never stopped the VM (still in precopy, or
+ * not converged) has been in precopy all along.  Invariants:
+ * bytes <= link bandwidth x elapsed, downtime <= run end - stop. */
+struct mig_account {
+	uint64_t bytes, pages, precopy_bytes;
+	sim_time_t downtime, precopy;
+	double secs;		/* start to the end (or the run's end) */
+};
+
+static void mig_account(const struct migration *g, sim_time_t run_end, struct mig_account *a)
+{
+	sim_time_t end = g->end_ps ? g->end_ps : run_end;
+	uint64_t unsent = g->phase == MIGP_PAUSED ? miglink_block_unsent(&g->link, run_end) : 0;
+	uint64_t dev = g->h->cfg->migration.device_state;
+
+	a->secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
+	a->bytes = g->bytes - unsent;
+	a->pages = g->pages_sent;
+	if (unsent > dev && !g->to_postcopy)
+		a->pages -= (unsent - dev + PAGE - 1) / PAGE;
+	a->downtime = g->downtime_ps;
+	if (g->phase == MIGP_PAUSED && run_end < g->stop_ps + g->downtime_ps)
+		a->downtime = run_end > g->stop_ps ? run_end - g->stop_ps : 0;
+	if (g->stop_ps) {
+		a->precopy_bytes = g->precopy_bytes;
+		a->precopy = g->stop_ps > g->start_ps ? g->stop_ps - g->start_ps : 0;
+	} else if (g->phase == MIGP_PRECOPY || (g->phase == MIGP_FAILED && g->rounds)) {
+		a->precopy_bytes = g->bytes;
+		a->precopy = end > g->start_ps ? end - g->start_ps : 0;
+	} else {
+		a->precopy_bytes = 0;
+		a->precopy = 0;
+	}
+}
+
 json_t *migration_json(const struct migration *g, sim_time_t run_end)
 {
 	const struct host_parts *h = g->h;
 	const struct migration_cfg *c = &h->cfg->migration;
 	json_t *o = json_object(), *tasks = json_array();
-	sim_time_t end = g->end_ps ? g->end_ps : run_end;
-	double secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
+	struct mig_account a;
+	double secs;
+
+	mig_account(g, run_end, &a);
+	secs = a.secs;
 
 	json_object_set_new(o, "mode", json_string(cfg_migration_mode_names[c->mode]));
 	json_object_set_new(o, "result", g->result ? json_string(g->result) : json_string(mig_phase_name(g->phase)));
@@ -660,22 +702,22 @@ json_t *migration_json(const struct migration *g, sim_time_t run_end)
 	json_object_set_new(o, "switchover_ps", json_integer((json_int_t)g->switch_ps));
 	json_object_set_new(o, "end_ps", json_integer((json_int_t)g->end_ps));
 	json_object_set_new(o, "total_ps", json_integer((json_int_t)(g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0)));
-	json_object_set_new(o, "downtime_ps", json_integer((json_int_t)g->downtime_ps));
+	json_object_set_new(o, "downtime_ps", json_integer((json_int_t)a.downtime));
 	json_object_set_new(o, "setup_ps", json_integer((json_int_t)c->rtt));
-	json_object_set_new(o, "transferred_bytes", json_integer((json_int_t)g->bytes));
+	json_object_set_new(o, "transferred_bytes", json_integer((json_int_t)a.bytes));
 	json_object_set_new(o, "precopy_rounds", json_integer((json_int_t)g->rounds));
 	json_object_set_new(o, "dirty_pages_last_round", json_integer((json_int_t)g->last_dirty));
-	json_object_set_new(o, "pages_per_s", json_real(secs > 0 ? (double)g->pages_sent / secs : 0));
+	json_object_set_new(o, "pages_per_s", json_real(secs > 0 ? (double)a.pages / secs : 0));
 	json_object_set_new(o, "remote_pages_at_switchover", json_integer((json_int_t)g->remote_at_switch));
 	json_object_set_new(o, "postcopy_requests", json_integer((json_int_t)g->requests));
 	json_object_set_new(o, "remote_pages_arrived", json_integer((json_int_t)g->arrived));
 	json_object_set_new(o, "pages_delivered_twice", json_integer((json_int_t)g->duplicates));
 	json_object_set_new(o, "postcopy_request_latency_ps", report_hist_json(&g->req_latency));
-	json_object_set_new(o, "effective_bytes_per_s", json_real(secs > 0 ? (double)g->bytes / secs : 0));
+	json_object_set_new(o, "effective_bytes_per_s", json_real(secs > 0 ? (double)a.bytes / secs : 0));
 	json_object_set_new(o, "link_bytes_per_s", json_integer((json_int_t)c->bandwidth));
 	json_object_set_new(o, "link_busy_ps", json_integer((json_int_t)g->link.busy_ps));
-	json_object_set_new(o, "precopy_bytes", json_integer((json_int_t)g->precopy_bytes));
-	json_object_set_new(o, "precopy_ps", json_integer((json_int_t)(g->stop_ps > g->start_ps ? g->stop_ps - g->start_ps : 0)));
+	json_object_set_new(o, "precopy_bytes", json_integer((json_int_t)a.precopy_bytes));
+	json_object_set_new(o, "precopy_ps", json_integer((json_int_t)a.precopy));
 	json_object_set_new(o, "device_state_bytes", json_integer((json_int_t)c->device_state));
 	json_object_set_new(o, "source_swap_ins", json_integer((json_int_t)g->src_swapins));
 	uint64_t *now = g->prog_start ? calloc(h->ntasks + 1, sizeof(uint64_t)) : NULL;
@@ -701,13 +743,15 @@ void migration_summary(const struct migration *g, sim_time_t run_end, FILE *out)
 	const struct migration_cfg *cf = &h->cfg->migration;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	sim_time_t total = g->end_ps > g->start_ps ? g->end_ps - g->start_ps : 0;
-	sim_time_t end = g->end_ps ? g->end_ps : run_end;	/* rates: as in the JSON */
-	double secs = (double)(end > g->start_ps ? end - g->start_ps : 0) / (double)SIM_S;
+	struct mig_account ac;	/* as in the JSON */
+	double secs;
 
 	if (cf->mode == MIG_NONE)
 		return;
+	mig_account(g, run_end, &ac);
+	secs = ac.secs;
 	report_fmt_time(total, a, sizeof(a));
-	report_fmt_time(g->downtime_ps, b, sizeof(b));
+	report_fmt_time(ac.downtime, b, sizeof(b));
 	report_fmt_time(hist_quantile(&g->req_latency, 0.5), c, sizeof(c));
 	report_fmt_time(hist_quantile(&g->req_latency, 0.99), d, sizeof(d));
 	report_fmt_time(g->req_latency.count ? g->req_latency.min : 0, e, sizeof(e));
@@ -716,9 +760,9 @@ void migration_summary(const struct migration *g, sim_time_t run_end, FILE *out)
 		     " %llu postcopy requests (p50 %s)\n",
 		cfg_migration_mode_names[cf->mode],
 		g->result ? g->result : mig_phase_name(g->phase), a, b, (unsigned long long)g->rounds,
-		(unsigned long long)(g->bytes >> 20), (unsigned long long)g->requests, c);
+		(unsigned long long)(ac.bytes >> 20), (unsigned long long)g->requests, c);
 	fprintf(out, "  link: %.3f of %.3f Gbit/s effective, %.0f pages/s, %llu source swap-ins;"
 		     " request latency p50 %s p99 %s min %s max %s\n",
-		secs > 0 ? (double)g->bytes * 8 / secs / 1e9 : 0.0, (double)cf->bandwidth * 8 / 1e9,
-		secs > 0 ? (double)g->pages_sent / secs : 0.0, (unsigned long long)g->src_swapins, c, d, e, f);
+		secs > 0 ? (double)ac.bytes * 8 / secs / 1e9 : 0.0, (double)cf->bandwidth * 8 / 1e9,
+		secs > 0 ? (double)ac.pages / secs : 0.0, (unsigned long long)g->src_swapins, c, d, e, f);
 }
