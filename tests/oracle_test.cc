@@ -374,9 +374,25 @@ TEST(Oracle, SdeiNeverCompleted)
 	OracleRun r;
 	r.fault(1 * SIM_US, 0, 0x1000, 0x42, 1);
 	r.ev(2 * SIM_US, 0, 1, TR_SDEI_DISPATCH, kApfEvent, 0x400000, 0);
-	r.finish(2 * SIM_US + 10 * SIM_NS);
+	r.finish(2 * SIM_US + kBound + SIM_NS);
 	expect_only(r, ORACLE_SDEI_NOT_COMPLETED);
 	EXPECT_EQ(oracle_violation_at(r.o, 0)->token, 0x1000u);
+}
+
+// A handler dispatched less than the bound before the end of the run may
+// still be running legitimately (a synchronous fault in it waiting for a
+// swap read): not a violation, as for work still in flight, unless the end
+// is strict.  (A run of quickstart ending 12.6 us into a handler that
+// waited for a swap read was reported.)
+TEST(Oracle, SdeiStillRunningWithinTheBoundAtTheEndIsNotAViolation)
+{
+	for (bool strict : { false, true }) {
+		OracleRun r(strict ? ORACLE_CHECK_ALL | ORACLE_STRICT_END : 0);
+		r.fault(1 * SIM_US, 0, 0x1000, 0x42, 1);
+		r.ev(2 * SIM_US, 0, 1, TR_SDEI_DISPATCH, kApfEvent, 0x400000, 0);
+		r.finish(2 * SIM_US + kBound);
+		EXPECT_EQ(r.n(ORACLE_SDEI_NOT_COMPLETED), strict ? 1u : 0u) << r.report();
+	}
 }
 
 TEST(Oracle, SdeiNestingOnlyCriticalOverNormal)
