@@ -56,6 +56,45 @@ TEST(Hostmem, LimitForcesReclaimAndDirtyPagesCostWriteBack)
 	}
 }
 
+// A charge at the limit reclaims a batch (memcg direct reclaim asks for
+// SWAP_CLUSTER_MAX = 32 pages), inside one plug; the next charges find room.
+TEST(Hostmem, AReclaimAtTheLimitFreesABatchUnderOnePlug)
+{
+	struct Plugs {
+		std::vector<int> log;	// +1 plug, -1 unplug, 0 a write-back
+	} p;
+	struct hostmem hm;
+	char err[128];
+	ASSERT_EQ(hostmem_init(&hm, 256, 64, RECLAIM_LRU, err, sizeof(err)), 0);
+	hm.batch = 32;
+	hm.writeback = [](void *ctx, uint64_t) { static_cast<Plugs *>(ctx)->log.push_back(0); };
+	hm.plug = [](void *ctx, bool on) { static_cast<Plugs *>(ctx)->log.push_back(on ? 1 : -1); };
+	hm.wb_ctx = &p;
+	for (uint64_t g = 0; g < 64; g++)
+		hostmem_zero_fill(&hm, g);
+	EXPECT_EQ(hm.stats.reclaims, 0u) << "up to the limit, no reclaim";
+	hostmem_zero_fill(&hm, 64);
+	EXPECT_EQ(hm.stats.reclaims, 32u) << "one charge at the limit frees a batch";
+	EXPECT_EQ(hm.resident, 64u - 32u + 1u);
+	for (uint64_t g = 65; g < 96; g++)
+		hostmem_zero_fill(&hm, g);
+	EXPECT_EQ(hm.stats.reclaims, 32u) << "the next 31 charges find room";
+	hostmem_zero_fill(&hm, 96);
+	EXPECT_EQ(hm.stats.reclaims, 64u);
+	// Each batch's 32 write-backs sit between one plug and its unplug.
+	std::vector<int> one = { 1 };
+	one.insert(one.end(), 32, 0);
+	one.push_back(-1);
+	std::vector<int> two = one;
+	two.insert(two.end(), one.begin(), one.end());
+	EXPECT_EQ(p.log, two);
+	// LRU: the 32 oldest went first, in age order.
+	EXPECT_EQ(hostmem_classify(&hm, 0), HM_FAULT_MAJOR);
+	EXPECT_EQ(hostmem_classify(&hm, 31), HM_FAULT_MAJOR);
+	EXPECT_EQ(hostmem_classify(&hm, 64), HM_FAULT_MINOR);
+	hostmem_fini(&hm);
+}
+
 TEST(Hostmem, CleanSwappedInPageIsDroppedWithoutWriteBack)
 {
 	struct hostmem hm;

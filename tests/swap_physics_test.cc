@@ -162,6 +162,46 @@ TEST(SwapDevice, RequestsBeyondTheQueueDepthWaitInOrder)
 	}
 }
 
+// The block plug: contiguous writes submitted while plugged leave as one
+// request at the unplug, even with the device idle (without the plug the
+// first would start alone and only the waiting ones could merge); a gap in
+// the slots or SWAP_REQ_MAX pages starts another request.  Reads are never
+// held.
+TEST(SwapDevice, PluggedContiguousWritesLeaveAsOneRequest)
+{
+	Dev d(flash(10 * SIM_US, 32, 1ULL << 40));
+	swapdev_plug(&d.sd, true);
+	for (uint32_t g = 0; g < 70; g++) {
+		uint32_t gfn = g;
+		ASSERT_EQ(swapdev_submit_io(&d.sd, true, 1000 + g, &gfn, 1), 0);
+	}
+	uint32_t far = 500;
+	ASSERT_EQ(swapdev_submit_io(&d.sd, true, 5000, &far, 1), 0);
+	uint32_t rd = 900;
+	ASSERT_EQ(swapdev_submit_io(&d.sd, false, 9000, &rd, 1), 0);
+	EXPECT_EQ(d.sd.stats.reads, 1u) << "a read goes at once";
+	// The first 64 pages left when the 65th did not fit, the next 6 when
+	// the far one did not continue them; the far one waits for the unplug.
+	EXPECT_EQ(d.sd.stats.writes, 2u);
+	swapdev_plug(&d.sd, false);
+	d.run();
+	// 64 + 6 contiguous, then the far one: three write requests.
+	EXPECT_EQ(d.sd.stats.writes, 3u);
+	EXPECT_EQ(d.sd.stats.pages_written, 71u);
+	EXPECT_EQ(d.sd.stats.merged_writes, 71u - 3u);
+	EXPECT_EQ(d.done.size(), 72u);
+
+	// Unplugged, the same writes on an idle device of depth 32: each of
+	// the first 32 starts alone, only the ones that wait merge.
+	Dev u(flash(10 * SIM_US, 32, 1ULL << 40));
+	for (uint32_t g = 0; g < 70; g++) {
+		uint32_t gfn = g;
+		ASSERT_EQ(swapdev_submit_io(&u.sd, true, 1000 + g, &gfn, 1), 0);
+	}
+	u.run();
+	EXPECT_EQ(u.sd.stats.writes, 33u);
+}
+
 // Behind a queue of writes, a read waits its turn with `none` and goes
 // first (after at most writes_starved reads) with `mq-deadline`.
 TEST(SwapDevice, MqDeadlineServesReadsBeforeWaitingWrites)
@@ -396,6 +436,31 @@ run: {duration: 2s, until_done: true}
 		// Same pages touched either way.
 		EXPECT_EQ(ra.I({ "host", "swap", "pages_read" }), none.I({ "host", "swap", "pages_read" })) << p;
 	}
+}
+
+// One reclaim's write-backs form one request: quickstart (a memory hog in
+// a 128 MiB cgroup) writes in runs of host.reclaim_batch pages; with a batch
+// of 1 it writes page by page (the model before the batch).
+TEST(SwapBounds, ReclaimWritesABatchAsOneRequest)
+{
+	const char *hog = R"(
+vm: {vcpus: 1, memory: 256MiB, kernel_reserved: 32MiB}
+host: {memory_limit: 128MiB}
+tasks:
+  - {name: hog, workload: memhog, share: 60%, passes: 2}
+run: {duration: 2s, until_done: true}
+)";
+	SwapRun batch(hog, {});
+	SwapRun single(hog, { "host.reclaim_batch=1" });
+	ASSERT_TRUE(batch.ok && single.ok);
+	long long bw = batch.I({ "host", "swap", "writes" }), bp = batch.I({ "host", "swap", "pages_written" });
+	long long sw = single.I({ "host", "swap", "writes" }), sp = single.I({ "host", "swap", "pages_written" });
+	ASSERT_GT(bp, 10000);
+	EXPECT_GE(bw * 32, bp) << "no request above a batch here";
+	EXPECT_LE(bw * 30, bp) << "almost every request is a whole batch";
+	EXPECT_GT(sw * 2, sp) << "page by page, merged only when waiting";
+	// The same memory goes out either way (within a batch of pages).
+	EXPECT_NEAR((double)bp, (double)sp, 64.0);
 }
 
 // Same scenario and seed, identical JSON, on the disk preset (seek and

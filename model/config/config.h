@@ -83,6 +83,7 @@ extern const struct swap_preset cfg_swap_presets[]; /* enum swap_device order */
 struct host_cfg {
 	uint64_t memory_limit;	 /* cgroup limit in bytes; >= vm.memory means none */
 	uint32_t reclaim;	 /* enum reclaim_policy */
+	uint32_t reclaim_batch;	 /* pages one reclaim at the limit frees (SWAP_CLUSTER_MAX) */
 	uint32_t initial_state;	 /* enum initial_state */
 	uint32_t arch;		 /* enum host_arch */
 	struct swap_cfg swap;

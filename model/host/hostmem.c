@@ -21,6 +21,7 @@ int hostmem_init(struct hostmem *hm, uint64_t npages, uint64_t limit_pages, uint
 	hm->npages = npages;
 	hm->limit = limit_pages;
 	hm->policy = policy;
+	hm->batch = 1;
 	hm->st = calloc(npages, 1);
 	if (!hm->st)
 		goto oom;
@@ -241,10 +242,24 @@ static uint64_t clock_victim(struct hostmem *hm)
 	}
 }
 
+/* A charge at the limit reclaims `batch` pages at once (memcg direct
+ * reclaim asks for at least SWAP_CLUSTER_MAX), so the next charges find
+ * room; the batch's write-backs are submitted together (one plug). */
 static void hostmem_make_room(struct hostmem *hm)
 {
-	while (hm->resident >= hm->limit && hm->resident > 0)
+	uint64_t want;
+
+	if (hm->resident < hm->limit || hm->resident == 0)
+		return;
+	want = hm->resident - hm->limit + hm->batch;
+	if (want > hm->resident)
+		want = hm->resident;
+	if (hm->plug)
+		hm->plug(hm->wb_ctx, true);
+	for (uint64_t i = 0; i < want; i++)
 		hostmem_evict(hm, lru_on(hm) ? hm->lru_tail : clock_victim(hm));
+	if (hm->plug)
+		hm->plug(hm->wb_ctx, false);
 }
 
 static void hostmem_become_resident(struct hostmem *hm, uint64_t gfn, uint8_t extra)
@@ -415,6 +430,10 @@ void hostmem_set_limit(struct hostmem *hm, uint64_t pages)
 {
 	hm->limit = pages ? pages : 1;
 	/* Without LRU lists (no limit was configured) CLOCK picks the victims. */
+	if (hm->resident > hm->limit && hm->plug)
+		hm->plug(hm->wb_ctx, true);
 	while (hm->resident > hm->limit)
 		hostmem_evict(hm, lru_on(hm) ? hm->lru_tail : clock_victim(hm));
+	if (hm->plug)
+		hm->plug(hm->wb_ctx, false);
 }

@@ -84,9 +84,13 @@ struct hostmem {
 	uint64_t nslots, next_slot;
 	bool no_slots;		/* allocation failed: no readahead, no seeks */
 	struct hostmem_stats stats;
+	uint32_t batch;		/* pages one reclaim at the limit evicts (>= 1) */
 	/* Called for each dirty page evicted (submit the write-back; the
 	 * page's slot is hostmem_slot()). */
 	void (*writeback)(void *ctx, uint64_t gfn);
+	/* Around one reclaim's evictions (the block plug): writebacks
+	 * between plug(true) and plug(false) are submitted at the latter. */
+	void (*plug)(void *ctx, bool on);
 	void *wb_ctx;
 };
 

@@ -227,12 +227,47 @@ static bool swapdev_merge_write(struct swapdev *sd, uint64_t slot, const uint32_
 	return true;
 }
 
+static int swapdev_submit_now(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n);
+
+static int swapdev_unplug_run(struct swapdev *sd)
+{
+	uint32_t n = sd->plug_n;
+
+	sd->plug_n = 0;
+	return n ? swapdev_submit_now(sd, true, sd->plug_slot, sd->plug_gfn, n) : 0;
+}
+
+void swapdev_plug(struct swapdev *sd, bool on)
+{
+	if (!on)
+		swapdev_unplug_run(sd);
+	sd->plugged = on;
+}
+
 int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n)
 {
-	uint32_t idx;
+	int rc = 0;
 
 	if (n == 0 || n > SWAP_REQ_MAX)
 		return -1;
+	if (!write || !sd->plugged || slot == SWAP_NO_SLOT)
+		return swapdev_submit_now(sd, write, slot, gfn, n);
+	if (sd->plug_n && (sd->plug_slot + sd->plug_n != slot || sd->plug_n + n > SWAP_REQ_MAX))
+		rc = swapdev_unplug_run(sd);
+	if (sd->plug_n)
+		sd->stats.merged_writes++;	/* joins the plugged run */
+	else
+		sd->plug_slot = slot;
+	for (uint32_t i = 0; i < n; i++)
+		sd->plug_gfn[sd->plug_n + i] = gfn[i];
+	sd->plug_n += n;
+	return rc;
+}
+
+static int swapdev_submit_now(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n)
+{
+	uint32_t idx;
+
 	if (write && swapdev_merge_write(sd, slot, gfn, n))
 		return 0;
 	idx = swapdev_alloc_req(sd);

@@ -58,7 +58,7 @@ struct swap_req {
 struct swapdev_stats {
 	uint64_t reads, writes;		/* requests */
 	uint64_t pages_read, pages_written;
-	uint64_t merged_writes;		/* writes joined to a waiting contiguous write */
+	uint64_t merged_writes;		/* writes joined to a contiguous write (waiting or plugged) */
 	uint64_t max_queued;		/* deepest wait queue seen */
 	uint64_t reads_unfinished;	/* read requests not completed at close */
 	uint64_t pages_read_unfinished;	/* their pages */
@@ -98,6 +98,13 @@ struct swapdev {
 	 * swap_req.next); `none` serves them in submission order across both. */
 	uint32_t rhead, rtail, whead, wtail;
 	uint64_t qlen;
+	/* The block plug (swapdev_plug): contiguous writes submitted while
+	 * plugged gather into one run, sent as one request at the unplug or
+	 * when a write does not continue it. */
+	bool plugged;
+	uint64_t plug_slot;
+	uint32_t plug_n;
+	uint32_t plug_gfn[SWAP_REQ_MAX];
 	struct swapdev_stats stats;
 	/* Completion, once per page of a request (reads: the page may now be
 	 * made resident). */
@@ -112,6 +119,11 @@ void swapdev_fini(struct swapdev *sd);
 /* One request of n (1..SWAP_REQ_MAX) pages starting at `slot`.  0, or -1
  * when the request pool or wait queue could not grow. */
 int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint32_t *gfn, uint32_t n);
+/* Plug (true) / unplug (false) the queue, as reclaim does around one batch
+ * of write-backs (blk_start_plug / blk_finish_plug): contiguous writes
+ * meanwhile become one request (up to SWAP_REQ_MAX pages) whether or not
+ * the device is busy.  Unplugging submits what gathered. */
+void swapdev_plug(struct swapdev *sd, bool on);
 /* One page with no known slot. */
 int swapdev_submit(struct swapdev *sd, uint64_t gfn, bool write);
 /* Bring the time statistics (busy_ps, transfer_ps) and the *_unfinished

@@ -101,6 +101,8 @@ static const struct param_desc host_params[] = {
 	  "memory cgroup limit on the VM; none = unlimited (no reclaim)" },
 	{ "reclaim", PT_ENUM, CFG(host.reclaim), "clock", 0, 0, cfg_reclaim_names,
 	  "page reclaim approximation: clock (second chance) or lru (exact LRU)" },
+	{ "reclaim_batch", PT_U32, CFG(host.reclaim_batch), "32", 1, 1024, NULL,
+	  "pages one reclaim frees when a charge hits memory_limit; their write-backs go out under one block plug (32: SWAP_CLUSTER_MAX, the least try_to_free_mem_cgroup_pages asks for)" },
 	{ "initial_state", PT_ENUM, CFG(host.initial_state), "absent", 0, 0, cfg_initial_state_names,
 	  "guest pages at start: absent (zero-filled on first touch), swapped (on the swap device) or resident (mapped, within memory_limit)" },
 	{ "arch", PT_ENUM, CFG(host.arch), "auto", 0, 0, cfg_host_arch_names,

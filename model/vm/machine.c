@@ -125,6 +125,13 @@ static void machine_writeback(void *ctx, uint64_t gfn)
 	swapdev_submit_io(&m->swap, true, slot == UINT64_MAX ? SWAP_NO_SLOT : slot, &g, 1);
 }
 
+static void machine_writeback_plug(void *ctx, bool on)
+{
+	struct machine *m = ctx;
+
+	swapdev_plug(&m->swap, on);
+}
+
 static void machine_swap_done(void *ctx, uint64_t gfn, bool write)
 {
 	struct machine *m = ctx;
@@ -265,6 +272,8 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 		return -1;
 	}
 	m->hm.writeback = machine_writeback;
+	m->hm.plug = machine_writeback_plug;
+	m->hm.batch = cfg->host.reclaim_batch ? cfg->host.reclaim_batch : 1;
 	m->hm.wb_ctx = m;
 	if (cfg->host.initial_state == INITIAL_SWAPPED)
 		hostmem_prefill_swapped(&m->hm);
