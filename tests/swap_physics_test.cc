@@ -461,6 +461,13 @@ run: {duration: 2s, until_done: true}
 	EXPECT_GT(sw * 2, sp) << "page by page, merged only when waiting";
 	// The same memory goes out either way (within a batch of pages).
 	EXPECT_NEAR((double)bp, (double)sp, 64.0);
+	// zram is a bio-based driver (no request queue): every page is its own
+	// write, plug or not.
+	SwapRun zram(hog, { "host.swap.device=zram" });
+	ASSERT_TRUE(zram.ok);
+	ASSERT_GT(zram.I({ "host", "swap", "pages_written" }), 10000);
+	EXPECT_EQ(zram.I({ "host", "swap", "writes" }), zram.I({ "host", "swap", "pages_written" }));
+	EXPECT_EQ(zram.I({ "host", "swap", "merged_writes" }), 0);
 }
 
 // Same scenario and seed, identical JSON, on the disk preset (seek and

@@ -7,6 +7,7 @@
  * waiting request sits on the read or the write list.  Each request takes two events: end of service, then end of its
  * transfer on the channel. */
 #include "model/host/swapdev.h"
+#include "model/host/swapin.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ int swapdev_init(struct swapdev *sd, struct sim *sim, const struct swap_cfg *cfg
 	sd->rd = &cfg->read_latency;
 	sd->wr = &cfg->write_latency;
 	sd->sched = cfg->scheduler;
+	sd->no_merge = swapin_synchronous(cfg);
 	sd->free_req = REQ_NONE;
 	sd->rhead = sd->rtail = sd->whead = sd->wtail = REQ_NONE;
 	rng_stream(&sd->rng, seed, "swap");
@@ -214,7 +216,7 @@ static bool swapdev_merge_write(struct swapdev *sd, uint64_t slot, const uint32_
 {
 	struct swap_req *last;
 
-	if (sd->wtail == REQ_NONE || slot == SWAP_NO_SLOT)
+	if (sd->no_merge || sd->wtail == REQ_NONE || slot == SWAP_NO_SLOT)
 		return false;
 	last = &sd->req[sd->wtail];
 	if (last->slot == SWAP_NO_SLOT || last->slot + last->n != slot ||
@@ -250,7 +252,7 @@ int swapdev_submit_io(struct swapdev *sd, bool write, uint64_t slot, const uint3
 
 	if (n == 0 || n > SWAP_REQ_MAX)
 		return -1;
-	if (!write || !sd->plugged || slot == SWAP_NO_SLOT)
+	if (!write || !sd->plugged || sd->no_merge || slot == SWAP_NO_SLOT)
 		return swapdev_submit_now(sd, write, slot, gfn, n);
 	if (sd->plug_n && (sd->plug_slot + sd->plug_n != slot || sd->plug_n + n > SWAP_REQ_MAX))
 		rc = swapdev_unplug_run(sd);

@@ -102,6 +102,10 @@ struct swapdev {
 	 * plugged gather into one run, sent as one request at the unplug or
 	 * when a write does not continue it. */
 	bool plugged;
+	/* A bio-based driver (zram: zram_submit_bio handles each bio as it
+	 * comes, compressing page by page): no request queue, so neither the
+	 * plug nor a waiting write merges anything. */
+	bool no_merge;
 	uint64_t plug_slot;
 	uint32_t plug_n;
 	uint32_t plug_gfn[SWAP_REQ_MAX];
