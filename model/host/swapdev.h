@@ -98,14 +98,14 @@ struct swapdev {
 	 * swap_req.next); `none` serves them in submission order across both. */
 	uint32_t rhead, rtail, whead, wtail;
 	uint64_t qlen;
-	/* The block plug (swapdev_plug): contiguous writes submitted while
-	 * plugged gather into one run, sent as one request at the unplug or
-	 * when a write does not continue it. */
-	bool plugged;
 	/* A bio-based driver (zram: zram_submit_bio handles each bio as it
 	 * comes, compressing page by page): no request queue, so neither the
 	 * plug nor a waiting write merges anything. */
 	bool no_merge;
+	/* The block plug (swapdev_plug): contiguous writes submitted while
+	 * plugged gather into one run, sent as one request at the unplug or
+	 * when a write does not continue it. */
+	bool plugged;
 	uint64_t plug_slot;
 	uint32_t plug_n;
 	uint32_t plug_gfn[SWAP_REQ_MAX];
