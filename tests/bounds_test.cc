@@ -1,10 +1,12 @@
 // The bound sweep (issue 22, "Must hold"): every example scenario
-// (workloads/scenarios/*.yaml, published/*.yaml and the example project's
+// (workloads/scenarios/*.yaml, published/*.yaml, the regression suites'
+// workloads/suites/*/*.yaml and the example project's
 // examples/guest-handler/suite/*.yaml) under every protocol
 // preset, shortened to 300 ms (every migration in them starts by 200 ms, so
 // each is in progress), checked against the physical bounds and the
 // counting identities docs/output.md states.  One ctest per scenario; the
-// whole sweep is 20 scenarios x 5 protocols (about 5 s of CPU).
+// whole sweep is 32 scenarios x 5 protocols (about 11 s of CPU, most of it
+// the no-irq-ack suite case's interrupt storm).
 //
 // A failure names the scenario, the protocol and the bound.  Each bound
 // here that once failed was a bug fixed at its source (docs/testing.md,
@@ -35,7 +37,8 @@ const char *const kDuration = "run.duration=300ms";
 std::vector<std::string> Scenarios()
 {
 	std::vector<std::string> out;
-	for (const char *sub : { "workloads/scenarios/", "workloads/scenarios/published/", "examples/guest-handler/suite/" }) {
+	for (const char *sub : { "workloads/scenarios/", "workloads/scenarios/published/", "examples/guest-handler/suite/",
+				 "workloads/suites/bugs/", "workloads/suites/perf/", "workloads/suites/x86/" }) {
 		std::string dir = std::string(APFSIM_SOURCE_DIR) + "/" + sub;
 		DIR *d = opendir(dir.c_str());
 		if (!d)
