@@ -496,4 +496,119 @@ TEST_F(SimTest, HandlersSchedulingAndCancellingMatchAMirror)
 	EXPECT_GT(s.events_run, 50000u);
 }
 
+// A chain whose every link schedules its follow-up either with sim_at
+// (the reference) or with sim_defer, continuing inline when
+// sim_defer_advance allows and committing otherwise.  Around the follow-up
+// each link schedules other events, some at the same instant and some at
+// the follow-up's own time, before and after the reservation.  Both ways
+// must give the same dispatch log, sequence count and event count, with
+// and without a perturbation salt and across run limits.
+struct DeferChain {
+	struct sim *s;
+	struct rng r;
+	bool defer;
+	struct sim_deferred d;
+	uint64_t budget;
+	uint64_t next_id;
+	uint64_t inline_steps;
+	std::vector<std::pair<sim_time_t, uint64_t>> log; // (now, id)
+};
+
+void defer_chain_other(void *ctx, uint64_t id)
+{
+	DeferChain *c = static_cast<DeferChain *>(ctx);
+	c->log.emplace_back(c->s->now, id);
+}
+
+void defer_chain_others(DeferChain *c, sim_time_t follow)
+{
+	for (uint64_t k = rng_below(&c->r, 3); k > 0; k--) {
+		sim_time_t at = rng_below(&c->r, 3) == 0 ? follow : c->s->now + rng_below(&c->r, 40);
+		sim_at(c->s, at, defer_chain_other, c, c->next_id++);
+	}
+}
+
+void defer_chain_link(void *ctx, uint64_t id)
+{
+	DeferChain *c = static_cast<DeferChain *>(ctx);
+
+	for (;;) {
+		c->log.emplace_back(c->s->now, id);
+		if (c->budget == 0)
+			return;
+		c->budget--;
+		sim_time_t follow = c->s->now + rng_below(&c->r, 4) * 10;
+		defer_chain_others(c, follow);
+		uint64_t next = c->next_id++;
+		if (!c->defer) {
+			sim_at(c->s, follow, defer_chain_link, c, next);
+			defer_chain_others(c, follow);
+			return;
+		}
+		sim_defer(c->s, &c->d, follow);
+		defer_chain_others(c, follow);
+		if (!sim_defer_advance(c->s, &c->d)) {
+			sim_defer_commit(c->s, &c->d, defer_chain_link, c, next);
+			return;
+		}
+		c->inline_steps++;
+		id = next;
+	}
+}
+
+TEST_F(SimTest, DeferredFollowUpMatchesScheduleAndDispatch)
+{
+	for (uint64_t salt : { UINT64_C(0), UINT64_C(0x9e3779b97f4a7c15) }) {
+		auto run = [salt](bool defer, uint64_t *seq, uint64_t *events, uint64_t *inl) {
+			struct sim s2;
+			EXPECT_EQ(sim_init(&s2, nullptr), 0);
+			s2.perturb_salt = salt;
+			DeferChain c = { &s2, {}, defer, {}, 20000, 0, 0, {} };
+			rng_stream(&c.r, 11, "test/defer-chain");
+			for (int i = 0; i < 4; i++)
+				sim_at(&s2, rng_below(&c.r, 20), defer_chain_link, &c, c.next_id++);
+			for (sim_time_t lim = 0; sim_pending(&s2) > 0; lim += 997)
+				sim_run_until(&s2, lim);
+			*seq = s2.seq;
+			*events = s2.events_run;
+			*inl = c.inline_steps;
+			sim_fini(&s2);
+			return c.log;
+		};
+		uint64_t seq_a, ev_a, inl_a, seq_b, ev_b, inl_b;
+		auto a = run(false, &seq_a, &ev_a, &inl_a);
+		auto b = run(true, &seq_b, &ev_b, &inl_b);
+		EXPECT_GT(a.size(), 40000u);
+		EXPECT_EQ(a, b) << "salt " << salt;
+		EXPECT_EQ(seq_a, seq_b);
+		EXPECT_EQ(ev_a, ev_b);
+		EXPECT_EQ(inl_a, 0u);
+		// Both branches were taken: many links went on inline, many waited.
+		EXPECT_GT(inl_b, 1000u);
+		EXPECT_LT(inl_b, 18000u);
+	}
+}
+
+TEST_F(SimTest, DeferredFollowUpRespectsLimitAndStop)
+{
+	struct sim_deferred d = {};
+	sim_run_until(&s, 100);	// now = 100, limit = 100
+	sim_defer(&s, &d, 150);
+	EXPECT_FALSE(sim_defer_advance(&s, &d)) << "past the run's limit";
+	EXPECT_TRUE(d.set);
+	s.limit = 1000;
+	s.stop = true;
+	EXPECT_FALSE(sim_defer_advance(&s, &d)) << "after a stop";
+	s.stop = false;
+	uint64_t seq = s.seq;
+	EXPECT_TRUE(sim_defer_advance(&s, &d));
+	EXPECT_EQ(s.now, 150u);
+	EXPECT_EQ(s.seq, seq) << "the number was taken at sim_defer";
+	EXPECT_FALSE(d.set);
+	EXPECT_FALSE(sim_defer_advance(&s, &d)) << "nothing reserved";
+	sim_event_id none = sim_defer_commit(&s, &d, record, &log, 1);
+	EXPECT_EQ(none.gen, 0u);
+	EXPECT_EQ(sim_pending(&s), 0u);
+}
+
 } // namespace

@@ -52,6 +52,11 @@ static uint64_t sim_perturb_key(uint64_t seq, uint64_t salt)
 	return z ^ (z >> 31);
 }
 
+static uint64_t sim_key(const struct sim *s)
+{
+	return s->perturb_salt ? sim_perturb_key(s->seq, s->perturb_salt) : s->seq;
+}
+
 sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg)
 {
 	sim_event_id none = { 0, 0 };
@@ -59,8 +64,7 @@ sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx
 
 	if (when < s->now || !fn)
 		return none;
-	id = s->ops->schedule(s->impl, when, s->perturb_salt ? sim_perturb_key(s->seq, s->perturb_salt) : s->seq,
-			      fn, ctx, arg);
+	id = s->ops->schedule(s->impl, when, sim_key(s), fn, ctx, arg);
 	if (id.gen != 0)
 		s->seq++;
 	return id;
@@ -75,19 +79,61 @@ sim_event_id sim_after(struct sim *s, sim_time_t delay, sim_handler_fn fn, void 
 	return sim_at(s, s->now + delay, fn, ctx, arg);
 }
 
-bool sim_advance(struct sim *s, sim_time_t when)
+/* Would an event at `when` scheduled now be the very next one dispatched
+ * in this run?  Ties go to the pending event (it was scheduled first). */
+static bool sim_next_is(struct sim *s, sim_time_t when)
 {
 	sim_time_t next;
 
 	if (when < s->now || when > s->limit || s->stop || sim_interrupted ||
 	    (s->max_events && s->events_run >= s->max_events))
 		return false;
-	if (s->ops->next_time(s->impl, &next) && next <= when)
+	return !(s->ops->next_time(s->impl, &next) && next <= when);
+}
+
+bool sim_advance(struct sim *s, sim_time_t when)
+{
+	if (!sim_next_is(s, when))
 		return false;
 	s->seq++;
 	s->events_run++;
 	s->now = when;
 	return true;
+}
+
+void sim_defer(struct sim *s, struct sim_deferred *d, sim_time_t when)
+{
+	d->when = when;
+	d->key = sim_key(s);
+	d->set = true;
+	s->seq++;
+}
+
+/* Any event pending at or before d->when refuses the advance, whether it
+ * was scheduled before the reservation or after it; the commit then lets
+ * the queue order the two by (time, key), as if sim_at had been called at
+ * the reservation. */
+bool sim_defer_advance(struct sim *s, struct sim_deferred *d)
+{
+	if (!d->set || !sim_next_is(s, d->when))
+		return false;
+	d->set = false;
+	s->events_run++;
+	s->now = d->when;
+	return true;
+}
+
+sim_event_id sim_defer_commit(struct sim *s, struct sim_deferred *d, sim_handler_fn fn, void *ctx,
+			      uint64_t arg)
+{
+	sim_event_id none = { 0, 0 };
+
+	if (!d->set)
+		return none;
+	d->set = false;
+	if (d->when < s->now || !fn)
+		return none;
+	return s->ops->schedule(s->impl, d->when, d->key, fn, ctx, arg);
 }
 
 bool sim_cancel(struct sim *s, sim_event_id id)

@@ -124,6 +124,26 @@ void sim_run_until(struct sim *s, sim_time_t limit);
  * counts one event, as the schedule-and-dispatch it replaces does, so
  * every output (perturbed orders included) is the same either way. */
 bool sim_advance(struct sim *s, sim_time_t when);
+/* A handler's follow-up event decided at the handler's end (the vCPU step
+ * that may continue inline).  sim_defer() takes the event's sequence number
+ * at once, exactly as sim_at() would, so events the handler schedules after
+ * it still order after it at the same instant; a second sim_defer() replaces
+ * the first (whose number stays used, as a cancelled event's does).  At the
+ * end the handler either continues at d->when (sim_defer_advance: the
+ * checks of sim_advance, no second number) or schedules it under the
+ * reserved number (sim_defer_commit).  Either way every output is the one
+ * sim_at() at the sim_defer() point would have given.  Until committed the
+ * event is not in the queue: the owner must commit before asking the queue
+ * anything (sim_next_time, sim_advance) on the handler's behalf. */
+struct sim_deferred {
+	sim_time_t when;
+	uint64_t key;		/* the reserved (possibly perturbed) sequence key */
+	bool set;
+};
+void sim_defer(struct sim *s, struct sim_deferred *d, sim_time_t when);
+bool sim_defer_advance(struct sim *s, struct sim_deferred *d);
+sim_event_id sim_defer_commit(struct sim *s, struct sim_deferred *d, sim_handler_fn fn, void *ctx,
+			      uint64_t arg);
 /* Make the current sim_run_until() return after this handler; now stays at
  * this event's time and later events stay pending. */
 void sim_stop(struct sim *s);

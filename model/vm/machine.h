@@ -52,6 +52,13 @@ struct vcpu {
 	struct task *cur;
 	sim_time_t slice_end;
 	sim_event_id step_ev;	/* the one pending step event, if any */
+	/* Inside its own step the vCPU's next step is only reserved
+	 * (sim_defer): at the step's end it either continues inline, when
+	 * nothing else comes first, or is committed to the queue.  Invariant:
+	 * at most one of step_ev and step_def is live; step_def only while
+	 * in_step. */
+	struct sim_deferred step_def;
+	bool in_step;
 	bool op_running;	/* cur's CPU work runs from op_start */
 	sim_time_t op_start;
 	/* A stage-2 fault being handled in the host. */
@@ -227,6 +234,8 @@ void vcpu_finish(struct vcpu *v, sim_time_t end);
 /* Fault paths for protocols: resolve synchronously (blocking while I/O is
  * needed), or resume the guest without a mapping after exit + entry. */
 void vcpu_fault_sync(struct vcpu *v, struct task *t, uint64_t gfn);
+/* Drop the vCPU's pending (or reserved) step. */
+void vcpu_cancel_step(struct vcpu *v);
 void vcpu_fault_resume(struct vcpu *v);
 /* Synthetic halt: the vCPU blocks in the host until a kick (a completion
  * or an interrupt), then re-enters and retries the faulting access. */

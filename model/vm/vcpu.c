@@ -107,20 +107,37 @@ void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 /* The vCPU's own step continues at `at` (> now) without an event when
  * nothing else happens before (sim_advance): same outputs, one event fewer
  * through the queue.  Not across a migration pause. */
+static void vcpu_step_commit(struct vcpu *v)
+{
+	if (v->step_def.set)
+		v->step_ev = sim_defer_commit(&v->m->sim, &v->step_def, vcpu_step_ev, v, 0);
+}
+
 static bool vcpu_advance(struct vcpu *v, sim_time_t at)
 {
+	vcpu_step_commit(v);	/* the queue must see a reserved step */
 	return at >= v->m->paused_until && sim_advance(&v->m->sim, at);
+}
+
+void vcpu_cancel_step(struct vcpu *v)
+{
+	if (v->step_ev.gen)
+		sim_cancel(&v->m->sim, v->step_ev);
+	v->step_ev = (sim_event_id){ 0, 0 };
+	v->step_def.set = false;
 }
 
 static void vcpu_schedule_step(struct vcpu *v, sim_time_t at)
 {
 	struct sim *sim = &v->m->sim;
 
-	if (v->step_ev.gen)
-		sim_cancel(sim, v->step_ev);
+	vcpu_cancel_step(v);
 	if (at < sim->now)
 		at = sim->now;
-	v->step_ev = sim_at(sim, at, vcpu_step_ev, v, 0);
+	if (v->in_step)
+		sim_defer(sim, &v->step_def, at);
+	else
+		v->step_ev = sim_at(sim, at, vcpu_step_ev, v, 0);
 }
 
 void vcpu_settle(struct vcpu *v, sim_time_t at)
@@ -550,6 +567,7 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 			vcpu_schedule_step(v, t > now ? t : now + SIM_NS);
 			return;
 		}
+		vcpu_step_commit(v);	/* the horizon includes a reserved step */
 		if (!sim_next_time(&m->sim, &horizon))
 			horizon = SIM_TIME_MAX;
 		if (!tk) {
@@ -681,15 +699,13 @@ static void vcpu_loop(struct vcpu *v, sim_time_t t)
 	}
 }
 
-static void vcpu_step_ev(void *ctx, uint64_t arg)
+static void vcpu_step(struct vcpu *v)
 {
-	struct vcpu *v = ctx;
 	struct machine *m = v->m;
 	sim_time_t now = m->sim.now;
 	sim_time_t t;
 	bool enter = false;
 
-	(void)arg;
 	v->step_ev = (sim_event_id){ 0, 0 };
 	if (m->failed)
 		return;
@@ -754,8 +770,24 @@ static void vcpu_step_ev(void *ctx, uint64_t arg)
 	/* A hotplug op that had to wait (guest code suspended mid-run) runs
 	 * at the next step: a running or blocked vCPU has one coming, an idle
 	 * one needs it. */
-	if (v->hp_n && v->state == VCPU_IDLE && !v->step_ev.gen && !m->failed)
+	if (v->hp_n && v->state == VCPU_IDLE && !v->step_ev.gen && !v->step_def.set && !m->failed)
 		vcpu_schedule_step(v, v->since > m->sim.now ? v->since : m->sim.now);
+}
+
+/* The step event.  A step that ends by scheduling its own next step (a
+ * fault's re-entry, most often) goes straight on with it when nothing else
+ * is due first: the queue never sees it (sim_defer). */
+static void vcpu_step_ev(void *ctx, uint64_t arg)
+{
+	struct vcpu *v = ctx;
+
+	(void)arg;
+	v->in_step = true;
+	do
+		vcpu_step(v);
+	while (sim_defer_advance(&v->m->sim, &v->step_def));
+	v->in_step = false;
+	vcpu_step_commit(v);
 }
 
 /* The earliest instant at or after `now` at which the vCPU can stop: past

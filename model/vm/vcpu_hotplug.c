@@ -166,9 +166,7 @@ static bool hotplug_one(struct vcpu *v, struct vcpu_hp_req rq, sim_time_t *t)
 	if (op == GUEST_HOTPLUG_CPU_DOWN) {
 		/* Offline first: wake-ups from here on go elsewhere. */
 		v->offline = true;
-		if (v->step_ev.gen)
-			sim_cancel(&m->sim, v->step_ev);
-		v->step_ev = (sim_event_id){ 0, 0 };
+		vcpu_cancel_step(v);
 		moved = migrate_queued(m, v, *t);
 		vcpu_set_state(v, VCPU_IDLE, *t);
 	}
