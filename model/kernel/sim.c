@@ -115,9 +115,10 @@ void sim_defer(struct sim *s, struct sim_deferred *d, sim_time_t when)
  * the reservation. */
 bool sim_defer_advance(struct sim *s, struct sim_deferred *d)
 {
-	if (!d->set || !sim_next_is(s, d->when))
+	if (!d->set || s->defer_off || !sim_next_is(s, d->when))
 		return false;
 	d->set = false;
+	s->defer_inline++;
 	s->events_run++;
 	s->now = d->when;
 	return true;

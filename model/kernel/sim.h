@@ -70,6 +70,11 @@ struct sim {
 	 * the owner reports as an error). */
 	uint64_t max_events;
 	bool budget_hit;
+	/* Deferred follow-ups (sim_defer) that went on inline.  defer_off:
+	 * sim_defer_advance always refuses, so every follow-up goes through
+	 * the queue — the reference the tests compare the model against. */
+	uint64_t defer_inline;
+	bool defer_off;
 	const struct sim_backend_ops *ops;
 	void *impl;
 };

@@ -104,15 +104,16 @@ void vcpu_set_state(struct vcpu *v, enum vcpu_state s, sim_time_t at)
 		v->since = at;
 }
 
-/* The vCPU's own step continues at `at` (> now) without an event when
- * nothing else happens before (sim_advance): same outputs, one event fewer
- * through the queue.  Not across a migration pause. */
+/* A step reserved inside the vCPU's own step goes into the queue. */
 static void vcpu_step_commit(struct vcpu *v)
 {
 	if (v->step_def.set)
 		v->step_ev = sim_defer_commit(&v->m->sim, &v->step_def, vcpu_step_ev, v, 0);
 }
 
+/* The vCPU's own step continues at `at` (> now) without an event when
+ * nothing else happens before (sim_advance): same outputs, one event fewer
+ * through the queue.  Not across a migration pause. */
 static bool vcpu_advance(struct vcpu *v, sim_time_t at)
 {
 	vcpu_step_commit(v);	/* the queue must see a reserved step */
