@@ -27,7 +27,8 @@ struct Outcome {
 	uint64_t inline_steps;
 };
 
-Outcome RunOnce(const std::string &scenario, const std::vector<std::string> &sets, bool defer_off)
+// session_load of SCENARIO with SETS; false (and a test failure) when refused.
+bool Load(struct session *ss, const std::string &scenario, const std::vector<std::string> &sets)
 {
 	std::vector<const char *> argv;
 	for (const std::string &s : sets)
@@ -36,14 +37,21 @@ Outcome RunOnce(const std::string &scenario, const std::vector<std::string> &set
 	spec.scenario = scenario.c_str();
 	spec.sets = argv.data();
 	spec.nsets = (unsigned)argv.size();
-	struct session ss;
 	struct cfg_error err;
+
+	if (session_load(ss, &spec, &err) == 0)
+		return true;
+	ADD_FAILURE() << scenario << ": " << err.msg;
+	return false;
+}
+
+Outcome RunOnce(const std::string &scenario, const std::vector<std::string> &sets, bool defer_off)
+{
+	struct session ss;
 	Outcome o = { "", 0 };
 
-	if (session_load(&ss, &spec, &err)) {
-		ADD_FAILURE() << scenario << ": " << err.msg;
+	if (!Load(&ss, scenario, sets))
 		return o;
-	}
 	struct session_build b = {};
 	b.oracle = true;
 	if (session_build(&ss, &b)) {
@@ -123,16 +131,8 @@ TEST(DeferredSteps, ChaosInjectionsGiveTheSameDocumentEitherWay)
 								  "run.perturb_order=true",
 								  "seed=" + std::to_string(seed) };
 				struct session ss;
-				struct cfg_error err;
-				std::vector<const char *> argv;
-				for (const std::string &s : base)
-					argv.push_back(s.c_str());
 				std::string path = Stock(sc);
-				struct session_spec spec = {};
-				spec.scenario = path.c_str();
-				spec.sets = argv.data();
-				spec.nsets = (unsigned)argv.size();
-				ASSERT_EQ(session_load(&ss, &spec, &err), 0) << err.msg;
+				ASSERT_TRUE(Load(&ss, path, base));
 				struct chaos_scope scope;
 				chaos_scope_init(&scope, &ss.cfg);
 				session_end(&ss);
