@@ -501,7 +501,7 @@ int cpu_map_mmio(struct cpu *c, uint64_t base, uint64_t size, cpu_mmio_read_t re
 		return -1;
 	}
 	m = &c->mmio[c->n_mmio];
-	*m = (struct cpu_mmio){ .c = c, .read = read, .write = write, .ctx = ctx };
+	*m = (struct cpu_mmio){ .c = c, .read = read, .write = write, .ctx = ctx, .base = base, .size = size };
 	e = uc_mmio_map(c->uc, base, size, mmio_read, m, mmio_write, m);
 	if (e != UC_ERR_OK) {
 		snprintf(err, errlen, "cpu%u: uc_mmio_map(0x%" PRIx64 ", 0x%" PRIx64 "): %s", c->cfg.index,
@@ -709,16 +709,17 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 			 cfg->index);
 		return NULL;
 	}
+	/* An engine left by an earlier machine of this process (explore,
+	 * sweep, test batches): same state as a new one, without Unicorn's
+	 * start-up (cpu_pool.c). */
+	if (cfg->code_id && !cfg->insn_trace && (c = cpu_pool_take(cfg)) != NULL)
+		return c;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "cpu%u: out of memory", cfg->index);
 		return NULL;
 	}
-	c->cfg = *cfg;
-	for (unsigned n = 0; n <= 30; n++) {
-		c->xid[n] = xreg_id(n);
-		c->xptr[n] = &c->xbuf[n];
-	}
+	cpu_init_fields(c, cfg);
 
 	/* Step 1: capstone, for traces and fault reports. */
 	if (cpu_disasm_open(&c->cs) != 0) {
@@ -745,6 +746,12 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 		     errlen) ||
 	    write_cp(c, "HCR_EL2", 3, 4, 1, 1, 0, HCR_EL2_RW, err, errlen))
 		goto fail_uc;
+	/* The state a pooled engine goes back to (no pooling without it). */
+	if (!cfg->insn_trace && uc_context_alloc(c->uc, &c->pristine) == UC_ERR_OK &&
+	    uc_context_save(c->uc, c->pristine) != UC_ERR_OK) {
+		uc_context_free(c->pristine);
+		c->pristine = NULL;
+	}
 
 	/* Step 5: hooks, before anything is translated. */
 	e = uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0);
@@ -765,6 +772,8 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 	return c;
 
 fail_uc:
+	if (c->pristine)
+		uc_context_free(c->pristine);
 	uc_close(c->uc);
 fail_cs:
 	cs_close(&c->cs);
@@ -773,10 +782,21 @@ fail_free:
 	return NULL;
 }
 
+void cpu_init_fields(struct cpu *c, const struct cpu_config *cfg)
+{
+	c->cfg = *cfg;
+	for (unsigned n = 0; n <= 30; n++) {
+		c->xid[n] = xreg_id(n);
+		c->xptr[n] = &c->xbuf[n];
+	}
+}
+
 void cpu_destroy(struct cpu *c)
 {
-	if (!c)
+	if (!c || cpu_pool_give(c))
 		return;
+	if (c->pristine)
+		uc_context_free(c->pristine);
 	uc_close(c->uc);
 	cs_close(&c->cs);
 	free(c);

@@ -89,6 +89,7 @@ struct cpu;
 #define VEC_IRQ_CUR_SP0 0x080
 
 #define CPU_MAX_SENTINELS 16
+#define CPU_MAX_CODE_RANGES 4
 
 enum cpu_host_action {
 	CPU_CONTINUE = 0, /* resume the guest */
@@ -117,7 +118,21 @@ struct cpu_config {
 	const struct cpu_host_ops *ops;
 	void *ops_ctx;
 	FILE *insn_trace;	/* non-NULL: capstone trace of every instruction */
+	/* Non-zero: names the guest code this vCPU runs — the same id means
+	 * byte-identical code at the same addresses (a built-in image).  An
+	 * engine of an earlier machine of the process with the same id is
+	 * reused (cpu_pool.c).  0: never reused. */
+	uint64_t code_id;
+	/* With code_id: where that code lies ([start, end), guest physical).
+	 * A reused engine drops its translations of these ranges, so it
+	 * translates from nothing, as a new engine does. */
+	uint64_t code_range[CPU_MAX_CODE_RANGES][2];
+	unsigned n_code_ranges;
 };
+
+/* Engines taken from the process's pool by cpu_create so far (cpu_pool.c;
+ * tests and benchmarks). */
+uint64_t cpu_pool_reused(void);
 
 enum cpu_stop_reason {
 	CPU_STOP_SENTINEL,	/* reached an address added with cpu_add_sentinel */
@@ -235,6 +250,9 @@ int cpu_image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, u
  * cleared, so its pages are not touched until the guest uses them. */
 int cpu_image_place_zeroed(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
 			   char *err, size_t errlen);
+/* The [start, end) guest physical ranges of the executable PT_LOAD
+ * segments into out[0..max); their count, or -1 when there are more. */
+int cpu_image_code_ranges(const struct cpu_image *img, uint64_t (*out)[2], unsigned max);
 /* 0 and *addr, or -1 when the symbol is missing. */
 int cpu_image_symbol(const struct cpu_image *img, const char *name, uint64_t *addr);
 uint64_t cpu_image_entry(const struct cpu_image *img);

@@ -217,6 +217,24 @@ out:
 	return img;
 }
 
+int cpu_image_code_ranges(const struct cpu_image *img, uint64_t (*out)[2], unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < img->eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &img->ph[i];
+
+		if (p->p_type != PT_LOAD || !(p->p_flags & PF_X) || p->p_memsz == 0)
+			continue;
+		if (n == max)
+			return -1;
+		out[n][0] = p->p_paddr;
+		out[n][1] = p->p_paddr + p->p_memsz;
+		n++;
+	}
+	return (int)n;
+}
+
 static int image_place(const struct cpu_image *img, void *ram, uint64_t ram_base, uint64_t ram_size,
 		       bool ram_zero, char *err, size_t errlen)
 {

@@ -31,11 +31,16 @@ struct cpu_mmio {
 	cpu_mmio_read_t read;
 	cpu_mmio_write_t write;
 	void *ctx;
+	uint64_t base, size;	/* the mapped range (unmapped when pooled) */
 };
 
 struct cpu {
 	uc_engine *uc;
 	csh cs;			/* capstone handle for traces and fault reports */
+	/* CPU state right after creation (cpu_pool.c restores it), and how
+	 * many machines this engine has served. */
+	uc_context *pristine;
+	unsigned machines;
 	struct cpu_config cfg;
 
 	uint64_t sentinel[CPU_MAX_SENTINELS];
@@ -92,6 +97,16 @@ struct cpu {
 	uc_err acc_err;
 	const char *acc_what;
 };
+
+/* The engine pool (cpu_pool.c): an engine whose vCPU was destroyed is
+ * kept, reset, for the next cpu_create of the process.  cpu_pool_take
+ * returns a pooled cpu set up for cfg (RAM mapped), or NULL when the pool
+ * is empty; cpu_pool_give resets c and keeps it, false when it cannot
+ * (then the caller closes it). */
+struct cpu *cpu_pool_take(const struct cpu_config *cfg);
+bool cpu_pool_give(struct cpu *c);
+/* Fill the per-instance fields of a fresh or pooled cpu for cfg. */
+void cpu_init_fields(struct cpu *c, const struct cpu_config *cfg);
 
 /* Record a fault (first one wins) and ask Unicorn to stop. */
 void cpu_fault(struct cpu *c, uint64_t pc, const char *fmt, ...)

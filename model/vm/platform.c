@@ -57,6 +57,34 @@ void plat_set_err(struct platform *p, const char *fmt, ...)
 
 /* ---- creation ------------------------------------------------------------- */
 
+/* Guest RAM buffers kept between the machines of one process, zeroed
+ * (MADV_DONTNEED: untouched again, zero on the next touch, as a new
+ * mapping).  The vCPU engines the pool of cpu/cpu_pool.c keeps still map
+ * the buffer they ran on; taking the most recently freed buffer first
+ * gives each new machine the buffer its reused engines map, so none is
+ * remapped.  Not thread-safe, like that pool. */
+#define PLAT_RAM_POOL 8
+static void *plat_ram_pool[PLAT_RAM_POOL];
+static unsigned plat_ram_n;
+
+static void *plat_ram_take(void)
+{
+	void *ram;
+
+	if (plat_ram_n > 0)
+		return plat_ram_pool[--plat_ram_n];
+	ram = mmap(NULL, GUEST_KERNEL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return ram == MAP_FAILED ? NULL : ram;
+}
+
+static void plat_ram_give(void *ram)
+{
+	if (plat_ram_n < PLAT_RAM_POOL && madvise(ram, GUEST_KERNEL_SIZE, MADV_DONTNEED) == 0)
+		plat_ram_pool[plat_ram_n++] = ram;
+	else
+		munmap(ram, GUEST_KERNEL_SIZE);
+}
+
 /* [addr, addr + len) lies inside the kernel region, computed without wrapping. */
 static bool in_kernel_region(uint64_t addr, uint64_t len)
 {
@@ -200,9 +228,8 @@ struct platform *platform_create(const struct platform_config *cfg, char *err, s
 	 * anonymous mapping is zero and page-aligned, and only the pages the
 	 * guest touches become resident: allocating and clearing all 4 MiB
 	 * was ~10 % of building an arm64 machine (docs/performance.md). */
-	p->ram = mmap(NULL, GUEST_KERNEL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->ram == MAP_FAILED) {
-		p->ram = NULL;
+	p->ram = plat_ram_take();
+	if (!p->ram) {
 		plat_set_err(p, "platform: cannot allocate %llu bytes of guest RAM", GUEST_KERNEL_SIZE);
 		goto fail;
 	}
@@ -250,7 +277,16 @@ struct platform *platform_create(const struct platform_config *cfg, char *err, s
 			.ops = &p->ops,
 			.ops_ctx = v,
 			.insn_trace = cfg->insn_trace,
+			/* The built-in images are the same bytes in every
+			 * machine of the process: their engines are reused. */
+			.code_id = p->cfg.guest_image ? 0 : p->cfg.touch_image ? 2 : 1,
 		};
+		int nr = cpu_image_code_ranges(p->img, cc.code_range, CPU_MAX_CODE_RANGES);
+
+		if (nr <= 0)
+			cc.code_id = 0;
+		else
+			cc.n_code_ranges = (unsigned)nr;
 
 		v->p = p;
 		v->index = i;
@@ -293,7 +329,7 @@ void platform_destroy(struct platform *p)
 	if (p->img)
 		cpu_image_free(p->img);
 	if (p->ram)
-		munmap(p->ram, GUEST_KERNEL_SIZE);
+		plat_ram_give(p->ram);
 	free(p->calls);
 	free(p);
 }
