@@ -8,16 +8,19 @@
  * the engine here instead; the next cpu_create of the process takes it.
  *
  * Invariant: a pooled engine is indistinguishable, for the model, from a
- * new one.  Giving it back removes everything the last machine added (the
- * sentinel hooks, the MMIO frames, the RAM mapping), restores the CPU
- * state saved right after creation (uc_context: every register, system
- * registers and PSTATE included) and flushes every translated block, so
- * translation starts from nothing, exactly as in a new engine; the hooks
- * every engine has (block, interrupt, MRS/MSR, unmapped access) stay, with
- * the same struct cpu as their argument.  Engines with an instruction trace
- * are never pooled.  The pool is per process (explore and sweep workers
- * are processes) and not thread-safe: apfsim runs its machines on one
- * thread.
+ * new one.  Giving it back removes what the last machine added (the
+ * sentinel hooks, the MMIO frames), drops every translation of the guest
+ * code's ranges, so translation starts from nothing as in a new engine
+ * (kept translations changed an instruction count: docs/cpu.md), and
+ * restores the CPU state saved right after creation (uc_context: every
+ * register, system registers and PSTATE included).  The hooks every engine
+ * has (block, interrupt, MRS/MSR, unmapped access) stay, with the same
+ * struct cpu as their argument, and so does the RAM mapping: the platform
+ * pools its RAM buffers, and an engine is remapped only when the next
+ * machine's buffer is another one.  Only engines of a known image
+ * (cpu_config.code_id) are pooled, never one with an instruction trace.
+ * The pool is per process (explore and sweep workers are processes) and
+ * not thread-safe: apfsim runs its machines on one thread.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -61,6 +64,27 @@ bool cpu_pool_give(struct cpu *c)
 	return true;
 }
 
+/* The pooled engine for cfg: same code and RAM window, preferably already
+ * mapping cfg's RAM buffer, the most recently pooled first; cpu_pool_n when
+ * none fits. */
+static unsigned cpu_pool_pick(const struct cpu_config *cfg)
+{
+	unsigned fit = cpu_pool_n;
+
+	for (unsigned i = cpu_pool_n; i-- > 0;) {
+		const struct cpu *c = cpu_pool[i];
+
+		if (c->cfg.code_id != cfg->code_id || c->cfg.ram_base != cfg->ram_base ||
+		    c->cfg.ram_size != cfg->ram_size)
+			continue;
+		if (c->cfg.ram == cfg->ram)
+			return i;
+		if (fit == cpu_pool_n)
+			fit = i;
+	}
+	return fit;
+}
+
 struct cpu *cpu_pool_take(const struct cpu_config *cfg)
 {
 	struct cpu *c;
@@ -68,15 +92,15 @@ struct cpu *cpu_pool_take(const struct cpu_config *cfg)
 	csh cs;
 	uc_context *pristine;
 
-	for (unsigned i = cpu_pool_n; i-- > 0;) {
+	while (cpu_pool_n > 0) {
+		unsigned i = cpu_pool_pick(cfg);
 		void *old_ram;
 		unsigned machines;
 		bool ok = true;
 
+		if (i == cpu_pool_n)
+			return NULL;
 		c = cpu_pool[i];
-		if (c->cfg.code_id != cfg->code_id || c->cfg.ram_base != cfg->ram_base ||
-		    c->cfg.ram_size != cfg->ram_size)
-			continue;
 		cpu_pool[i] = cpu_pool[--cpu_pool_n];
 		uc = c->uc;
 		cs = c->cs;
