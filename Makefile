@@ -37,8 +37,11 @@ test: build
 # builds an outside program against the installed library, which here is
 # instrumented: without -fsanitize in that program's flags it cannot link.
 # DeferredSteps.* runs 80 whole scenarios twice to compare their outputs: an
-# equivalence check, not new code paths.
-SAN_SKIP ?= ^(Example\.EmbedAgainstInstalledLibrary|DeferredSteps\..*|Explore\.FindsTheZeroTokenHangAndTheFixPassesTheSameRuns|Explore\.FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns|CliScenarios\.TokenWrapClaims|OutputKeys\.EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)$$
+# equivalence check, not new code paths.  Example.GuestHandlerSuite builds the
+# example with clang and runs its suite, whose broken-handler half is the
+# IRQ storm that Bounds...no_irq_ack already runs under the sanitizers (57 to
+# 141 s of this run on a 2-core machine, the same with the 39bf90b binary).
+SAN_SKIP ?= ^(Example\.EmbedAgainstInstalledLibrary|Example\.GuestHandlerSuite|DeferredSteps\..*|Explore\.FindsTheZeroTokenHangAndTheFixPassesTheSameRuns|Explore\.FindsTheOfflineWaiterBugAndTheFixesPassTheSameRuns|CliScenarios\.TokenWrapClaims|OutputKeys\.EveryWrittenKeyIsDocumentedAndEveryDocumentedKeyIsWritten)$$
 test-sanitize: deps
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_FLAGS) -DAPFSIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(BUILD_SAN) -j $(JOBS)
