@@ -5,7 +5,9 @@
 // protocol families are interleaved in one process, and each is compared
 // with its own first run, made when the pool had nothing for it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
