@@ -14,50 +14,17 @@
 
 #include <jansson.h>
 
+#include "test_session.h"
+
 extern "C" {
 #include "cpu/cpu.h"
-#include "model/session/session.h"
 }
 
 namespace {
 
 std::string Document(const std::string &scenario, const std::vector<std::string> &sets)
 {
-	std::vector<const char *> argv;
-	for (const std::string &s : sets)
-		argv.push_back(s.c_str());
-	struct session_spec spec = {};
-	spec.scenario = scenario.c_str();
-	spec.sets = argv.data();
-	spec.nsets = (unsigned)argv.size();
-	struct session ss;
-	struct cfg_error err;
-	std::string out;
-
-	if (session_load(&ss, &spec, &err)) {
-		ADD_FAILURE() << scenario << ": " << err.msg;
-		return out;
-	}
-	struct session_build b = {};
-	b.oracle = true;
-	if (session_build(&ss, &b) == 0) {
-		session_run(&ss, nullptr);
-		session_finish(&ss);
-		struct session_collect c = {};
-		c.version = "test";
-		c.json = true;
-		struct session_result r = {};
-		if (session_collect(&ss, &c, &r) == 0 && r.doc) {
-			char *text = json_dumps(r.doc, JSON_SORT_KEYS | JSON_COMPACT);
-			out = text ? text : "";
-			free(text);
-		}
-		session_result_free(&r);
-	} else {
-		ADD_FAILURE() << scenario << ": " << ss.err;
-	}
-	session_end(&ss);
-	return out;
+	return apfsim_test::RunDocument(scenario, sets);
 }
 
 TEST(CpuPool, ReusedEnginesGiveTheSameDocumentAsNewOnes)

@@ -12,11 +12,10 @@
 #include <string>
 #include <vector>
 
-#include <jansson.h>
+#include "test_session.h"
 
 extern "C" {
 #include "model/explore/chaos.h"
-#include "model/session/session.h"
 #include "model/vm/machine.h"
 }
 
@@ -27,53 +26,13 @@ struct Outcome {
 	uint64_t inline_steps;
 };
 
-// session_load of SCENARIO with SETS; false (and a test failure) when refused.
-bool Load(struct session *ss, const std::string &scenario, const std::vector<std::string> &sets)
-{
-	std::vector<const char *> argv;
-	for (const std::string &s : sets)
-		argv.push_back(s.c_str());
-	struct session_spec spec = {};
-	spec.scenario = scenario.c_str();
-	spec.sets = argv.data();
-	spec.nsets = (unsigned)argv.size();
-	struct cfg_error err;
-
-	if (session_load(ss, &spec, &err) == 0)
-		return true;
-	ADD_FAILURE() << scenario << ": " << err.msg;
-	return false;
-}
-
 Outcome RunOnce(const std::string &scenario, const std::vector<std::string> &sets, bool defer_off)
 {
-	struct session ss;
 	Outcome o = { "", 0 };
 
-	if (!Load(&ss, scenario, sets))
-		return o;
-	struct session_build b = {};
-	b.oracle = true;
-	if (session_build(&ss, &b)) {
-		ADD_FAILURE() << scenario << ": " << ss.err;
-		session_end(&ss);
-		return o;
-	}
-	ss.m->sim.defer_off = defer_off;
-	session_run(&ss, nullptr);
-	session_finish(&ss);
-	o.inline_steps = ss.m->sim.defer_inline;
-	struct session_collect c = {};
-	c.version = "test";
-	c.json = true;
-	struct session_result r = {};
-	if (session_collect(&ss, &c, &r) == 0 && r.doc) {
-		char *text = json_dumps(r.doc, JSON_SORT_KEYS | JSON_COMPACT);
-		o.json = text ? text : "";
-		free(text);
-	}
-	session_result_free(&r);
-	session_end(&ss);
+	o.json = apfsim_test::RunDocument(
+		scenario, sets, [defer_off](struct session *ss) { ss->m->sim.defer_off = defer_off; },
+		[&o](struct session *ss) { o.inline_steps = ss->m->sim.defer_inline; });
 	return o;
 }
 
@@ -132,7 +91,7 @@ TEST(DeferredSteps, ChaosInjectionsGiveTheSameDocumentEitherWay)
 								  "seed=" + std::to_string(seed) };
 				struct session ss;
 				std::string path = Stock(sc);
-				ASSERT_TRUE(Load(&ss, path, base));
+				ASSERT_TRUE(apfsim_test::LoadScenario(&ss, path, base));
 				struct chaos_scope scope;
 				chaos_scope_init(&scope, &ss.cfg);
 				session_end(&ss);
