@@ -772,9 +772,8 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 	return c;
 
 fail_uc:
-	if (c->pristine)
-		uc_context_free(c->pristine);
-	uc_close(c->uc);
+	cpu_close(c);
+	return NULL;
 fail_cs:
 	cs_close(&c->cs);
 fail_free:
@@ -791,15 +790,19 @@ void cpu_init_fields(struct cpu *c, const struct cpu_config *cfg)
 	}
 }
 
-void cpu_destroy(struct cpu *c)
+void cpu_close(struct cpu *c)
 {
-	if (!c || cpu_pool_give(c))
-		return;
 	if (c->pristine)
 		uc_context_free(c->pristine);
 	uc_close(c->uc);
 	cs_close(&c->cs);
 	free(c);
+}
+
+void cpu_destroy(struct cpu *c)
+{
+	if (c && !cpu_pool_give(c))
+		cpu_close(c);
 }
 
 unsigned cpu_index(const struct cpu *c)

@@ -105,6 +105,9 @@ struct cpu {
  * (then the caller closes it). */
 struct cpu *cpu_pool_take(const struct cpu_config *cfg);
 bool cpu_pool_give(struct cpu *c);
+/* Close the engine, the capstone handle and the saved context, free c:
+ * the end of every cpu that is not pooled (a failed creation included). */
+void cpu_close(struct cpu *c);
 /* Fill the per-instance fields of a fresh or pooled cpu for cfg. */
 void cpu_init_fields(struct cpu *c, const struct cpu_config *cfg);
 

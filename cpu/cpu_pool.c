@@ -126,10 +126,7 @@ struct cpu *cpu_pool_take(const struct cpu_config *cfg)
 			return c;
 		}
 		/* Cannot take this one: close it, try the next. */
-		uc_context_free(pristine);
-		uc_close(uc);
-		cs_close(&c->cs);
-		free(c);
+		cpu_close(c);
 	}
 	return NULL;
 }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "test_session.h"
+
 extern "C" {
 #include "model/config/config.h"
 #include "model/vm/machine_report.h"
@@ -51,18 +53,8 @@ struct AcctRun {
 
 	AcctRun(const std::string &path, const std::vector<std::string> &sets)
 	{
-		std::vector<const char *> argv;
-		for (const auto &s : sets)
-			argv.push_back(s.c_str());
-		struct session_spec spec = {};
-		spec.scenario = path.c_str();
-		spec.sets = argv.data();
-		spec.nsets = (unsigned)argv.size();
-		struct cfg_error err;
-		if (session_load(&ss, &spec, &err)) {
-			ADD_FAILURE() << path << ": " << err.msg;
+		if (!apfsim_test::LoadScenario(&ss, path, sets))
 			return;
-		}
 		if (session_build(&ss, nullptr)) {
 			ADD_FAILURE() << ss.err;
 			session_end(&ss);

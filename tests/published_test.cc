@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "test_session.h"
+
 extern "C" {
 #include "model/check/oracle.h"
 #include "model/config/config.h"
@@ -66,19 +68,9 @@ json_t *RunCase(const Case &c, const char *protocol)
 	std::vector<std::string> sets = c.sets;
 	sets.push_back(std::string("run.duration=") + c.duration);
 	sets.push_back(std::string("protocol=") + protocol);
-	std::vector<const char *> argv;
-	for (const auto &s : sets)
-		argv.push_back(s.c_str());
-	struct session_spec spec = {};
-	spec.scenario = path.c_str();
-	spec.sets = argv.data();
-	spec.nsets = (unsigned)argv.size();
 	struct session ss;
-	struct cfg_error err;
-	if (session_load(&ss, &spec, &err)) {
-		ADD_FAILURE() << err.file << ":" << err.line << ":" << err.col << ": " << err.msg;
+	if (!apfsim_test::LoadScenario(&ss, path, sets))
 		return nullptr;
-	}
 	struct session_build build = {};
 	build.oracle = true;
 	json_t *doc = nullptr;

@@ -20,7 +20,7 @@ extern "C" {
 namespace apfsim_test {
 
 // session_load of SCENARIO with the overrides SETS; false (and a test
-// failure naming the scenario) when refused.
+// failure with the error's FILE:LINE:COL and message) when refused.
 inline bool LoadScenario(struct session *ss, const std::string &scenario, const std::vector<std::string> &sets)
 {
 	std::vector<const char *> argv;
@@ -34,7 +34,8 @@ inline bool LoadScenario(struct session *ss, const std::string &scenario, const 
 
 	if (session_load(ss, &spec, &err) == 0)
 		return true;
-	ADD_FAILURE() << scenario << ": " << err.msg;
+	ADD_FAILURE() << (err.file[0] ? err.file : scenario.c_str()) << ":" << err.line << ":" << err.col << ": "
+		      << err.msg;
 	return false;
 }
 

@@ -57,14 +57,22 @@ static uint64_t sim_key(const struct sim *s)
 	return s->perturb_salt ? sim_perturb_key(s->seq, s->perturb_salt) : s->seq;
 }
 
-sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg)
+/* Schedule under `key`, with the refusals every scheduling call shares: a
+ * time in the past or no handler schedules nothing (the zero handle). */
+static sim_event_id sim_schedule_keyed(struct sim *s, sim_time_t when, uint64_t key, sim_handler_fn fn,
+				       void *ctx, uint64_t arg)
 {
 	sim_event_id none = { 0, 0 };
-	sim_event_id id;
 
 	if (when < s->now || !fn)
 		return none;
-	id = s->ops->schedule(s->impl, when, sim_key(s), fn, ctx, arg);
+	return s->ops->schedule(s->impl, when, key, fn, ctx, arg);
+}
+
+sim_event_id sim_at(struct sim *s, sim_time_t when, sim_handler_fn fn, void *ctx, uint64_t arg)
+{
+	sim_event_id id = sim_schedule_keyed(s, when, sim_key(s), fn, ctx, arg);
+
 	if (id.gen != 0)
 		s->seq++;
 	return id;
@@ -132,9 +140,7 @@ sim_event_id sim_defer_commit(struct sim *s, struct sim_deferred *d, sim_handler
 	if (!d->set)
 		return none;
 	d->set = false;
-	if (d->when < s->now || !fn)
-		return none;
-	return s->ops->schedule(s->impl, d->when, d->key, fn, ctx, arg);
+	return sim_schedule_keyed(s, d->when, d->key, fn, ctx, arg);
 }
 
 bool sim_cancel(struct sim *s, sim_event_id id)
