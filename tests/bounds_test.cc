@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "tests/scenario_gen.h"
+
 extern "C" {
 #include "model/config/config.h"
 #include "model/vm/machine_report.h"
@@ -61,6 +63,7 @@ struct BoundRun {
 	json_t *doc = nullptr;
 	bool ok = false;
 
+	// A scenario file under protocol `proto`, shortened to kDuration.
 	BoundRun(const std::string &path, const char *proto)
 	{
 		struct cfg_error err;
@@ -70,6 +73,21 @@ struct BoundRun {
 		}
 		for (std::string s : { std::string("protocol=") + proto, std::string(kDuration) })
 			EXPECT_EQ(config_set(&cfg, s.c_str(), &err), 0) << s << ": " << err.msg;
+		Run();
+	}
+	// A scenario given as text, run as it is.
+	explicit BoundRun(const std::string &yaml)
+	{
+		struct cfg_error err;
+		if (config_load_text(&cfg, yaml.c_str(), yaml.size(), "random.yaml", &err) ||
+		    config_check_protocol_keys(&cfg, &err)) {
+			ADD_FAILURE() << err.msg << "\n" << yaml;
+			return;
+		}
+		Run();
+	}
+	void Run()
+	{
 		if (machine_init(&m, &cfg)) {
 			ADD_FAILURE() << m.err;
 			config_free(&cfg);
@@ -261,5 +279,52 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Bounds, ::testing::ValuesIn(Scenarios()),
 				 std::replace(n.begin(), n.end(), '/', '_');
 				 return n;
 			 });
+
+// The random half: scenarios no one wrote (tests/scenario_gen.h), so the
+// bounds are checked where the hand-written ones do not go — combinations
+// of devices, limits, THP, migrations, injections and workloads.  CI runs
+// APFSIM_SOAK_N of them (default 40) from seed APFSIM_SOAK_FIRST (default
+// 1); scripts/soak.sh runs thousands.  Every fourth one also runs twice and
+// must give the same document byte for byte.
+uint64_t EnvU64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, nullptr, 0) : dflt;
+}
+
+std::vector<uint64_t> RandomSeeds()
+{
+	std::vector<uint64_t> out;
+	uint64_t first = EnvU64("APFSIM_SOAK_FIRST", 1), n = EnvU64("APFSIM_SOAK_N", 40);
+	for (uint64_t i = 0; i < n; i++)
+		out.push_back(first + i);
+	return out;
+}
+
+std::string Dump(json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+	std::string out = s ? s : "";
+	free(s);
+	return out;
+}
+
+class BoundsRandom : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(BoundsRandom, Hold)
+{
+	const std::string yaml = apfsim_test::RandomScenario(GetParam());
+	const std::string what = "random scenario " + std::to_string(GetParam()) + ":\n" + yaml;
+	BoundRun r(yaml);
+	ASSERT_TRUE(r.ok) << what;
+	CheckBounds(r, what);
+	if (GetParam() % 4 == 0) {
+		BoundRun again(yaml);
+		ASSERT_TRUE(again.ok) << what;
+		EXPECT_EQ(Dump(r.doc), Dump(again.doc)) << what << "same scenario, same seed: another document";
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, BoundsRandom, ::testing::ValuesIn(RandomSeeds()));
 
 } // namespace

@@ -163,6 +163,62 @@ TEST(KernelModeFaults, NestedNotPresentInThePpiHandlerLeavesIrqsUnmasked)
 }
 
 // Same scenario, seed and switches: the same trace, byte for byte.
+// Runs `yaml` (written to a temporary file) with ARGS; the exit status and
+// the output.
+int run_text(const std::string &yaml, const std::string &args, std::string *out)
+{
+	std::string f = "/tmp/apfsim_kmode_" + std::to_string(getpid()) + ".yaml";
+	std::ofstream(f) << yaml;
+	int st;
+	*out = cli("run " + f + " -q " + args, &st);
+	std::remove(f.c_str());
+	return st;
+}
+
+// Found by the random bound sweep (bounds_test.cc): a task writing the
+// last pages of a small guest parks, and the page-ready handler's load at
+// its page + 256 KiB lay past the end of guest RAM — the run ended in a
+// guest fault ("access outside guest RAM").  No user mapping reaches
+// beyond RAM, so the handler skips that load (guest_touch_end).
+TEST(KernelModeFaults, PageReadyTouchPastTheEndOfRamIsSkipped)
+{
+	const std::string yaml = "protocol: arm64-v4\n"
+				 "vm: {memory: 64MiB, kernel_reserved: 8MiB}\n"
+				 "host: {memory_limit: 40MiB, initial_state: swapped, swap: {page_cluster: 4}}\n"
+				 "guest: {handler_touches_page: pageready}\n"
+				 "tasks:\n"
+				 "  - {name: hog, workload: memhog, count: 4, share: 92%, passes: 3}\n"
+				 "run: {duration: 229ms, until_done: false}\n";
+	std::string out;
+	EXPECT_EQ(run_text(yaml, "--json -", &out), 0) << out;
+	EXPECT_EQ(out.find("outside guest RAM"), std::string::npos) << out;
+	// The handler still loads where it can: some touches fault.
+	EXPECT_NE(out.find("\"handler_touch\""), std::string::npos);
+}
+
+// Found by the random bound sweep: the SDEI not-present handler's own load
+// waits (synchronously) for the page being read, the page-ready arrives
+// meanwhile, and after EVENT_COMPLETE the reschedule SGI parks the task.
+// With the PPI still pending and the next entry due to a late kick, the
+// host resumed the parked task's dead kernel context to take the IRQ,
+// which re-ran its return-to-user loop ("scheduler kept task running
+// although it must park").  Nothing is delivered into a context a task
+// switch left behind: the CPU goes to its idle loop first.
+TEST(KernelModeFaults, NoDeliveryIntoTheContextASwitchLeftBehind)
+{
+	const std::string yaml = "protocol: arm64-v4\n"
+				 "host: {initial_state: resident}\n"
+				 "guest: {resched_ipi_delay: 115us, handler_touches_page: notpresent}\n"
+				 "migration: {mode: postcopy, bandwidth: 1332MiB, rtt: 65us}\n"
+				 "faults: {kick_delay: 367us}\n"
+				 "tasks:\n"
+				 "  - {name: t0, workload: random, cycles: 3033, start: 27ms}\n"
+				 "  - {name: t1, workload: random}\n";
+	std::string out;
+	EXPECT_EQ(run_text(yaml, "--set run.duration=1100ms", &out), 0) << out;
+	EXPECT_EQ(out.find("must park"), std::string::npos) << out;
+}
+
 TEST(KernelModeFaults, HandlerTouchRunsAreDeterministic)
 {
 	std::string a = trace_run("--set guest.handler_touches_page=both --set protocol.send_always=true");

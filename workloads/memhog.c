@@ -47,7 +47,7 @@ static const struct param_desc memhog_params_desc[] = {
 	  "write passes over the whole range before it is freed" },
 	{ "order", PT_ENUM, offsetof(struct memhog_params, order), "sequential", 0, 0, memhog_order_names,
 	  "page order of a pass: sequential, or random (fresh permutation per pass)" },
-	{ "write_cycles", PT_U32, offsetof(struct memhog_params, write_cycles), "1024", 0, 4e9, NULL,
+	{ "write_cycles", PT_U32, offsetof(struct memhog_params, write_cycles), "1024", 1, 4e9, NULL,
 	  "cycles spent writing one page (~512 8-byte stores of random values)" },
 	{ "repeat", PT_U32, offsetof(struct memhog_params, repeat), "1", 1, 1e9, NULL,
 	  "allocate-write-free cycles before the task exits" },

@@ -60,8 +60,8 @@ static const struct param_desc random_params_desc[] = {
 	  "zipf exponent s: rank k has weight k^-s (0.99 as in YCSB)" },
 	{ "write_ratio", PT_FRACTION, offsetof(struct random_params, write_ratio), "50%", 0, 1, NULL,
 	  "share of accesses that are writes" },
-	{ "cycles", PT_U32, offsetof(struct random_params, cycles), "200", 0, 4e9, NULL,
-	  "cycles of work per access" },
+	{ "cycles", PT_U32, offsetof(struct random_params, cycles), "200", 1, 4e9, NULL,
+	  "cycles of work per access (at least 1: an access takes time)" },
 	PARAM_END,
 };
 

@@ -303,10 +303,15 @@ small:
 	return 1;
 }
 
+void hostmem_read_start(struct hostmem *hm, uint64_t gfn)
+{
+	hm->st[gfn] = HM_INFLIGHT | (hm->st[gfn] & HM_MIGDIRTY);
+}
+
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn)
 {
 	hm->stats.major++;
-	hm->st[gfn] = HM_INFLIGHT | (hm->st[gfn] & HM_MIGDIRTY);
+	hostmem_read_start(hm, gfn);
 }
 
 /* A page read ahead arrives without the referenced bit: nothing used it. */

@@ -115,8 +115,12 @@ void hostmem_zero_fill(struct hostmem *hm, uint64_t gfn);
  * ordinary 4 KiB pages: reclaim splits the huge page as the 2020-21
  * kernels do before swap-out. */
 uint32_t hostmem_zero_fill_huge(struct hostmem *hm, uint64_t gfn);
-/* Start a swap-in: SWAPPED -> INFLIGHT. */
+/* Start a demand swap-in (a fault's): SWAPPED -> INFLIGHT, counted in
+ * stats.major (the report's host.swap.swap_ins). */
 void hostmem_swapin_start(struct hostmem *hm, uint64_t gfn);
+/* Start a read that is not a fault's (the migration source sending a
+ * swapped page): SWAPPED -> INFLIGHT, counted by the caller. */
+void hostmem_read_start(struct hostmem *hm, uint64_t gfn);
 /* Start the swap-in of gfn (SWAPPED) and of every other SWAPPED page whose
  * slot lies in gfn's aligned window of `window` slots (a power of two, at
  * most max): all become INFLIGHT, the others flagged as readahead.  Fills

@@ -106,7 +106,7 @@ static bool mig_must_read(struct migration *g, uint64_t p)
 			swapdev_submit(h->swap, p, false);
 		}
 	} else if (s & HM_SWAPPED) {
-		hostmem_swapin_start(h->hm, p);
+		hostmem_read_start(h->hm, p);	/* not a fault: not a swap-in */
 		g->src_swapins++;
 		swapdev_submit(h->swap, p, false);
 	} else if (!(s & HM_INFLIGHT)) {

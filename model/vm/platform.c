@@ -142,6 +142,9 @@ int platform_check_image(const struct cpu_image *img, const char *what, struct p
 	if (cpu_image_symbol(img, GUEST_SYM_TOUCH_GPA, &s.touch_gpa) != 0 ||
 	    !in_kernel_region(s.touch_gpa, (uint64_t)GUEST_NR_TASK_SLOTS * sizeof(uint64_t)) || (s.touch_gpa & 7))
 		s.touch_gpa = 0;
+	if (cpu_image_symbol(img, GUEST_SYM_TOUCH_END, &s.touch_end) != 0 || !in_kernel_region(s.touch_end, 8) ||
+	    (s.touch_end & 7))
+		s.touch_end = 0;
 	if (s.vectors & 0x7FF) {
 		snprintf(err, errlen, "%s: guest_vectors at 0x%" PRIx64 " is not 2 KiB aligned", what, s.vectors);
 		return -1;

@@ -138,7 +138,7 @@ struct platform_run_result {
 struct platform_syms {
 	uint64_t boot, vectors, sdei_entry, ret_to_user, idle, percpu, tasks, boot_params;
 	uint64_t hotplug;	/* optional: 0 when the image has none */
-	uint64_t user_load, touch_gpa; /* handler-touch image only, else 0 */
+	uint64_t user_load, touch_gpa, touch_end; /* handler-touch image only, else 0 */
 };
 
 struct cpu_image;

@@ -659,11 +659,27 @@ bool vcpu_guest_delivery_pending(const struct vcpu *v)
 	       (platform_in_user(p, v->id) || v->guest_wfi);
 }
 
+/* The guest context a task switch left behind: SIMCALL_SCHEDULE switched
+ * the task away (the run ended, v->cur is NULL) and the CPU has not yet
+ * been put in its idle loop or given another task.  That context is the
+ * old task's kernel path after schedule(), which the C model stands for
+ * (sched_glue.c): it never runs again, so nothing may be delivered into it
+ * (resuming it would rerun the old task's return-to-user loop).  The run
+ * loop switches the CPU first; a pending IRQ is then taken in the idle
+ * loop or from the next task's user mode. */
+static bool vcpu_guest_context_stale(const struct vcpu *v)
+{
+	return !v->cur && !v->guest_suspended &&
+	       platform_percpu(v->m->plat, v->id)->current != GUEST_IDLE_TASK(v->id);
+}
+
 void vcpu_guest_deliver(struct vcpu *v, sim_time_t *t)
 {
 	struct machine *m = v->m;
 	struct platform *p = m->plat;
 
+	if (vcpu_guest_context_stale(v))
+		return;
 	for (unsigned n = 0; n < DELIVER_BURST && !m->failed; n++) {
 		uint64_t ev;
 		struct platform_run_result r;

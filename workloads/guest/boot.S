@@ -133,4 +133,10 @@ guest_x86_sleepers:
 guest_touch_gpa:
 	.space	GUEST_NR_TASK_SLOTS * 8
 	.size	guest_touch_gpa, . - guest_touch_gpa
+	/* The end of guest RAM (host-written, GUEST_SYM_TOUCH_END): the
+	 * page-ready load's page + GUEST_TOUCH_AHEAD may lie past it. */
+	.globl	guest_touch_end
+guest_touch_end:
+	.quad	0
+	.size	guest_touch_end, . - guest_touch_end
 #endif

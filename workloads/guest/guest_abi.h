@@ -494,6 +494,9 @@ enum guest_log {
 					 * the guest-physical address of the page
 					 * of its latest stage-2 fault (host-written:
 					 * the model has no guest page tables) */
+#define GUEST_SYM_TOUCH_END	"guest_touch_end" /* uint64_t: the end of guest RAM (a
+					 * guest-physical address, host-written at
+					 * boot); no handler load at or above it */
 /* User memory: guest RAM above the kernel region.  Guest code never touches
  * it, except the handler-touch image's guest_user_load (the host maps this
  * window as device memory for that image only). */

@@ -35,6 +35,7 @@ static inline void apf_clear(struct guest_percpu *pc)
  * handlers of its own that touch user memory.  The default image is built
  * without any of this, so it runs exactly the instructions it always ran. */
 extern uint64_t guest_touch_gpa[GUEST_NR_TASK_SLOTS];	/* boot.S */
+extern uint64_t guest_touch_end;			/* boot.S */
 
 /* One load from user memory through guest_user_load (entry.S), a plain
  * `ldr` the host sees as a stage-2 fault at EL1 when the page is not
@@ -314,9 +315,11 @@ __attribute__((always_inline)) void apf_page_ready(struct guest_percpu *pc)
 	/* Buffer cleared, IRQ_ACK not yet issued (the window of §4.2 i): a
 	 * load from the woken task's page + GUEST_TOUCH_AHEAD, further on in
 	 * a sequential working set and outside the swap-readahead window of
-	 * the page just read (none for a wake-all). */
+	 * the page just read (none for a wake-all, none when that page is
+	 * past the end of guest RAM: no user mapping reaches there). */
 	if ((guest_boot_params.flags & GUEST_BOOT_TOUCH_PAGEREADY) && touch_task != GUEST_NO_TASK &&
-	    guest_touch_gpa[touch_task] >= GUEST_USER_BASE)
+	    guest_touch_gpa[touch_task] >= GUEST_USER_BASE &&
+	    guest_touch_gpa[touch_task] + GUEST_TOUCH_AHEAD < guest_touch_end)
 		apf_touch_user(guest_touch_gpa[touch_task] + GUEST_TOUCH_AHEAD);
 #endif
 	/* GUEST_BOOT_NO_IRQ_ACK: a deliberately broken driver that never
