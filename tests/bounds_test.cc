@@ -75,12 +75,13 @@ struct BoundRun {
 			EXPECT_EQ(config_set(&cfg, s.c_str(), &err), 0) << s << ": " << err.msg;
 		Run();
 	}
-	// A scenario given as text, run as it is.
-	explicit BoundRun(const std::string &yaml)
+	// A scenario given as text, run as it is (or with one override).
+	struct FromText {};
+	BoundRun(FromText, const std::string &yaml, const char *set = nullptr)
 	{
 		struct cfg_error err;
 		if (config_load_text(&cfg, yaml.c_str(), yaml.size(), "random.yaml", &err) ||
-		    config_check_protocol_keys(&cfg, &err)) {
+		    (set && config_set(&cfg, set, &err)) || config_check_protocol_keys(&cfg, &err)) {
 			ADD_FAILURE() << err.msg << "\n" << yaml;
 			return;
 		}
@@ -284,8 +285,9 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Bounds, ::testing::ValuesIn(Scenarios()),
 // bounds are checked where the hand-written ones do not go — combinations
 // of devices, limits, THP, migrations, injections and workloads.  CI runs
 // APFSIM_SOAK_N of them (default 40) from seed APFSIM_SOAK_FIRST (default
-// 1); scripts/soak.sh runs thousands.  Every fourth one also runs twice and
-// must give the same document byte for byte.
+// 1); docs/testing.md has the soak command.  Every fourth one also runs
+// twice and must give the same document byte for byte, and under the
+// SystemC event kernel (when built with it) the same document again.
 uint64_t EnvU64(const char *name, uint64_t dflt)
 {
 	const char *v = getenv(name);
@@ -309,19 +311,37 @@ std::string Dump(json_t *doc)
 	return out;
 }
 
+bool HaveSystemC()
+{
+	static int have = -1;
+	if (have < 0) {
+		struct apf_config c;
+		struct cfg_error err;
+		have = config_load_text(&c, "tasks: [{name: a, workload: compute}]\n", 38, "probe.yaml", &err) == 0 &&
+		       config_set(&c, "run.kernel=systemc", &err) == 0;
+		config_free(&c);
+	}
+	return have == 1;
+}
+
 class BoundsRandom : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(BoundsRandom, Hold)
 {
 	const std::string yaml = apfsim_test::RandomScenario(GetParam());
 	const std::string what = "random scenario " + std::to_string(GetParam()) + ":\n" + yaml;
-	BoundRun r(yaml);
+	BoundRun r(BoundRun::FromText{}, yaml);
 	ASSERT_TRUE(r.ok) << what;
 	CheckBounds(r, what);
 	if (GetParam() % 4 == 0) {
-		BoundRun again(yaml);
+		BoundRun again(BoundRun::FromText{}, yaml);
 		ASSERT_TRUE(again.ok) << what;
 		EXPECT_EQ(Dump(r.doc), Dump(again.doc)) << what << "same scenario, same seed: another document";
+		if (HaveSystemC()) {
+			BoundRun sc(BoundRun::FromText{}, yaml, "run.kernel=systemc");
+			ASSERT_TRUE(sc.ok) << what;
+			EXPECT_EQ(Dump(r.doc), Dump(sc.doc)) << what << "the SystemC kernel gave another document";
+		}
 	}
 }
 
