@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <jansson.h>
@@ -408,6 +409,41 @@ TEST(MigrationBounds, SwapReadsAndLinkQueuesAreDeterministic)
 		json_decref(x);
 		json_decref(y);
 	}
+}
+
+// A protocol hole the random bound sweep's oracle pass found (docs/migration.md,
+// "A switch-over inside the page-ready handler"): the vCPU stops between the
+// guest's buffer clear and its IRQ_ACK (here: the handler's own load waits
+// for a page when the postcopy switch-over comes).  pageready_pending is not
+// migrated, so the destination writes the wake-all at once and raises the
+// PPI; the guest's IRQ_ACK, meant for the source's page-ready, then lowers
+// it.  The wake-all stays in the buffer unread, the buffer is busy for good
+// and every later fault on that vCPU is synchronous (buffer_busy).
+TEST(MigrationBounds, AnAckCarriedOverTheSwitchOverSilencesTheWakeAll)
+{
+	std::string f = "/tmp/apfsim_mig_ppi_" + std::to_string(getpid()) + ".yaml";
+	std::ofstream(f) << "protocol: arm64-v4\n"
+			    "host: {initial_state: swapped}\n"
+			    "migration: {mode: postcopy}\n"
+			    "tasks:\n"
+			    "  - {name: t0, workload: memhog}\n"
+			    "run: {duration: 1500ms}\n";
+	int st;
+	json_t *hole = run(f + " --set guest.handler_touches_page=pageready", &st);
+	json_t *none = run(f, &st);
+	std::remove(f.c_str());
+	ASSERT_TRUE(hole && none);
+	json_t *inv = json_object_get(json_object_get(hole, "oracle"), "by_invariant");
+	json_t *apf = json_object_get(hole, "apf");
+	EXPECT_EQ(I(inv, "ppi_pending_mismatch"), 1);
+	// Before the switch-over (1 s) every fault needing I/O was async; after
+	// it, none is: all are buffer_busy.
+	EXPECT_GT(I(json_object_get(apf, "sync"), "buffer_busy"), 1000);
+	// Without the load the vCPU is never stopped inside that handler.
+	EXPECT_EQ(I(json_object_get(json_object_get(none, "oracle"), "by_invariant"), "ppi_pending_mismatch"), 0);
+	EXPECT_EQ(I(json_object_get(json_object_get(none, "apf"), "sync"), "buffer_busy"), 0);
+	json_decref(hole);
+	json_decref(none);
 }
 
 } // namespace

@@ -106,7 +106,32 @@ inline std::string RandomScenario(uint64_t seed)
 	const unsigned vcpus = r.Pct(60) ? 1 : r.Range(2, 4);
 	const unsigned mem_mib = 64u << r.Below(5); // 64 MiB .. 1 GiB
 	const unsigned dur_ms = r.Range(40, 250);
-	std::string y = Fmt("seed: %llu\nprotocol: %s\n", (unsigned long long)r.Range(1, 1000000), proto.c_str());
+	std::string y = Fmt("seed: %llu\n", (unsigned long long)r.Range(1, 1000000));
+	if (!sync && r.Pct(30)) {
+		// A preset with some of its switches turned (apfsim protocols).
+		y += Fmt("protocol: {base: %s", proto.c_str());
+		if (r.Pct(40))
+			y += Fmt(", token_bits: %u", arm64 ? r.Range(2, 16) : r.Pct(50) ? 32 : r.Range(2, 16));
+		if (r.Pct(30))
+			y += Fmt(", token_zero_skip: %s", r.Pct(50) ? "true" : "false");
+		if (arm64 && r.Pct(30))
+			y += Fmt(", send_always: %s", r.Pct(50) ? "true" : "false");
+		if (arm64 && r.Pct(30))
+			y += Fmt(", cancellation: %s", r.Pct(50) ? "true" : "false");
+		if (arm64 && r.Pct(30))
+			y += Fmt(", refuse_np_while_pageready: %s", r.Pct(50) ? "true" : "false");
+		if (x86 && r.Pct(30))
+			y += Fmt(", flush_on_cr0_pg: %s", r.Pct(50) ? "true" : "false");
+		if (r.Pct(20))
+			y += Fmt(", repeated_fault: %s", r.Pct(50) ? "spin" : "halt");
+		// Without an ACK a second completion is delivered only by the
+		// re-check at entry (apfsim protocols); legacy has no ACK at all.
+		if (x86 && proto != "x86-legacy" && r.Pct(30))
+			y += r.Pct(50) ? ", ack: msr" : ", ack: none, recheck_every_entry: true";
+		y += "}\n";
+	} else {
+		y += Fmt("protocol: %s\n", proto.c_str());
+	}
 
 	y += Fmt("vm: {vcpus: %u, memory: %uMiB, kernel_reserved: %uMiB, freq: %uMHz, cpi: %u.%u}\n", vcpus, mem_mib,
 		 r.Pct(50) ? 8 : 32, r.Pct(70) ? 2000 : r.Range(100, 5000), r.Range(0, 3), r.Range(1, 9));
