@@ -2,7 +2,7 @@
 // sweep (bounds_test.cc, docs/testing.md "The bound sweep").
 //
 // RandomScenario(seed) writes one scenario as YAML text: a protocol preset,
-// 1–4 vCPUs, a guest memory and a cgroup limit, a swap device preset with
+// 1–8 vCPUs, a guest memory and a cgroup limit, a swap device preset with
 // its knobs, the guest scheduler's knobs, sometimes a migration, sometimes
 // one fault injection, and 1–4 tasks of the built-in workloads, run for
 // 40–250 ms of simulated time.  Every choice is inside the range
@@ -103,7 +103,7 @@ inline std::string RandomScenario(uint64_t seed)
 	GenRng r(seed);
 	const std::string proto = r.Pick(kProtocols);
 	const bool arm64 = proto == "arm64-v4", sync = proto == "sync", x86 = !arm64 && !sync;
-	const unsigned vcpus = r.Pct(60) ? 1 : r.Range(2, 4);
+	const unsigned vcpus = r.Pct(60) ? 1 : r.Pct(85) ? r.Range(2, 4) : r.Range(5, 8);
 	const unsigned mem_mib = 64u << r.Below(5); // 64 MiB .. 1 GiB
 	const unsigned dur_ms = r.Range(40, 250);
 	std::string y = Fmt("seed: %llu\n", (unsigned long long)r.Range(1, 1000000));
