@@ -162,16 +162,14 @@ TEST(KernelModeFaults, NestedNotPresentInThePpiHandlerLeavesIrqsUnmasked)
 	EXPECT_NE(out.find("oracle: 0 violations"), std::string::npos) << out;
 }
 
-// Same scenario, seed and switches: the same trace, byte for byte.
 // Runs `yaml` (written to a temporary file) with ARGS; the exit status and
 // the output.
 int run_text(const std::string &yaml, const std::string &args, std::string *out)
 {
-	std::string f = "/tmp/apfsim_kmode_" + std::to_string(getpid()) + ".yaml";
-	std::ofstream(f) << yaml;
+	apfsim_test::TempDir d;
 	int st;
-	*out = cli("run " + f + " -q " + args, &st);
-	std::remove(f.c_str());
+	std::ofstream(d / "s.yaml") << yaml;
+	*out = cli("run " + (d / "s.yaml") + " -q " + args, &st);
 	return st;
 }
 
@@ -219,6 +217,7 @@ TEST(KernelModeFaults, NoDeliveryIntoTheContextASwitchLeftBehind)
 	EXPECT_EQ(out.find("must park"), std::string::npos) << out;
 }
 
+// Same scenario, seed and switches: the same trace, byte for byte.
 TEST(KernelModeFaults, HandlerTouchRunsAreDeterministic)
 {
 	std::string a = trace_run("--set guest.handler_touches_page=both --set protocol.send_always=true");

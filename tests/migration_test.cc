@@ -421,7 +421,8 @@ TEST(MigrationBounds, SwapReadsAndLinkQueuesAreDeterministic)
 // and every later fault on that vCPU is synchronous (buffer_busy).
 TEST(MigrationBounds, AnAckCarriedOverTheSwitchOverSilencesTheWakeAll)
 {
-	std::string f = "/tmp/apfsim_mig_ppi_" + std::to_string(getpid()) + ".yaml";
+	apfsim_test::TempDir d;
+	const std::string f = d / "hole.yaml";
 	std::ofstream(f) << "protocol: arm64-v4\n"
 			    "host: {initial_state: swapped}\n"
 			    "migration: {mode: postcopy}\n"
@@ -431,7 +432,6 @@ TEST(MigrationBounds, AnAckCarriedOverTheSwitchOverSilencesTheWakeAll)
 	int st;
 	json_t *hole = run(f + " --set guest.handler_touches_page=pageready", &st);
 	json_t *none = run(f, &st);
-	std::remove(f.c_str());
 	ASSERT_TRUE(hole && none);
 	json_t *inv = json_object_get(json_object_get(hole, "oracle"), "by_invariant");
 	json_t *apf = json_object_get(hole, "apf");

@@ -200,6 +200,11 @@ static void init_shared_memory(struct platform *p)
 		task->cpu = 0;
 		task->wait_ref = GUEST_NO_WAIT;
 	}
+	/* Handler-touch image: the end of the user window plat_map_user_window
+	 * maps, i.e. of guest RAM (no handler load at or past it). */
+	if (p->sym.touch_end)
+		*(uint64_t *)(void *)((char *)p->ram + (p->sym.touch_end - GUEST_RAM_BASE)) =
+			GUEST_USER_BASE + (p->cfg.user_size & ~0xFFFull);
 }
 
 struct platform *platform_create(const struct platform_config *cfg, char *err, size_t errlen)

@@ -48,8 +48,6 @@ int plat_map_user_window(struct platform *p, struct platform_vcpu *v)
 			GUEST_SYM_TOUCH_GPA, GUEST_SYM_TOUCH_END);
 		return -1;
 	}
-	*(uint64_t *)(void *)((char *)p->ram + (p->sym.touch_end - GUEST_RAM_BASE)) =
-		GUEST_USER_BASE + (p->cfg.user_size & ~0xFFFull);
 	if (p->cfg.user_size < 4096)
 		return 0;
 	if (cpu_map_mmio(v->cpu, GUEST_USER_BASE, p->cfg.user_size & ~0xFFFull, user_window_read, NULL, v, msg,
