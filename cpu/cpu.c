@@ -732,6 +732,9 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cpu%u: uc_open: %s", cfg->index, uc_strerror(e));
 		goto fail_cs;
 	}
+	/* Also keeps cpu_storefix.o, whose definitions only libunicorn calls,
+	 * in every program linked with the static library. */
+	(void)cpu_storefix_active();
 	/* Step 3: guest RAM, one region shared with the other vCPUs. */
 	e = uc_mem_map_ptr(c->uc, cfg->ram_base, cfg->ram_size, UC_PROT_ALL, cfg->ram);
 	if (e != UC_ERR_OK) {

@@ -134,6 +134,21 @@ struct cpu_config {
  * tests and benchmarks). */
 uint64_t cpu_pool_reused(void);
 
+/* Guest stores to RAM pages that never held code skip Unicorn 2.0.1's
+ * code-invalidation lock (cpu_storefix.c, UNICORN-NOTES.md §5b).  Host time
+ * only: outputs are the same with it on or off.  cpu_storefix_active():
+ * in use in this process; cpu_storefix_set(): turn it on or off (benchmarks,
+ * tests; APFSIM_UNICORN_STORE_FIX=0 starts with it off), returns the old
+ * setting; cpu_storefix_stats(): stores of the calling thread that skipped
+ * the lock or took it (every guest store is one of the two). */
+struct cpu_storefix_stats {
+	uint64_t skipped;
+	uint64_t locked;
+};
+bool cpu_storefix_active(void);
+bool cpu_storefix_set(bool on);
+void cpu_storefix_stats(struct cpu_storefix_stats *out);
+
 enum cpu_stop_reason {
 	CPU_STOP_SENTINEL,	/* reached an address added with cpu_add_sentinel */
 	CPU_STOP_WFI,		/* executed WFI; PC is after it */

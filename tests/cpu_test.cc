@@ -16,6 +16,7 @@
 extern "C" {
 #include "cpu/cpu.h"
 }
+#include <unicorn/unicorn.h>
 
 namespace {
 
@@ -291,6 +292,73 @@ TEST_F(CpuTest, WfiStopsWithPcAfterItAndResumes)
 	r = cpu_run(c_, 0);
 	EXPECT_EQ(r.reason, CPU_STOP_SENTINEL);
 	EXPECT_EQ(cpu_reg(c_, 0), 2u);
+}
+
+// cpu_storefix.c lets stores to pages that never held code skip Unicorn's
+// code-invalidation lock.  A store to a page whose code has been translated
+// must still take it and drop the stale translation: here the guest writes
+// a function, calls it, rewrites it and calls it again.  The function lies
+// near the end of RAM, where no earlier test of this process ran code.
+TEST_F(CpuTest, SelfModifyingCodeIsRetranslatedAndOtherStoresSkipTheLock)
+{
+	constexpr uint64_t kFn = kBase + 0xf0000;
+	constexpr uint32_t RET = 0xd65f03c0;
+	Code(kBase, {
+		0xb9000041,  // str w1, [x2]
+		0xb9000443,  // str w3, [x2, #4]
+		0xd63f0040,  // blr x2
+		NOP,         // sentinel
+	});
+	Make();
+	ASSERT_EQ(cpu_add_sentinel(c_, kBase + 12), 0);
+	auto call = [&](uint32_t insn, struct cpu_storefix_stats *delta) {
+		struct cpu_storefix_stats before, after;
+		cpu_set_pc(c_, kBase);
+		cpu_set_reg(c_, 1, insn);
+		cpu_set_reg(c_, 2, kFn);
+		cpu_set_reg(c_, 3, RET);
+		cpu_storefix_stats(&before);
+		struct cpu_run_result r = cpu_run(c_, 0);
+		cpu_storefix_stats(&after);
+		delta->skipped = after.skipped - before.skipped;
+		delta->locked = after.locked - before.locked;
+		EXPECT_EQ(r.reason, CPU_STOP_SENTINEL) << cpu_fault_reason(c_);
+		return cpu_reg(c_, 0);
+	};
+	struct cpu_storefix_stats d1, d2;
+	EXPECT_EQ(call(0xd2800020 /* mov x0, #1 */, &d1), 1u);
+	EXPECT_EQ(call(0xd2800040 /* mov x0, #2 */, &d2), 2u);  // not the stale translation
+	// Every guest store goes one way or the other: two per call.
+	EXPECT_EQ(d1.skipped + d1.locked, 2u);
+	EXPECT_EQ(d2.skipped + d2.locked, 2u);
+	// The second call's stores hit translated code: both took the lock.
+	EXPECT_EQ(d2.locked, 2u);
+	if (cpu_storefix_active()) {
+		// The first call's stores reached a page nobody had run code from.
+		EXPECT_EQ(d1.skipped, 2u);
+	}
+	// Off, everything takes Unicorn's path and the answer is the same.
+	bool was = cpu_storefix_set(false);
+	struct cpu_storefix_stats d3;
+	EXPECT_EQ(call(0xd2800060 /* mov x0, #3 */, &d3), 3u);
+	EXPECT_EQ(d3.locked, 2u);
+	cpu_storefix_set(was);
+}
+
+// The build links cpu_storefix.c's definitions in front of libunicorn's
+// (Debian's Unicorn 2.0.1); if that ever stops, every store is slow again
+// and this says so.
+TEST_F(CpuTest, StoreFixIsInUseWithUnicorn20)
+{
+	unsigned major = 0, minor = 0;
+	uc_version(&major, &minor);
+	if (major != 2 || minor != 0)
+		GTEST_SKIP() << "the store fix is for Unicorn 2.0 only";
+	Code(kBase, { NOP, NOP });
+	Make();
+	ASSERT_EQ(cpu_add_sentinel(c_, kBase + 4), 0);
+	cpu_run(c_, 0);
+	EXPECT_TRUE(cpu_storefix_active() || getenv("APFSIM_UNICORN_STORE_FIX"));
 }
 
 TEST_F(CpuTest, SentinelInsideABlockStopsBeforeIt)
