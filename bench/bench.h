@@ -38,6 +38,7 @@ extern bool bench_cpu_time;
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
 extern const struct bench_case bench_e2e[];		/* bench_e2e.c */
 extern const struct bench_case bench_guest[];		/* bench_guest.c */
+extern const struct bench_case bench_cpu[];		/* bench_cpu.c */
 extern const struct bench_case bench_explore[];		/* bench_explore.c */
 extern const struct bench_case bench_suite[];		/* bench_suite.c */
 extern const struct bench_case bench_traces[];		/* traces_bench.c */

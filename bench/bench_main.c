@@ -21,6 +21,7 @@ static const struct bench_case *const bench_suites[] = {
 	bench_traces,
 	bench_e2e,
 	bench_guest,
+	bench_cpu,
 	bench_explore,
 	bench_suite,
 	bench_sweep,

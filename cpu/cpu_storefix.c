@@ -34,7 +34,7 @@
  * For such pages Unicorn's own functions would find no block to invalidate
  * and would not touch the set, so skipping them changes nothing but time.
  * Records are kept per 4 KiB of Unicorn's RAM address space (ram_addr_t),
- * coarser than the 1 KiB target page (§8), and shared by every engine of
+ * coarser than the 1 KiB target page (§5g), and shared by every engine of
  * the process, which again can only make a page look like code when it is
  * not.  Self-modifying guest code still works: its pages are recorded the
  * first time they are executed, and every later store to them takes
@@ -180,8 +180,8 @@ uint64_t get_page_addr_code_aarch64(void *env, uint64_t addr)
 	ram_addr = sf.page_addr_code(env, addr);
 	if (ram_addr != UINT64_MAX)
 		sf_record(ram_addr);
-	if (!sf.interposed)
-		sf.interposed = true;
+	if (!__atomic_load_n(&sf.interposed, __ATOMIC_RELAXED))
+		__atomic_store_n(&sf.interposed, true, __ATOMIC_RELAXED);
 	return ram_addr;
 }
 
@@ -190,7 +190,7 @@ void *page_collection_lock_aarch64(void *uc, uint64_t start, uint64_t end)
 {
 	if (!sf.lock)
 		sf_missing("page_collection_lock");
-	if (sf.usable && sf.enabled && sf.interposed && end >= start && !sf_any_code(start, end)) {
+	if (cpu_storefix_active() && end >= start && !sf_any_code(start, end)) {
 		sf_stats.skipped++;
 		return STOREFIX_MARKER;
 	}
@@ -220,17 +220,19 @@ void page_collection_unlock_aarch64(void *set)
 	sf.unlock(set);
 }
 
+/* The flags are read and written with relaxed atomics: an embedder may run
+ * engines on several threads, and each thread's own records are what make
+ * its skips safe, not the order it sees the flags change in. */
 bool cpu_storefix_active(void)
 {
-	return sf.usable && sf.enabled && sf.interposed;
+	return __atomic_load_n(&sf.usable, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&sf.enabled, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&sf.interposed, __ATOMIC_RELAXED);
 }
 
 bool cpu_storefix_set(bool on)
 {
-	bool was = sf.enabled;
-
-	sf.enabled = on;
-	return was;
+	return __atomic_exchange_n(&sf.enabled, on, __ATOMIC_RELAXED);
 }
 
 void cpu_storefix_stats(struct cpu_storefix_stats *out)
