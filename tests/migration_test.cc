@@ -3,9 +3,6 @@
 // hand-over, determinism.  Asserted from the JSON of real runs.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -17,27 +14,10 @@ namespace {
 
 using apfsim_test::src;
 
-json_t *run(const std::string &args, int *status, std::string *err = nullptr)
+// `apfsim run ARGS`: its JSON document (test_util.h).
+json_t *run(const std::string &args, int *status, std::string *out = nullptr)
 {
-	static int n = 0;
-	std::string base = "/tmp/apfsim_mig_" + std::to_string(getpid()) + "_" + std::to_string(n++);
-	std::string cmd = std::string(APFSIM_CLI) + " run " + args + " --quiet --json " + base + ".json 2>" + base + ".err";
-	int rc = std::system(cmd.c_str());
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	if (err) {
-		FILE *f = fopen((base + ".err").c_str(), "r");
-		char buf[4096];
-		size_t k;
-		while (f && (k = fread(buf, 1, sizeof(buf), f)) > 0)
-			err->append(buf, k);
-		if (f)
-			fclose(f);
-	}
-	json_error_t e;
-	json_t *doc = json_load_file((base + ".json").c_str(), 0, &e);
-	std::remove((base + ".json").c_str());
-	std::remove((base + ".err").c_str());
-	return doc;
+	return apfsim_test::run_json(args, status, out);
 }
 
 json_t *mig(json_t *doc) { return json_object_get(doc, "migration"); }
