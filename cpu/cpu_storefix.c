@@ -38,7 +38,7 @@
  * the process, which again can only make a page look like code when it is
  * not.  Self-modifying guest code still works: its pages are recorded the
  * first time they are executed, and every later store to them takes
- * Unicorn's full path (tests/cpu_storefix_test.cc).
+ * Unicorn's full path (CpuTest.SelfModifyingCodeIsRetranslated... in tests/cpu_test.cc).
  *
  * The fast path is used only when the library is Unicorn 2.0, the real
  * functions resolve, and get_page_addr_code was seen to be interposed (a
