@@ -1,6 +1,7 @@
 /* bench_e2e.c — end-to-end simulation speed: simulated seconds per wall
  * second for the example scenarios (whole runs, parse excluded). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bench/bench.h"
 #include "model/session/session.h"
@@ -45,28 +46,44 @@ static double e2e_sim_rate(const char *scenario, const char *protocol, const str
 	return wall > 0 ? sim / wall : -1;
 }
 
-/* The last figures of the two cases below, for apf_over_sync (0: not run). */
-static double e2e_last_sync, e2e_last_arm64;
-
 static double e2e_testsuite_mem_sync(const struct bench_opts *o)
 {
-	return e2e_last_sync = e2e_sim_rate("testsuite-mem.yaml", "sync", o);
+	return e2e_sim_rate("testsuite-mem.yaml", "sync", o);
 }
 
 static double e2e_testsuite_mem_arm64(const struct bench_opts *o)
 {
-	return e2e_last_arm64 = e2e_sim_rate("testsuite-mem.yaml", "arm64-v4", o);
+	return e2e_sim_rate("testsuite-mem.yaml", "arm64-v4", o);
+}
+
+#define E2E_PAIRS 5
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* What turning APF on costs: arm64-v4 speed over sync speed on the same
- * scenario (1 = free).  Reuses the two figures above when they ran in this
- * invocation, measures them otherwise. */
+ * scenario (1 = free).  The machine's speed drifts between minutes, so
+ * each ratio comes from a sync run and an arm64-v4 run made back to back,
+ * and the key is the median of E2E_PAIRS such pairs (one with --quick). */
 static double e2e_apf_over_sync(const struct bench_opts *o)
 {
-	double sync = e2e_last_sync > 0 ? e2e_last_sync : e2e_testsuite_mem_sync(o);
-	double apf = e2e_last_arm64 > 0 ? e2e_last_arm64 : e2e_testsuite_mem_arm64(o);
+	double r[E2E_PAIRS];
+	int n = o->quick ? 1 : E2E_PAIRS;
 
-	return sync > 0 && apf > 0 ? apf / sync : -1;
+	for (int i = 0; i < n; i++) {
+		double sync = e2e_testsuite_mem_sync(o);
+		double apf = e2e_testsuite_mem_arm64(o);
+
+		if (sync <= 0 || apf <= 0)
+			return -1;
+		r[i] = apf / sync;
+	}
+	qsort(r, (size_t)n, sizeof(r[0]), cmp_double);
+	return r[n / 2];
 }
 
 /* Complete APF round trips (fault -> not-present SDEI -> park -> worker ->
