@@ -34,6 +34,28 @@ struct bench_case {
 double bench_now(void);
 extern bool bench_cpu_time;
 
+/* A figure kept for a derived key (a ratio or sum of other keys' figures),
+ * stamped with the pass that measured it: with `apfsim-bench --repeat` a
+ * derived key reuses a figure of its own pass only and measures it again
+ * otherwise.  bench_pass is 1 in the first pass (bench_main.c). */
+struct bench_last {
+	double v;
+	unsigned pass;		/* 0: never measured */
+};
+extern unsigned bench_pass;
+
+static inline double bench_keep(struct bench_last *l, double v)
+{
+	l->v = v;
+	l->pass = bench_pass;
+	return v;
+}
+
+static inline bool bench_fresh(const struct bench_last *l)
+{
+	return l->pass == bench_pass && l->v > 0;
+}
+
 /* Suites (one per benchmark file). */
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
 extern const struct bench_case bench_e2e[];		/* bench_e2e.c */

@@ -17,8 +17,8 @@ static double children_cpu_s(void)
 	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-/* CPU ms per run of the last explore_quickstart() (0: not run). */
-static double explore_last_cpu_ms;
+/* CPU ms per run of the last explore_quickstart(). */
+static struct bench_last explore_last_cpu_ms;
 
 static double explore_quickstart(const struct bench_opts *o)
 {
@@ -34,7 +34,7 @@ static double explore_quickstart(const struct bench_opts *o)
 		fprintf(stderr, "bench_explore: %s\n", r.error);
 		return -1;
 	}
-	explore_last_cpu_ms = cpu0 >= 0 ? (children_cpu_s() - cpu0) * 1e3 / (double)r.runs_done : -1;
+	bench_keep(&explore_last_cpu_ms, cpu0 >= 0 ? (children_cpu_s() - cpu0) * 1e3 / (double)r.runs_done : -1);
 	return (double)r.runs_done / r.wall_s;
 }
 
@@ -43,9 +43,9 @@ static double explore_quickstart(const struct bench_opts *o)
  * inflate as it does wall time.  300 runs/s with 2 workers needs <= 6.7. */
 static double explore_quickstart_cpu_ms(const struct bench_opts *o)
 {
-	if (explore_last_cpu_ms <= 0 && explore_quickstart(o) < 0)
+	if (!bench_fresh(&explore_last_cpu_ms) && explore_quickstart(o) < 0)
 		return -1;
-	return explore_last_cpu_ms;
+	return explore_last_cpu_ms.v;
 }
 
 /* explore --chaos: the same runs under arm64-v4 (quickstart's own protocol,

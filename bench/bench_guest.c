@@ -20,7 +20,7 @@
  *   not-present SDEI from user mode, the reschedule SGI taken from user
  *   mode (page_ready_user is the same entry, handler shape and exit), and
  *   the page-ready IRQ taken in WFI.  1 / (sum of the three times per
- *   round trip), from the figures above in this run (measured here if
+ *   round trip), from the figures above in this pass (measured here if
  *   they did not run).  No host model is in it, so it bounds the e2e
  *   figure from above; it counts one platform run more than the e2e round
  *   trip does (three against two), ~0.1-0.2 us.
@@ -163,8 +163,8 @@ static bool bg_done(const struct bench_opts *opts, uint64_t ops, double t0)
 	return ops >= opts->min_ops / 20 && bench_now() - t0 >= opts->min_seconds;
 }
 
-/* The last figures of the three cases, for the floor (0: not run). */
-static double bg_last_pr, bg_last_pru, bg_last_sdei;
+/* The figures of the three cases, for the floor. */
+static struct bench_last bg_last_pr, bg_last_pru, bg_last_sdei;
 
 static double bg_page_ready_per_s(const struct bench_opts *opts)
 {
@@ -298,24 +298,24 @@ static double bg_storefix_speedup(const struct bench_opts *opts)
 
 static double bg_case_page_ready(const struct bench_opts *opts)
 {
-	return bg_last_pr = bg_page_ready_per_s(opts);
+	return bench_keep(&bg_last_pr, bg_page_ready_per_s(opts));
 }
 
 static double bg_case_page_ready_user(const struct bench_opts *opts)
 {
-	return bg_last_pru = bg_page_ready_user_per_s(opts);
+	return bench_keep(&bg_last_pru, bg_page_ready_user_per_s(opts));
 }
 
 static double bg_case_sdei(const struct bench_opts *opts)
 {
-	return bg_last_sdei = bg_sdei_per_s(opts);
+	return bench_keep(&bg_last_sdei, bg_sdei_per_s(opts));
 }
 
 static double bg_roundtrip_floor(const struct bench_opts *opts)
 {
-	double pr = bg_last_pr > 0 ? bg_last_pr : bg_case_page_ready(opts);
-	double pru = bg_last_pru > 0 ? bg_last_pru : bg_case_page_ready_user(opts);
-	double sdei = bg_last_sdei > 0 ? bg_last_sdei : bg_case_sdei(opts);
+	double pr = bench_fresh(&bg_last_pr) ? bg_last_pr.v : bg_case_page_ready(opts);
+	double pru = bench_fresh(&bg_last_pru) ? bg_last_pru.v : bg_case_page_ready_user(opts);
+	double sdei = bench_fresh(&bg_last_sdei) ? bg_last_sdei.v : bg_case_sdei(opts);
 
 	return pr > 0 && pru > 0 && sdei > 0 ? 1.0 / (1.0 / pr + 1.0 / pru + 1.0 / sdei) : -1;
 }
