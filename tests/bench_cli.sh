@@ -1,8 +1,8 @@
 #!/bin/sh
 # apfsim-bench's command line: --repeat reports one median per key (the
 # JSON keeps its one-object shape), the range goes to stderr, a derived key
-# works in every pass, and a bad count is a usage error.  Figures are not
-# judged (they are wall time): only that they are numbers.
+# is reported like the others, and a bad count is a usage error.  Figures
+# are not judged (they are wall time): only that they are numbers.
 # usage: bench_cli.sh APFSIM_BENCH
 set -eu
 bench=$1
