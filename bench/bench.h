@@ -34,6 +34,10 @@ struct bench_case {
 double bench_now(void);
 extern bool bench_cpu_time;
 
+/* Sorts v[0..n) in place (ascending) and returns its median; of an even
+ * count the lower middle figure, so the value is one that was measured. */
+double bench_median(double *v, int n);
+
 /* A figure kept for a derived key (a ratio or sum of other keys' figures),
  * stamped with the pass that measured it: with `apfsim-bench --repeat` a
  * derived key reuses a figure of its own pass only and measures it again

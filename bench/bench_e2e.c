@@ -1,7 +1,6 @@
 /* bench_e2e.c — end-to-end simulation speed: simulated seconds per wall
  * second for the example scenarios (whole runs, parse excluded). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "bench/bench.h"
 #include "model/session/session.h"
@@ -58,13 +57,6 @@ static double e2e_testsuite_mem_arm64(const struct bench_opts *o)
 
 #define E2E_PAIRS 5
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* What turning APF on costs: arm64-v4 speed over sync speed on the same
  * scenario (1 = free).  The machine's speed drifts between minutes, so
  * each ratio comes from a sync run and an arm64-v4 run made back to back,
@@ -82,8 +74,7 @@ static double e2e_apf_over_sync(const struct bench_opts *o)
 			return -1;
 		r[i] = apf / sync;
 	}
-	qsort(r, (size_t)n, sizeof(r[0]), cmp_double);
-	return r[n / 2];
+	return bench_median(r, n);
 }
 
 /* Complete APF round trips (fault -> not-present SDEI -> park -> worker ->

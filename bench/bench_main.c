@@ -83,6 +83,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return v[(n - 1) / 2];
+}
+
 /* Parse --repeat's value: 1 to BENCH_MAX_REPEAT, or 0 when it is not one. */
 static int bench_parse_repeat(const char *s)
 {
@@ -100,7 +106,7 @@ struct bench_row {
 
 static void bench_report(const struct bench_row *row, int repeat, bool first, int *status)
 {
-	double sorted[BENCH_MAX_REPEAT];
+	double sorted[BENCH_MAX_REPEAT], median;
 	bool failed = false;
 
 	for (int p = 0; p < repeat; p++) {
@@ -114,15 +120,13 @@ static void bench_report(const struct bench_row *row, int repeat, bool first, in
 		*status = 1;
 		return;
 	}
-	qsort(sorted, (size_t)repeat, sizeof(sorted[0]), cmp_double);
-	/* The median; of an even count, the lower middle one (a measured
-	 * figure, not an average of two). */
-	printf("%.6g", sorted[(repeat - 1) / 2]);
+	median = bench_median(sorted, repeat);
+	printf("%.6g", median);
 	if (repeat == 1)
-		fprintf(stderr, "%-50s %12.4g %s\n", row->c->key, sorted[0], row->c->unit);
+		fprintf(stderr, "%-50s %12.4g %s\n", row->c->key, median, row->c->unit);
 	else
-		fprintf(stderr, "%-50s %12.4g %s (median of %d; %.4g-%.4g)\n", row->c->key,
-			sorted[(repeat - 1) / 2], row->c->unit, repeat, sorted[0], sorted[repeat - 1]);
+		fprintf(stderr, "%-50s %12.4g %s (median of %d; %.4g-%.4g)\n", row->c->key, median,
+			row->c->unit, repeat, sorted[0], sorted[repeat - 1]);
 }
 
 int main(int argc, char **argv)

@@ -92,6 +92,17 @@ static __thread struct cpu_storefix_stats sf_stats;
 
 static uint64_t *sf_chunk[SF_CHUNKS];
 
+/* Grain g's word in its chunk, and its bit in that word. */
+static inline uint64_t *sf_word(uint64_t *chunk, uint64_t g)
+{
+	return &chunk[(g & ((1u << SF_CHUNK_BITS) - 1)) / 64u];
+}
+
+static inline uint64_t sf_bit(uint64_t g)
+{
+	return 1ull << (g % 64u);
+}
+
 static void sf_resolve(void)
 {
 	unsigned major = 0, minor = 0;
@@ -146,8 +157,8 @@ static void sf_record(uint64_t ram_addr)
 		else
 			free(fresh);	/* another thread published first: chunk is it */
 	}
-	w = &chunk[(g & ((1u << SF_CHUNK_BITS) - 1)) / 64u];
-	bit = 1ull << (g % 64u);
+	w = sf_word(chunk, g);
+	bit = sf_bit(g);
 	if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit))
 		__atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
 }
@@ -158,13 +169,12 @@ static bool sf_any_code(uint64_t start, uint64_t end)
 {
 	for (uint64_t g = start >> SF_GRAIN_BITS; g <= end >> SF_GRAIN_BITS; g++) {
 		uint64_t c = g >> SF_CHUNK_BITS;
-		const uint64_t *chunk;
+		uint64_t *chunk;
 
 		if (c >= SF_CHUNKS)
 			return true;
 		chunk = __atomic_load_n(&sf_chunk[c], __ATOMIC_ACQUIRE);
-		if (chunk && (__atomic_load_n(&chunk[(g & ((1u << SF_CHUNK_BITS) - 1)) / 64u],
-					      __ATOMIC_RELAXED) >> (g % 64u)) & 1u)
+		if (chunk && (__atomic_load_n(sf_word(chunk, g), __ATOMIC_RELAXED) & sf_bit(g)))
 			return true;
 	}
 	return false;
