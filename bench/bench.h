@@ -60,6 +60,14 @@ static inline bool bench_fresh(const struct bench_last *l)
 	return l->pass == bench_pass && l->v > 0;
 }
 
+/* One child process: argv[0] is the program's path.  0 with its figures
+ * when it exited with status 0; -1 (and a line on stderr) otherwise. */
+struct bench_child {
+	double wall_s, cpu_s;	/* its wall time; its user + system CPU time */
+	long maxrss_kib;	/* its peak RSS (see bench_scale.c) */
+};
+int bench_spawn(char *const argv[], struct bench_child *out);
+
 /* Suites (one per benchmark file). */
 extern const struct bench_case bench_event_kernel[];	/* event_kernel_bench.c */
 extern const struct bench_case bench_e2e[];		/* bench_e2e.c */
@@ -70,5 +78,6 @@ extern const struct bench_case bench_suite[];		/* bench_suite.c */
 extern const struct bench_case bench_traces[];		/* traces_bench.c */
 extern const struct bench_case bench_scale[];		/* bench_scale.c */
 extern const struct bench_case bench_sweep[];		/* bench_sweep.c */
+extern const struct bench_case bench_cli[];		/* bench_cli.c */
 
 #endif

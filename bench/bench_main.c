@@ -29,6 +29,7 @@ static const struct bench_case *const bench_suites[] = {
 	bench_explore,
 	bench_suite,
 	bench_sweep,
+	bench_cli,
 };
 
 #define BENCH_MAX_ONLY 16

@@ -10,18 +10,11 @@
  * exceed our own peak is reported as a failure (null), never as the run's.
  * The three keys of one configuration share that run.
  */
-#define _DEFAULT_SOURCE	/* wait4 */
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "bench/bench.h"
-
-extern char **environ;
 
 struct scale_cfg {
 	const char *name;	/* key part: scale.quickstart.NAME.metric */
@@ -42,10 +35,8 @@ static struct scale_cfg scale_cfgs[] = {
 static void scale_run(struct scale_cfg *c)
 {
 	char path[1024], *argv[16];
-	int argc = 0, status;
-	struct rusage ru;
-	struct timespec t0, t1;
-	pid_t pid;
+	struct bench_child child;
+	int argc = 0;
 
 	c->done = true;
 	snprintf(path, sizeof(path), "%s/workloads/scenarios/quickstart.yaml", APFSIM_SOURCE_DIR);
@@ -59,30 +50,20 @@ static void scale_run(struct scale_cfg *c)
 		argv[argc++] = (char *)c->sets[i];
 	}
 	argv[argc] = NULL;
-	/* wall time of the child, whatever --cpu-time says (its CPU time is
-	 * the cpu_s key) */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (posix_spawn(&pid, APFSIM_CLI_BIN, NULL, NULL, argv, environ) != 0)
-		return;
-	if (wait4(pid, &status, 0, &ru) != pid)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "bench_scale: %s: apfsim run exited with status %d\n", c->name,
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (bench_spawn(argv, &child) != 0) {
+		fprintf(stderr, "bench_scale: %s: apfsim run failed\n", c->name);
 		return;
 	}
-	c->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-	c->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-	c->rss_kib = (double)ru.ru_maxrss;	/* Linux: KiB */
+	c->wall_s = child.wall_s;
+	c->cpu_s = child.cpu_s;
+	c->rss_kib = (double)child.maxrss_kib;
 	{
 		struct rusage self;
 
 		getrusage(RUSAGE_SELF, &self);
-		if (ru.ru_maxrss <= self.ru_maxrss) {
+		if (child.maxrss_kib <= self.ru_maxrss) {
 			fprintf(stderr, "bench_scale: %s: peak RSS %ld KiB is not above apfsim-bench's own "
-				"(%ld KiB): not measurable in this order\n", c->name, ru.ru_maxrss,
+				"(%ld KiB): not measurable in this order\n", c->name, child.maxrss_kib,
 				self.ru_maxrss);
 			return;
 		}

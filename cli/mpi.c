@@ -1,35 +1,60 @@
 /* mpi.c — the optional MPI layer of explore and sweep (docs/studies.md,
- * "Many machines").  Built with -DAPFSIM_MPI=ON (CMake FindMPI, Open MPI);
- * MPI is started only when the process was launched by mpirun (its
- * environment names the job), so `apfsim` alone never pays for it.  Without
- * MPI every function is the one-process case: rank 0 of 1. */
+ * "Many machines").  Built with -DAPFSIM_MPI=ON (CMake FindMPI, Open MPI),
+ * MPI lives in the module apfsim-mpi.so (cli/mpi_module.c), opened and
+ * started only when the process was launched by mpirun (its environment
+ * names the job), so `apfsim` alone never loads it.  Otherwise every
+ * function is the one-process case: rank 0 of 1. */
+#include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/mpi_module.h"
 #include "cli/sweep.h"
+#include "model/kernel/module.h"
 
-#ifdef APFSIM_MPI
-#include <mpi.h>
+static const struct cli_mpi_module *mpi;	/* set while MPI is on */
+static int mpi_rank, mpi_size = 1;
 
-static int mpi_on, mpi_rank, mpi_size = 1;
+/* Open MPI's launcher sets OMPI_COMM_WORLD_SIZE, PMIx ones PMIX_RANK. */
+static int launched_by_mpirun(void)
+{
+	return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
+}
 
 void cli_mpi_init(int *argc, char ***argv)
 {
-	/* Open MPI's launcher sets OMPI_COMM_WORLD_SIZE, PMIx ones PMIX_RANK. */
-	if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_SIZE"))
+#ifdef APFSIM_MPI
+	const struct cli_mpi_module *m;
+	char why[512];
+	void *h;
+
+	if (!launched_by_mpirun())
 		return;
-	if (MPI_Init(argc, argv) != MPI_SUCCESS)
-		return;
-	mpi_on = 1;
-	MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+	/* RTLD_GLOBAL: Open MPI's own components, which it opens in turn,
+	 * find libmpi's symbols in the global scope. */
+	h = apfsim_module_open("apfsim-mpi.so", RTLD_NOW | RTLD_GLOBAL, why, sizeof(why));
+	m = h ? dlsym(h, "cli_mpi_module_ops") : NULL;
+	if (!m) {
+		/* Every rank would otherwise do all the work and write the same
+		 * files: refuse instead. */
+		fprintf(stderr, "apfsim: launched by mpirun, but %s\n",
+			h ? "apfsim-mpi.so has no cli_mpi_module_ops" : why);
+		exit(2);
+	}
+	if (m->init(argc, argv, &mpi_rank, &mpi_size) == 0)
+		mpi = m;
+#else
+	(void)argc;
+	(void)argv;
+#endif
 }
 
 void cli_mpi_fini(void)
 {
-	if (mpi_on)
-		MPI_Finalize();
-	mpi_on = 0;
+	if (mpi)
+		mpi->fini();
+	mpi = NULL;
 }
 
 int cli_mpi_rank(void)
@@ -44,82 +69,13 @@ int cli_mpi_size(void)
 
 int cli_mpi_agree(int rc)
 {
-	int all = rc;
-
-	if (mpi_size > 1)
-		MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-	return all;
+	return mpi ? mpi->agree(rc) : rc;
 }
 
 int cli_mpi_gather(const void *mine, uint64_t n, size_t size, void **all, uint64_t *nall)
 {
-	int bytes = (int)(n * size), *counts = NULL, *displs = NULL;
-	char *buf = NULL;
-	int ok = 1;
-
-	*all = NULL;
-	*nall = 0;
-	if (n * size > (uint64_t)0x7fffffff)
-		ok = 0;
-	if (mpi_rank == 0) {
-		counts = calloc((size_t)mpi_size, sizeof(int));
-		displs = calloc((size_t)mpi_size, sizeof(int));
-	}
-	if (MPI_Gather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-		return -1;
-	if (mpi_rank == 0) {
-		uint64_t total = 0;
-		for (int r = 0; counts && displs && r < mpi_size; r++) {
-			displs[r] = (int)total;
-			total += (uint64_t)counts[r];
-		}
-		buf = malloc(total ? total : 1);
-		if (!buf || !counts || !displs || total > 0x7fffffff)
-			ok = 0;
-		*nall = total / size;
-	}
-	if (MPI_Gatherv(mine, bytes, MPI_BYTE, buf, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-		ok = 0;
-	free(counts);
-	free(displs);
-	if (!ok) {
-		free(buf);
-		*nall = 0;
-		return -1;
-	}
-	*all = buf;
-	return 0;
-}
-
-#else
-
-void cli_mpi_init(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-}
-
-void cli_mpi_fini(void)
-{
-}
-
-int cli_mpi_rank(void)
-{
-	return 0;
-}
-
-int cli_mpi_size(void)
-{
-	return 1;
-}
-
-int cli_mpi_agree(int rc)
-{
-	return rc;
-}
-
-int cli_mpi_gather(const void *mine, uint64_t n, size_t size, void **all, uint64_t *nall)
-{
+	if (mpi)
+		return mpi->gather(mine, n, size, all, nall);
 	*all = malloc(n * size > 0 ? n * size : 1);
 	if (!*all)
 		return -1;
@@ -127,5 +83,3 @@ int cli_mpi_gather(const void *mine, uint64_t n, size_t size, void **all, uint64
 	*nall = n;
 	return 0;
 }
-
-#endif

@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "cli/outputs.h"
 #include "cli/sweep.h"
+#include "cpu/cpu.h"
 #include "model/config/config.h"
 #include "model/explore/sweep.h"
 
@@ -85,6 +86,7 @@ struct sweep_cmd {
 	const char *out;
 	unsigned jobs;
 	bool resume, plot, has_seed;
+	bool guest;		/* some scenario of the grid runs guest code */
 	uint64_t seed;
 	char csv[4096], json[4096];
 };
@@ -250,6 +252,7 @@ static int validate(struct sweep_cmd *s)
 
 	if (load(s, NULL, &c, err, sizeof(err)))
 		return fprintf(stderr, "%s\n", err), -1;
+	s->guest = cli_protocol_runs_guest(&c);
 	s->g.seed0 = s->has_seed ? s->seed : c.seed;
 	const char *names[SWEEP_MAX_TASKS];
 	unsigned nt = c.ntasks < SWEEP_MAX_TASKS ? c.ntasks : SWEEP_MAX_TASKS;
@@ -265,6 +268,7 @@ static int validate(struct sweep_cmd *s)
 			fprintf(stderr, "apfsim sweep: --protocols: %s: %s\n", s->g.protocols[p], err);
 			return -1;
 		}
+		s->guest |= cli_protocol_runs_guest(&c);
 		config_free(&c);
 	}
 	for (unsigned k = 0; k < s->g.nkeys; k++) {
@@ -282,6 +286,7 @@ static int validate(struct sweep_cmd *s)
 					key->values[v], err);
 				return -1;
 			}
+			s->guest |= cli_protocol_runs_guest(&c);
 			config_free(&c);
 		}
 	}
@@ -471,9 +476,13 @@ static int run_points(const struct sweep_cmd *s, const uint64_t *todo, uint64_t 
 	struct slot slots[SWEEP_MAX_JOBS];
 	unsigned running = 0, jobs = s->jobs ? s->jobs : 1;
 	uint64_t next = 0;
-	char *line = NULL;
+	char *line = NULL, why[300];
 	size_t cap = 0;
 
+	/* One child per run: with guest code, libunicorn is opened here once
+	 * and shared, not opened again by every child. */
+	if (s->guest && ntodo > 0 && !cpu_preload(why, sizeof(why)))
+		fprintf(stderr, "apfsim sweep: note: %s\n", why);
 	fflush(NULL);
 	while ((next < ntodo || running) && !sim_interrupted) {
 		while (running < jobs && next < ntodo) {

@@ -697,9 +697,15 @@ static int write_cp(struct cpu *c, const char *name, unsigned op0, unsigned op1,
 	return 0;
 }
 
+bool cpu_preload(char *err, size_t errlen)
+{
+	return cpu_dl_unicorn(err, errlen);
+}
+
 struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 {
 	struct cpu *c;
+	char why[256];
 	uc_hook h;
 	uc_err e;
 
@@ -714,6 +720,11 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 	 * start-up (cpu_pool.c). */
 	if (cfg->code_id && !cfg->insn_trace && (c = cpu_pool_take(cfg)) != NULL)
 		return c;
+	/* libunicorn is opened with the first engine (cpu_dl.h). */
+	if (!cpu_dl_unicorn(why, sizeof(why))) {
+		snprintf(err, errlen, "cpu%u: %s", cfg->index, why);
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "cpu%u: out of memory", cfg->index);
@@ -721,28 +732,21 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 	}
 	cpu_init_fields(c, cfg);
 
-	/* Step 1: capstone, for traces and fault reports. */
-	if (cpu_disasm_open(&c->cs) != 0) {
-		snprintf(err, errlen, "cpu%u: cs_open(CS_ARCH_ARM64) failed", cfg->index);
-		goto fail_free;
-	}
-	/* Step 2: the engine, at EL1h with DAIF masked (§2). */
+	/* Step 1: the engine, at EL1h with DAIF masked (§2).  Capstone, for
+	 * traces and fault reports, is opened when first needed (cpu_cs_handle). */
 	e = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &c->uc);
 	if (e != UC_ERR_OK) {
 		snprintf(err, errlen, "cpu%u: uc_open: %s", cfg->index, uc_strerror(e));
-		goto fail_cs;
+		goto fail_free;
 	}
-	/* Also keeps cpu_storefix.o, whose definitions only libunicorn calls,
-	 * in every program linked with the static library. */
-	(void)cpu_storefix_active();
-	/* Step 3: guest RAM, one region shared with the other vCPUs. */
+	/* Step 2: guest RAM, one region shared with the other vCPUs. */
 	e = uc_mem_map_ptr(c->uc, cfg->ram_base, cfg->ram_size, UC_PROT_ALL, cfg->ram);
 	if (e != UC_ERR_OK) {
 		snprintf(err, errlen, "cpu%u: uc_mem_map_ptr(0x%" PRIx64 ", 0x%" PRIx64 "): %s",
 			 cfg->index, cfg->ram_base, cfg->ram_size, uc_strerror(e));
 		goto fail_uc;
 	}
-	/* Step 4: Non-secure EL1 with an AArch64 EL2 and HVC enabled.  With the
+	/* Step 3: Non-secure EL1 with an AArch64 EL2 and HVC enabled.  With the
 	 * reset SCR_EL3.RW = 0 every `eret` sets PSTATE.IL, and with HCE = 0
 	 * HVC is UNDEF at the hvc instead of EXCP_HVC after it (§2, §3). */
 	if (write_cp(c, "SCR_EL3", 3, 6, 1, 1, 0, SCR_EL3_RW | SCR_EL3_HCE | SCR_EL3_NS, err,
@@ -756,7 +760,7 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 		c->pristine = NULL;
 	}
 
-	/* Step 5: hooks, before anything is translated. */
+	/* Step 4: hooks, before anything is translated. */
 	e = uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0);
 	if (e == UC_ERR_OK)
 		e = uc_hook_add(c->uc, &h, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0);
@@ -777,8 +781,6 @@ struct cpu *cpu_create(const struct cpu_config *cfg, char *err, size_t errlen)
 fail_uc:
 	cpu_close(c);
 	return NULL;
-fail_cs:
-	cs_close(&c->cs);
 fail_free:
 	free(c);
 	return NULL;
@@ -798,7 +800,8 @@ void cpu_close(struct cpu *c)
 	if (c->pristine)
 		uc_context_free(c->pristine);
 	uc_close(c->uc);
-	cs_close(&c->cs);
+	if (c->cs)
+		cs_close(&c->cs);
 	free(c);
 }
 
@@ -1056,7 +1059,7 @@ void cpu_fault_report(struct cpu *c, FILE *out)
 
 	fprintf(out, "cpu%u: guest fault: %s\n", c->cfg.index, cpu_fault_reason(c));
 	if (cpu_fetch_insn(c, c->fault_pc, &insn)) {
-		cpu_disasm_with(c->cs, insn, c->fault_pc, text, sizeof(text));
+		cpu_disasm_with(cpu_cs_handle(c), insn, c->fault_pc, text, sizeof(text));
 		fprintf(out, "  pc   %016" PRIx64 ": %08" PRIx32 "  %s\n", c->fault_pc, insn, text);
 	} else {
 		fprintf(out, "  pc   %016" PRIx64 ": (not in guest RAM)\n", c->fault_pc);

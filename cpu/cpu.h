@@ -164,6 +164,12 @@ struct cpu_run_result {
 	uint64_t insns;		/* instructions executed in this run */
 };
 
+/* Opens libunicorn now rather than with the first engine (cpu/cpu_dl.h): a
+ * process about to fork one child per run that runs guest code calls it
+ * once, so the children share the loaded library instead of each paying
+ * its ~13 ms start-up.  False with the reason in err if it cannot be. */
+bool cpu_preload(char *err, size_t errlen);
+
 /* Returns NULL with a message in err on failure.  The engine starts at
  * Non-secure EL1h with DAIF masked, SCR_EL3 = NS|HCE|RW and HCR_EL2.RW
  * (see docs/cpu.md); PC, SP and VBAR_EL1 are 0 until the model sets them. */

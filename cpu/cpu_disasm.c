@@ -7,6 +7,8 @@
  * only the text is needed, and it is twice as fast.  Detail mode is switched
  * on only to locate the instruction of a data access fault: Unicorn 2.0.1
  * leaves PC at the start of the block then (docs/cpu.md, "Fault reports").
+ * libcapstone itself is opened with the first disassembly (cpu_dl.h); where
+ * it cannot be, every instruction prints as ".inst 0x%08x".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,9 +18,16 @@
 
 int cpu_disasm_open(csh *cs)
 {
-	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, cs) != CS_ERR_OK)
+	if (!cpu_dl_capstone(NULL, 0) || cs_open(CS_ARCH_ARM64, CS_MODE_ARM, cs) != CS_ERR_OK)
 		return -1;
 	return 0;
+}
+
+csh cpu_cs_handle(struct cpu *c)
+{
+	if (!c->cs && cpu_disasm_open(&c->cs) != 0)
+		c->cs = 0;
+	return c->cs;
 }
 
 int cpu_disasm_with(csh cs, uint32_t insn, uint64_t pc, char *buf, size_t len)
@@ -29,6 +38,10 @@ int cpu_disasm_with(csh cs, uint32_t insn, uint64_t pc, char *buf, size_t len)
 
 	if (len == 0)
 		return -1;
+	if (!cs) {
+		snprintf(buf, len, ".inst 0x%08" PRIx32, insn);
+		return -1;
+	}
 	n = cs_disasm(cs, bytes, sizeof(bytes), pc, 1, &ci);
 	if (n != 1) {
 		snprintf(buf, len, ".inst 0x%08" PRIx32, insn);
@@ -114,8 +127,9 @@ static bool access_address(struct cpu *c, csh cs, const cs_insn *ci, uint64_t *e
 int cpu_disasm_find_access(struct cpu *c, uint64_t start, uint64_t end, uint64_t addr, uint64_t *pc)
 {
 	int found = -1;
+	csh cs = cpu_cs_handle(c);
 
-	if (cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK)
+	if (!cs || cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK)
 		return -1;
 	for (uint64_t a = start; a < end && found != 0; a += 4) {
 		uint8_t bytes[4];
@@ -126,15 +140,15 @@ int cpu_disasm_find_access(struct cpu *c, uint64_t start, uint64_t end, uint64_t
 		if (!cpu_fetch_insn(c, a, &insn))
 			break;
 		memcpy(bytes, &insn, 4);
-		if (cs_disasm(c->cs, bytes, 4, a, 1, &ci) != 1)
+		if (cs_disasm(cs, bytes, 4, a, 1, &ci) != 1)
 			continue;
 		/* The widest access is 64 bytes (ld4/st4 of four q registers). */
-		if (access_address(c, c->cs, &ci[0], &ea) && addr - ea < 64) {
+		if (access_address(c, cs, &ci[0], &ea) && addr - ea < 64) {
 			*pc = a;
 			found = 0;
 		}
 		cs_free(ci, 1);
 	}
-	cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_OFF);
 	return found;
 }

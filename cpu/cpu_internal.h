@@ -8,10 +8,8 @@
 #ifndef APFSIM_CPU_CPU_INTERNAL_H
 #define APFSIM_CPU_CPU_INTERNAL_H
 
-#include <capstone/capstone.h>
-#include <unicorn/unicorn.h>
-
 #include "cpu/cpu.h"
+#include "cpu/cpu_dl.h"	/* Unicorn and capstone, through their tables */
 
 /* Why the current run ends.  CPU_PENDING_NONE while it may continue. */
 enum cpu_pending {
@@ -36,7 +34,8 @@ struct cpu_mmio {
 
 struct cpu {
 	uc_engine *uc;
-	csh cs;			/* capstone handle for traces and fault reports */
+	csh cs;			/* capstone handle for traces and fault reports; 0 until
+				 * first needed (cpu_cs_handle) */
 	/* CPU state right after creation (cpu_pool.c restores it), and how
 	 * many machines this engine has served. */
 	uc_context *pristine;
@@ -124,6 +123,8 @@ bool cpu_fetch_insn(const struct cpu *c, uint64_t pc, uint32_t *insn);
 /* Disassembly with an existing capstone handle (cpu_disasm.c). */
 int cpu_disasm_with(csh cs, uint32_t insn, uint64_t pc, char *buf, size_t len);
 int cpu_disasm_open(csh *cs);
+/* c's capstone handle, opened on first use; 0 when capstone cannot be. */
+csh cpu_cs_handle(struct cpu *c);
 /* The first load/store in [start, end) whose memory operand, evaluated with
  * the current registers, covers addr: 0 and *pc, or -1. */
 int cpu_disasm_find_access(struct cpu *c, uint64_t start, uint64_t end, uint64_t addr, uint64_t *pc);

@@ -17,7 +17,8 @@
  * built -fPIC without -Bsymbolic; checked with objdump: every call to the
  * four functions below goes through @plt), so a definition in the program
  * that links it takes those calls (ELF symbol interposition, as a program's
- * own malloc does).  Each definition forwards to Unicorn's (dlsym RTLD_NEXT)
+ * own malloc does; cpu_dl.c opens the library so that this still holds).
+ * Each definition forwards to Unicorn's (dlsym on the library's handle)
  * and only adds:
  *
  *   get_page_addr_code   records the page of every address Unicorn fetches
@@ -53,9 +54,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicorn/unicorn.h>
-
 #include "cpu/cpu.h"
+#include "cpu/cpu_dl.h"
 
 /* Unicorn 2.0.1's signatures (qemu/include/exec/exec-all.h and
  * translate-all.h); the opaque types are only passed through. */
@@ -103,27 +103,29 @@ static inline uint64_t sf_bit(uint64_t g)
 	return 1ull << (g % 64u);
 }
 
-static void sf_resolve(void)
+/* Unicorn's own definitions, from the library's handle (cpu_dl.c calls this
+ * once, right after opening libunicorn and before any engine exists, so the
+ * four pointers are set before Unicorn can call through them). */
+void cpu_storefix_resolve(void *unicorn)
 {
 	unsigned major = 0, minor = 0;
-	const char *env = getenv("APFSIM_UNICORN_STORE_FIX");
 
-	sf.page_addr_code = (get_page_addr_code_fn)dlsym(RTLD_NEXT, "get_page_addr_code_aarch64");
-	sf.lock = (page_collection_lock_fn)dlsym(RTLD_NEXT, "page_collection_lock_aarch64");
-	sf.unlock = (page_collection_unlock_fn)dlsym(RTLD_NEXT, "page_collection_unlock_aarch64");
+	sf.page_addr_code = (get_page_addr_code_fn)dlsym(unicorn, "get_page_addr_code_aarch64");
+	sf.lock = (page_collection_lock_fn)dlsym(unicorn, "page_collection_lock_aarch64");
+	sf.unlock = (page_collection_unlock_fn)dlsym(unicorn, "page_collection_unlock_aarch64");
 	sf.invalidate_fast =
-		(tb_invalidate_phys_page_fast_fn)dlsym(RTLD_NEXT, "tb_invalidate_phys_page_fast_aarch64");
+		(tb_invalidate_phys_page_fast_fn)dlsym(unicorn, "tb_invalidate_phys_page_fast_aarch64");
 	uc_version(&major, &minor);
 	sf.usable = major == 2 && minor == 0 && sf.page_addr_code && sf.lock && sf.unlock &&
 		    sf.invalidate_fast;
-	sf.enabled = !(env && strcmp(env, "0") == 0);
 }
 
-/* Runs before main and before any engine exists, so the four pointers
- * are set before Unicorn can call through them. */
+/* The switch is read before anything else can set it (cpu_storefix_set). */
 __attribute__((constructor)) static void sf_init(void)
 {
-	sf_resolve();
+	const char *env = getenv("APFSIM_UNICORN_STORE_FIX");
+
+	sf.enabled = !(env && strcmp(env, "0") == 0);
 }
 
 /* Unicorn called one of our definitions but the real one is missing: no

@@ -36,7 +36,7 @@ static void cpu_trace_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *ud
 		fprintf(c->cfg.insn_trace, "cpu%u %" PRIx64 ": (outside RAM)\n", c->cfg.index, addr);
 		return;
 	}
-	cpu_disasm_with(c->cs, insn, addr, text, sizeof(text));
+	cpu_disasm_with(cpu_cs_handle(c), insn, addr, text, sizeof(text));
 	fprintf(c->cfg.insn_trace, "cpu%u %" PRIx64 ": %s\n", c->cfg.index, addr, text);
 }
 

@@ -80,12 +80,13 @@ struct sim {
 };
 
 extern const struct sim_backend_ops sim_backend_native;
-/* The SystemC backend (sim_systemc.cc), present when apfsim was built with
- * SystemC (APFSIM_HAVE_SYSTEMC). */
-extern const struct sim_backend_ops sim_backend_systemc;
 /* The backend called `name` ("native", "systemc"), NULL when this build
- * has none by that name. */
+ * has none by that name or cannot load it.  The SystemC backend
+ * (sim_systemc.cc, sim_backend_systemc) exists when apfsim was built with
+ * SystemC (APFSIM_HAVE_SYSTEMC), linked in or as a module (sim_backends.c). */
 const struct sim_backend_ops *sim_backend_named(const char *name);
+/* Why sim_backend_named(name) gave NULL, in one line. */
+const char *sim_backend_missing(const char *name);
 
 /* Process-wide asynchronous stop request.  Only a signal handler sets it
  * (the CLI stores the signal number: SIGINT, SIGTERM, or SIGALRM for its

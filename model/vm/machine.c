@@ -255,9 +255,9 @@ int machine_init_opts(struct machine *m, const struct apf_config *cfg, const str
 	hist_init(&m->stats.parked);
 	const struct sim_backend_ops *kernel = sim_backend_named(cfg_kernel_names[cfg->run.kernel]);
 	if (!kernel) {
-		snprintf(m->err, sizeof(m->err), "%.200s: error: run.kernel: %s: this apfsim was built without SystemC "
-			 "(Debian libsystemc-dev, found by pkg-config at build time; docs/event-kernel.md)",
-			 cfg->path, cfg_kernel_names[cfg->run.kernel]);
+		snprintf(m->err, sizeof(m->err), "%.200s: error: run.kernel: %s: %s", cfg->path,
+			 cfg_kernel_names[cfg->run.kernel],
+			 sim_backend_missing(cfg_kernel_names[cfg->run.kernel]));
 		return -1;
 	}
 	if (sim_init(&m->sim, kernel)) {
