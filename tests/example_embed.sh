@@ -2,7 +2,8 @@
 # cmake --install puts apfsim, libapfsim, its headers, apfsim.pc, the CMake
 # package config and the man page under a prefix; examples/embed/main.c
 # builds against that copy with pkg-config and prints the same summary as
-# the installed `apfsim run --oracle=off`.
+# the installed `apfsim run --oracle=off`; the installed command runs the
+# SystemC kernel from its module.
 # usage: example_embed.sh SOURCE_DIR BUILD_DIR CC
 set -eu
 src=$1 build=$2 cc=$3
@@ -29,3 +30,9 @@ grep -q 'protocol arm64-v4' "$dir/embed.out"
 cmake -S "$src/examples/embed" -B "$dir/cmake-build" -DCMAKE_PREFIX_PATH="$p" -DCMAKE_C_COMPILER="$cc" >/dev/null
 cmake --build "$dir/cmake-build" >/dev/null
 "$dir/cmake-build/embed" "$sc" protocol=arm64-v4 run.duration=100ms | cmp - "$dir/cli.out"
+# The installed command finds its SystemC module in lib*/apfsim relative to
+# itself (model/kernel/module.c) and gives the native kernel's output.
+if ls "$p"/lib*/apfsim/apfsim-systemc.so >/dev/null 2>&1; then
+	"$p/bin/apfsim" run "$sc" --protocol arm64-v4 --set run.duration=100ms --oracle=off \
+		--set run.kernel=systemc | cmp - "$dir/cli.out"
+fi

@@ -4,7 +4,8 @@
 # twelfth round): a sync run (no guest code) loads none of libunicorn,
 # libcapstone, libsystemc and libmpi; a run with guest code (the arm64 and x86
 # protocols) loads libunicorn only; --trace-insn adds libcapstone;
-# run.kernel=systemc loads libsystemc.  And the program exports the functions cpu_storefix.c interposes, or Unicorn,
+# run.kernel=systemc loads libsystemc; without its module a run that needs
+# it is refused.  And the program exports the functions cpu_storefix.c interposes, or Unicorn,
 # opened later, would not call them.
 set -eu
 apfsim=$1 src=$2
@@ -35,6 +36,21 @@ expect "arm64-v4 --trace-insn" "libcapstone libunicorn " run "$sc" --protocol ar
 grep -q 'mrs' "$d/insn.txt" || { echo "--trace-insn: no disassembly in the trace" >&2; exit 1; }
 if "$apfsim" validate "$sc" --set run.kernel=systemc >/dev/null 2>&1; then
 	expect "run.kernel=systemc" "libsystemc " run "$sc" --protocol sync --set run.kernel=systemc -q
+fi
+# A copy of the command without its modules refuses what needs them, with
+# exit 2 and the module's name, instead of crashing or running without it.
+cp "$apfsim" "$d/apfsim"
+if "$apfsim" validate "$sc" --set run.kernel=systemc >/dev/null 2>&1; then
+	rc=0
+	"$d/apfsim" run "$sc" --protocol sync --set run.kernel=systemc -q 2>"$d/err" || rc=$?
+	[ "$rc" = 2 ] && grep -q 'run.kernel: systemc: apfsim-systemc.so not found' "$d/err" ||
+		{ echo "no SystemC module: exit $rc, $(cat "$d/err")" >&2; exit 1; }
+fi
+if [ -e "$(dirname "$apfsim")/apfsim-mpi.so" ]; then
+	rc=0
+	OMPI_COMM_WORLD_SIZE=2 "$d/apfsim" run "$sc" --protocol sync -q 2>"$d/err" || rc=$?
+	[ "$rc" = 2 ] && grep -q 'launched by mpirun, but apfsim-mpi.so not found' "$d/err" ||
+		{ echo "no MPI module under mpirun: exit $rc, $(cat "$d/err")" >&2; exit 1; }
 fi
 for f in get_page_addr_code page_collection_lock page_collection_unlock tb_invalidate_phys_page_fast; do
 	nm -D --defined-only "$apfsim" | grep -q " ${f}_aarch64\$" ||
