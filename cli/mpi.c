@@ -16,11 +16,13 @@
 static const struct cli_mpi_module *mpi;	/* set while MPI is on */
 static int mpi_rank, mpi_size = 1;
 
+#ifdef APFSIM_MPI
 /* Open MPI's launcher sets OMPI_COMM_WORLD_SIZE, PMIx ones PMIX_RANK. */
 static int launched_by_mpirun(void)
 {
 	return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
 }
+#endif
 
 void cli_mpi_init(int *argc, char ***argv)
 {
