@@ -27,11 +27,14 @@ static double cli_cpu_ms(char *const argv[], int runs)
 	return bench_median(ms, runs);
 }
 
+/* The figures of this pass, for the start-up share. */
+static struct bench_last last_version, last_sync;
+
 static double cli_version(const struct bench_opts *o)
 {
 	char *argv[] = { (char *)APFSIM_CLI_BIN, (char *)"--version", NULL };
 
-	return cli_cpu_ms(argv, o->quick ? 5 : 31);
+	return bench_keep(&last_version, cli_cpu_ms(argv, o->quick ? 5 : 31));
 }
 
 /* quickstart.yaml as given (sync: no guest code) or under `protocol`. */
@@ -56,7 +59,18 @@ static double cli_quickstart(const struct bench_opts *o, const char *protocol)
 
 static double cli_quickstart_sync(const struct bench_opts *o)
 {
-	return cli_quickstart(o, NULL);
+	return bench_keep(&last_sync, cli_quickstart(o, NULL));
+}
+
+/* What share of a sync quickstart run is the process's start-up: the two
+ * figures above, from the same pass. */
+static double cli_startup_share(const struct bench_opts *o)
+{
+	if (!bench_fresh(&last_version) && cli_version(o) < 0)
+		return -1;
+	if (!bench_fresh(&last_sync) && cli_quickstart_sync(o) < 0)
+		return -1;
+	return last_version.v / last_sync.v;
 }
 
 static double cli_quickstart_arm64(const struct bench_opts *o)
@@ -68,5 +82,6 @@ const struct bench_case bench_cli[] = {
 	{ "cli.version.cpu_ms", cli_version, "CPU ms/process" },
 	{ "cli.run.quickstart.sync.cpu_ms", cli_quickstart_sync, "CPU ms/process" },
 	{ "cli.run.quickstart.arm64-v4.cpu_ms", cli_quickstart_arm64, "CPU ms/process" },
+	{ "cli.startup_share.quickstart.sync", cli_startup_share, "ratio" },
 	BENCH_END,
 };

@@ -1,7 +1,8 @@
 #!/bin/sh
 # apfsim-bench's command line: --repeat reports one median per key (the
 # JSON keeps its one-object shape), the range goes to stderr, a derived key
-# is reported like the others, and a bad count is a usage error.  Figures
+# is reported like the others, a child process's output stays out of the
+# JSON, and a bad count is a usage error.  Figures
 # are not judged (they are wall time): only that they are numbers.
 # usage: bench_cli.sh APFSIM_BENCH
 set -eu
@@ -18,6 +19,14 @@ grep -Eq '^  "guest.apf_roundtrip_floor_per_s": [0-9.e+]+$' "$dir/out" || fail "
 [ "$(head -c 1 "$dir/out")" = "{" ] && [ "$(tail -n 1 "$dir/out")" = "}" ] || fail "not one object"
 [ "$(grep -c 'median of 3;' "$dir/err")" -eq 2 ] || fail "no ranges on stderr: $(cat "$dir/err")"
 [ "$(grep -c 'pass [123] of 3 done' "$dir/err")" -eq 3 ] || fail "not three passes: $(cat "$dir/err")"
+
+# Keys measured in child processes: the children's own output (apfsim
+# --version prints to stdout) stays out of the JSON document.
+"$bench" --quick --only cli.version --only cli.startup_share >"$dir/out" 2>"$dir/err" ||
+	fail "--only cli exited $?: $(cat "$dir/err")"
+[ "$(wc -l <"$dir/out")" -eq 4 ] || fail "cli: not one object of two keys: $(cat "$dir/out")"
+grep -Eq '^  "cli.version.cpu_ms": [0-9.e+]+,$' "$dir/out" || fail "cli.version: $(cat "$dir/out")"
+grep -Eq '^  "cli.startup_share.quickstart.sync": [0-9.e+-]+$' "$dir/out" || fail "share: $(cat "$dir/out")"
 
 for bad in 0 101 2x -1 ''; do
 	if "$bench" --repeat "$bad" --only event_kernel >"$dir/out" 2>"$dir/err"; then
