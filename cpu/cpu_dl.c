@@ -6,7 +6,8 @@
  * four functions cpu_storefix.c defines still reach the program's
  * definitions: a library opened later resolves its symbols in the global
  * scope first, where the program comes first, provided the program exports
- * them (CMakeLists.txt, APFSIM_STOREFIX_EXPORTS).
+ * them (CMakeLists.txt: --export-dynamic-symbol, a link option of
+ * apfsim_core).
  */
 #define _GNU_SOURCE
 #define CPU_DL_NO_RENAME
@@ -32,6 +33,7 @@ struct dl_lib {
 	const char *soname;
 	const char *prefix;		/* "uc_" or "cs_" */
 	const char *const *names;	/* the table's members, in order */
+	size_t n;			/* how many */
 	void **slots;			/* the table, as an array of pointers */
 	void (*loaded)(void *handle);	/* NULL or a hook run after filling */
 	pthread_once_t once;
@@ -58,6 +60,7 @@ static struct dl_lib dl_unicorn = {
 	.soname = APFSIM_UNICORN_SONAME,
 	.prefix = "uc_",
 	.names = uc_names,
+	.n = sizeof(uc_names) / sizeof(uc_names[0]),
 	.slots = (void **)&cpu_uc,
 	.loaded = cpu_storefix_resolve,
 	.once = PTHREAD_ONCE_INIT,
@@ -66,11 +69,12 @@ static struct dl_lib dl_capstone = {
 	.soname = APFSIM_CAPSTONE_SONAME,
 	.prefix = "cs_",
 	.names = cs_names,
+	.n = sizeof(cs_names) / sizeof(cs_names[0]),
 	.slots = (void **)&cpu_cs,
 	.once = PTHREAD_ONCE_INIT,
 };
 
-static void dl_open(struct dl_lib *l, size_t n)
+static void dl_open(struct dl_lib *l)
 {
 	void *h = dlopen(l->soname, RTLD_NOW | RTLD_GLOBAL);
 	char sym[64];
@@ -79,13 +83,13 @@ static void dl_open(struct dl_lib *l, size_t n)
 		snprintf(l->why, sizeof(l->why), "cannot load %s: %s", l->soname, dlerror());
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < l->n; i++) {
 		snprintf(sym, sizeof(sym), "%s%s", l->prefix, l->names[i]);
 		/* RTLD_DEFAULT: the global scope, a preloaded wrapper first. */
 		l->slots[i] = dlsym(RTLD_DEFAULT, sym);
 		if (!l->slots[i]) {
 			snprintf(l->why, sizeof(l->why), "%s has no %s", l->soname, sym);
-			memset(l->slots, 0, n * sizeof(void *));
+			memset(l->slots, 0, l->n * sizeof(void *));
 			return;
 		}
 	}
@@ -96,12 +100,12 @@ static void dl_open(struct dl_lib *l, size_t n)
 
 static void open_unicorn(void)
 {
-	dl_open(&dl_unicorn, sizeof(uc_names) / sizeof(uc_names[0]));
+	dl_open(&dl_unicorn);
 }
 
 static void open_capstone(void)
 {
-	dl_open(&dl_capstone, sizeof(cs_names) / sizeof(cs_names[0]));
+	dl_open(&dl_capstone);
 }
 
 static bool dl_answer(const struct dl_lib *l, char *err, size_t errlen)
