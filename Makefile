@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DAPFSIM_WERROR=ON
 endif
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-smoke bench suite clean docs docs-check
+.PHONY: all deps build pgo demo test test-sanitize fuzz fuzz-smoke bench suite clean docs docs-check
 
 all: build
 
@@ -18,11 +18,36 @@ deps:
 # The main build has MPI (setup-deps.sh installs Open MPI): `mpirun -n R
 # apfsim explore|sweep` and the Mpi.* test; the sanitizer build has not
 # (Open MPI's own allocations would fail LeakSanitizer).
-$(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON
+#
+# PGO=1 (the default) makes it a profile-guided build: scripts/pgo-profile.sh
+# first builds an instrumented apfsim in $(BUILD)/pgo-gen and runs the
+# training runs of scripts/pgo-training.txt (about a minute), once; the
+# profile then stays.  `make pgo` makes it again and rebuilds (after large
+# edits: a stale profile only costs speed).  PGO=0: a plain -O3 LTO build.
+# docs/performance.md, thirteenth round.
+PGO ?= 1
+ifeq ($(PGO),1)
+PGO_STAMP := $(BUILD)/pgo-data/complete
+PGO_FLAGS := -DAPFSIM_PGO=use -DAPFSIM_PGO_DIR=$(abspath $(BUILD))/pgo-data
+else
+PGO_STAMP :=
+PGO_FLAGS := -DAPFSIM_PGO=off
+endif
 
-build: deps $(BUILD)/CMakeCache.txt
+$(BUILD)/pgo-data/complete:
+	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
+
+$(BUILD)/CMakeCache.txt: $(PGO_STAMP)
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON $(PGO_FLAGS)
+
+build: deps
+	$(MAKE) --no-print-directory $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+pgo: deps
+	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON -DAPFSIM_PGO=use -DAPFSIM_PGO_DIR=$(abspath $(BUILD))/pgo-data
+	cmake --build $(BUILD) -j $(JOBS) --clean-first
 
 demo: build
 	$(BUILD)/apfsim run workloads/scenarios/quickstart.yaml

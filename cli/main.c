@@ -101,7 +101,7 @@ static int dispatch(int argc, char **argv)
 			fprintf(stderr, "apfsim: --version takes no argument, found '%s'\n", argv[2]);
 			return CLI_EXIT_BAD_INPUT;
 		}
-		printf("apfsim %s\n", APFSIM_VERSION);
+		printf("apfsim %s\nbuild: %s\n", APFSIM_VERSION, APFSIM_BUILD_DESC);
 		return CLI_EXIT_OK;
 	}
 	const struct command *c = find(cmd);

@@ -59,10 +59,12 @@ static int sdei_pick(const struct sdei *s, unsigned vcpu)
 	}
 	for (unsigned i = 0; i < s->nevents; i++) {
 		const struct sdei_event_state *e = &v->ev[i];
-		bool crit = sdei_idx_critical(s, i);
+		bool crit;
 
-		if (!e->registered || !e->enabled || e->unregister_pending)
+		/* No instance at all: the common case, decided on one field. */
+		if (!e->count || !e->registered || !e->enabled || e->unregister_pending)
 			continue;
+		crit = sdei_idx_critical(s, i);
 		if (!sdei_idx_queued(v, s, i) || (need_critical && !crit))
 			continue;
 		if (best < 0) {

@@ -47,6 +47,8 @@ TEST(Cli, VersionAndHelp)
 	Result r = apfsim("--version");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_EQ(r.out.rfind("apfsim ", 0), 0u);
+	/* The second line says what built the binary (compiler, build type). */
+	EXPECT_NE(r.out.find("\nbuild: "), std::string::npos) << r.out;
 	r = apfsim("run --help");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_NE(r.out.find("--check-determinism"), std::string::npos);

@@ -80,7 +80,7 @@ json_t *expect_lookup(json_t *doc, const char *path)
 	char key[EXPECT_PATH_MAX];
 
 	while (cur && *p) {
-		size_t used;
+		size_t used = 0;	/* array_elem() leaves it unset when it finds nothing */
 		if (json_is_array(cur)) {
 			cur = array_elem(cur, p, &used);
 		} else if (json_is_object(cur)) {
