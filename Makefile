@@ -26,6 +26,8 @@ deps:
 # edits: a stale profile only costs speed).  PGO=0: a plain -O3 LTO build.
 # docs/performance.md, thirteenth round.
 PGO ?= 1
+# The kind of build last configured: switching PGO reconfigures.
+PGO_MODE := $(BUILD)/pgo-mode-$(PGO)
 ifeq ($(PGO),1)
 PGO_STAMP := $(BUILD)/pgo-data/complete
 PGO_FLAGS := -DAPFSIM_PGO=use -DAPFSIM_PGO_DIR=$(abspath $(BUILD))/pgo-data
@@ -37,7 +39,12 @@ endif
 $(BUILD)/pgo-data/complete:
 	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
 
-$(BUILD)/CMakeCache.txt: $(PGO_STAMP)
+$(PGO_MODE):
+	mkdir -p $(BUILD)
+	rm -f $(BUILD)/pgo-mode-*
+	touch $@
+
+$(BUILD)/CMakeCache.txt: $(PGO_MODE) $(PGO_STAMP)
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON $(PGO_FLAGS)
 
 build: deps
@@ -47,6 +54,8 @@ build: deps
 pgo: deps
 	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON -DAPFSIM_PGO=use -DAPFSIM_PGO_DIR=$(abspath $(BUILD))/pgo-data
+	rm -f $(BUILD)/pgo-mode-*
+	touch $(BUILD)/pgo-mode-1
 	cmake --build $(BUILD) -j $(JOBS) --clean-first
 
 demo: build
