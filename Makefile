@@ -46,6 +46,7 @@ $(PGO_MODE):
 
 $(BUILD)/CMakeCache.txt: $(PGO_MODE) $(PGO_STAMP)
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON $(PGO_FLAGS)
+	touch $@	# cmake leaves an unchanged cache's time alone
 
 build: deps
 	$(MAKE) --no-print-directory $(BUILD)/CMakeCache.txt
