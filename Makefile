@@ -26,6 +26,8 @@ deps:
 # edits: a stale profile only costs speed).  PGO=0: a plain -O3 LTO build.
 # docs/performance.md, thirteenth round.
 PGO ?= 1
+# The main build's options; the instrumented build gets the same ones.
+MAIN_FLAGS := $(CMAKE_FLAGS) -DAPFSIM_MPI=ON
 # The kind of build last configured: switching PGO reconfigures.
 PGO_MODE := $(BUILD)/pgo-mode-$(PGO)
 ifeq ($(PGO),1)
@@ -37,7 +39,7 @@ PGO_FLAGS := -DAPFSIM_PGO=off
 endif
 
 $(BUILD)/pgo-data/complete:
-	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
+	CMAKE_FLAGS="$(MAIN_FLAGS)" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
 
 $(PGO_MODE):
 	mkdir -p $(BUILD)
@@ -45,18 +47,18 @@ $(PGO_MODE):
 	touch $@
 
 $(BUILD)/CMakeCache.txt: $(PGO_MODE) $(PGO_STAMP)
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON $(PGO_FLAGS)
+	cmake -S . -B $(BUILD) $(MAIN_FLAGS) $(PGO_FLAGS)
 	touch $@	# cmake leaves an unchanged cache's time alone
 
 build: deps
 	$(MAKE) --no-print-directory $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Without its marker the profile is made again, and the cache (which
+# depends on the marker) is configured again, by the rules above.
 pgo: deps
-	CMAKE_FLAGS="$(CMAKE_FLAGS) -DAPFSIM_MPI=ON" JOBS=$(JOBS) scripts/pgo-profile.sh $(BUILD)
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DAPFSIM_MPI=ON -DAPFSIM_PGO=use -DAPFSIM_PGO_DIR=$(abspath $(BUILD))/pgo-data
-	rm -f $(BUILD)/pgo-mode-*
-	touch $(BUILD)/pgo-mode-1
+	rm -f $(BUILD)/pgo-data/complete
+	$(MAKE) --no-print-directory PGO=1 $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --clean-first
 
 demo: build
