@@ -20,7 +20,9 @@ data=$build/pgo-data
 rm -rf "$data" "$build/pgo-training.log"
 mkdir -p "$data"
 # shellcheck disable=SC2086  # CMAKE_FLAGS is a list of options
-cmake -S . -B "$gen" ${CMAKE_FLAGS:-} -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# The build type is the main build's default; a CMAKE_BUILD_TYPE in
+# CMAKE_FLAGS comes later and wins, as it does there.
+cmake -S . -B "$gen" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_FLAGS:-} \
   -DAPFSIM_PGO=generate -DAPFSIM_PGO_DIR="$data" >/dev/null
 cmake --build "$gen" -j "${JOBS:-$(nproc)}" --target apfsim
 n=0
